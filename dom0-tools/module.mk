@@ -1,0 +1,1 @@
+# dom0-tools build fragment (see the top-level Makefile for the lists it appends to).

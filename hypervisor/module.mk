@@ -1,0 +1,1 @@
+# hypervisor build fragment (see the top-level Makefile for the lists it appends to).
