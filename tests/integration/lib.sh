@@ -1,0 +1,34 @@
+# Shared helpers for integration tests (sourced).  Each test calls ok/bad per
+# assertion and `finish` at the end, which prints "N passed, M failed".
+BUILD=${BUILD:-build}
+BIN=$BUILD/bin
+GUESTS=$BUILD/guests
+T_PASS=0
+T_FAIL=0
+TMP=$(mktemp -d /tmp/ketch-test.XXXXXX)
+CLEANUP_CMDS=()
+
+ok() { T_PASS=$((T_PASS + 1)); echo "ok   - $*"; }
+bad() { T_FAIL=$((T_FAIL + 1)); echo "FAIL - $*"; }
+# check DESCRIPTION COMMAND...: passes when COMMAND exits 0
+check() { local d=$1; shift; if "$@"; then ok "$d"; else bad "$d"; fi; }
+# expect_eq DESCRIPTION EXPECTED ACTUAL
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: expected [$2], got [$3]"; fi
+}
+# expect_match DESCRIPTION REGEX TEXT
+expect_match() {
+	if echo "$3" | grep -qE -- "$2"; then ok "$1"; else bad "$1: /$2/ not in: $(echo "$3" | head -20)"; fi
+}
+on_exit() { CLEANUP_CMDS+=("$*"); }
+_cleanup() {
+	local c
+	for c in "${CLEANUP_CMDS[@]}"; do eval "$c" >/dev/null 2>&1; done
+	rm -rf "$TMP"
+}
+trap _cleanup EXIT
+finish() {
+	echo "$T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ]
+	exit $?
+}
