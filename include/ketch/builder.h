@@ -1,0 +1,107 @@
+/*
+ * Domain builder: turns a Xen-style 64-bit PV ELF kernel into the
+ * start-of-day state of a Ketch domain inside its guest-physical memory.
+ * Used by `ketch-hv run` and by ketchd; it only writes the memory it is
+ * handed, and never talks to the hypervisor itself.
+ */
+#ifndef KETCH_BUILDER_H
+#define KETCH_BUILDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/features.h>
+
+#define KB_MAX_SEGMENTS 16
+#define KB_ERRLEN 256
+
+/* What kb_elf_parse learned from the image (all OUT). */
+struct kb_elf_info {
+	uint64_t entry;          /* XEN_ELFNOTE_ENTRY, else e_entry (virtual) */
+	uint64_t virt_base;      /* XEN_ELFNOTE_VIRT_BASE (default 0) */
+	uint64_t paddr_offset;   /* XEN_ELFNOTE_PADDR_OFFSET (default virt_base) */
+	uint64_t hypercall_page; /* virtual address, 0 if the note is absent */
+	uint64_t virt_kstart;    /* lowest virtual address of a PT_LOAD segment */
+	uint64_t virt_kend;      /* highest virtual address + 1 (page aligned) */
+	char guest_os[64];
+	char guest_version[64];
+	char xen_version[64];
+	char loader[64];
+	/* XEN_ELFNOTE_FEATURES ("!" = required) merged with SUPPORTED_FEATURES */
+	uint32_t f_supported[XENFEAT_NR_SUBMAPS];
+	uint32_t f_required[XENFEAT_NR_SUBMAPS];
+	int nseg;
+	struct kb_segment {
+		uint64_t offset; /* in the file */
+		uint64_t filesz;
+		uint64_t vaddr;
+		uint64_t memsz;
+		uint32_t flags; /* PF_R/PF_W/PF_X */
+	} seg[KB_MAX_SEGMENTS];
+	/* Symbol table, for crash reports (offsets into the image; 0 if none). */
+	uint64_t symtab_off, symtab_size, strtab_off, strtab_size;
+};
+
+/*
+ * Parse and validate a 64-bit x86-64 ELF image held in [img, img+len).
+ * Returns 0, or a negative host errno with a precise reason in err
+ * (-ENOEXEC for malformed images, -EINVAL for notes that cannot be honoured).
+ */
+int kb_elf_parse(const void *img, size_t len, struct kb_elf_info *info,
+		 char err[KB_ERRLEN]);
+
+/*
+ * Find the function symbol containing vaddr.  Returns 0 and fills name and
+ * *off, or -ENOENT.  img/len/info must be those given to kb_elf_parse.
+ */
+int kb_elf_symbolize(const void *img, size_t len, const struct kb_elf_info *info,
+		     uint64_t vaddr, char *name, size_t namelen, uint64_t *off);
+
+/* Everything the builder needs to lay out one domain (all IN). */
+struct kb_domain_spec {
+	uint32_t domid;
+	uint8_t *mem;         /* the domain's whole guest-physical RAM, mapped */
+	uint64_t mem_bytes;   /* multiple of 4 KiB */
+	const void *kernel;
+	size_t kernel_len;
+	const void *ramdisk;  /* may be NULL */
+	size_t ramdisk_len;
+	const char *cmdline;  /* may be NULL; truncated to MAX_GUEST_CMDLINE-1 is an error */
+	uint32_t store_evtchn;
+	uint32_t console_evtchn;
+	uint32_t si_flags;    /* SIF_* for start_info.flags */
+	/* Features the hypervisor offers; a required one not offered is refused. */
+	uint32_t hv_features[XENFEAT_NR_SUBMAPS];
+};
+
+/* Where things ended up (all OUT).  "va" = guest virtual, "gpa" = guest-physical. */
+struct kb_layout {
+	struct kb_elf_info elf;
+	uint64_t entry_va;
+	uint64_t stack_top_va;     /* initial rsp */
+	uint64_t start_info_va;    /* initial rsi */
+	uint64_t start_info_gpa;
+	uint64_t pt_base_gpa;      /* initial cr3 */
+	uint64_t nr_pt_frames;
+	uint64_t hypercall_page_gpa; /* ~0ull if the image has no such note */
+	uint64_t shared_info_gpa;
+	uint64_t console_gpfn;
+	uint64_t store_gpfn;
+	uint64_t p2m_va;
+	uint64_t ramdisk_va;       /* 0 if none */
+	uint64_t bootstrap_end_va; /* end of the mapped, 4 MiB-aligned region */
+	uint64_t first_free_gpfn;  /* first frame not used by start-of-day state */
+};
+
+/*
+ * Load spec->kernel into spec->mem and build the start-of-day state of a
+ * Xen x86-64 PV guest (layout of the "Start-of-day memory layout" comment
+ * in xen/xen.h; differences are listed in docs/abi.md).  Does not write the
+ * hypercall page contents: the caller asks the hypervisor to fill
+ * out->hypercall_page_gpa.  Returns 0 or a negative host errno with a
+ * precise reason in err; on error the memory contents are unspecified.
+ */
+int kb_build(const struct kb_domain_spec *spec, struct kb_layout *out,
+	     char err[KB_ERRLEN]);
+
+#endif
