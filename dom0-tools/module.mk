@@ -1,1 +1,2 @@
 # dom0-tools build fragment (see the top-level Makefile for the lists it appends to).
+include dom0-tools/builder/module.mk

@@ -9,8 +9,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
+/*
+ * Select the current Xen interface: at the default (0) xen.h defines
+ * compatibility macros console_mfn/console_evtchn that would rename the
+ * console_evtchn field below.
+ */
+#ifndef __XEN_INTERFACE_VERSION__
+#define __XEN_INTERFACE_VERSION__ 0x00040e00
+#endif
 #include <xen/xen.h>
 #include <xen/features.h>
+#undef console_mfn
+#undef console_evtchn
 
 #define KB_MAX_SEGMENTS 16
 #define KB_ERRLEN 256
@@ -23,6 +33,7 @@ struct kb_elf_info {
 	uint64_t hypercall_page; /* virtual address, 0 if the note is absent */
 	uint64_t virt_kstart;    /* lowest virtual address of a PT_LOAD segment */
 	uint64_t virt_kend;      /* highest virtual address + 1 (page aligned) */
+	uint64_t mod_start_pfn;  /* XEN_ELFNOTE_MOD_START_PFN value (0 if absent) */
 	char guest_os[64];
 	char guest_version[64];
 	char xen_version[64];
@@ -34,7 +45,7 @@ struct kb_elf_info {
 	struct kb_segment {
 		uint64_t offset; /* in the file */
 		uint64_t filesz;
-		uint64_t vaddr;
+		uint64_t vaddr;  /* p_paddr + virt_base - paddr_offset (Xen's rule) */
 		uint64_t memsz;
 		uint32_t flags; /* PF_R/PF_W/PF_X */
 	} seg[KB_MAX_SEGMENTS];
@@ -46,6 +57,8 @@ struct kb_elf_info {
  * Parse and validate a 64-bit x86-64 ELF image held in [img, img+len).
  * Returns 0, or a negative host errno with a precise reason in err
  * (-ENOEXEC for malformed images, -EINVAL for notes that cannot be honoured).
+ * err may be NULL.  Never reads outside [img, img+len).  A malformed section
+ * table is not an error: it only leaves the symbol table unset.
  */
 int kb_elf_parse(const void *img, size_t len, struct kb_elf_info *info,
 		 char err[KB_ERRLEN]);
@@ -53,6 +66,10 @@ int kb_elf_parse(const void *img, size_t len, struct kb_elf_info *info,
 /*
  * Find the function symbol containing vaddr.  Returns 0 and fills name and
  * *off, or -ENOENT.  img/len/info must be those given to kb_elf_parse.
+ * STT_FUNC/STT_OBJECT symbols whose [value, value+size) holds vaddr win;
+ * otherwise the nearest STT_NOTYPE/zero-size symbol at or below vaddr in
+ * the same PT_LOAD segment.  name is always NUL-terminated (truncated to
+ * namelen-1); namelen must be >= 1.
  */
 int kb_elf_symbolize(const void *img, size_t len, const struct kb_elf_info *info,
 		     uint64_t vaddr, char *name, size_t namelen, uint64_t *off);
@@ -99,7 +116,9 @@ struct kb_layout {
  * in xen/xen.h; differences are listed in docs/abi.md).  Does not write the
  * hypercall page contents: the caller asks the hypervisor to fill
  * out->hypercall_page_gpa.  Returns 0 or a negative host errno with a
- * precise reason in err; on error the memory contents are unspecified.
+ * precise reason in err (may be NULL); on error the memory contents are
+ * unspecified.  Zeroes guest-physical [0, bootstrap_end_va - virt_base)
+ * before loading; RAM above it is left as handed over.
  */
 int kb_build(const struct kb_domain_spec *spec, struct kb_layout *out,
 	     char err[KB_ERRLEN]);
