@@ -1,1 +1,50 @@
 # guest build fragment (see the top-level Makefile for the lists it appends to).
+#
+# The freestanding guest kit, $(BUILD)/lib/libketchguest.a, and the test
+# guests in tests/guests/, each linked into $(BUILD)/guests/<name>.  Guest
+# objects use their own flags and pattern rules under $(BUILD)/guest-obj/,
+# never the host rule.  Other directories building guests may reuse
+# GK_CFLAGS, GK_LDFLAGS, GK_LIB and the $(BUILD)/guest-obj/%.o rules.
+
+GK_CFLAGS  := -ffreestanding -fno-pic -fno-pie -mno-red-zone \
+	      -fno-stack-protector -fno-builtin -nostdlib -O2 -g -std=c11 \
+	      $(WARN) -mcmodel=small -fno-asynchronous-unwind-tables \
+	      -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
+	      -MMD -MP -Iguest/include -Iinclude \
+	      -Wno-comment  # until include/ketch/abi.h drops its "xen/*.h" comment
+GK_ASFLAGS := $(GK_CFLAGS) -D__ASSEMBLY__
+GK_LDFLAGS := -static -no-pie -nostdlib -T guest/guest.lds \
+	      -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none
+
+GK_LIB  := $(BUILD)/lib/libketchguest.a
+GK_SRCS := guest/entry.S guest/notes.S guest/start.c guest/startinfo.c \
+	   guest/console.c guest/printk.c guest/vsnprintf.c guest/string.c \
+	   guest/sched.c guest/mm.c guest/frames.c guest/heap.c guest/time.c
+GK_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(basename $(GK_SRCS)))
+
+GK_TEST_NAMES  := hello crash enosys efault mm bench_hcall
+GK_TEST_GUESTS := $(patsubst %,$(BUILD)/guests/%,$(GK_TEST_NAMES))
+
+LIBS   += $(GK_LIB)
+GUESTS += $(GK_TEST_GUESTS)
+
+$(BUILD)/guest-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GCC     $<")
+	$(Q)$(CC) $(GK_CFLAGS) -c -o $@ $<
+
+$(BUILD)/guest-obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GAS     $<")
+	$(Q)$(CC) $(GK_ASFLAGS) -c -o $@ $<
+
+$(GK_LIB): $(GK_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(GK_TEST_GUESTS): $(BUILD)/guests/%: $(BUILD)/guest-obj/tests/guests/%.o \
+		   $(GK_LIB) guest/guest.lds
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GLD     $@")
+	$(Q)$(CC) $(GK_LDFLAGS) -o $@ $< $(GK_LIB) -lgcc

@@ -1,0 +1,37 @@
+/* start_info_t checks and the addresses derived from it. */
+#include <ketch-guest/kit.h>
+
+const start_info_t *start_info;
+
+static char cmdline[MAX_GUEST_CMDLINE];
+
+void init_start_info(const start_info_t *si)
+{
+	static const char magic[] = "xen-3.0-x86_64";
+
+	if (memcmp(si->magic, magic, sizeof(magic) - 1) != 0)
+		crash("start_info magic is not xen-3.0-x86_64");
+	start_info = si;
+	memcpy(cmdline, si->cmd_line, sizeof(cmdline) - 1);
+	cmdline[sizeof(cmdline) - 1] = '\0';
+}
+
+shared_info_t *start_info_shared(void)
+{
+	return gpa_to_virt(start_info->shared_info);
+}
+
+void *start_info_console_page(void)
+{
+	return pfn_to_virt(start_info->console.domU.mfn);
+}
+
+void *start_info_store_page(void)
+{
+	return pfn_to_virt(start_info->store_mfn);
+}
+
+const char *start_info_cmdline(void)
+{
+	return cmdline;
+}
