@@ -11,7 +11,7 @@ $(KB_LIB): $(KB_OBJS)
 
 # Unit tests: tests/unit/builder_<name>.c, each linked with the ELF-image
 # generator tests/unit/builder_mkelf.c (a helper, not a test).
-KB_TESTS      := elf notes build
+KB_TESTS      := elf notes build symbols
 KB_TEST_BINS  := $(KB_TESTS:%=$(BUILD)/tests/unit/builder_%)
 KB_TEST_HELP  := $(BUILD)/obj/tests/unit/builder_mkelf.o
 UNIT_TESTS    += $(KB_TEST_BINS)
