@@ -86,7 +86,9 @@ static unsigned long start_of_day_end(const start_info_t *si)
 {
 	unsigned long end = virt_to_pfn((void *)ALIGN_UP((unsigned long)_end, PAGE_SIZE));
 
-	if (si->mod_start && si->mod_len)
+	if (si->mod_len && (si->flags & SIF_MOD_START_PFN))
+		end = max_ul(end, si->mod_start + ALIGN_UP(si->mod_len, PAGE_SIZE) / PAGE_SIZE);
+	else if (si->mod_len)
 		end = max_ul(end, va_end_pfn(si->mod_start, si->mod_len));
 	end = max_ul(end, va_end_pfn(si->mfn_list, si->nr_pages * sizeof(xen_pfn_t)));
 	end = max_ul(end, virt_to_pfn(si) + 1);
@@ -144,6 +146,15 @@ static void map_ram(unsigned long first, unsigned long end)
 		l1[pt_index(va, 1)] = (pfn << PAGE_SHIFT) | PTE_KIT;
 		pfn++;
 	}
+}
+
+void mm_map_page(unsigned long va, uint64_t gpa, uint64_t flags)
+{
+	uint64_t *l3 = ensure_table(&pt_root[pt_index(va, 4)]);
+	uint64_t *l2 = ensure_table(&l3[pt_index(va, 3)]);
+	uint64_t *l1 = ensure_table(&l2[pt_index(va, 2)]);
+
+	l1[pt_index(va, 1)] = (gpa & PTE_ADDR_MASK) | flags;
 }
 
 void init_mm(const start_info_t *si)

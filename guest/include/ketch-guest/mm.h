@@ -70,6 +70,14 @@ static inline uint64_t virt_to_gpa(const void *va)
  */
 uint64_t *mm_lookup_pte(unsigned long va, int *level);
 
+/*
+ * Point the 4 KiB entry for va at gpa with flags (e.g. PTE_KIT) by writing
+ * the page tables directly, allocating missing tables from the frame
+ * allocator.  Crashes if va lies inside a 2 MiB mapping.  The caller
+ * flushes the TLB (mm_flush_tlb) before relying on a changed entry.
+ */
+void mm_map_page(unsigned long va, uint64_t gpa, uint64_t flags);
+
 /* Virtual address of the current top-level (L4) table. */
 uint64_t *mm_pt_root(void);
 
