@@ -53,7 +53,12 @@ static void note_supported(const uint8_t *d, uint32_t n, struct kb_elf_info *inf
 	}
 }
 
-/* Decode one Xen note; unknown types are ignored, as Xen does. */
+/*
+ * Decode one Xen note.  Unknown types are ignored, as Xen does; so are
+ * notes that need nothing from the builder here (PAE_MODE, L1_MFN_VALID,
+ * HV_START_LOW, SUSPEND_CANCEL, PHYS32_ENTRY) and INIT_P2M: the p2m list
+ * stays in the bootstrap region and start_info.mfn_list says where.
+ */
 static int note_one(struct note_state *st, uint32_t type, const uint8_t *d,
 		    uint32_t n, char *err)
 {
@@ -89,6 +94,10 @@ static int note_one(struct note_state *st, uint32_t type, const uint8_t *d,
 	case XEN_ELFNOTE_SUPPORTED_FEATURES:
 		note_supported(d, n, in);
 		return 0;
+	case XEN_ELFNOTE_BSD_SYMTAB:
+		/* The guest would look for a symbol table nobody loaded. */
+		return kb_fail(err, -EINVAL,
+			       "XEN_ELFNOTE_BSD_SYMTAB (load the symbol table) is not supported");
 	default:
 		return 0;
 	}

@@ -75,6 +75,11 @@ static int place_segments(struct kb_elf_info *in, const uint64_t paddr[], char *
 {
 	uint64_t shift = in->virt_base - in->paddr_offset;
 
+	if (in->virt_base >= KB_LOWER_HALF_END)
+		return kb_fail(err, -EINVAL,
+			       "XEN_ELFNOTE_VIRT_BASE 0x%llx is not in the lower canonical half "
+			       "(guests must be linked below 0x%llx)",
+			       HEX(in->virt_base), HEX(KB_LOWER_HALF_END));
 	in->virt_kstart = UINT64_MAX;
 	in->virt_kend = 0;
 	for (int i = 0; i < in->nseg; i++) {

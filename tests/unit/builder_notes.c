@@ -257,6 +257,37 @@ START_TEST(mod_start_pfn)
 }
 END_TEST
 
+START_TEST(bsd_symtab_refused)
+{
+	add_note(XEN_ELFNOTE_BSD_SYMTAB, "yes", 4);
+	EXPECT_FAIL(-EINVAL, "XEN_ELFNOTE_BSD_SYMTAB");
+}
+END_TEST
+
+START_TEST(ignored_notes)
+{
+	static const uint64_t p2m = 0x8000000000ULL;
+
+	add_note(XEN_ELFNOTE_INIT_P2M, &p2m, 8);
+	add_note(XEN_ELFNOTE_PAE_MODE, "yes", 4);
+	add_note(0x1234, "??", 3);
+	ck_assert_int_eq(parse(), 0);
+}
+END_TEST
+
+START_TEST(upper_half_virt_base)
+{
+	static const uint64_t zero = 0;
+
+	o.virt_base = 0xffff800000000000ULL;
+	o.text_va = 0x1000000;
+	o.data_va = 0x1003000;
+	o.e_entry = 0xffff800001000000ULL;
+	add_note(XEN_ELFNOTE_PADDR_OFFSET, &zero, 8);
+	EXPECT_FAIL(-EINVAL, "VIRT_BASE 0xffff800000000000 is not in the lower canonical half");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("builder_notes");
@@ -281,6 +312,9 @@ static Suite *suite(void)
 	tcase_add_test(t, paddr_offset);
 	tcase_add_test(t, defaults);
 	tcase_add_test(t, mod_start_pfn);
+	tcase_add_test(t, bsd_symtab_refused);
+	tcase_add_test(t, ignored_notes);
+	tcase_add_test(t, upper_half_virt_base);
 	suite_add_tcase(s, t);
 	return s;
 }
