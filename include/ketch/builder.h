@@ -66,7 +66,7 @@ int kb_elf_parse(const void *img, size_t len, struct kb_elf_info *info,
 /*
  * Find the function symbol containing vaddr.  Returns 0 and fills name and
  * *off, or -ENOENT.  img/len/info must be those given to kb_elf_parse.
- * STT_FUNC/STT_OBJECT symbols whose [value, value+size) holds vaddr win;
+ * A sized STT_FUNC/STT_OBJECT/STT_NOTYPE symbol holding vaddr wins;
  * otherwise the nearest STT_NOTYPE/zero-size symbol at or below vaddr in
  * the same PT_LOAD segment.  name is always NUL-terminated (truncated to
  * namelen-1); namelen must be >= 1.
