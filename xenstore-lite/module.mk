@@ -1,1 +1,73 @@
 # xenstore-lite build fragment (see the top-level Makefile for the lists it appends to).
+# ketch-xenstored, its Check unit tests, protocol test programs, fuzzer and bench.
+
+XS_DIR  := xenstore-lite
+XS_CORE := path perms node store quota transaction watch conn conn_socket conn_ring conn_mem \
+           domain domain_ops_stub dispatch ops_node ops_session ops_domain ctx loop persist
+XS_SRCS := $(XS_CORE:%=$(XS_DIR)/%.c)
+XS_OBJS := $(XS_SRCS:%.c=$(BUILD)/obj/%.o)
+XS_LIB  := $(BUILD)/lib/libxenstore-lite.a
+XS_BIN  := $(BUILD)/bin/ketch-xenstored
+XS_LIBXS := $(shell pkg-config --libs xenstore 2>/dev/null || echo -lxenstore)
+
+LIBS       += $(XS_LIB)
+BINS       += $(XS_BIN)
+UNIT_TESTS += $(BUILD)/tests/unit/xs_store_test $(BUILD)/tests/unit/xs_ring_test
+XS_TESTBIN := $(BUILD)/tests/bin/xs_libxs_test $(BUILD)/tests/bin/xs_malformed
+BINS       += $(XS_TESTBIN)
+BENCHES    += $(BUILD)/bench/xenstore_bench
+FUZZ_TARGETS += fuzz-xenstore
+
+$(XS_LIB): $(XS_OBJS)
+	@mkdir -p $(dir $@)
+	$(Q)$(AR) rcs $@ $^
+
+$(XS_BIN): $(BUILD)/obj/$(XS_DIR)/main.o $(XS_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/unit/xs_store_test: $(BUILD)/obj/tests/unit/xs_store_test.o $(XS_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+$(BUILD)/tests/unit/xs_ring_test: $(BUILD)/obj/tests/unit/xs_ring_test.o \
+		$(BUILD)/obj/tests/unit/xs_fake_guest.o $(XS_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+$(BUILD)/tests/bin/xs_libxs_test: $(BUILD)/obj/tests/integration/xs_libxs_test.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(XS_LIBXS)
+
+$(BUILD)/tests/bin/xs_malformed: $(BUILD)/obj/tests/integration/xs_malformed.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/bench/xenstore_bench: $(BUILD)/obj/bench/xenstore_bench.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(XS_LIBXS)
+
+# libFuzzer build of the message parser (clang only), outside $(BUILD).
+XS_FUZZ_BIN  := build-fuzz/xs_fuzz_dispatch
+XS_FUZZ_TIME ?= 300
+$(XS_FUZZ_BIN): $(XS_SRCS) tests/fuzz/xs_fuzz_dispatch.c $(wildcard $(XS_DIR)/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $@")
+	$(Q)clang -std=c11 -O1 -g -D_GNU_SOURCE -Iinclude -I$(XS_DIR) \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ tests/fuzz/xs_fuzz_dispatch.c $(XS_SRCS)
+
+.PHONY: fuzz-xenstore
+fuzz-xenstore: $(XS_FUZZ_BIN)
+	@mkdir -p build-fuzz/xs-corpus
+	$(XS_FUZZ_BIN) -max_total_time=$(XS_FUZZ_TIME) -max_len=8192 build-fuzz/xs-corpus
+
+# Unit tests and test programs see the daemon's headers.
+$(BUILD)/obj/tests/unit/xs_%.o: CFLAGS += -I$(XS_DIR)
+$(BUILD)/obj/bench/xenstore_bench.o: CFLAGS += -I$(XS_DIR)

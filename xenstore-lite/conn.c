@@ -1,0 +1,241 @@
+/* Connections: message assembly, reply/event queues, over any transport. */
+#include "conn.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "dispatch.h"
+#include "transaction.h"
+#include "watch.h"
+
+struct xs_conn *xs_conn_new(struct xs_ctx *ctx, const struct xs_transport *tp, void *tp_priv,
+			    int fd, const struct xs_caller *caller)
+{
+	struct xs_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->ctx = ctx;
+	c->tp = tp;
+	c->tp_priv = tp_priv;
+	c->fd = fd;
+	c->caller = *caller;
+	c->out_tail = &c->out;
+	if (ctx->epfd >= 0 && fd >= 0) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+
+		if (epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			free(c);
+			return NULL;
+		}
+		c->events = EPOLLIN;
+	}
+	c->next = ctx->conns;
+	ctx->conns = c;
+	return c;
+}
+
+static int queue(struct xs_conn *c, const struct xsd_sockmsg *h, const void *a, uint32_t alen,
+		 const void *b, uint32_t blen)
+{
+	struct xs_outmsg *m = malloc(sizeof(*m) + sizeof(*h) + alen + blen);
+	struct xsd_sockmsg hdr = *h;
+
+	if (!m)
+		return -ENOMEM;
+	hdr.len = alen + blen;
+	m->next = NULL;
+	m->off = 0;
+	m->len = (uint32_t)sizeof(hdr) + alen + blen;
+	memcpy(m->data, &hdr, sizeof(hdr));
+	if (alen)
+		memcpy(m->data + sizeof(hdr), a, alen);
+	if (blen)
+		memcpy(m->data + sizeof(hdr) + alen, b, blen);
+	*c->out_tail = m;
+	c->out_tail = &m->next;
+	c->out_bytes += m->len;
+	return 0;
+}
+
+int xs_conn_reply(struct xs_conn *c, const struct xsd_sockmsg *req, uint32_t type,
+		  const void *data, uint32_t len)
+{
+	struct xsd_sockmsg h = {.type = type, .req_id = req->req_id, .tx_id = req->tx_id};
+
+	return queue(c, &h, data, len, NULL, 0);
+}
+
+int xs_conn_error(struct xs_conn *c, const struct xsd_sockmsg *req, int err)
+{
+	const char *name = "EIO";
+
+	for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)
+		if (xsd_errors[i].errnum == -err)
+			name = xsd_errors[i].errstring;
+	return xs_conn_reply(c, req, XS_ERROR, name, (uint32_t)strlen(name) + 1);
+}
+
+void xs_conn_event(struct xs_conn *c, const char *path, const char *token)
+{
+	struct xsd_sockmsg h = {.type = XS_WATCH_EVENT};
+
+	if (c->dead)
+		return;
+	if (c->out_bytes >= c->ctx->quota.event_queue ||
+	    queue(c, &h, path, (uint32_t)strlen(path) + 1, token, (uint32_t)strlen(token) + 1)) {
+		if (c->dropped_events++ == 0)
+			xs_log(c->ctx, "%s connection of domain %u not reading: dropping watch events",
+			       c->tp->name, c->caller.domid);
+		return;
+	}
+	xs_conn_update_events(c);
+}
+
+void xs_conn_kill(struct xs_conn *c, const char *why)
+{
+	if (c->dead)
+		return;
+	if (c->ctx->verbose || c->dom)
+		xs_log(c->ctx, "%s connection of domain %u closed: %s", c->tp->name,
+		       c->caller.domid, why);
+	c->dead = true;
+}
+
+/* Reads one message; 1 when complete, 0 when more bytes are needed, <0 on error. */
+static int read_message(struct xs_conn *c)
+{
+	const size_t hs = sizeof(c->hdr);
+	ssize_t n;
+
+	if (c->in_got < hs) {
+		n = c->tp->read(c, (char *)&c->hdr + c->in_got, hs - c->in_got);
+		if (n <= 0)
+			return (int)n;
+		c->in_got += (uint32_t)n;
+		if (c->in_got < hs)
+			return 0;
+		if (c->hdr.len > XENSTORE_PAYLOAD_MAX)
+			return -E2BIG;
+	}
+	if (c->in_got < hs + c->hdr.len) {
+		n = c->tp->read(c, c->in + (c->in_got - hs), hs + c->hdr.len - c->in_got);
+		if (n <= 0)
+			return (int)n;
+		c->in_got += (uint32_t)n;
+		if (c->in_got < hs + c->hdr.len)
+			return 0;
+	}
+	c->in[c->hdr.len] = '\0';
+	c->in_got = 0;
+	return 1;
+}
+
+void xs_conn_service(struct xs_conn *c)
+{
+	unsigned budget = c->ctx->quota.outstanding ? c->ctx->quota.outstanding : 1;
+	int r = 0;
+
+	while (!c->dead && budget && c->out_bytes < c->ctx->quota.out_queue) {
+		r = read_message(c);
+		if (r <= 0)
+			break;
+		budget--;
+		xs_dispatch(c, &c->hdr, c->in);
+	}
+	if (r == -E2BIG) {
+		/* The stream cannot be resynchronised: answer, then hang up. */
+		xs_conn_error(c, &c->hdr, -E2BIG);
+		xs_conn_flush(c);
+		xs_conn_kill(c, "message longer than XENSTORE_PAYLOAD_MAX");
+	} else if (r < 0) {
+		xs_conn_kill(c, r == -EPIPE ? "peer closed" : "transport error");
+	}
+	if (!c->dead && xs_conn_flush(c) < 0)
+		xs_conn_kill(c, "peer closed while writing");
+	c->more = !c->dead && c->out_bytes < c->ctx->quota.out_queue && c->tp->can_read(c);
+	xs_conn_update_events(c);
+}
+
+int xs_conn_flush(struct xs_conn *c)
+{
+	while (c->out) {
+		struct xs_outmsg *m = c->out;
+		ssize_t n = c->tp->write(c, m->data + m->off, m->len - m->off);
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		m->off += (uint32_t)n;
+		c->out_bytes -= (size_t)n;
+		if (m->off < m->len)
+			break;
+		c->out = m->next;
+		if (!c->out)
+			c->out_tail = &c->out;
+		free(m);
+	}
+	return 0;
+}
+
+void xs_conn_update_events(struct xs_conn *c)
+{
+	uint32_t want = 0;
+	struct epoll_event ev;
+
+	if (c->ctx->epfd < 0 || c->fd < 0 || c->dead || c->dom)
+		return; /* ring wakeups are eventfds: always polled for input */
+	if (c->out_bytes < c->ctx->quota.out_queue)
+		want |= EPOLLIN;
+	if (c->out)
+		want |= EPOLLOUT;
+	if (want == c->events)
+		return;
+	ev.events = want;
+	ev.data.ptr = c;
+	if (epoll_ctl(c->ctx->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = want;
+}
+
+void xs_conn_free(struct xs_conn *c)
+{
+	struct xs_conn **pp;
+
+	for (pp = &c->ctx->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	xs_watch_del_conn(c->ctx, c);
+	while (c->txs) {
+		struct xs_tx *tx = c->txs;
+
+		c->txs = tx->next;
+		xs_tx_free(tx);
+	}
+	while (c->out) {
+		struct xs_outmsg *m = c->out;
+
+		c->out = m->next;
+		free(m);
+	}
+	if (c->ctx->epfd >= 0 && c->fd >= 0)
+		epoll_ctl(c->ctx->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	c->tp->destroy(c);
+	free(c);
+}
+
+void xs_conn_reap(struct xs_ctx *ctx)
+{
+	struct xs_conn *c = ctx->conns, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->dead)
+			xs_conn_free(c);
+	}
+}

@@ -1,0 +1,91 @@
+/* Socket transport: a Unix stream connection from a control-domain client. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "conn_socket.h"
+
+struct sock_priv {
+	int fd;
+	uint32_t len, off; /* buffered input: rbuf[off..len) */
+	char rbuf[16384];
+};
+
+static ssize_t sock_read(struct xs_conn *c, void *buf, size_t len)
+{
+	struct sock_priv *s = c->tp_priv;
+	size_t n;
+
+	if (s->off == s->len) {
+		ssize_t r = recv(s->fd, s->rbuf, sizeof(s->rbuf), MSG_DONTWAIT);
+
+		if (r == 0)
+			return -EPIPE;
+		if (r < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : -EPIPE;
+		s->off = 0;
+		s->len = (uint32_t)r;
+	}
+	n = s->len - s->off < len ? s->len - s->off : len;
+	memcpy(buf, s->rbuf + s->off, n);
+	s->off += (uint32_t)n;
+	return (ssize_t)n;
+}
+
+static ssize_t sock_write(struct xs_conn *c, const void *buf, size_t len)
+{
+	struct sock_priv *s = c->tp_priv;
+	ssize_t r = send(s->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -EPIPE;
+	return r;
+}
+
+static bool sock_can_read(struct xs_conn *c)
+{
+	struct sock_priv *s = c->tp_priv;
+
+	return s->off < s->len;
+}
+
+static bool sock_can_write(struct xs_conn *c)
+{
+	(void)c;
+	return true;
+}
+
+static void sock_destroy(struct xs_conn *c)
+{
+	struct sock_priv *s = c->tp_priv;
+
+	close(s->fd);
+	free(s);
+}
+
+static const struct xs_transport socket_transport = {
+	.name = "socket",
+	.read = sock_read,
+	.write = sock_write,
+	.can_read = sock_can_read,
+	.can_write = sock_can_write,
+	.destroy = sock_destroy,
+};
+
+struct xs_conn *xs_conn_socket_new(struct xs_ctx *ctx, int fd)
+{
+	const struct xs_caller dom0 = {.domid = 0, .priv = true};
+	struct sock_priv *s = calloc(1, sizeof(*s));
+	struct xs_conn *c;
+
+	if (!s)
+		return NULL;
+	s->fd = fd;
+	c = xs_conn_new(ctx, &socket_transport, s, fd, &dom0);
+	if (!c)
+		free(s);
+	return c;
+}

@@ -1,0 +1,52 @@
+/* The daemon's state: set-up, tear-down and logging. */
+#include "ctx.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "domain.h"
+
+int xs_ctx_init(struct xs_ctx *ctx, const struct xs_quota *q, const struct xs_domain_ops *dops)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->quota = *q;
+	ctx->dops = dops;
+	ctx->epfd = -1;
+	ctx->stopfd = -1;
+	ctx->listenfd = -1;
+	ctx->sigfd = -1;
+	ctx->log = stderr;
+	return xs_store_init(&ctx->store, &ctx->quota);
+}
+
+void xs_ctx_fini(struct xs_ctx *ctx)
+{
+	while (ctx->domains)
+		xs_domain_release(ctx, ctx->domains->domid);
+	while (ctx->conns)
+		xs_conn_free(ctx->conns);
+	xs_store_fini(&ctx->store);
+	if (ctx->epfd >= 0)
+		close(ctx->epfd);
+	if (ctx->stopfd >= 0)
+		close(ctx->stopfd);
+	if (ctx->listenfd >= 0)
+		close(ctx->listenfd);
+	if (ctx->sigfd >= 0)
+		close(ctx->sigfd);
+	ctx->epfd = ctx->stopfd = ctx->listenfd = ctx->sigfd = -1;
+}
+
+void xs_log(struct xs_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("ketch-xenstored: ", ctx->log);
+	vfprintf(ctx->log, fmt, ap);
+	fputc('\n', ctx->log);
+	fflush(ctx->log);
+	va_end(ap);
+}

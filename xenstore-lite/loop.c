@@ -1,0 +1,162 @@
+/* The event loop: one thread, epoll, fair turns for every connection. */
+#include "loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "conn_socket.h"
+
+/* epoll tags for the daemon's own fds; connections are tagged by pointer. */
+static const char tag_listen = 'l', tag_stop = 's', tag_signal = 'g';
+
+static int add_fd(struct xs_ctx *ctx, int fd, const char *tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = (void *)tag};
+
+	return epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int xs_loop_init(struct xs_ctx *ctx)
+{
+	ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
+	ctx->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ctx->epfd < 0 || ctx->stopfd < 0)
+		return -errno;
+	return add_fd(ctx, ctx->stopfd, &tag_stop);
+}
+
+int xs_loop_listen(struct xs_ctx *ctx, const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, 128) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	ctx->listenfd = fd;
+	return add_fd(ctx, fd, &tag_listen);
+}
+
+int xs_loop_handle_signals(struct xs_ctx *ctx)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	ctx->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (ctx->sigfd < 0)
+		return -errno;
+	return add_fd(ctx, ctx->sigfd, &tag_signal);
+}
+
+void xs_loop_stop(struct xs_ctx *ctx)
+{
+	uint64_t one = 1;
+
+	if (write(ctx->stopfd, &one, sizeof(one)) < 0) {
+		/* Only fails if the counter is saturated: a stop is pending anyway. */
+	}
+}
+
+static void accept_all(struct xs_ctx *ctx)
+{
+	for (;;) {
+		int fd = accept4(ctx->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		if (!xs_conn_socket_new(ctx, fd)) {
+			xs_log(ctx, "refusing a client: out of memory");
+			close(fd);
+		}
+	}
+}
+
+/* Marks a connection's readiness; a ring's wakeup eventfd is drained here. */
+static void note_conn_event(struct xs_conn *c)
+{
+	uint64_t v;
+
+	if (c->dom && c->fd >= 0 && read(c->fd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: a spurious wakeup, nothing to drain. */
+	}
+	c->more = true;
+}
+
+static void handle_events(struct xs_ctx *ctx, struct epoll_event *ev, int n)
+{
+	uint64_t v;
+
+	for (int i = 0; i < n; i++) {
+		void *p = ev[i].data.ptr;
+
+		if (p == &tag_listen) {
+			accept_all(ctx);
+		} else if (p == &tag_stop) {
+			if (read(ctx->stopfd, &v, sizeof(v)) > 0)
+				ctx->stop = true;
+		} else if (p == &tag_signal) {
+			ctx->stop = true;
+		} else {
+			note_conn_event(p);
+		}
+	}
+}
+
+/* One turn per ready connection, so a flood from one cannot starve others. */
+static bool service_ready(struct xs_ctx *ctx)
+{
+	bool pending = false;
+
+	for (struct xs_conn *c = ctx->conns; c; c = c->next) {
+		if (!c->more || c->dead)
+			continue;
+		c->more = false;
+		xs_conn_service(c);
+		pending |= c->more;
+	}
+	xs_conn_reap(ctx);
+	return pending;
+}
+
+int xs_loop_run(struct xs_ctx *ctx)
+{
+	struct epoll_event ev[64];
+	bool pending = false;
+
+	while (!ctx->stop) {
+		int n = epoll_wait(ctx->epfd, ev, 64, pending ? 0 : -1);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0)
+			handle_events(ctx, ev, n);
+		pending = service_ready(ctx);
+	}
+	return 0;
+}

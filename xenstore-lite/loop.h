@@ -1,0 +1,22 @@
+/* The event loop: one thread, epoll, fair turns for every connection. */
+#ifndef XS_LOOP_H
+#define XS_LOOP_H
+
+#include "ctx.h"
+
+/* Creates the epoll set and the stop eventfd; 0 or -errno. */
+int xs_loop_init(struct xs_ctx *ctx);
+
+/* Listens on a Unix socket at path (replacing a stale one), mode 0600; 0 or -errno. */
+int xs_loop_listen(struct xs_ctx *ctx, const char *path);
+
+/* Also stops on SIGINT/SIGTERM (blocked and taken through a signalfd); 0 or -errno. */
+int xs_loop_handle_signals(struct xs_ctx *ctx);
+
+/* Runs until xs_loop_stop or a handled signal; 0 or -errno. */
+int xs_loop_run(struct xs_ctx *ctx);
+
+/* Makes xs_loop_run return; safe from another thread. */
+void xs_loop_stop(struct xs_ctx *ctx);
+
+#endif
