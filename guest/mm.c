@@ -54,6 +54,14 @@ int mm_flush_tlb(void)
 	return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
 }
 
+int mm_invlpg(unsigned long va)
+{
+	struct mmuext_op op = { .cmd = MMUEXT_INVLPG_LOCAL };
+
+	op.arg1.linear_addr = va;
+	return HYPERVISOR_mmuext_op(&op, 1, NULL, DOMID_SELF);
+}
+
 int mm_new_baseptr(uint64_t *root)
 {
 	struct mmuext_op op = { .cmd = MMUEXT_NEW_BASEPTR };

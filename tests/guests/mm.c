@@ -107,31 +107,61 @@ static void test_pattern(void)
 		      "pattern over all free RAM", "mismatch or leak");
 }
 
-static void test_update_va_mapping(void)
+/* Read alias[0] and check it is want; name the check. */
+static void expect_alias(volatile uint64_t *alias, uint64_t want, const char *name)
 {
-	uint64_t *a = alloc_page(), *b = alloc_page();
-	unsigned long va = spare_va();
+	uint64_t seen = alias[0];
+	char detail[48];
+
+	snprintf(detail, sizeof(detail), "read 0x%llx", (unsigned long long)seen);
+	verdict_check(seen == want, name, detail);
+}
+
+/* Map, remap (present -> present) and flush by writing the PTE directly. */
+static void test_direct_pte(uint64_t *a, uint64_t *b, unsigned long va)
+{
 	volatile uint64_t *alias = (volatile uint64_t *)va;
 
-	a[0] = 0xaaaa;
-	b[0] = 0xbbbb;
 	mm_map_page(va, virt_to_gpa(a), PTE_KIT);
-	mm_flush_tlb();
-	verdict_check(alias[0] == 0xaaaa, "direct PTE write maps alias", "wrong data");
-	int rc = HYPERVISOR_update_va_mapping(va, virt_to_gpa(b) | PTE_KIT,
-					      UVMF_INVLPG | UVMF_LOCAL);
-	verdict_rc("update_va_mapping rc", rc, 0);
-	verdict_check(alias[0] == 0xbbbb, "update_va_mapping remaps alias", "old data");
+	verdict_rc("TLB_FLUSH_LOCAL", mm_flush_tlb(), 0);
+	expect_alias(alias, 0xaaaa, "direct PTE write maps alias");
+	mm_map_page(va, virt_to_gpa(b), PTE_KIT);
+	verdict_rc("INVLPG_LOCAL", mm_invlpg(va), 0);
+	expect_alias(alias, 0xbbbb, "direct PTE remap + INVLPG");
+}
+
+/* Remap the alias (mapped to b now) to c, then unmap it, with update_va_mapping. */
+static void test_update_va_mapping(uint64_t *c, unsigned long va)
+{
+	volatile uint64_t *alias = (volatile uint64_t *)va;
+	int level;
+
+	verdict_rc("update_va_mapping rc",
+		   HYPERVISOR_update_va_mapping(va, virt_to_gpa(c) | PTE_KIT,
+						UVMF_INVLPG | UVMF_LOCAL), 0);
+	expect_alias(alias, 0xcccc, "update_va_mapping remaps alias");
 	alias[1] = 0x1234;
-	verdict_check(b[1] == 0x1234, "write through alias lands in frame", "missing");
+	verdict_check(c[1] == 0x1234, "write through alias lands in frame", "missing");
 	verdict_rc("update_va_mapping unmap",
 		   HYPERVISOR_update_va_mapping(va, 0, UVMF_INVLPG | UVMF_LOCAL), 0);
-	int level;
 	uint64_t *pte = mm_lookup_pte(va, &level);
 	verdict_check(pte && level == 1 && *pte == 0, "PTE cleared by update_va_mapping",
 		      "entry still set");
+}
+
+static void test_remap(void)
+{
+	uint64_t *a = alloc_page(), *b = alloc_page(), *c = alloc_page();
+	unsigned long va = spare_va();
+
+	a[0] = 0xaaaa;
+	b[0] = 0xbbbb;
+	c[0] = 0xcccc;
+	test_direct_pte(a, b, va);
+	test_update_va_mapping(c, va);
 	free_page(a);
 	free_page(b);
+	free_page(c);
 }
 
 /*
@@ -177,7 +207,7 @@ int main(const start_info_t *si)
 	test_frames();
 	test_heap();
 	test_pattern();
-	test_update_va_mapping();
+	test_remap();
 	test_new_baseptr();
 	return verdict_done("mm");
 }

@@ -90,4 +90,7 @@ int mm_new_baseptr(uint64_t *root);
 /* Flush this vCPU's TLB (MMUEXT_TLB_FLUSH_LOCAL).  0 or negative errno. */
 int mm_flush_tlb(void);
 
+/* Flush this vCPU's TLB entry for va (MMUEXT_INVLPG_LOCAL).  0 or -errno. */
+int mm_invlpg(unsigned long va);
+
 #endif
