@@ -91,6 +91,7 @@ void xs_conn_event(struct xs_conn *c, const char *path, const char *token)
 			       c->tp->name, c->caller.domid);
 		return;
 	}
+	c->more = true; /* the loop gives it a turn, which flushes */
 	xs_conn_update_events(c);
 }
 

@@ -138,9 +138,11 @@ static bool service_ready(struct xs_ctx *ctx)
 			continue;
 		c->more = false;
 		xs_conn_service(c);
-		pending |= c->more;
 	}
 	xs_conn_reap(ctx);
+	/* Services above may have queued events for connections already passed. */
+	for (struct xs_conn *c = ctx->conns; c; c = c->next)
+		pending |= c->more;
 	return pending;
 }
 

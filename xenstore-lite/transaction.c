@@ -117,15 +117,19 @@ int xs_tx_note_op(struct xs_tx *tx, enum xs_op_type type, const char *path)
 		if (n >= XS_PATH_BUF)
 			return -EINVAL;
 		memcpy(buf, path, n + 1);
-		r = node ? note_subtree(tx, buf, n, node) : note_len(tx, path, n);
-		return r ? r : note_len(tx, path, xs_path_parent_len(path));
+		return node ? note_subtree(tx, buf, n, node) : note_len(tx, path, n);
 	}
-	/* The node, each missing ancestor, and the existing one that gains a child. */
+	/*
+	 * The node and each missing ancestor (which must still be missing).  The
+	 * existing parent that gains a child is not recorded: creating siblings
+	 * concurrently does not conflict, and a transaction that listed the
+	 * parent has recorded it already.
+	 */
 	r = note_len(tx, path, n);
-	for (size_t i = have; !r && i < n; i++)
+	for (size_t i = have + 1; !r && i < n; i++)
 		if (path[i] == '/')
-			r = note_len(tx, path, i ? i : 1);
-	return r ? r : note_len(tx, path, have);
+			r = note_len(tx, path, i);
+	return r;
 }
 
 int xs_tx_log(struct xs_tx *tx, enum xs_op_type type, const char *path, const void *data,

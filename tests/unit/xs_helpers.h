@@ -42,13 +42,14 @@ static inline int xs_t_drain(struct xs_test *t, struct xs_conn *c)
 	char buf[XENSTORE_PAYLOAD_MAX + 1];
 	int got = 0;
 
+	xs_conn_flush(c);
 	while (xs_conn_mem_next(c, &h, buf, sizeof(buf))) {
 		if (h.type == XS_WATCH_EVENT) {
 			struct xs_test_event *e = &t->ev[t->nev++ % 256];
 
 			e->c = c;
-			snprintf(e->path, sizeof(e->path), "%s", buf);
-			snprintf(e->token, sizeof(e->token), "%s", buf + strlen(buf) + 1);
+			snprintf(e->path, sizeof(e->path), "%.255s", buf);
+			snprintf(e->token, sizeof(e->token), "%.63s", buf + strlen(buf) + 1);
 			continue;
 		}
 		t->hdr = h;
