@@ -48,3 +48,20 @@ $(GK_TEST_GUESTS): $(BUILD)/guests/%: $(BUILD)/guest-obj/tests/guests/%.o \
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GLD     $@")
 	$(Q)$(CC) $(GK_LDFLAGS) -o $@ $< $(GK_LIB) -lgcc
+
+# Host unit test of the kit's formatter: guest/vsnprintf.c built with the
+# host flags, its symbols renamed so they do not clash with the C library.
+GK_UNIT_FMT := $(BUILD)/tests/unit/guest_format
+UNIT_TESTS  += $(GK_UNIT_FMT)
+
+$(BUILD)/obj/guest-host/vsnprintf.o: guest/vsnprintf.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (host)")
+	$(Q)$(CC) $(CFLAGS) -Iguest/include -Dvsnprintf=gk_vsnprintf \
+		-Dsnprintf=gk_snprintf -c -o $@ $<
+
+$(GK_UNIT_FMT): $(BUILD)/obj/tests/unit/guest_format.o \
+		$(BUILD)/obj/guest-host/vsnprintf.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
