@@ -19,7 +19,9 @@ static int notify(void)
 void init_console(const start_info_t *si)
 {
 	ring_port = si->console.domU.evtchn;
-	if (si->console.domU.mfn == 0 || si->console.domU.mfn >= si->nr_pages)
+	/* Port 0 is never a valid event channel in Xen: no ring console. */
+	if (ring_port == 0 || si->console.domU.mfn == 0 ||
+	    si->console.domU.mfn >= si->nr_pages)
 		return;
 	if (notify() == 0)
 		ring = start_info_console_page();
