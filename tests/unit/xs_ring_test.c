@@ -38,6 +38,7 @@ static void setup(void)
 
 	xs_fake_env_init(&env, 3, START_IDX);
 	xs_quota_defaults(&q);
+	q.event_queue = 64 * 1024; /* small, so the flood test reaches it quickly */
 	ck_assert_int_eq(xs_ctx_init(&ctx, &q, &env.ops), 0);
 	ck_assert_int_eq(xs_loop_init(&ctx), 0);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
