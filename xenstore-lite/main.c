@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ctx.h"
 #include "domain_ops.h"
@@ -86,6 +87,7 @@ static int run(struct xs_ctx *ctx, const struct options *o)
 		return 1;
 	}
 	r = xs_loop_run(ctx);
+	unlink(o->socket ? o->socket : DEFAULT_RUNDIR "/socket");
 	if (o->persist && xs_persist_save(&ctx->store, o->persist) < 0) {
 		xs_log(ctx, "cannot save %s", o->persist);
 		return 1;

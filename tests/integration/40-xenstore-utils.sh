@@ -7,6 +7,7 @@ SOCK=$TMP/xs.sock
 export XENSTORED_PATH=$SOCK
 
 start_xsd() {
+	rm -f "$SOCK"
 	"$BIN/ketch-xenstored" --socket "$SOCK" "$@" 2>>"$TMP/xsd.log" &
 	XSD_PID=$!
 	on_exit "kill $XSD_PID"
@@ -52,6 +53,7 @@ expect_eq "xenstore-watch: initial event then two changes" \
 kill -TERM $XSD_PID
 wait $XSD_PID
 expect_eq "SIGTERM ends the daemon cleanly" 0 $?
+check "and removes its socket" test ! -e "$SOCK"
 
 # Persistence: a clean restart with --persist keeps the tree.
 start_xsd --persist "$TMP/tree"
