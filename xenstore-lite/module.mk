@@ -58,8 +58,8 @@ $(BUILD)/bench/xenstore_bench: $(BUILD)/obj/bench/xenstore_bench.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(XS_LIBXS)
 
-# libFuzzer build of the message parser (clang only), outside $(BUILD).
-XS_FUZZ_BIN  := build-fuzz/xs_fuzz_dispatch
+# libFuzzer build of the message path (clang only), in $(BUILD)-fuzz.
+XS_FUZZ_BIN  := $(BUILD)-fuzz/xs_fuzz_dispatch
 XS_FUZZ_TIME ?= 300
 $(XS_FUZZ_BIN): $(XS_SRCS) tests/fuzz/xs_fuzz_dispatch.c $(wildcard $(XS_DIR)/*.h)
 	@mkdir -p $(dir $@)
@@ -70,8 +70,9 @@ $(XS_FUZZ_BIN): $(XS_SRCS) tests/fuzz/xs_fuzz_dispatch.c $(wildcard $(XS_DIR)/*.
 
 .PHONY: fuzz-xenstore
 fuzz-xenstore: $(XS_FUZZ_BIN)
-	@mkdir -p build-fuzz/xs-corpus
-	$(XS_FUZZ_BIN) -max_total_time=$(XS_FUZZ_TIME) -max_len=8192 build-fuzz/xs-corpus
+	@mkdir -p $(BUILD)-fuzz/xs-corpus
+	$(XS_FUZZ_BIN) -max_total_time=$(XS_FUZZ_TIME) -max_len=16384 \
+		$(BUILD)-fuzz/xs-corpus tests/fuzz/xs_corpus
 
 # Unit tests and test programs see the daemon's headers.
 $(BUILD)/obj/tests/unit/xs_%.o: CFLAGS += -I$(XS_DIR)
