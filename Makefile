@@ -8,7 +8,8 @@ V        ?= 0
 Q        := $(if $(filter 1,$(V)),,@)
 
 WARN     := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes
-CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -MMD -MP -Iinclude -pthread
+CFLAGS   := -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -MMD -MP -Iinclude -pthread \
+            -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__
 LDFLAGS  := -pthread
 ifeq ($(SANITIZE),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -25,6 +26,7 @@ INTEG_TESTS :=   # integration test scripts (tests/integration/*.sh), run in ord
 GUESTS      :=   # guest ELF images, built into $(BUILD)/guests
 BENCHES     :=   # bench programs/scripts, run by `make bench`
 FUZZERS     :=   # libFuzzer targets
+FUZZ_TARGETS :=  # rules run by `make fuzz`
 
 .PHONY: all deps build test test-asan unit integration bench demo fuzz clean format
 all: build
@@ -69,6 +71,8 @@ bench: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory build
 	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+fuzz: $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,6 +1,6 @@
 /*
  * Ketch's additions to the Xen guest ABI.  Everything else a guest sees is
- * defined by Xen's public headers (xen/*.h); each item here is listed with
+ * defined by Xen's public headers (the xen/ directory); each item here is listed with
  * its reason in docs/abi.md.  Plain C with fixed-width types, so both the
  * hypervisor and freestanding guests include it.
  */

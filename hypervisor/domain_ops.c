@@ -1,0 +1,176 @@
+/*
+ * domain_ops.c - what the control plane asks of an existing domain: its
+ * info, its initial vCPU context, its hypercall page, its console sink and
+ * the image kept for crash reports.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "hv.h"
+#include "ketch/builder.h"
+
+#define LOWER_HALF_END 0x0000800000000000ULL
+
+void domain_info(struct domain *d, struct kctl_dominfo *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->domid = d->domid;
+	out->mem_bytes = d->mem_bytes;
+	out->vcpus = d->nr_vcpus;
+	memcpy(out->handle, d->handle, sizeof(out->handle));
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		out->cpu_time_ns += vcpu_cpu_time_ns(&d->vcpus[i]);
+	for (unsigned int i = 0; i < HV_NR_HYPERCALLS; i++)
+		out->hypercalls += atomic_load(&d->hcalls.calls[i]);
+	out->hypercalls_enosys = atomic_load(&d->hcalls.enosys);
+	pthread_mutex_lock(&d->lock);
+	out->state = d->state;
+	out->shutdown_reason = d->shutdown_reason;
+	out->shutdown_code = d->shutdown_code;
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		out->vcpus_online += d->vcpus[i].online;
+	snprintf(out->crash_reason, sizeof(out->crash_reason), "%.*s",
+		 (int)sizeof(out->crash_reason) - 1, d->crash_reason);
+	pthread_mutex_unlock(&d->lock);
+}
+
+int domain_list(struct hv *hv, uint32_t *ids, int max)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&hv->lock);
+	for (uint32_t i = 1; i < HV_MAX_DOMAINS && n < max; i++)
+		if (hv->domains[i])
+			ids[n++] = i;
+	pthread_mutex_unlock(&hv->lock);
+	return n;
+}
+
+void domain_notify_state(struct domain *d)
+{
+	struct kctl_dominfo info;
+	struct hv *hv = d->hv;
+
+	if (!hv->state_fn)
+		return;
+	domain_info(d, &info);
+	if (d->dying)
+		info.state = KCTL_STATE_DYING;
+	hv->state_fn(hv, &info, hv->state_opaque);
+}
+
+static void set_tr(struct kvm_sregs *s, uint64_t base)
+{
+	s->tr = (struct kvm_segment){ .base = base, .limit = 0xfff,
+		.selector = 0, .type = 11, .present = 1, .dpl = 0, .s = 0 };
+}
+
+static int check_context(struct domain *d, const struct kctl_vcpu_context *c)
+{
+	if (c->cr3 % HV_PAGE_SIZE || c->cr3 >= d->mem_bytes)
+		return -EINVAL;
+	if (c->rip >= LOWER_HALF_END || c->rsp >= LOWER_HALF_END ||
+	    c->fs_base >= LOWER_HALF_END || c->gs_base >= LOWER_HALF_END)
+		return -EINVAL;
+	return 0;
+}
+
+static int load_context(struct vcpu *v, const struct kctl_vcpu_context *c)
+{
+	struct kvm_regs r = {
+		.rax = c->rax, .rbx = c->rbx, .rcx = c->rcx, .rdx = c->rdx,
+		.rsi = c->rsi, .rdi = c->rdi, .rsp = c->rsp, .rbp = c->rbp,
+		.r8 = c->r8, .r9 = c->r9, .r10 = c->r10, .r11 = c->r11,
+		.r12 = c->r12, .r13 = c->r13, .r14 = c->r14, .r15 = c->r15,
+		.rip = c->rip,
+		/* Ring-3 guests need IOPL 3 for the hypercall stubs' port I/O. */
+		.rflags = (c->rflags & 0xcd5ULL) | 0x3202ULL,
+	};
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	s.cr3 = c->cr3;
+	s.fs.base = c->fs_base;
+	s.gs.base = c->gs_base;
+	if (v->d->hypercall_page_va)
+		set_tr(&s, hcpage_tss_base(v->d));
+	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
+		return -errno;
+	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+		return -errno;
+	v->cr3 = c->cr3;
+	return 0;
+}
+
+int domain_set_vcpu_context(struct domain *d, unsigned int vcpu,
+			    const struct kctl_vcpu_context *ctx)
+{
+	int r;
+
+	if (vcpu >= d->nr_vcpus)
+		return -EINVAL;
+	r = check_context(d, ctx);
+	if (r)
+		return r;
+	pthread_mutex_lock(&d->lock);
+	if (!d->paused || d->state != KCTL_STATE_PAUSED)
+		r = -EBUSY; /* only a paused domain's vCPUs hold still */
+	else
+		r = load_context(&d->vcpus[vcpu], ctx);
+	if (r == 0)
+		d->vcpus[vcpu].online = true;
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+int domain_hypercall_init(struct domain *d, uint64_t gpa, uint64_t va)
+{
+	uint8_t *page = gm_gpa(d, gpa, HV_PAGE_SIZE);
+
+	if (!page || gpa % HV_PAGE_SIZE || va % HV_PAGE_SIZE ||
+	    va >= LOWER_HALF_END)
+		return -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	if (d->state != KCTL_STATE_PAUSED) {
+		pthread_mutex_unlock(&d->lock);
+		return -EBUSY;
+	}
+	hcpage_fill(page);
+	d->hypercall_page_gpa = gpa;
+	d->hypercall_page_va = va;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+void domain_set_console(struct domain *d, hv_console_fn fn, void *opaque)
+{
+	pthread_mutex_lock(&d->lock);
+	d->console_fn = fn;
+	d->console_opaque = opaque;
+	pthread_mutex_unlock(&d->lock);
+}
+
+int domain_attach_image(struct domain *d, const void *img, size_t len)
+{
+	struct kb_elf_info *info = malloc(sizeof(*info));
+	void *copy = malloc(len ? len : 1);
+
+	if (!info || !copy || kb_elf_parse(img, len, info, NULL) < 0) {
+		free(info);
+		free(copy);
+		return -EINVAL;
+	}
+	memcpy(copy, img, len);
+	pthread_mutex_lock(&d->lock);
+	free(d->image);
+	free(d->elf_info);
+	d->image = copy;
+	d->image_len = len;
+	d->elf_info = info;
+	pthread_mutex_unlock(&d->lock);
+	return 0;
+}

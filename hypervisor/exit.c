@@ -1,0 +1,109 @@
+/*
+ * exit.c - what to do with each KVM exit.  The only expected exit is the
+ * hypercall port; everything else a guest can cause (an exception, a
+ * triple fault, I/O to another port, a write to unbacked guest-physical
+ * memory) crashes that domain alone, with a register dump in the log.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "hv.h"
+#include "ketch/builder.h"
+
+static void symbol_of(struct domain *d, uint64_t rip, char *out, size_t len)
+{
+	char name[128];
+	uint64_t off;
+
+	out[0] = 0;
+	if (d->image && d->elf_info &&
+	    kb_elf_symbolize(d->image, d->image_len, d->elf_info, rip, name,
+			     sizeof(name), &off) == 0)
+		snprintf(out, len, " <%s+0x%" PRIx64 ">", name, off);
+}
+
+void exit_crash_dump(struct vcpu *v, const char *why)
+{
+	struct domain *d = v->d;
+	struct kvm_regs r;
+	struct kvm_sregs s;
+	char sym[160];
+
+	memset(&r, 0, sizeof(r));
+	memset(&s, 0, sizeof(s));
+	ioctl(v->fd, KVM_GET_REGS, &r);
+	ioctl(v->fd, KVM_GET_SREGS, &s);
+	symbol_of(d, r.rip, sym, sizeof(sym));
+	hv_log("d%u vcpu%u: %s", d->domid, v->id, why);
+	hv_log("  rip %016llx%s  rsp %016llx  rflags %08llx", r.rip, sym, r.rsp,
+	       r.rflags);
+	hv_log("  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx", r.rax,
+	       r.rbx, r.rcx, r.rdx);
+	hv_log("  rsi %016llx  rdi %016llx  rbp %016llx  r8  %016llx", r.rsi,
+	       r.rdi, r.rbp, r.r8);
+	hv_log("  r9  %016llx  r10 %016llx  r11 %016llx  r12 %016llx", r.r9,
+	       r.r10, r.r11, r.r12);
+	hv_log("  r13 %016llx  r14 %016llx  r15 %016llx", r.r13, r.r14, r.r15);
+	hv_log("  cr0 %08llx  cr2 %016llx  cr3 %016llx  cr4 %08llx", s.cr0, s.cr2,
+	       s.cr3, s.cr4);
+	domain_crash(d, "vcpu%u: %s at rip 0x%llx%s, rsp 0x%llx, cr2 0x%llx", v->id,
+		     why, r.rip, sym, r.rsp, s.cr2);
+}
+
+static int exit_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	char why[96];
+
+	if (run->io.port == HV_HCALL_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
+		hcall_dispatch(v);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "I/O %s port 0x%x outside the hypercall page",
+		 run->io.direction == KVM_EXIT_IO_OUT ? "to" : "from",
+		 run->io.port);
+	exit_crash_dump(v, why);
+	return -1;
+}
+
+int exit_handle(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	char why[128];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		return exit_io(v);
+	case KVM_EXIT_INTR:
+		return 0;
+	case KVM_EXIT_MMIO:
+		snprintf(why, sizeof(why),
+			 "%s unbacked guest-physical address 0x%llx",
+			 run->mmio.is_write ? "write to" : "read from",
+			 run->mmio.phys_addr);
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		snprintf(why, sizeof(why), "unhandled exception (triple fault)");
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(why, sizeof(why), "KVM internal error, suberror %u",
+			 run->internal.suberror);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(why, sizeof(why), "VM entry failed, reason 0x%llx",
+			 run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_HLT:
+		snprintf(why, sizeof(why), "hlt in a ring-3 guest");
+		break;
+	default:
+		snprintf(why, sizeof(why), "unexpected KVM exit %u",
+			 run->exit_reason);
+		break;
+	}
+	exit_crash_dump(v, why);
+	return -1;
+}

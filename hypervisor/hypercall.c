@@ -1,0 +1,42 @@
+/*
+ * hypercall.c - the hypercall table.  Numbers index handlers; a number with
+ * no handler is -ENOSYS (Xen errno) and counted per domain, so a guest can
+ * probe and an operator can see it.
+ */
+#include <stdint.h>
+#include <xen/errno.h>
+
+#include "hv.h"
+
+static const hcall_fn hcall_table[HV_NR_HYPERCALLS] = {
+	[__HYPERVISOR_update_va_mapping] = hc_update_va_mapping,
+	[__HYPERVISOR_fpu_taskswitch] = hc_fpu_taskswitch,
+	[__HYPERVISOR_xen_version] = hc_xen_version,
+	[__HYPERVISOR_console_io] = hc_console_io,
+	[__HYPERVISOR_mmuext_op] = hc_mmuext_op,
+	[__HYPERVISOR_set_segment_base] = hc_set_segment_base,
+	[__HYPERVISOR_sched_op] = hc_sched_op,
+};
+
+void hcall_dispatch(struct vcpu *v)
+{
+	struct kvm_regs *r = vcpu_regs(v);
+	uint64_t nr = r->rax;
+	const uint64_t a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
+	hcall_fn fn = NULL;
+	long ret;
+
+	if (nr < HV_NR_HYPERCALLS) {
+		atomic_fetch_add(&v->d->hcalls.calls[nr], 1);
+		fn = hcall_table[nr];
+	}
+	if (fn) {
+		ret = fn(v, a);
+	} else {
+		atomic_fetch_add(&v->d->hcalls.enosys, 1);
+		ret = -XEN_ENOSYS;
+	}
+	r = vcpu_regs(v);
+	r->rax = (uint64_t)ret;
+	vcpu_regs_dirty(v);
+}

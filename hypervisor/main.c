@@ -1,0 +1,81 @@
+/*
+ * main.c - ketch-hv: the hypervisor process.  Two modes:
+ *   ketch-hv [--socket PATH]      serve the control socket (foreground)
+ *   ketch-hv run --kernel ELF ... boot one guest, console on stdout
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_server.h"
+#include "hv.h"
+#include "run.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ketch-hv [--socket PATH] [--log FILE]\n"
+		"       ketch-hv run --kernel ELF [--memory SIZE] [--vcpus N]\n"
+		"                    [--cmdline STR] [--ramdisk FILE] [--timeout SEC]\n"
+		"The socket defaults to $KETCH_HV_SOCKET, else " KCTL_DEFAULT_SOCKET ".\n");
+}
+
+static int daemon_main(struct hv *hv, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "foreground", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *sock = getenv("KETCH_HV_SOCKET");
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:l:Fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sock = optarg; break;
+		case 'l':
+			if (!freopen(optarg, "a", stderr)) {
+				perror(optarg);
+				return 1;
+			}
+			setvbuf(stderr, NULL, _IOLBF, 0);
+			break;
+		case 'F': break; /* always foreground; kept for service files */
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "ketch-hv: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return ctl_server_run(hv, sock ? sock : KCTL_DEFAULT_SOCKET) < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct hv hv;
+	bool run = argc > 1 && strcmp(argv[1], "run") == 0;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--version")) {
+		printf("ketch-hv %s (control protocol %d)\n", KETCH_VERSION, KCTL_VERSION);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (hv_init(&hv) < 0) {
+		fprintf(stderr, "ketch-hv: cannot use /dev/kvm; Ketch needs KVM\n");
+		return run ? 125 : 1;
+	}
+	if (run)
+		return run_main(&hv, argc - 1, argv + 1);
+	return daemon_main(&hv, argc, argv);
+}

@@ -1,0 +1,188 @@
+/*
+ * run.c - `ketch-hv run`: build and boot one guest in this process, with
+ * no other daemon, printing its console to stdout and exiting with a
+ * status derived from how it stopped (docs/user-guide.md):
+ *   poweroff           the SCHEDOP_shutdown_code value (0 if none), max 123
+ *   reboot 128, suspend 129, crash 130, watchdog 131, soft_reset 132
+ *   124 when --timeout expires, 125 when the guest cannot be started.
+ */
+#include <stdint.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xen/sched.h>
+
+#include "hv.h"
+#include "ketch/builder.h"
+#include "run.h"
+
+#define EXIT_TIMEOUT 124
+#define EXIT_SETUP 125
+
+struct run_opts {
+	const char *kernel, *ramdisk, *cmdline;
+	uint64_t mem_bytes;
+	unsigned int vcpus;
+	int timeout_s;
+};
+
+static void console_to_stdout(struct domain *d, const char *buf, size_t len,
+			      void *opaque)
+{
+	(void)d;
+	(void)opaque;
+	fwrite(buf, 1, len, stdout);
+	fflush(stdout);
+}
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "vcpus", required_argument, NULL, 'c' },
+		{ "cmdline", required_argument, NULL, 'l' },
+		{ "ramdisk", required_argument, NULL, 'r' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c, r;
+
+	*o = (struct run_opts){ .mem_bytes = 32ULL << 20, .vcpus = 1, .timeout_s = -1 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "k:m:c:l:r:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o->kernel = optarg; break;
+		case 'r': o->ramdisk = optarg; break;
+		case 'l': o->cmdline = optarg; break;
+		case 'm':
+			if ((r = run_parse_size(optarg, &o->mem_bytes)) < 0) {
+				fprintf(stderr, "ketch-hv run: bad --memory '%s' (e.g. 32M, 1G)\n", optarg);
+				return -1;
+			}
+			break;
+		case 'c':
+			o->vcpus = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			o->timeout_s = atoi(optarg);
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (!o->kernel) {
+		fprintf(stderr, "ketch-hv run: --kernel is required\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int build(struct domain *d, const struct run_opts *o, struct kb_layout *l)
+{
+	struct kb_domain_spec spec = { 0 };
+	char err[KB_ERRLEN] = "";
+	size_t klen = 0, rlen = 0;
+	void *kernel = run_read_file(o->kernel, &klen);
+	void *ramdisk = o->ramdisk ? run_read_file(o->ramdisk, &rlen) : NULL;
+	int r = -EIO;
+
+	if (!kernel || (o->ramdisk && !ramdisk))
+		goto out;
+	spec = (struct kb_domain_spec){ .domid = d->domid, .mem = d->mem,
+		.mem_bytes = d->mem_bytes, .kernel = kernel, .kernel_len = klen,
+		.ramdisk = ramdisk, .ramdisk_len = rlen, .cmdline = o->cmdline };
+	spec.hv_features[0] = (1u << XENFEAT_writable_page_tables) |
+			      (1u << XENFEAT_auto_translated_physmap);
+	r = kb_build(&spec, l, err);
+	if (r < 0) {
+		fprintf(stderr, "ketch-hv run: %s: %s\n", o->kernel, err);
+		goto out;
+	}
+	domain_attach_image(d, kernel, klen);
+out:
+	free(kernel);
+	free(ramdisk);
+	return r;
+}
+
+static int start(struct domain *d, const struct kb_layout *l)
+{
+	struct kctl_vcpu_context ctx = { .rip = l->entry_va,
+		.rsp = l->stack_top_va, .rsi = l->start_info_va,
+		.cr3 = l->pt_base_gpa };
+	int r;
+
+	if (l->hypercall_page_gpa == ~0ULL) {
+		fprintf(stderr, "ketch-hv run: the image has no XEN_ELFNOTE_HYPERCALL_PAGE; "
+				"Ketch guests call the hypervisor only through it\n");
+		return -EINVAL;
+	}
+	r = domain_hypercall_init(d, l->hypercall_page_gpa, l->elf.hypercall_page);
+	if (r == 0)
+		r = domain_set_vcpu_context(d, 0, &ctx);
+	if (r == 0)
+		r = domain_unpause(d);
+	if (r)
+		fprintf(stderr, "ketch-hv run: cannot start the guest: %s\n", strerror(-r));
+	return r;
+}
+
+static int exit_status(const struct kctl_dominfo *info)
+{
+	if (info->state == KCTL_STATE_CRASHED)
+		return 130;
+	switch (info->shutdown_reason) {
+	case SHUTDOWN_poweroff:
+		if (info->shutdown_code < 0)
+			return 0;
+		return info->shutdown_code > 123 ? 123 : info->shutdown_code;
+	case SHUTDOWN_reboot: return 128;
+	case SHUTDOWN_suspend: return 129;
+	case SHUTDOWN_crash: return 130;
+	case SHUTDOWN_watchdog: return 131;
+	default: return 132;
+	}
+}
+
+int run_main(struct hv *hv, int argc, char **argv)
+{
+	struct run_opts o;
+	struct kctl_create req = { 0 };
+	struct kctl_dominfo info;
+	struct kb_layout layout;
+	struct domain *d;
+	uint32_t domid;
+	int r, status;
+
+	if (parse_opts(argc, argv, &o) < 0)
+		return EXIT_SETUP;
+	req.mem_bytes = o.mem_bytes;
+	req.vcpus = o.vcpus;
+	r = domain_create(hv, &req, &domid);
+	if (r) {
+		fprintf(stderr, "ketch-hv run: cannot create the domain: %s\n", strerror(-r));
+		return EXIT_SETUP;
+	}
+	d = domain_get(hv, domid);
+	domain_set_console(d, console_to_stdout, NULL);
+	if (build(d, &o, &layout) < 0 || start(d, &layout) < 0) {
+		domain_put(d);
+		domain_destroy(hv, domid);
+		return EXIT_SETUP;
+	}
+	r = domain_wait_stopped(d, o.timeout_s < 0 ? -1 : o.timeout_s * 1000);
+	domain_info(d, &info);
+	status = r ? EXIT_TIMEOUT : exit_status(&info);
+	if (r)
+		fprintf(stderr, "ketch-hv run: timed out after %d s\n", o.timeout_s);
+	else if (info.state == KCTL_STATE_CRASHED)
+		fprintf(stderr, "ketch-hv run: domain %u crashed: %s\n", domid, info.crash_reason);
+	domain_put(d);
+	domain_destroy(hv, domid);
+	return status;
+}

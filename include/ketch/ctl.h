@@ -1,0 +1,130 @@
+/*
+ * The ketch-hv control protocol: the one boundary between the hypervisor and
+ * control-domain processes (the role of Xen's domctl/sysctl and privcmd).
+ * Framed request/response over a Unix stream socket, host byte order, fixed
+ * structs.  Every field is marked IN (client -> ketch-hv) or OUT.
+ * Documented in docs/control-protocol.md; bump KCTL_VERSION on any change.
+ */
+#ifndef KETCH_CTL_H
+#define KETCH_CTL_H
+
+#include <stdint.h>
+
+#define KCTL_MAGIC 0x4b43544cu /* "KCTL" */
+#define KCTL_VERSION 1
+#define KCTL_MAX_PAYLOAD 4096  /* larger requests are refused */
+#define KCTL_DEFAULT_SOCKET "/run/ketch/hv.sock"
+
+enum kctl_op {
+	KCTL_OP_HELLO = 1,          /* version handshake */
+	KCTL_OP_CREATE = 2,         /* kctl_create -> kctl_domid */
+	KCTL_OP_DESTROY = 3,        /* kctl_domid */
+	KCTL_OP_PAUSE = 4,          /* kctl_domid */
+	KCTL_OP_UNPAUSE = 5,        /* kctl_domid */
+	KCTL_OP_GETINFO = 6,        /* kctl_domid -> kctl_dominfo */
+	KCTL_OP_LIST = 7,           /* -> kctl_list */
+	KCTL_OP_MAP_MEMORY = 8,     /* kctl_domid -> kctl_mem + memfd (SCM_RIGHTS) */
+	KCTL_OP_SET_VCPU = 9,       /* kctl_set_vcpu */
+	KCTL_OP_HYPERCALL_INIT = 10,/* kctl_hypercall_init */
+	KCTL_OP_SUBSCRIBE = 11,     /* connection becomes an event stream */
+	KCTL_OP_SET_IMAGE = 12,     /* kctl_domid + ELF image follows in chunks */
+	KCTL_OP_HV_INFO = 14,       /* -> kctl_hv_info */
+	KCTL_OP_MAX
+};
+
+/* Every message starts with this header; len counts the payload after it. */
+struct kctl_hdr {
+	uint32_t magic;   /* KCTL_MAGIC */
+	uint16_t version; /* KCTL_VERSION */
+	uint16_t op;      /* enum kctl_op; KCTL_OP_EVENT in pushed events */
+	uint32_t req_id;  /* echoed in the response */
+	int32_t status;   /* OUT: 0 or a negative errno (host values) */
+	uint32_t len;     /* payload bytes, <= KCTL_MAX_PAYLOAD */
+	uint32_t pad;
+};
+
+#define KCTL_OP_EVENT 0x8000 /* op of a pushed state-change event */
+
+enum kctl_state {
+	KCTL_STATE_PAUSED = 1,   /* created, or paused by the toolstack */
+	KCTL_STATE_RUNNING = 2,
+	KCTL_STATE_BLOCKED = 3,  /* every vCPU waiting for an event */
+	KCTL_STATE_SHUTDOWN = 4, /* shutdown_reason holds SHUTDOWN_* */
+	KCTL_STATE_CRASHED = 5,
+	KCTL_STATE_DYING = 6,
+};
+
+struct kctl_domid {
+	uint32_t domid; /* IN */
+	uint32_t pad;
+};
+
+struct kctl_create {
+	uint64_t mem_bytes; /* IN: multiple of 4 KiB, 4 MiB .. 64 GiB */
+	uint32_t vcpus;     /* IN: 1 .. 64 */
+	uint32_t flags;     /* IN: 0 */
+	uint8_t handle[16]; /* IN: UUID reported by XENVER_guest_handle */
+};
+
+struct kctl_dominfo {
+	uint32_t domid;           /* OUT */
+	uint32_t state;           /* OUT: enum kctl_state */
+	int32_t shutdown_reason;  /* OUT: SHUTDOWN_* or -1 */
+	int32_t shutdown_code;    /* OUT: SCHEDOP_shutdown_code value or -1 */
+	uint64_t mem_bytes;       /* OUT */
+	uint32_t vcpus;           /* OUT */
+	uint32_t vcpus_online;    /* OUT */
+	uint64_t cpu_time_ns;     /* OUT: sum over vCPUs */
+	uint64_t hypercalls;      /* OUT: total hypercalls */
+	uint64_t hypercalls_enosys; /* OUT: calls answered -ENOSYS */
+	uint8_t handle[16];       /* OUT */
+	char crash_reason[256];   /* OUT: NUL-terminated, "" unless crashed */
+};
+
+struct kctl_list {
+	uint32_t count;  /* OUT */
+	uint32_t pad;
+	uint32_t domids[1000]; /* OUT: first `count` valid */
+};
+
+struct kctl_mem {
+	uint64_t mem_bytes; /* OUT: size of the memfd passed alongside */
+};
+
+/* Register state a vCPU starts with (x86-64, CPL3 as the ABI doc says). */
+struct kctl_vcpu_context {
+	uint64_t rip, rsp, rflags, cr3;
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t fs_base, gs_base;
+};
+
+struct kctl_set_vcpu {
+	uint32_t domid; /* IN */
+	uint32_t vcpu;  /* IN */
+	struct kctl_vcpu_context ctx; /* IN */
+};
+
+struct kctl_hypercall_init {
+	uint32_t domid; /* IN */
+	uint32_t pad;
+	uint64_t gpa;   /* IN: page-aligned guest-physical address */
+	uint64_t va;    /* IN: guest virtual address the guest calls it at */
+};
+
+/* SET_IMAGE: payload = kctl_image_chunk header + bytes (chunked). */
+struct kctl_image_chunk {
+	uint32_t domid;   /* IN */
+	uint32_t pad;
+	uint64_t total;   /* IN: whole image size (<= 64 MiB) */
+	uint64_t offset;  /* IN: where this chunk goes */
+};
+
+struct kctl_hv_info {
+	char flavour[16];     /* OUT: "vmx", "svm", "pvm" */
+	uint32_t nr_domains;  /* OUT */
+	uint32_t max_vcpus;   /* OUT */
+	uint64_t version;     /* OUT: KCTL_VERSION */
+};
+
+#endif
