@@ -1,11 +1,17 @@
-# hypervisor/: ketch-hv.  Links the builder (dom0-tools/builder) for
-# `ketch-hv run` and for symbolising crash reports.
+# hypervisor/: ketch-hv.  Everything but main.c is also the static library
+# libketchhv.a, so unit tests and in-process benchmarks reach the same code.
+# Links the builder (dom0-tools/builder) for `ketch-hv run` and for
+# symbolising crash reports.
 
-HV_SRCS := $(wildcard hypervisor/*.c)
-HV_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_SRCS))
-HV_BIN  := $(BUILD)/bin/ketch-hv
+HV_SRCS     := $(wildcard hypervisor/*.c)
+HV_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_SRCS))
+HV_LIB_OBJS := $(filter-out $(BUILD)/obj/hypervisor/main.o,$(HV_OBJS))
+HV_LIB      := $(BUILD)/lib/libketchhv.a
+HV_BIN      := $(BUILD)/bin/ketch-hv
+HV_LINK     := $(HV_LIB) $(BUILD)/lib/libketchbuild.a
 KETCH_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
+LIBS += $(HV_LIB)
 # Until the control server lands, ketch-hv is not part of `make build`.
 ifneq ($(wildcard hypervisor/ctl_server.c),)
 BINS += $(HV_BIN)
@@ -13,7 +19,21 @@ endif
 
 $(BUILD)/obj/hypervisor/%.o: CFLAGS += -DKETCH_VERSION='"$(KETCH_VERSION)"'
 
-$(HV_BIN): $(HV_OBJS) $(BUILD)/lib/libketchbuild.a
+$(HV_LIB): $(HV_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(HV_BIN): $(BUILD)/obj/hypervisor/main.o $(HV_LINK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+# Unit tests of hypervisor internals (Check).
+HV_UNIT := hv_hcpage hv_guestmem hv_util
+UNIT_TESTS += $(patsubst %,$(BUILD)/tests/unit/%,$(HV_UNIT))
+
+$(patsubst %,$(BUILD)/tests/unit/%,$(HV_UNIT)): $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(HV_LINK)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)

@@ -15,6 +15,8 @@ int run_parse_size(const char *s, uint64_t *bytes)
 	unsigned long long v;
 	unsigned int shift = 0;
 
+	if (*s < '0' || *s > '9') /* strtoull would take "-1" and " 1" */
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
