@@ -10,8 +10,7 @@ GK_CFLAGS  := -ffreestanding -fno-pic -fno-pie -mno-red-zone \
 	      -fno-stack-protector -fno-builtin -nostdlib -O2 -g -std=c11 \
 	      $(WARN) -mcmodel=small -fno-asynchronous-unwind-tables \
 	      -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
-	      -MMD -MP -Iguest/include -Iinclude \
-	      -Wno-comment  # until include/ketch/abi.h drops its "xen/*.h" comment
+	      -MMD -MP -Iguest/include -Iinclude
 GK_ASFLAGS := $(GK_CFLAGS) -D__ASSEMBLY__
 GK_LDFLAGS := -static -no-pie -nostdlib -T guest/guest.lds \
 	      -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack -Wl,--build-id=none
