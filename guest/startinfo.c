@@ -35,3 +35,21 @@ const char *start_info_cmdline(void)
 {
 	return cmdline;
 }
+
+unsigned long start_info_arg_ul(const char *key, unsigned long def)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = cmdline; p && *p; p = strchr(p, ' ')) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			unsigned long v = 0;
+
+			for (p += klen + 1; *p >= '0' && *p <= '9'; p++)
+				v = v * 10 + (unsigned long)(*p - '0');
+			return v;
+		}
+	}
+	return def;
+}

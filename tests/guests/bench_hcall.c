@@ -12,20 +12,6 @@
 #define DEFAULT_CALLS 10000UL
 #define LOOP_ITERS 100000000UL
 
-static unsigned long parse_n(const char *cmdline)
-{
-	const char *p = cmdline;
-	unsigned long n = 0;
-
-	while (*p && strncmp(p, "n=", 2) != 0)
-		p++;
-	if (!*p)
-		return DEFAULT_CALLS;
-	for (p += 2; *p >= '0' && *p <= '9'; p++)
-		n = n * 10 + (unsigned long)(*p - '0');
-	return n ? n : DEFAULT_CALLS;
-}
-
 static uint64_t time_hypercalls(unsigned long n)
 {
 	uint64_t t0 = rdtsc();
@@ -56,10 +42,12 @@ static void report(const char *what, uint64_t cycles)
 
 int main(const start_info_t *si)
 {
-	unsigned long n = parse_n(start_info_cmdline());
+	unsigned long n = start_info_arg_ul("n", DEFAULT_CALLS);
 	uint64_t hc, loop;
 
 	(void)si;
+	if (n == 0)
+		n = DEFAULT_CALLS;
 	time_hypercalls(100); /* warm up */
 	hc = time_hypercalls(n);
 	loop = time_loop();

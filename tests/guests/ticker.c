@@ -8,29 +8,11 @@
  */
 #include <ketch-guest/kit.h>
 
-static unsigned long arg(const char *cmdline, const char *key, unsigned long def)
-{
-	size_t klen = strlen(key);
-
-	for (const char *p = cmdline; p && *p; p = strchr(p, ' ')) {
-		while (*p == ' ')
-			p++;
-		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
-			unsigned long v = 0;
-
-			for (p += klen + 1; *p >= '0' && *p <= '9'; p++)
-				v = v * 10 + (unsigned long)(*p - '0');
-			return v;
-		}
-	}
-	return def;
-}
-
 int main(const start_info_t *si)
 {
 	int domid = HYPERVISOR_xen_version(KETCH_XENVER_domid, NULL);
-	unsigned long ticks = arg(start_info_cmdline(), "ticks", 20);
-	unsigned long spin = arg(start_info_cmdline(), "spin", 10) * 1000000UL;
+	unsigned long ticks = start_info_arg_ul("ticks", 20);
+	unsigned long spin = start_info_arg_ul("spin", 10) * 1000000UL;
 
 	(void)si;
 	for (unsigned long i = 1; i <= ticks; i++) {

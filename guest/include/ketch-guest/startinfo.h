@@ -34,4 +34,10 @@ void *start_info_store_page(void);
 /* Command line as a C string (always terminated). */
 const char *start_info_cmdline(void);
 
+/*
+ * The decimal value of the space-separated word "key=N" on the command
+ * line, or def when no such word is present.
+ */
+unsigned long start_info_arg_ul(const char *key, unsigned long def);
+
 #endif
