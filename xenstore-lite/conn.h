@@ -28,6 +28,8 @@ struct xs_transport {
 	bool (*can_read)(struct xs_conn *c);
 	bool (*can_write)(struct xs_conn *c);
 	void (*destroy)(struct xs_conn *c);
+	/* Optional: the polled fd became ready (before the connection's turn). */
+	void (*poll_ready)(struct xs_conn *c);
 };
 
 struct xs_outmsg {

@@ -143,6 +143,17 @@ static void ring_destroy(struct xs_conn *c)
 		d->conn = NULL; /* the domain stays introduced until RELEASE */
 }
 
+/* The guest kicked: reset the wakeup eventfd's counter. */
+static void ring_poll_ready(struct xs_conn *c)
+{
+	struct xs_domain *d = dom_of(c);
+	uint64_t v;
+
+	if (d && read(d->wake_fd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: a spurious wakeup, nothing to drain. */
+	}
+}
+
 static const struct xs_transport ring_transport = {
 	.name = "ring",
 	.read = ring_read,
@@ -150,6 +161,7 @@ static const struct xs_transport ring_transport = {
 	.can_read = ring_can_read,
 	.can_write = ring_can_write,
 	.destroy = ring_destroy,
+	.poll_ready = ring_poll_ready,
 };
 
 struct xs_conn *xs_conn_ring_new(struct xs_ctx *ctx, struct xs_domain *dom)

@@ -11,6 +11,7 @@
 struct sock_priv {
 	int fd;
 	uint32_t len, off; /* buffered input: rbuf[off..len) */
+	bool drained;      /* the last recv came back short: wait for epoll */
 	char rbuf[16384];
 };
 
@@ -20,14 +21,18 @@ static ssize_t sock_read(struct xs_conn *c, void *buf, size_t len)
 	size_t n;
 
 	if (s->off == s->len) {
-		ssize_t r = recv(s->fd, s->rbuf, sizeof(s->rbuf), MSG_DONTWAIT);
+		ssize_t r;
 
+		if (s->drained)
+			return 0; /* saves a recv that would say EAGAIN */
+		r = recv(s->fd, s->rbuf, sizeof(s->rbuf), MSG_DONTWAIT);
 		if (r == 0)
 			return -EPIPE;
 		if (r < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -EPIPE;
 		s->off = 0;
 		s->len = (uint32_t)r;
+		s->drained = (size_t)r < sizeof(s->rbuf);
 	}
 	n = s->len - s->off < len ? s->len - s->off : len;
 	memcpy(buf, s->rbuf + s->off, n);
@@ -66,6 +71,12 @@ static void sock_destroy(struct xs_conn *c)
 	free(s);
 }
 
+/* epoll says readable (or writable): allow the next recv. */
+static void sock_poll_ready(struct xs_conn *c)
+{
+	((struct sock_priv *)c->tp_priv)->drained = false;
+}
+
 static const struct xs_transport socket_transport = {
 	.name = "socket",
 	.read = sock_read,
@@ -73,6 +84,7 @@ static const struct xs_transport socket_transport = {
 	.can_read = sock_can_read,
 	.can_write = sock_can_write,
 	.destroy = sock_destroy,
+	.poll_ready = sock_poll_ready,
 };
 
 struct xs_conn *xs_conn_socket_new(struct xs_ctx *ctx, int fd)

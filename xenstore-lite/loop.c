@@ -97,14 +97,11 @@ static void accept_all(struct xs_ctx *ctx)
 	}
 }
 
-/* Marks a connection's readiness; a ring's wakeup eventfd is drained here. */
+/* Marks a connection ready for a turn. */
 static void note_conn_event(struct xs_conn *c)
 {
-	uint64_t v;
-
-	if (c->dom && c->fd >= 0 && read(c->fd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: a spurious wakeup, nothing to drain. */
-	}
+	if (c->tp->poll_ready)
+		c->tp->poll_ready(c);
 	c->more = true;
 }
 
