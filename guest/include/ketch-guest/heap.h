@@ -1,6 +1,7 @@
 /*
- * Heap: first-fit free list over chunks taken from the frame allocator,
- * 16-byte aligned, coalescing on free.  Not thread-safe (one vCPU).
+ * Heap: first-fit free list over chunks (64 KiB or more) taken from the
+ * frame allocator, 16-byte aligned, coalescing on free.  Chunks stay with
+ * the heap once taken.  Not thread-safe (one vCPU).
  */
 #ifndef KETCH_GUEST_HEAP_H
 #define KETCH_GUEST_HEAP_H

@@ -354,7 +354,11 @@ static inline long HYPERVISOR_hypfs_op(unsigned int cmd, const char *arg1,
 	return _hypercall5(__HYPERVISOR_hypfs_op, cmd, arg1, arg2, arg3, arg4);
 }
 
-/* 48 (arch_0 on x86): machine-check architecture; op is xen_mc_t. */
+/*
+ * 48 (arch_0 on x86): machine-check architecture; op is xen_mc_t.
+ * arch_1..arch_7 (49-55) have no public x86 meaning; HYPERVISOR_raw
+ * reaches them.
+ */
 static inline int HYPERVISOR_mca(void *op)
 {
 	return (int)_hypercall1(__HYPERVISOR_mca, op);
