@@ -15,8 +15,9 @@
 #define PRINTK_MAX 1024
 
 /*
- * Pick the output path: the ring at start_info.console.domU.mfn if an
- * EVTCHNOP_send on its port succeeds, else console_io.  Call once.
+ * Pick the output path: the ring at start_info.console.domU.mfn if the
+ * console has an event channel (port != 0) and an EVTCHNOP_send on it
+ * succeeds, else console_io.  Call once.
  */
 void init_console(const start_info_t *si);
 
