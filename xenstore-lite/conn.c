@@ -150,6 +150,8 @@ void xs_conn_service(struct xs_conn *c)
 		/* The stream cannot be resynchronised: answer, then hang up. */
 		xs_conn_error(c, &c->hdr, -E2BIG);
 		xs_conn_flush(c);
+		if (c->tp->protocol_error)
+			c->tp->protocol_error(c);
 		xs_conn_kill(c, "message longer than XENSTORE_PAYLOAD_MAX");
 	} else if (r < 0) {
 		xs_conn_kill(c, r == -EPIPE ? "peer closed" : "transport error");

@@ -30,6 +30,8 @@ struct xs_transport {
 	void (*destroy)(struct xs_conn *c);
 	/* Optional: the polled fd became ready (before the connection's turn). */
 	void (*poll_ready)(struct xs_conn *c);
+	/* Optional: the peer broke the protocol (oversized message); tell it how. */
+	void (*protocol_error)(struct xs_conn *c);
 };
 
 struct xs_outmsg {

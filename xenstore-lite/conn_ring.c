@@ -154,6 +154,13 @@ static void ring_poll_ready(struct xs_conn *c)
 	}
 }
 
+/* An oversized message: flag it in the page (XENSTORE_SERVER_FEATURE_ERROR). */
+static void ring_protocol_error(struct xs_conn *c)
+{
+	if (dom_of(c))
+		bad_ring(c, XENSTORE_ERROR_PROTO);
+}
+
 static const struct xs_transport ring_transport = {
 	.name = "ring",
 	.read = ring_read,
@@ -162,6 +169,7 @@ static const struct xs_transport ring_transport = {
 	.can_write = ring_can_write,
 	.destroy = ring_destroy,
 	.poll_ready = ring_poll_ready,
+	.protocol_error = ring_protocol_error,
 };
 
 struct xs_conn *xs_conn_ring_new(struct xs_ctx *ctx, struct xs_domain *dom)

@@ -114,6 +114,10 @@ static void test_watches(struct xs_handle *h, struct xs_handle *h2)
 	check(event_is(h, "/t/w", "tok"), "event on removal");
 	check(xs_watch(h, "@introduceDomain", "intro") && event_is(h, "@introduceDomain", "intro"),
 	      "special watch @introduceDomain");
+	/* Events and replies on the same connection stay well framed. */
+	check(xs_write(h, XBT_NULL, "/t/w/self", "1", 1), "write on the watching connection");
+	check(event_is(h, "/t/w/self", "tok"), "its own write fires its watch");
+	check(read_is(h, XBT_NULL, "/t/w/self", "1"), "and replies still match requests");
 	check(xs_unwatch(h, "/t/w", "tok"), "unwatch");
 	check(!xs_unwatch(h, "/t/w", "tok") && errno == ENOENT, "second unwatch gives ENOENT");
 }

@@ -210,6 +210,9 @@ START_TEST(oversized_guest_message)
 	ck_assert_uint_eq(xs_fake_guest_put(bad, &h, sizeof(h)), sizeof(h));
 	ck_assert_int_eq(xs_fake_guest_recv(bad, &h, (char[64]){0}, 64, 2000), 0);
 	ck_assert_uint_eq(h.type, XS_ERROR);
+	for (int i = 0; i < 200 && !bad->page->error; i++)
+		usleep(5000);
+	ck_assert_uint_eq(bad->page->error, XENSTORE_ERROR_PROTO);
 	ck_assert_str_eq(guest_req(good, XS_GET_DOMAIN_PATH, "4", 2, &h), "/local/domain/4");
 }
 END_TEST
