@@ -1,1 +1,12 @@
-# bench build fragment (see the top-level Makefile for the lists it appends to).
+# bench/: `make bench`.  hv_bench measures ketch-hv in-process and the bare
+# KVM floors beside it; bench/NN-*.sh scripts print each figure next to its
+# floor (bench/run-all.sh runs them in order).
+
+HVB_SRCS := bench/hv_bench.c bench/hv_boot.c bench/kvm_floor.c
+HVB_BIN  := $(BUILD)/bench/hv_bench
+BENCHES  += $(HVB_BIN)
+
+$(HVB_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(HVB_SRCS)) $(BUILD)/lib/libketchhv.a $(BUILD)/lib/libketchbuild.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 #include <xen/xen.h>
+#include <xen/features.h>
 
 #include "ketch/ctl.h"
 
@@ -139,6 +140,25 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 /* Wait until the domain has stopped (shutdown or crashed); 0 or -ETIMEDOUT. */
 int domain_wait_stopped(struct domain *d, int timeout_ms);
 void domain_notify_state(struct domain *d);
+
+/* boot.c: build and start a guest image inside this process. */
+#define HV_FEATURES_SUBMAP0 ((1u << XENFEAT_writable_page_tables) | \
+			     (1u << XENFEAT_auto_translated_physmap))
+struct hv_boot {
+	const void *kernel;
+	size_t kernel_len;
+	const void *ramdisk;  /* may be NULL */
+	size_t ramdisk_len;
+	const char *cmdline;  /* may be NULL */
+	uint64_t mem_bytes;
+	unsigned int vcpus;
+	bool paused;          /* leave it paused instead of unpausing */
+	hv_console_fn console_fn;
+	void *console_opaque;
+};
+/* Returns 0 and the new domid, or negative errno with a reason in err. */
+int hv_boot(struct hv *hv, const struct hv_boot *b, uint32_t *domid, char *err,
+	    size_t errlen);
 
 /* vcpu.c: vCPU threads. */
 int vcpu_start(struct vcpu *v);

@@ -16,7 +16,6 @@
 #include <xen/sched.h>
 
 #include "hv.h"
-#include "ketch/builder.h"
 #include "run.h"
 
 #define EXIT_TIMEOUT 124
@@ -82,56 +81,6 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-static int build(struct domain *d, const struct run_opts *o, struct kb_layout *l)
-{
-	struct kb_domain_spec spec = { 0 };
-	char err[KB_ERRLEN] = "";
-	size_t klen = 0, rlen = 0;
-	void *kernel = run_read_file(o->kernel, &klen);
-	void *ramdisk = o->ramdisk ? run_read_file(o->ramdisk, &rlen) : NULL;
-	int r = -EIO;
-
-	if (!kernel || (o->ramdisk && !ramdisk))
-		goto out;
-	spec = (struct kb_domain_spec){ .domid = d->domid, .mem = d->mem,
-		.mem_bytes = d->mem_bytes, .kernel = kernel, .kernel_len = klen,
-		.ramdisk = ramdisk, .ramdisk_len = rlen, .cmdline = o->cmdline };
-	spec.hv_features[0] = (1u << XENFEAT_writable_page_tables) |
-			      (1u << XENFEAT_auto_translated_physmap);
-	r = kb_build(&spec, l, err);
-	if (r < 0) {
-		fprintf(stderr, "ketch-hv run: %s: %s\n", o->kernel, err);
-		goto out;
-	}
-	domain_attach_image(d, kernel, klen);
-out:
-	free(kernel);
-	free(ramdisk);
-	return r;
-}
-
-static int start(struct domain *d, const struct kb_layout *l)
-{
-	struct kctl_vcpu_context ctx = { .rip = l->entry_va,
-		.rsp = l->stack_top_va, .rsi = l->start_info_va,
-		.cr3 = l->pt_base_gpa };
-	int r;
-
-	if (l->hypercall_page_gpa == ~0ULL) {
-		fprintf(stderr, "ketch-hv run: the image has no XEN_ELFNOTE_HYPERCALL_PAGE; "
-				"Ketch guests call the hypervisor only through it\n");
-		return -EINVAL;
-	}
-	r = domain_hypercall_init(d, l->hypercall_page_gpa, l->elf.hypercall_page);
-	if (r == 0)
-		r = domain_set_vcpu_context(d, 0, &ctx);
-	if (r == 0)
-		r = domain_unpause(d);
-	if (r)
-		fprintf(stderr, "ketch-hv run: cannot start the guest: %s\n", strerror(-r));
-	return r;
-}
-
 static int exit_status(const struct kctl_dominfo *info)
 {
 	if (info->state == KCTL_STATE_CRASHED)
@@ -152,29 +101,28 @@ static int exit_status(const struct kctl_dominfo *info)
 int run_main(struct hv *hv, int argc, char **argv)
 {
 	struct run_opts o;
-	struct kctl_create req = { 0 };
+	struct hv_boot b = { .console_fn = console_to_stdout };
 	struct kctl_dominfo info;
-	struct kb_layout layout;
 	struct domain *d;
+	char err[512];
 	uint32_t domid;
-	int r, status;
+	int r, status = EXIT_SETUP;
 
 	if (parse_opts(argc, argv, &o) < 0)
 		return EXIT_SETUP;
-	req.mem_bytes = o.mem_bytes;
-	req.vcpus = o.vcpus;
-	r = domain_create(hv, &req, &domid);
+	b.kernel = run_read_file(o.kernel, &b.kernel_len);
+	b.ramdisk = o.ramdisk ? run_read_file(o.ramdisk, &b.ramdisk_len) : NULL;
+	b.cmdline = o.cmdline;
+	b.mem_bytes = o.mem_bytes;
+	b.vcpus = o.vcpus;
+	if (!b.kernel || (o.ramdisk && !b.ramdisk))
+		goto out;
+	r = hv_boot(hv, &b, &domid, err, sizeof(err));
 	if (r) {
-		fprintf(stderr, "ketch-hv run: cannot create the domain: %s\n", strerror(-r));
-		return EXIT_SETUP;
+		fprintf(stderr, "ketch-hv run: %s: %s\n", o.kernel, err);
+		goto out;
 	}
 	d = domain_get(hv, domid);
-	domain_set_console(d, console_to_stdout, NULL);
-	if (build(d, &o, &layout) < 0 || start(d, &layout) < 0) {
-		domain_put(d);
-		domain_destroy(hv, domid);
-		return EXIT_SETUP;
-	}
 	r = domain_wait_stopped(d, o.timeout_s < 0 ? -1 : o.timeout_s * 1000);
 	domain_info(d, &info);
 	status = r ? EXIT_TIMEOUT : exit_status(&info);
@@ -184,5 +132,8 @@ int run_main(struct hv *hv, int argc, char **argv)
 		fprintf(stderr, "ketch-hv run: domain %u crashed: %s\n", domid, info.crash_reason);
 	domain_put(d);
 	domain_destroy(hv, domid);
+out:
+	free((void *)b.kernel);
+	free((void *)b.ramdisk);
 	return status;
 }

@@ -89,7 +89,8 @@ int kb_build(const struct kb_domain_spec *spec, struct kb_layout *out,
 		rc = kb_layout_plan(&out->elf, spec->mem_bytes, spec->ramdisk_len, &plan, err);
 	if (rc)
 		return rc;
-	memset(spec->mem, 0, plan.region_end);
+	if (!spec->mem_is_zero)
+		memset(spec->mem, 0, plan.region_end);
 	load_contents(spec, &out->elf, &plan);
 	if (kb_pt_build(spec->mem, &plan) != plan.pt_pages)
 		return kb_fail(err, -EINVAL, "internal error: page-table frame count mismatch");

@@ -79,6 +79,7 @@ struct kb_domain_spec {
 	uint32_t domid;
 	uint8_t *mem;         /* the domain's whole guest-physical RAM, mapped */
 	uint64_t mem_bytes;   /* multiple of 4 KiB */
+	int mem_is_zero;      /* memory is known zero (a fresh memfd): skip clearing it */
 	const void *kernel;
 	size_t kernel_len;
 	const void *ramdisk;  /* may be NULL */

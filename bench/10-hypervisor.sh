@@ -1,0 +1,43 @@
+#!/bin/bash
+# ketch-hv figures, each beside a floor measured with bare KVM (or the
+# host) in this same run, as a ratio (figure / floor).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+B=$BUILD/bench/hv_bench
+HV=$BUILD/bin/ketch-hv
+G=$BUILD/guests
+
+val() { echo "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
+gval() { echo "$1" | sed -n "s/^bench $2=//p"; }
+row() { # name value unit floor floor-name
+	awk -v n="$1" -v v="$2" -v u="$3" -v f="$4" -v fn="$5" 'BEGIN {
+		r = (f > 0) ? sprintf("%.2f", v / f) : "n/a";
+		printf "%-44s %10.2f %-6s %10.2f  %-6s x%-6s (floor: %s)\n", n, v, u, f, u, r, fn }'
+}
+
+tsc=$(val "$($B tsc)" tsc_hz)
+guest=$($HV run --kernel "$G/bench_hcall" --memory 32M --cmdline "n=20000" 2>/dev/null) ||
+	{ echo "bench_hcall guest failed"; exit 1; }
+hc_us=$(awk -v c="$(gval "$guest" hypercall_cycles)" -v t="$tsc" 'BEGIN { print c / t * 1e6 }')
+floor_exit=$(val "$($B floor-exit 20000)" floor_exit_us)
+loop_g=$(gval "$guest" loop_cycles)
+loop_h=$(val "$($B host-loop)" host_loop_cycles)
+first=$(val "$($B first-line "$HV" "$G/hello" 15)" first_line_ms)
+floor_vm=$(val "$($B floor-vm 100)" floor_vm_us)
+many=$($B boot-many 100 "$G/hello")
+rate=$(val "$many" boot_many_per_s)
+idle=$(val "$($B idle-mem 200 "$G/hello")" idle_mem_kib_per_domain)
+floor_idle=$(val "$($B floor-idle 200)" floor_idle_vm_kib)
+
+echo "# tsc $(awk -v t="$tsc" 'BEGIN { printf "%.0f MHz", t / 1e6 }'); kvm flavour: $($HV run --kernel "$G/hello" --memory 16M 2>&1 >/dev/null | sed -n 's/.*KVM flavour \([a-z]*\).*/\1/p')"
+printf '%-44s %10s %-6s %10s  %-6s %-7s\n' figure ketch unit floor unit ratio
+row "null hypercall round trip" "$hc_us" us "$floor_exit" "bare KVM PIO exit from a CPL3 guest"
+row "guest loop, 100M iterations" "$(awk -v c="$loop_g" 'BEGIN { print c / 1e6 }')" Mcyc \
+	"$(awk -v c="$loop_h" 'BEGIN { print c / 1e6 }')" "the same loop on the host"
+row "ketch-hv run start to first console line" "$first" ms \
+	"$(awk -v u="$floor_vm" 'BEGIN { print u / 1000 }')" "bare VM create to first exit"
+row "domains booted/s, 100 in one process" "$rate" dom/s \
+	"$(awk -v u="$floor_vm" 'BEGIN { print 1e6 / u }')" "bare VMs created+run/s"
+row "host memory per idle 16 MiB domain" "$idle" KiB "$floor_idle" "bare idle KVM VM"
+echo "# the guest loop ratio near 1.0 shows guest code runs natively (an emulated guest is ~1000x)"
