@@ -21,6 +21,7 @@ XS_TESTBIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/bin/%,$(wildcard \
 BINS       += $(XS_TESTBIN)
 BENCHES    += $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/xenstore_bench.c))
 FUZZ_TARGETS += fuzz-xenstore
+FUZZERS      += $(BUILD)/fuzz/xs_fuzz_dispatch
 
 $(XS_LIB): $(XS_OBJS)
 	@mkdir -p $(dir $@)
@@ -58,8 +59,8 @@ $(BUILD)/bench/xenstore_bench: $(BUILD)/obj/bench/xenstore_bench.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(XS_LIBXS)
 
-# libFuzzer build of the message path (clang only), in $(BUILD)-fuzz.
-XS_FUZZ_BIN  := $(BUILD)-fuzz/xs_fuzz_dispatch
+# libFuzzer build of the message path (clang only), in $(BUILD)/fuzz.
+XS_FUZZ_BIN  := $(BUILD)/fuzz/xs_fuzz_dispatch
 XS_FUZZ_TIME ?= 300
 $(XS_FUZZ_BIN): $(XS_SRCS) tests/fuzz/xs_fuzz_dispatch.c $(wildcard $(XS_DIR)/*.h)
 	@mkdir -p $(dir $@)
@@ -70,9 +71,9 @@ $(XS_FUZZ_BIN): $(XS_SRCS) tests/fuzz/xs_fuzz_dispatch.c $(wildcard $(XS_DIR)/*.
 
 .PHONY: fuzz-xenstore
 fuzz-xenstore: $(XS_FUZZ_BIN)
-	@mkdir -p $(BUILD)-fuzz/xs-corpus
+	@mkdir -p $(BUILD)/fuzz/xs-corpus
 	$(XS_FUZZ_BIN) -max_total_time=$(XS_FUZZ_TIME) -max_len=16384 \
-		$(BUILD)-fuzz/xs-corpus tests/fuzz/xs_corpus
+		$(BUILD)/fuzz/xs-corpus tests/fuzz/xs_corpus
 
 # Unit tests and test programs see the daemon's headers.
 $(BUILD)/obj/tests/unit/xs_%.o: CFLAGS += -I$(XS_DIR)

@@ -3,7 +3,7 @@
 # (tests/fuzz/xs_fuzz_dispatch.c, ASan+UBSan); `make fuzz-xenstore` runs longer.
 . "$(dirname "$0")/lib.sh"
 
-FUZZ=${BUILD}-fuzz/xs_fuzz_dispatch
+FUZZ=$BUILD/fuzz/xs_fuzz_dispatch
 FUZZ_SECONDS=${XS_FUZZ_SECONDS:-20}
 
 out=$(make --no-print-directory BUILD="$BUILD" SANITIZE= "$FUZZ" 2>&1)
