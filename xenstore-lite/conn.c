@@ -84,6 +84,10 @@ void xs_conn_event(struct xs_conn *c, const char *path, const char *token)
 
 	if (c->dead)
 		return;
+	if (strlen(path) + strlen(token) + 2 > XENSTORE_PAYLOAD_MAX) {
+		xs_log(c->ctx, "watch event for %.64s... too long for one message: dropped", path);
+		return;
+	}
 	if (c->out_bytes >= c->ctx->quota.event_queue ||
 	    queue(c, &h, path, (uint32_t)strlen(path) + 1, token, (uint32_t)strlen(token) + 1)) {
 		if (c->dropped_events++ == 0)

@@ -7,7 +7,8 @@
 #include "conn.h"
 #include "transaction.h"
 
-#define XS_MAX_ARGS 16
+/* Enough for every string of a full payload ("n0\0" is 3 bytes). */
+#define XS_MAX_ARGS (XENSTORE_PAYLOAD_MAX / 3 + 1)
 
 /* One parsed request, as handlers see it. */
 struct xs_req {

@@ -40,8 +40,14 @@ int xs_domain_introduce(struct xs_ctx *ctx, uint16_t domid, uint64_t gfn, uint32
 	struct xs_domain *d = xs_domain_find(ctx, domid);
 	int r;
 
-	if (d)
-		return d->gfn == gfn && d->port == port ? 0 : -EEXIST;
+	if (d) {
+		if (d->gfn != gfn || d->port != port)
+			return -EEXIST;
+		/* Same ring again: reconnect it if it was shut for misbehaviour. */
+		if (!d->conn && !(d->conn = xs_conn_ring_new(ctx, d)))
+			return -ENOMEM;
+		return 0;
+	}
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;

@@ -44,6 +44,7 @@ static inline int xs_t_drain(struct xs_test *t, struct xs_conn *c)
 
 	xs_conn_flush(c);
 	while (xs_conn_mem_next(c, &h, buf, sizeof(buf))) {
+		ck_assert_uint_le(h.len, XENSTORE_PAYLOAD_MAX);
 		if (h.type == XS_WATCH_EVENT) {
 			struct xs_test_event *e = &t->ev[t->nev++ % 256];
 

@@ -234,6 +234,40 @@ START_TEST(event_queue_bounded)
 }
 END_TEST
 
+START_TEST(oversized_event_dropped)
+{
+	static char token[4000], path[200];
+
+	memset(token, 't', sizeof(token) - 1);
+	memset(path, 'p', sizeof(path) - 1);
+	path[0] = '/';
+	ck_assert_str_eq(xs_t_req(t, c0, XS_WATCH, 0, "/", token, NULL), "OK");
+	ck_assert_str_eq(xs_t_write(t, c0b, 0, path, "1"), "OK");
+	xs_t_drain(t, c0); /* asserts nothing over XENSTORE_PAYLOAD_MAX was queued */
+	/* Only the initial event (path "/") fits; the one for the long path is dropped. */
+	ck_assert_int_eq(t->nev, 1);
+	ck_assert_str_eq(t->ev[0].path, "/");
+	ck_assert_str_eq(xs_t_write(t, c0b, 0, "/short", "1"), "OK");
+	xs_t_drain(t, c0);
+	ck_assert_int_eq(t->nev, 2); /* later events still flow */
+}
+END_TEST
+
+START_TEST(many_permission_entries)
+{
+	char buf[XENSTORE_PAYLOAD_MAX];
+	uint32_t len = 3;
+
+	memcpy(buf, "/m", 3);
+	for (int i = 0; i < 100; i++)
+		len += (uint32_t)snprintf(buf + len, sizeof(buf) - len, "r%d", i) + 1;
+	ck_assert_str_eq(xs_t_write(t, c0, 0, "/m", ""), "OK");
+	ck_assert_str_eq(xs_t_raw(t, c0, XS_SET_PERMS, 0, buf, len), "OK");
+	xs_t_req(t, c0, XS_GET_PERMS, 0, "/m", NULL);
+	ck_assert_uint_eq(t->hdr.len, len - 3);
+}
+END_TEST
+
 START_TEST(domain_ops_privileged)
 {
 	ck_assert_str_eq(xs_t_req(t, u5, XS_INTRODUCE, 0, "7", "123", "4", NULL), "EACCES");
@@ -345,6 +379,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, watch_relative_special_and_perms);
 	tcase_add_test(tc, watch_quota);
 	tcase_add_test(tc, event_queue_bounded);
+	tcase_add_test(tc, oversized_event_dropped);
+	tcase_add_test(tc, many_permission_entries);
 	tcase_add_test(tc, domain_ops_privileged);
 	tcase_add_test(tc, malformed_requests);
 	tcase_add_test(tc, oversized_message_disconnects);

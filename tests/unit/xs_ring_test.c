@@ -181,6 +181,12 @@ START_TEST(hostile_index_disconnects_only_that_guest)
 	ck_assert_str_eq(dom0_req(XS_READ, "/local/domain", NULL, NULL), "");
 	/* The domain stays known until the toolstack releases it. */
 	ck_assert_str_eq(dom0_req(XS_IS_DOMAIN_INTRODUCED, "3", NULL, NULL), "T");
+	ck_assert_str_eq(dom0_req(XS_INTRODUCE, "3", "4095", "1"), "EEXIST");
+	/* Introducing the same ring again, once the guest fixed it, reconnects it. */
+	bad->page->req_prod = bad->page->req_cons;
+	ck_assert_str_eq(dom0_req(XS_INTRODUCE, "3", "4096", "1"), "OK");
+	ck_assert_uint_eq(bad->page->error, XENSTORE_ERROR_NONE);
+	ck_assert_str_eq(guest_req(bad, XS_GET_DOMAIN_PATH, "3", 2, &h), "/local/domain/3");
 	ck_assert_str_eq(dom0_req(XS_RELEASE, "3", NULL, NULL), "OK");
 	ck_assert(!bad->mapped);
 }
