@@ -16,7 +16,7 @@
 #define KCTL_DEFAULT_SOCKET "/run/ketch/hv.sock"
 
 enum kctl_op {
-	KCTL_OP_HELLO = 1,          /* version handshake */
+	KCTL_OP_HELLO = 1,          /* kctl_hello -> kctl_hello */
 	KCTL_OP_CREATE = 2,         /* kctl_create -> kctl_domid */
 	KCTL_OP_DESTROY = 3,        /* kctl_domid */
 	KCTL_OP_PAUSE = 4,          /* kctl_domid */
@@ -44,6 +44,21 @@ struct kctl_hdr {
 };
 
 #define KCTL_OP_EVENT 0x8000 /* op of a pushed state-change event */
+/*
+ * op of an error reply to a request whose header could not be accepted
+ * (bad magic/version, oversized, unknown op) or to a refused peer.  Carries
+ * only a status.  After -EPROTO, -EMSGSIZE and -EACCES the server closes.
+ */
+#define KCTL_OP_ERROR 0x8001
+
+#define KCTL_MAX_DOMIDS 1000         /* entries in struct kctl_list */
+#define KCTL_MAX_IMAGE (64u << 20)   /* SET_IMAGE total size limit */
+
+/* HELLO: both sides state their protocol version. */
+struct kctl_hello {
+	uint32_t version; /* IN: client's KCTL_VERSION; OUT: server's */
+	uint32_t pid;     /* OUT: process id of ketch-hv */
+};
 
 enum kctl_state {
 	KCTL_STATE_PAUSED = 1,   /* created, or paused by the toolstack */
@@ -84,7 +99,7 @@ struct kctl_dominfo {
 struct kctl_list {
 	uint32_t count;  /* OUT */
 	uint32_t pad;
-	uint32_t domids[1000]; /* OUT: first `count` valid */
+	uint32_t domids[KCTL_MAX_DOMIDS]; /* OUT: first `count` valid */
 };
 
 struct kctl_mem {
@@ -116,8 +131,8 @@ struct kctl_hypercall_init {
 struct kctl_image_chunk {
 	uint32_t domid;   /* IN */
 	uint32_t pad;
-	uint64_t total;   /* IN: whole image size (<= 64 MiB) */
-	uint64_t offset;  /* IN: where this chunk goes */
+	uint64_t total;   /* IN: whole image size (<= KCTL_MAX_IMAGE) */
+	uint64_t offset;  /* IN: where this chunk goes; chunks come in order */
 };
 
 struct kctl_hv_info {

@@ -1,0 +1,104 @@
+/*
+ * boot.c - kctl_boot: create, build and start a domain over the control
+ * socket, the same sequence `ketch-hv run` performs in-process.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "ketch/builder.h"
+#include "kctl_private.h"
+
+static int fail(char *err, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err, KCTL_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return r;
+}
+
+/* Lay out the kernel in the domain's memory with the builder. */
+static int build(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
+		 struct kb_layout *l, char *err)
+{
+	struct kb_domain_spec spec = { .domid = domid, .kernel = s->kernel,
+		.kernel_len = s->kernel_len, .ramdisk = s->ramdisk,
+		.ramdisk_len = s->ramdisk_len, .cmdline = s->cmdline,
+		.store_evtchn = s->store_evtchn,
+		.console_evtchn = s->console_evtchn };
+	char kerr[KB_ERRLEN] = "";
+	void *mem;
+	uint64_t size;
+	int r = kctl_map_memory(h, domid, &mem, &size);
+
+	if (r)
+		return fail(err, r, "cannot map the domain's memory: %s",
+			    kctl_strerror(r));
+	spec.mem = mem;
+	spec.mem_bytes = size;
+	/* What ketch-hv offers its guests (as `ketch-hv run` says). */
+	spec.hv_features[0] = (1u << XENFEAT_writable_page_tables) |
+			      (1u << XENFEAT_auto_translated_physmap);
+	r = kb_build(&spec, l, kerr);
+	kctl_unmap_memory(mem, size);
+	if (r)
+		return fail(err, r, "%s", kerr);
+	if (l->hypercall_page_gpa == ~0ULL)
+		return fail(err, -EINVAL, "the image has no XEN_ELFNOTE_HYPERCALL_PAGE; "
+			    "Ketch guests call the hypervisor only through it");
+	return 0;
+}
+
+/* Hypercall page, image for crash reports, vCPU 0, go. */
+static int start(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
+		 const struct kb_layout *l, char *err)
+{
+	struct kctl_vcpu_context ctx = { .rip = l->entry_va,
+		.rsp = l->stack_top_va, .rsi = l->start_info_va,
+		.cr3 = l->pt_base_gpa };
+	int r = kctl_hypercall_init(h, domid, l->hypercall_page_gpa,
+				    l->elf.hypercall_page);
+
+	if (r)
+		return fail(err, r, "cannot fill the hypercall page: %s", kctl_strerror(r));
+	r = kctl_set_image(h, domid, s->kernel, s->kernel_len);
+	if (r)
+		return fail(err, r, "cannot hand over the image: %s", kctl_strerror(r));
+	r = kctl_set_vcpu(h, domid, 0, &ctx);
+	if (r)
+		return fail(err, r, "cannot set vCPU 0: %s", kctl_strerror(r));
+	r = kctl_unpause(h, domid);
+	if (r)
+		return fail(err, r, "cannot unpause: %s", kctl_strerror(r));
+	return 0;
+}
+
+int kctl_boot(struct kctl *h, const struct kctl_boot_spec *spec,
+	      uint32_t *domid, char err[KCTL_ERRLEN])
+{
+	struct kb_layout layout;
+	uint32_t id;
+	int r = kctl_create(h, spec->mem_bytes, spec->vcpus ? spec->vcpus : 1,
+			    spec->handle, &id);
+
+	if (err)
+		err[0] = '\0';
+	if (r)
+		return fail(err, r, "cannot create the domain: %s", kctl_strerror(r));
+	r = build(h, id, spec, &layout, err);
+	if (r == 0)
+		r = start(h, id, spec, &layout, err);
+	if (r) {
+		kctl_destroy(h, id);
+		return r;
+	}
+	*domid = id;
+	return 0;
+}
