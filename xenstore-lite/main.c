@@ -19,8 +19,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: ketch-xenstored [--socket PATH] [--persist FILE] [--quota NAME=N]...\n"
 		   "                       [--verbose]\n"
-		   "  --socket PATH   listen here (default " DEFAULT_RUNDIR "/socket); runs in the\n"
-		   "                  foreground either way\n"
+		   "  --socket PATH   listen here (default: $XENSTORED_PATH, else\n"
+		   "                  ${XENSTORED_RUNDIR:-" DEFAULT_RUNDIR "}/socket, as libxenstore\n"
+		   "                  looks); runs in the foreground either way\n"
 		   "  --persist FILE  load the tree from FILE at start, save it there on\n"
 		   "                  SIGTERM/SIGINT\n"
 		   "  --quota NAME=N  nodes, value_size, watches, transactions, perms,\n"
@@ -64,8 +65,24 @@ static int parse_args(int argc, char **argv, struct options *o, struct xs_quota 
 	return -1;
 }
 
+/* Where to listen without --socket: where libxenstore looks (same variables). */
+static const char *default_socket(char *buf, size_t len)
+{
+	const char *p = getenv("XENSTORED_PATH"), *dir = getenv("XENSTORED_RUNDIR");
+
+	if (p && *p)
+		return p;
+	if (!dir || !*dir)
+		dir = DEFAULT_RUNDIR;
+	mkdir(dir, 0755);
+	snprintf(buf, len, "%s/socket", dir);
+	return buf;
+}
+
 static int run(struct xs_ctx *ctx, const struct options *o)
 {
+	char buf[4096];
+	const char *sock = o->socket ? o->socket : default_socket(buf, sizeof(buf));
 	int r;
 
 	if (o->persist) {
@@ -75,19 +92,17 @@ static int run(struct xs_ctx *ctx, const struct options *o)
 			return 1;
 		}
 	}
-	if (!o->socket)
-		mkdir(DEFAULT_RUNDIR, 0755);
 	r = xs_loop_init(ctx);
 	if (!r)
 		r = xs_loop_handle_signals(ctx);
 	if (!r)
-		r = xs_loop_listen(ctx, o->socket ? o->socket : DEFAULT_RUNDIR "/socket");
+		r = xs_loop_listen(ctx, sock);
 	if (r) {
-		xs_log(ctx, "cannot listen: %s", strerror(-r));
+		xs_log(ctx, "cannot listen on %s: %s", sock, strerror(-r));
 		return 1;
 	}
 	r = xs_loop_run(ctx);
-	unlink(o->socket ? o->socket : DEFAULT_RUNDIR "/socket");
+	unlink(sock);
 	if (o->persist && xs_persist_save(&ctx->store, o->persist) < 0) {
 		xs_log(ctx, "cannot save %s", o->persist);
 		return 1;

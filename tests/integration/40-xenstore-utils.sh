@@ -68,6 +68,16 @@ expect_match "permissions survive a restart" '\(r3\)' "$(xenstore-ls -p /keep)"
 kill -TERM $XSD_PID
 wait $XSD_PID
 
+# Without --socket it listens where libxenstore looks ($XENSTORED_PATH here).
+XENSTORED_PATH=$TMP/env.sock "$BIN/ketch-xenstored" 2>>"$TMP/xsd.log" &
+epid=$!
+on_exit "kill $epid"
+for _ in $(seq 50); do [ -S "$TMP/env.sock" ] && break; sleep 0.1; done
+XENSTORED_PATH=$TMP/env.sock xenstore-write /env ok
+expect_eq "default socket follows XENSTORED_PATH" "ok" \
+	"$(XENSTORED_PATH=$TMP/env.sock xenstore-read /env)"
+kill $epid
+
 "$BIN/ketch-xenstored" --bogus >/dev/null 2>&1
 expect_eq "unknown option exits 2" 2 $?
 "$BIN/ketch-xenstored" --quota nodes=oops >/dev/null 2>&1
