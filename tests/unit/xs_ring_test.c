@@ -142,6 +142,29 @@ START_TEST(introduce_and_round_trip)
 }
 END_TEST
 
+START_TEST(set_target_gives_target_rights)
+{
+	struct xs_fake_guest *guest = xs_fake_guest_get(&env, 3), *dm = xs_fake_guest_get(&env, 4);
+	struct xsd_sockmsg h;
+
+	introduce(3);
+	introduce(4);
+	ck_assert_str_eq(dom0_req(XS_WRITE, "/local/domain/3/secret", NULL, NULL), "OK");
+	ck_assert_str_eq(guest_req(dm, XS_READ, "/local/domain/3/secret", 23, &h), "EACCES");
+	ck_assert_str_eq(guest_req(dm, XS_WRITE, "/local/domain/3/dm\0x", 21, &h), "EACCES");
+	ck_assert_str_eq(dom0_req(XS_SET_TARGET, "4", "3", NULL), "OK");
+	ck_assert_str_eq(guest_req(dm, XS_READ, "/local/domain/3/secret", 23, &h), "");
+	ck_assert_str_eq(guest_req(dm, XS_WRITE, "/local/domain/3/dm\0x", 21, &h), "OK");
+	/* As in Xen, the device model owns what it creates... */
+	ck_assert_str_eq(dom0_req(XS_GET_PERMS, "/local/domain/3/dm", NULL, NULL), "n4");
+	ck_assert_str_eq(guest_req(guest, XS_READ, "dm", 3, &h), "EACCES");
+	/* ...and may share it with its target. */
+	ck_assert_str_eq(guest_req(dm, XS_SET_PERMS, "/local/domain/3/dm\0n4\0b3", 25, &h), "OK");
+	ck_assert_str_eq(guest_req(guest, XS_READ, "dm", 3, &h), "x");
+	ck_assert_str_eq(dom0_req(XS_SET_TARGET, "9", "3", NULL), "ENOENT");
+}
+END_TEST
+
 START_TEST(messages_larger_than_ring_and_wrap)
 {
 	struct xs_fake_guest *g = xs_fake_guest_get(&env, 3);
@@ -272,6 +295,7 @@ static Suite *suite(void)
 	tcase_set_timeout(t, 30);
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, introduce_and_round_trip);
+	tcase_add_test(t, set_target_gives_target_rights);
 	tcase_add_test(t, messages_larger_than_ring_and_wrap);
 	tcase_add_test(t, hostile_index_disconnects_only_that_guest);
 	tcase_add_test(t, hostile_response_index);
