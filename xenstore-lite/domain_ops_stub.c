@@ -1,6 +1,5 @@
 /* Placeholder domain ops: no hypervisor client yet, so INTRODUCE fails clearly. */
 #include <errno.h>
-#include <stdio.h>
 
 #include "domain_ops.h"
 
@@ -8,12 +7,10 @@ static int stub_map(void *priv, uint16_t domid, uint64_t gfn,
 		    struct xenstore_domain_interface **page)
 {
 	(void)priv;
+	(void)domid;
+	(void)gfn;
 	(void)page;
-	fprintf(stderr,
-		"ketch-xenstored: INTRODUCE of domain %u (gfn %llu) refused: no hypervisor "
-		"client is built in, guest rings cannot be mapped\n",
-		domid, (unsigned long long)gfn);
-	return -ENOSYS;
+	return -ENOSYS; /* the INTRODUCE handler logs why */
 }
 
 static void stub_unmap(void *priv, uint16_t domid, struct xenstore_domain_interface *page)

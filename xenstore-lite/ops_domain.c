@@ -38,7 +38,11 @@ int xs_op_introduce(struct xs_req *r)
 	port = strtoul(r->argv[2], &end, 10);
 	if (*end || r->argv[2][0] == '\0' || port > UINT32_MAX)
 		return -EINVAL;
-	if ((err = xs_domain_introduce(r->ctx, domid, (uint64_t)gfn, (uint32_t)port)))
+	err = xs_domain_introduce(r->ctx, domid, (uint64_t)gfn, (uint32_t)port);
+	if (err == -ENOSYS)
+		xs_log(r->ctx, "INTRODUCE of domain %u refused: no hypervisor client is built in, "
+			       "guest rings cannot be mapped", domid);
+	if (err)
 		return err;
 	return xs_req_ack(r);
 }
