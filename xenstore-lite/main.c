@@ -24,7 +24,7 @@ static void usage(FILE *f)
 		   "                  looks); runs in the foreground either way\n"
 		   "  --persist FILE  load the tree from FILE at start, save it there on\n"
 		   "                  SIGTERM/SIGINT\n"
-		   "  --quota NAME=N  nodes, value_size, watches, transactions, perms,\n"
+		   "  --quota NAME=N  nodes, value_size, watches, transactions, perms, tx_entries,\n"
 		   "                  outstanding, out_queue, event_queue (see docs/xenstore.md)\n");
 }
 

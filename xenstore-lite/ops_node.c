@@ -17,6 +17,14 @@ static int arg_path(struct xs_req *r, unsigned i, char *buf)
 	return xs_path_canon(&r->conn->caller, r->argv[i], false, buf, &rel);
 }
 
+/* An unprivileged transaction may not hold more than tx_entries records. */
+static int tx_room(struct xs_req *r)
+{
+	if (r->tx && !r->conn->caller.priv && r->tx->entries >= r->ctx->quota.tx_entries)
+		return -ENOSPC;
+	return 0;
+}
+
 static struct xs_node *root_of(struct xs_req *r)
 {
 	return r->tx ? r->tx->root : r->ctx->store.root;
@@ -66,7 +74,7 @@ static int apply(struct xs_req *r, enum xs_op_type t, const char *path, const vo
 
 	if (!r->tx)
 		return xs_apply_live(r->ctx, &r->conn->caller, t, path, data, len);
-	if ((err = xs_tx_note_op(r->tx, t, path)))
+	if ((err = tx_room(r)) || (err = xs_tx_note_op(r->tx, t, path)))
 		return err;
 	err = store_op(&r->ctx->store, &r->tx->view, &r->conn->caller, t, path, data, len);
 	return err ? err : xs_tx_log(r->tx, t, path, data, len);
@@ -77,7 +85,7 @@ static int get_node(struct xs_req *r, char *path, struct xs_node **n)
 {
 	int err = arg_path(r, 0, path);
 
-	if (err)
+	if (err || (err = tx_room(r)))
 		return err;
 	if (r->tx && (err = xs_tx_note(r->tx, path)))
 		return err;

@@ -12,6 +12,7 @@ void xs_quota_defaults(struct xs_quota *q)
 	q->watches = 128;
 	q->transactions = 10;
 	q->perms = 5;
+	q->tx_entries = 4096;
 	q->outstanding = 20;
 	q->out_queue = 64 * 1024;
 	q->event_queue = 1024 * 1024;
@@ -35,7 +36,7 @@ int xs_quota_set(struct xs_quota *q, const char *assignment)
 		q->f = v;                                                                  \
 		return 0;                                                                  \
 	}
-	SET(nodes) SET(value_size) SET(watches) SET(transactions) SET(perms)
+	SET(nodes) SET(value_size) SET(watches) SET(transactions) SET(perms) SET(tx_entries)
 	SET(outstanding) SET(out_queue) SET(event_queue)
 #undef SET
 	return -EINVAL;

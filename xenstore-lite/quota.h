@@ -12,6 +12,7 @@ struct xs_quota {
 	unsigned watches;      /* watches per connection (Xen: 128)           -> E2BIG  */
 	unsigned transactions; /* open transactions per connection (Xen: 10)  -> ENOSPC */
 	unsigned perms;        /* permission entries per node (Xen: 5)        -> ENOSPC */
+	unsigned tx_entries;   /* paths touched + operations per transaction  -> ENOSPC */
 	unsigned outstanding;  /* requests handled per connection per turn (Xen: 20) */
 	size_t out_queue;      /* queued reply bytes before the daemon stops reading */
 	size_t event_queue;    /* queued bytes beyond which watch events are dropped */

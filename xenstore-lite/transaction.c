@@ -79,6 +79,7 @@ static int note_len(struct xs_tx *tx, const char *path, size_t n)
 	a->gen = node ? node->gen : 0;
 	a->next = tx->buckets[b];
 	tx->buckets[b] = a;
+	tx->entries++;
 	return 0;
 }
 
@@ -154,6 +155,7 @@ int xs_tx_log(struct xs_tx *tx, enum xs_op_type type, const char *path, const vo
 		memcpy(o->data, data, bytes);
 	*tx->ops_tail = o;
 	tx->ops_tail = &o->next;
+	tx->entries++;
 	return 0;
 }
 

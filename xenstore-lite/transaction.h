@@ -40,6 +40,7 @@ struct xs_tx {
 	struct xs_view view;  /* view.rootp == &root */
 	struct xs_tx_access *buckets[XS_TX_BUCKETS];
 	struct xs_op *ops, **ops_tail;
+	unsigned entries; /* access records + logged operations: memory held */
 };
 
 /* A transaction over a snapshot of live_root; NULL on ENOMEM. */

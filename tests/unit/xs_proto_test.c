@@ -140,6 +140,31 @@ START_TEST(tx_quota_and_perms)
 }
 END_TEST
 
+START_TEST(tx_memory_bounded)
+{
+	uint32_t a = tx_start(u5), b = tx_start(c0);
+	char p[32];
+	const char *r = "OK";
+	int i;
+
+	t->ctx.quota.tx_entries = 100;
+	/* Reads of distinct (even missing) paths and repeated writes all hold memory. */
+	for (i = 0; i < 1000 && strcmp(r, "ENOSPC"); i++) {
+		snprintf(p, sizeof(p), "missing%d", i);
+		r = xs_t_req(t, u5, XS_READ, a, p, NULL);
+	}
+	ck_assert_str_eq(r, "ENOSPC");
+	ck_assert_int_le(i, 101);
+	for (i = 0; i < 1000 && strcmp(r = xs_t_write(t, u5, a, "x", "v"), "ENOSPC"); i++)
+		;
+	ck_assert_str_eq(r, "ENOSPC");
+	for (i = 0; i < 200; i++) /* the control domain is exempt */
+		ck_assert_str_eq(xs_t_write(t, c0, b, "/y", "v"), "OK");
+	ck_assert_str_eq(tx_end(c0, b, "T"), "OK");
+	ck_assert_str_eq(tx_end(u5, a, "F"), "OK");
+}
+END_TEST
+
 static int events_for(struct xs_conn *c, const char *path, const char *token)
 {
 	int n = 0;
@@ -374,6 +399,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, tx_conflict_on_created_sibling_and_rm);
 	tcase_add_test(tc, tx_abort_and_close);
 	tcase_add_test(tc, tx_quota_and_perms);
+	tcase_add_test(tc, tx_memory_bounded);
 	tcase_add_test(tc, watch_basics);
 	tcase_add_test(tc, watch_rm_parent_and_tx);
 	tcase_add_test(tc, watch_relative_special_and_perms);
