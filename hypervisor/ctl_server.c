@@ -186,6 +186,16 @@ static void on_accept(struct ctl_server *srv)
 	srv->nconns++;
 }
 
+/* Consume the pending signals, so unblocking them later cannot kill us. */
+static int stop_signal(struct ctl_server *srv)
+{
+	struct signalfd_siginfo si;
+
+	while (read(srv->sigfd, &si, sizeof(si)) == sizeof(si))
+		hv_log("ctl: signal %u received", si.ssi_signo);
+	return 0;
+}
+
 static int wait_loop(struct ctl_server *srv)
 {
 	struct epoll_event evs[32];
@@ -199,7 +209,7 @@ static int wait_loop(struct ctl_server *srv)
 			return -errno;
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &srv->sigfd)
-				return 0;
+				return stop_signal(srv);
 			if (evs[i].data.ptr == &srv->lfd)
 				on_accept(srv);
 			else

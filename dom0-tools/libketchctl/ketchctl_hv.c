@@ -120,7 +120,7 @@ static int parse_dom_opts(int argc, char **argv, struct kctl_boot_spec *s,
 	s->mem_bytes = 32ULL << 20;
 	s->vcpus = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+m:c:l:r:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:c:l:r:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &s->mem_bytes) < 0) {
