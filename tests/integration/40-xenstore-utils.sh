@@ -41,9 +41,10 @@ big=$(head -c 3000 /dev/zero | tr '\0' 'v')
 check "3000-byte value" xenstore-write /vm/big "$big"
 expect_eq "3000-byte value reads back" "$big" "$(xenstore-read /vm/big)"
 
-timeout 5 xenstore-watch -n 3 /vm/w >"$TMP/watch.out" 2>&1 &
+timeout 10 xenstore-watch -n 3 /vm/w >"$TMP/watch.out" 2>&1 &
 wpid=$!
-sleep 0.3
+# Write only once the watch is registered (its initial event has arrived).
+for _ in $(seq 100); do grep -q . "$TMP/watch.out" && break; sleep 0.05; done
 xenstore-write /vm/w/one 1
 xenstore-write /vm/w/two 2
 wait $wpid
