@@ -6,11 +6,13 @@ KCTL_OBJS := $(KCTL_SRCS:%.c=$(BUILD)/obj/%.o)
 KCTL_LIB  := $(BUILD)/lib/libketchctl.a
 KCTL_CLI  := $(BUILD)/bin/ketchctl-hv
 KCTL_FUZZ := $(BUILD)/tests/bin/ctl_fuzz_client
+KCTL_LIFE := $(BUILD)/tests/bin/ctl_lifecycle
 
 LIBS       += $(KCTL_LIB)
 BINS       += $(KCTL_CLI)
 # Test programs join the build once their sources exist.
 BINS       += $(if $(wildcard tests/integration/ctl_fuzz_client.c),$(KCTL_FUZZ))
+BINS       += $(if $(wildcard tests/integration/ctl_lifecycle.c),$(KCTL_LIFE))
 UNIT_TESTS += $(if $(wildcard tests/unit/ctl_proto.c),$(BUILD)/tests/unit/ctl_proto)
 
 $(KCTL_LIB): $(KCTL_OBJS)
@@ -24,6 +26,11 @@ $(KCTL_CLI): $(BUILD)/obj/$(KCTL_DIR)/ketchctl_hv.o $(KCTL_LIB) $(BUILD)/lib/lib
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 $(KCTL_FUZZ): $(BUILD)/obj/tests/integration/ctl_fuzz_client.o $(KCTL_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(KCTL_LIFE): $(BUILD)/obj/tests/integration/ctl_lifecycle.o $(KCTL_LIB) $(BUILD)/lib/libketchbuild.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^

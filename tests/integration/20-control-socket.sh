@@ -98,14 +98,25 @@ expect_match "crash reason names the symbol from the handed-over image" \
 	'^crash_reason: .*main\+0x' "$(CTL info "$id")"
 CTL destroy "$id"
 
+# Relay the "ok ..."/"FAIL ..." lines of a test program.
+relay() {
+	local verdict what
+	while read -r verdict what; do
+		case $verdict in
+		ok) ok "$what" ;;
+		exit=0) ;;
+		*) bad "$verdict $what" ;;
+		esac
+	done < <(timeout 60 "$@" 2>&1; echo "exit=$?")
+}
+
+# --- the library: memory maps, state errors, threads, slow subscribers ------
+relay "$BUILD/tests/bin/ctl_lifecycle" "$SOCK" "$GUESTS"
+expect_match "the dropped subscriber is logged" 'event subscriber fd [0-9]+ cannot keep up; dropped' "$(cat "$TMP/hv.log")"
+expect_eq "no domain left behind" 1 "$(CTL list | wc -l)"
+
 # --- malformed traffic -----------------------------------------------------
-while read -r verdict what; do
-	case $verdict in
-	ok) ok "$what" ;;
-	exit=0) ;;
-	*) bad "$verdict $what" ;;
-	esac
-done < <(timeout 60 "$BUILD/tests/bin/ctl_fuzz_client" "$SOCK" 2>&1; echo "exit=$?")
+relay "$BUILD/tests/bin/ctl_fuzz_client" "$SOCK"
 check "ketch-hv survived the malformed traffic" kill -0 $HV_PID
 expect_match "and still answers a normal request" '^flavour:' "$(CTL hv-info)"
 expect_match "bad requests are logged" 'ctl: pid [0-9]+: bad magic or version; closing' "$(cat "$TMP/hv.log")"
