@@ -79,6 +79,11 @@ expect_eq "default socket follows XENSTORED_PATH" "ok" \
 	"$(XENSTORED_PATH=$TMP/env.sock xenstore-read /env)"
 kill $epid
 
+printf '/x\n1 q9\n0\n\n' >"$TMP/corrupt"
+out=$("$BIN/ketch-xenstored" --socket "$TMP/c.sock" --persist "$TMP/corrupt" 2>&1)
+expect_eq "a corrupt --persist file stops the start" 1 $?
+expect_match "and says which file" "cannot load $TMP/corrupt" "$out"
+
 "$BIN/ketch-xenstored" --bogus >/dev/null 2>&1
 expect_eq "unknown option exits 2" 2 $?
 "$BIN/ketch-xenstored" --quota nodes=oops >/dev/null 2>&1
