@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		"  boot ELF [--memory SIZE] [--vcpus N] [--cmdline STR] [--ramdisk FILE]\n"
 		"  create [--memory SIZE] [--vcpus N]\n"
 		"  list | hv-info | info ID | pause ID | unpause ID | destroy ID\n"
-		"  events [--count N] [--timeout SEC]\n"
+		"  events [-n|--count N] [-t|--timeout SEC]\n"
 		"The socket defaults to $KETCH_HV_SOCKET, else " KCTL_DEFAULT_SOCKET ".\n");
 }
 
@@ -268,15 +268,23 @@ static int cmd_domid_op(struct cli *cl, int argc, char **argv)
 	return r ? fail(argv[0], r) : 0;
 }
 
-/* Print one line per state change: "<domid> <state> <reason> <code>". */
+/*
+ * Print one line per state change: "<domid> <state> <reason> <code>",
+ * until COUNT events, or SECONDS without one (exit 0), or the stream ends.
+ */
 static int cmd_events(struct cli *cl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ 0 }
+	};
 	long count = -1, timeout_s = -1;
 	struct kctl_events *ev;
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt(argc, argv, "n:t:")) != -1) {
+	while ((c = getopt_long(argc, argv, "n:t:", opts, NULL)) != -1) {
 		if (c == 'n')
 			count = strtol(optarg, NULL, 10);
 		else if (c == 't')
@@ -300,7 +308,7 @@ static int cmd_events(struct cli *cl, int argc, char **argv)
 		fflush(stdout);
 	}
 	kctl_events_close(ev);
-	return r ? fail("events", r) : 0;
+	return r && r != -ETIMEDOUT ? fail("events", r) : 0;
 }
 
 static const struct {
