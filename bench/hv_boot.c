@@ -24,7 +24,7 @@ static void quiet(const char *line, void *o)
 	(void)line, (void)o;
 }
 
-static int boot_n(struct hv *hv, int n, const struct hv_boot *b, uint32_t *ids)
+static int boot_n(struct hv *hv, int n, struct hv_boot *b, uint32_t *ids)
 {
 	char err[256];
 

@@ -4,6 +4,7 @@
  * load vCPU 0 and unpause.  `ketch-hv run` and the in-process benchmarks
  * use it; remote callers do the same steps over the control socket.
  */
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 #include "hv.h"
 #include "ketch/builder.h"
 
-static int layout(struct domain *d, const struct hv_boot *b, struct kb_layout *l,
+static int layout(struct domain *d, struct hv_boot *b, struct kb_layout *l,
 		  char *err, size_t errlen)
 {
 	struct kb_domain_spec spec = { .domid = d->domid, .mem = d->mem,
@@ -21,6 +22,14 @@ static int layout(struct domain *d, const struct hv_boot *b, struct kb_layout *l
 	char kerr[KB_ERRLEN] = "";
 	int r;
 
+	/* Console and xenstore channels to the control domain, as Xen's toolstack. */
+	if (evtchn_alloc_unbound(d, 0, &spec.console_evtchn) < 0 ||
+	    evtchn_alloc_unbound(d, 0, &spec.store_evtchn) < 0) {
+		snprintf(err, errlen, "cannot allocate console/xenstore event channels");
+		return -ENOSPC;
+	}
+	b->console_port = spec.console_evtchn;
+	b->store_port = spec.store_evtchn;
 	spec.hv_features[0] = HV_FEATURES_SUBMAP0;
 	r = kb_build(&spec, l, kerr);
 	if (r < 0) {
@@ -32,6 +41,8 @@ static int layout(struct domain *d, const struct hv_boot *b, struct kb_layout *l
 				      "Ketch guests call the hypervisor only through it");
 		return -EINVAL;
 	}
+	b->console_gpfn = l->console_gpfn;
+	b->store_gpfn = l->store_gpfn;
 	return 0;
 }
 
@@ -43,13 +54,15 @@ static int start(struct domain *d, const struct kb_layout *l, char *err, size_t 
 	int r = domain_hypercall_init(d, l->hypercall_page_gpa, l->elf.hypercall_page);
 
 	if (r == 0)
+		r = domain_set_shared_info(d, l->shared_info_gpa);
+	if (r == 0)
 		r = domain_set_vcpu_context(d, 0, &ctx);
 	if (r)
 		snprintf(err, errlen, "cannot start the guest: %s", strerror(-r));
 	return r;
 }
 
-int hv_boot(struct hv *hv, const struct hv_boot *b, uint32_t *domid, char *err,
+int hv_boot(struct hv *hv, struct hv_boot *b, uint32_t *domid, char *err,
 	    size_t errlen)
 {
 	struct kctl_create req = { .mem_bytes = b->mem_bytes, .vcpus = b->vcpus };

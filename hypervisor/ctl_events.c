@@ -5,6 +5,7 @@
  * MSG_DONTWAIT under sub_lock: a subscriber whose socket buffer is full is
  * shut down (the loop then closes it) rather than stalling a vCPU.
  */
+#include <stdint.h>
 #include <errno.h>
 #include <sys/socket.h>
 

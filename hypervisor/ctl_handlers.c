@@ -4,6 +4,7 @@
  * before a handler runs; handlers check domain ids and lifecycle states
  * and map them to the distinct errors docs/control-protocol.md lists.
  */
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -4,6 +4,7 @@
  * symbols) when the last byte is in.  The staging buffer grows with what
  * actually arrived, so an announced size costs nothing until it is sent.
  */
+#include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,6 +6,7 @@
  * through the table in ctl_handlers.c.  Replies are sent without blocking:
  * a client that does not read its replies loses its connection.
  */
+#include <stdint.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>

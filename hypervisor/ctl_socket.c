@@ -2,6 +2,7 @@
  * ctl_socket.c - the control socket file: make its directory (0700), take
  * over a stale socket nobody answers on, refuse a live one, bind 0600.
  */
+#include <stdint.h>
 #include <errno.h>
 #include <limits.h>
 #include <string.h>

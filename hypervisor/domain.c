@@ -24,6 +24,8 @@ int hv_init(struct hv *hv)
 	memset(hv, 0, sizeof(*hv));
 	pthread_mutex_init(&hv->lock, NULL);
 	hv->next_domid = 1;
+	if (timer_start(hv) < 0 || evtchn_dom0_start(hv) < 0)
+		return -EAGAIN;
 	return hv_kvm_open(hv);
 }
 
@@ -60,6 +62,11 @@ static void domain_free(struct domain *d)
 		close(d->vmfd);
 	free(d->image);
 	free(d->elf_info);
+	evtchn_free(d);
+	for (unsigned int i = 0; i < HV_MAX_VCPUS; i++) {
+		pthread_mutex_destroy(&d->vcpus[i].wait_lock);
+		pthread_cond_destroy(&d->vcpus[i].wait_cond);
+	}
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->zap_lock);
 	pthread_cond_destroy(&d->cond);
@@ -94,6 +101,7 @@ static struct domain *domain_alloc(struct hv *hv, const struct kctl_create *req)
 	d->shutdown_reason = -1;
 	d->shutdown_code = -1;
 	d->hypercall_page_gpa = ~0ULL;
+	d->shared_info_gpa = ~0ULL;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->zap_lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
@@ -101,6 +109,12 @@ static struct domain *domain_alloc(struct hv *hv, const struct kctl_create *req)
 		d->vcpus[i].fd = -1;
 		d->vcpus[i].d = d;
 		d->vcpus[i].id = i;
+		d->vcpus[i].vcpu_info_gpa = ~0ULL;
+		vcpu_wait_init(&d->vcpus[i]);
+	}
+	if (evtchn_init(d, 0) < 0) {
+		free(d);
+		return NULL;
 	}
 	return d;
 }
@@ -297,6 +311,8 @@ int domain_destroy(struct hv *hv, uint32_t domid)
 	kick_all(d);
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
 		vcpu_join(&d->vcpus[i]);
+	timer_remove_domain(d);
+	evtchn_teardown(d);
 	hv_log("d%u: destroyed", domid);
 	domain_notify_state(d);
 	domain_put(d);

@@ -3,6 +3,7 @@
  * info, its initial vCPU context, its hypercall page, its console sink and
  * the image kept for crash reports.
  */
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,20 @@
 #include "ketch/builder.h"
 
 #define LOWER_HALF_END 0x0000800000000000ULL
+
+static bool all_blocked(struct domain *d)
+{
+	unsigned int online = 0;
+
+	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+		if (!d->vcpus[i].online)
+			continue;
+		online++;
+		if (!__atomic_load_n(&d->vcpus[i].waiting, __ATOMIC_SEQ_CST))
+			return false;
+	}
+	return online > 0;
+}
 
 void domain_info(struct domain *d, struct kctl_dominfo *out)
 {
@@ -28,6 +43,8 @@ void domain_info(struct domain *d, struct kctl_dominfo *out)
 	out->hypercalls_enosys = atomic_load(&d->hcalls.enosys);
 	pthread_mutex_lock(&d->lock);
 	out->state = d->state;
+	if (d->state == KCTL_STATE_RUNNING && all_blocked(d))
+		out->state = KCTL_STATE_BLOCKED;
 	out->shutdown_reason = d->shutdown_reason;
 	out->shutdown_code = d->shutdown_code;
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
@@ -62,12 +79,6 @@ void domain_notify_state(struct domain *d)
 	hv->state_fn(hv, &info, hv->state_opaque);
 }
 
-static void set_tr(struct kvm_sregs *s, uint64_t base)
-{
-	s->tr = (struct kvm_segment){ .base = base, .limit = 0xfff,
-		.selector = 0, .type = 11, .present = 1, .dpl = 0, .s = 0 };
-}
-
 static int check_context(struct domain *d, const struct kctl_vcpu_context *c)
 {
 	if (c->cr3 % HV_PAGE_SIZE || c->cr3 >= d->mem_bytes)
@@ -75,34 +86,6 @@ static int check_context(struct domain *d, const struct kctl_vcpu_context *c)
 	if (c->rip >= LOWER_HALF_END || c->rsp >= LOWER_HALF_END ||
 	    c->fs_base >= LOWER_HALF_END || c->gs_base >= LOWER_HALF_END)
 		return -EINVAL;
-	return 0;
-}
-
-static int load_context(struct vcpu *v, const struct kctl_vcpu_context *c)
-{
-	struct kvm_regs r = {
-		.rax = c->rax, .rbx = c->rbx, .rcx = c->rcx, .rdx = c->rdx,
-		.rsi = c->rsi, .rdi = c->rdi, .rsp = c->rsp, .rbp = c->rbp,
-		.r8 = c->r8, .r9 = c->r9, .r10 = c->r10, .r11 = c->r11,
-		.r12 = c->r12, .r13 = c->r13, .r14 = c->r14, .r15 = c->r15,
-		.rip = c->rip,
-		/* Ring-3 guests need IOPL 3 for the hypercall stubs' port I/O. */
-		.rflags = (c->rflags & 0xcd5ULL) | 0x3202ULL,
-	};
-	struct kvm_sregs s;
-
-	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-		return -errno;
-	s.cr3 = c->cr3;
-	s.fs.base = c->fs_base;
-	s.gs.base = c->gs_base;
-	if (v->d->hypercall_page_va)
-		set_tr(&s, hcpage_tss_base(v->d));
-	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
-		return -errno;
-	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
-		return -errno;
-	v->cr3 = c->cr3;
 	return 0;
 }
 
@@ -120,9 +103,9 @@ int domain_set_vcpu_context(struct domain *d, unsigned int vcpu,
 	if (!d->paused || d->state != KCTL_STATE_PAUSED)
 		r = -EBUSY; /* only a paused domain's vCPUs hold still */
 	else
-		r = load_context(&d->vcpus[vcpu], ctx);
+		r = vcpu_load_context(&d->vcpus[vcpu], ctx);
 	if (r == 0)
-		d->vcpus[vcpu].online = true;
+		d->vcpus[vcpu].online = d->vcpus[vcpu].initialised = true;
 	pthread_mutex_unlock(&d->lock);
 	return r;
 }
@@ -172,5 +155,23 @@ int domain_attach_image(struct domain *d, const void *img, size_t len)
 	d->image_len = len;
 	d->elf_info = info;
 	pthread_mutex_unlock(&d->lock);
+	return 0;
+}
+
+int domain_set_shared_info(struct domain *d, uint64_t gpa)
+{
+	if (gpa % HV_PAGE_SIZE || !gm_gpa(d, gpa, HV_PAGE_SIZE))
+		return -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	d->shared_info_gpa = gpa;
+	pthread_mutex_unlock(&d->lock);
+	time_init_domain(d);
+	/* As Xen: upcalls start masked until the guest is ready for them. */
+	for (unsigned int i = 0; i < d->nr_vcpus; i++) {
+		vcpu_info_t *vi = vcpu_info_of(&d->vcpus[i]);
+
+		if (vi)
+			__atomic_store_n(&vi->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
+	}
 	return 0;
 }

@@ -4,6 +4,7 @@
  * triple fault, I/O to another port, a write to unbacked guest-physical
  * memory) crashes that domain alone, with a register dump in the log.
  */
+#include <stdint.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -60,6 +61,14 @@ static int exit_io(struct vcpu *v)
 
 	if (run->io.port == HV_HCALL_PORT && run->io.direction == KVM_EXIT_IO_OUT) {
 		hcall_dispatch(v);
+		return 0;
+	}
+	if (run->io.port == HV_DOORBELL_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
+	    run->io.size == 4) {
+		uint32_t port;
+
+		memcpy(&port, (uint8_t *)run + run->io.data_offset, sizeof(port));
+		evtchn_doorbell_exit(v, port);
 		return 0;
 	}
 	snprintf(why, sizeof(why), "I/O %s port 0x%x outside the hypercall page",

@@ -27,6 +27,10 @@ long hc_sched_op(struct vcpu *v, const uint64_t a[6])
 	case SCHEDOP_yield:
 		sched_yield();
 		return 0;
+	case SCHEDOP_block:
+		return sched_block(v);
+	case SCHEDOP_poll:
+		return sched_poll(v, a[1]);
 	case SCHEDOP_shutdown:
 		r = read_reason(v, a[1], &reason);
 		if (r == 0)

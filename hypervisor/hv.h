@@ -15,6 +15,7 @@
 #include <linux/kvm.h>
 #include <xen/xen.h>
 #include <xen/features.h>
+#include <xen/vcpu.h>
 
 #include "ketch/ctl.h"
 
@@ -23,6 +24,27 @@
 #define HV_NR_HYPERCALLS 128   /* stubs in the hypercall page */
 #define HV_PAGE_SIZE 4096ULL
 #define HV_CONSOLE_IN_SIZE 4096
+#define HV_EVTCHN_MAX 4096        /* 2-level ABI on x86-64: 64 x 64 ports */
+#define HV_EVTCHN_DEFAULT_LIMIT 1024
+
+enum evtchn_state {
+	ECS_FREE = 0,
+	ECS_RESERVED,     /* port 0, never handed out (as Xen) */
+	ECS_UNBOUND,
+	ECS_INTERDOMAIN,
+	ECS_VIRQ,
+	ECS_IPI,
+};
+
+struct evtchn {
+	uint8_t state;
+	uint16_t notify_vcpu;
+	uint32_t remote_dom;   /* UNBOUND: who may bind; INTERDOMAIN: peer */
+	uint32_t remote_port;  /* INTERDOMAIN */
+	uint32_t virq;         /* VIRQ */
+	int to_dom0_fd;        /* INTERDOMAIN with domain 0: written on send */
+	int from_dom0_fd;      /* INTERDOMAIN with domain 0: polled by ketch-hv */
+};
 
 enum hv_flavour { HV_FLAVOUR_VMX, HV_FLAVOUR_SVM, HV_FLAVOUR_PVM, HV_FLAVOUR_OTHER };
 
@@ -49,6 +71,29 @@ struct vcpu {
 	uint64_t cr3;          /* guest page-table base, tracked here */
 	clockid_t cpu_clock;
 	uint64_t exits;
+
+	/* Events and blocking (evtchn.c, sched_wait.c). */
+	uint64_t vcpu_info_gpa;        /* ~0 until known */
+	uint64_t event_callback;       /* CALLBACKTYPE_event, 0 if none */
+	uint64_t failsafe_callback;
+	pthread_mutex_t wait_lock;
+	pthread_cond_t wait_cond;
+	bool waiting;                  /* inside SCHEDOP_block/poll */
+	bool regs_valid;               /* kvm_run->s.regs holds current state */
+	int virq_port[NR_VIRQS];
+
+	bool initialised;              /* has had a context loaded */
+
+	/* Time (time.c, timer.c). */
+	struct vcpu *timer_next;       /* hv->timers list, under hv->timer_lock */
+	bool timer_linked;
+	bool time_valid;               /* vcpu_time_info written once */
+	uint64_t timer_deadline;       /* system time ns, 0 = off */
+	uint64_t timer_period;         /* ns, 0 = not periodic */
+	uint64_t periodic_next;
+	uint32_t runstate;             /* RUNSTATE_* */
+	uint64_t runstate_entry;
+	uint64_t runstate_time[4];
 	struct kvm_regs regs_cache; /* when KVM_CAP_SYNC_REGS is missing */
 };
 
@@ -88,6 +133,14 @@ struct domain {
 	char console_in[HV_CONSOLE_IN_SIZE];
 	size_t console_in_len;
 
+	/* Event channels (evtchn.c): guarded by evtchn_lock. */
+	pthread_mutex_t evtchn_lock;
+	struct evtchn *evtchn;
+	unsigned int evtchn_limit;
+	int global_virq_port[NR_VIRQS];
+	uint64_t shared_info_gpa;      /* ~0 until the builder placed it */
+	uint64_t wc_base_ns;           /* realtime - monotonic at creation */
+
 	/* Image kept for crash reports (symbolisation); may be NULL. */
 	void *image;
 	size_t image_len;
@@ -105,6 +158,15 @@ struct hv {
 	hv_state_fn state_fn;
 	void *state_opaque;
 	int log_level;
+
+	/* timer.c */
+	pthread_mutex_t timer_lock;
+	pthread_cond_t timer_cond;
+	pthread_t timer_thread;
+	struct vcpu *timers;
+	bool timer_stop;
+	/* evtchn_dom0.c */
+	int dom0_epoll;
 };
 
 /* log.c */
@@ -155,9 +217,12 @@ struct hv_boot {
 	bool paused;          /* leave it paused instead of unpausing */
 	hv_console_fn console_fn;
 	void *console_opaque;
+	/* OUT: where the builder put the rings and which ports serve them. */
+	uint64_t console_gpfn, store_gpfn;
+	uint32_t console_port, store_port;
 };
 /* Returns 0 and the new domid, or negative errno with a reason in err. */
-int hv_boot(struct hv *hv, const struct hv_boot *b, uint32_t *domid, char *err,
+int hv_boot(struct hv *hv, struct hv_boot *b, uint32_t *domid, char *err,
 	    size_t errlen);
 
 /* vcpu.c: vCPU threads. */
@@ -174,10 +239,13 @@ void vcpu_regs_dirty(struct vcpu *v);
 int exit_handle(struct vcpu *v);
 void exit_crash_dump(struct vcpu *v, const char *why);
 
-/* hcpage.c: the hypercall page and the I/O port its stubs use. */
+/* hcpage.c: the hypercall page and the I/O ports its stubs use. */
 #define HV_HCALL_PORT 0x10
+#define HV_DOORBELL_PORT 0x11 /* EVTCHNOP_send fast path: data = port */
 void hcpage_fill(uint8_t *page);
 uint64_t hcpage_tss_base(const struct domain *d);
+/* Offset in the page of the `ret` ending the EVTCHNOP_send fast path. */
+uint64_t hcpage_send_ret_offset(void);
 
 /* guestmem.c: the one checked gateway from guest addresses to host memory. */
 int gm_translate(struct vcpu *v, uint64_t va, bool write, uint64_t *gpa);
@@ -190,6 +258,15 @@ uint64_t *gm_leaf_pte(struct vcpu *v, uint64_t va, int *err);
 /* hypercall.c: dispatch. */
 typedef long (*hcall_fn)(struct vcpu *v, const uint64_t a[6]);
 void hcall_dispatch(struct vcpu *v);
+/* Run hypercall nr with arguments a (used by multicall); -ENOSYS if none. */
+long hcall_invoke(struct vcpu *v, uint64_t nr, const uint64_t a[6]);
+long hc_event_channel_op(struct vcpu *v, const uint64_t a[6]);
+long hc_callback_op(struct vcpu *v, const uint64_t a[6]);
+long hc_set_callbacks(struct vcpu *v, const uint64_t a[6]);
+long hc_iret(struct vcpu *v, const uint64_t a[6]);
+long hc_vcpu_op(struct vcpu *v, const uint64_t a[6]);
+long hc_set_timer_op(struct vcpu *v, const uint64_t a[6]);
+long hc_multicall(struct vcpu *v, const uint64_t a[6]);
 long hc_xen_version(struct vcpu *v, const uint64_t a[6]);
 long hc_console_io(struct vcpu *v, const uint64_t a[6]);
 long hc_sched_op(struct vcpu *v, const uint64_t a[6]);
@@ -197,6 +274,65 @@ long hc_mmuext_op(struct vcpu *v, const uint64_t a[6]);
 long hc_update_va_mapping(struct vcpu *v, const uint64_t a[6]);
 long hc_set_segment_base(struct vcpu *v, const uint64_t a[6]);
 long hc_fpu_taskswitch(struct vcpu *v, const uint64_t a[6]);
+
+/* shinfo.c: shared_info / vcpu_info and raising events (Xen 2-level rules). */
+shared_info_t *shinfo(struct domain *d);
+vcpu_info_t *vcpu_info_of(struct vcpu *v);
+void vcpu_mark_events_pending(struct vcpu *v);
+void evtchn_raise(struct domain *d, unsigned int port, unsigned int vcpu);
+void evtchn_unmask_port(struct domain *d, unsigned int port, unsigned int vcpu);
+bool evtchn_is_pending(struct domain *d, unsigned int port);
+bool vcpu_events_pending(struct vcpu *v);
+
+/* evtchn.c, evtchn_ops.c, evtchn_dom0.c: ports. */
+int evtchn_init(struct domain *d, unsigned int limit);
+bool evtchn_valid(struct domain *d, uint32_t port);
+int evtchn_alloc_port(struct domain *d);
+void evtchn_lock2(struct domain *a, struct domain *b);
+void evtchn_unlock2(struct domain *a, struct domain *b);
+int evtchn_close(struct domain *d, uint32_t port);
+int evtchn_send(struct domain *d, uint32_t port);
+void evtchn_send_virq(struct vcpu *v, unsigned int virq);
+void evtchn_teardown(struct domain *d);
+void evtchn_free(struct domain *d);
+/* Allocate an unbound port of d that domain `remote` may bind. */
+int evtchn_alloc_unbound(struct domain *d, uint32_t remote, uint32_t *port);
+int evtchn_dom0_start(struct hv *hv);
+int evtchn_dom0_bind(struct domain *d, uint32_t port, int *to_dom0, int *from_dom0);
+void evtchn_dom0_release(struct domain *d, unsigned int port);
+void evtchn_doorbell_exit(struct vcpu *v, uint32_t port);
+
+/* sched_wait.c: blocking and waking. */
+uint64_t hv_now_ns(void);
+void vcpu_wait_init(struct vcpu *v);
+void vcpu_wake(struct vcpu *v);
+void vcpu_wake_pollers(struct domain *d);
+void vcpu_event_kick(struct vcpu *v);
+long sched_block(struct vcpu *v);
+long sched_poll(struct vcpu *v, uint64_t arg_va);
+
+/* upcall.c */
+int upcall_deliver(struct vcpu *v);
+int upcall_check(struct vcpu *v);
+
+/* time.c, timer.c */
+struct vcpu_runstate_info;
+void time_update_vcpu(struct vcpu *v);
+void time_init_domain(struct domain *d);
+void vcpu_runstate(struct vcpu *v, uint32_t state);
+void vcpu_runstate_info(struct vcpu *v, struct vcpu_runstate_info *out);
+int timer_start(struct hv *hv);
+void timer_set(struct vcpu *v, uint64_t deadline);
+void timer_set_periodic(struct vcpu *v, uint64_t period);
+void timer_remove_domain(struct domain *d);
+
+/* vcpu.c: context and online state. */
+int vcpu_load_context(struct vcpu *v, const struct kctl_vcpu_context *c);
+void vcpu_set_online(struct vcpu *v, bool online);
+bool vcpu_stopping(struct vcpu *v);
+
+/* domain_ops.c */
+int domain_set_shared_info(struct domain *d, uint64_t gpa);
 
 /* Guest memory size limits accepted by domain_create. */
 #define HV_MIN_MEM (4ULL << 20)

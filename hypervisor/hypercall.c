@@ -16,26 +16,35 @@ static const hcall_fn hcall_table[HV_NR_HYPERCALLS] = {
 	[__HYPERVISOR_mmuext_op] = hc_mmuext_op,
 	[__HYPERVISOR_set_segment_base] = hc_set_segment_base,
 	[__HYPERVISOR_sched_op] = hc_sched_op,
+	[__HYPERVISOR_set_callbacks] = hc_set_callbacks,
+	[__HYPERVISOR_set_timer_op] = hc_set_timer_op,
+	[__HYPERVISOR_multicall] = hc_multicall,
+	[__HYPERVISOR_iret] = hc_iret,
+	[__HYPERVISOR_vcpu_op] = hc_vcpu_op,
+	[__HYPERVISOR_callback_op] = hc_callback_op,
+	[__HYPERVISOR_event_channel_op] = hc_event_channel_op,
 };
+
+long hcall_invoke(struct vcpu *v, uint64_t nr, const uint64_t a[6])
+{
+	hcall_fn fn = nr < HV_NR_HYPERCALLS ? hcall_table[nr] : NULL;
+
+	if (nr < HV_NR_HYPERCALLS)
+		atomic_fetch_add(&v->d->hcalls.calls[nr], 1);
+	if (!fn) {
+		atomic_fetch_add(&v->d->hcalls.enosys, 1);
+		return -XEN_ENOSYS;
+	}
+	return fn(v, a);
+}
 
 void hcall_dispatch(struct vcpu *v)
 {
 	struct kvm_regs *r = vcpu_regs(v);
 	uint64_t nr = r->rax;
 	const uint64_t a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
-	hcall_fn fn = NULL;
-	long ret;
+	long ret = hcall_invoke(v, nr, a);
 
-	if (nr < HV_NR_HYPERCALLS) {
-		atomic_fetch_add(&v->d->hcalls.calls[nr], 1);
-		fn = hcall_table[nr];
-	}
-	if (fn) {
-		ret = fn(v, a);
-	} else {
-		atomic_fetch_add(&v->d->hcalls.enosys, 1);
-		ret = -XEN_ENOSYS;
-	}
 	r = vcpu_regs(v);
 	r->rax = (uint64_t)ret;
 	vcpu_regs_dirty(v);

@@ -1,4 +1,5 @@
 /* kvm.c - /dev/kvm: capabilities, flavour detection, VM and vCPU creation. */
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

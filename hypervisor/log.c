@@ -1,4 +1,5 @@
 /* log.c - the hypervisor log: timestamped lines to stderr or a chosen sink. */
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>

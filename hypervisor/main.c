@@ -3,6 +3,7 @@
  *   ketch-hv [--socket PATH]      serve the control socket (foreground)
  *   ketch-hv run --kernel ELF ... boot one guest, console on stdout
  */
+#include <stdint.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>

@@ -101,7 +101,8 @@ static int exit_status(const struct kctl_dominfo *info)
 int run_main(struct hv *hv, int argc, char **argv)
 {
 	struct run_opts o;
-	struct hv_boot b = { .console_fn = console_to_stdout };
+	struct hv_boot b = { .console_fn = console_to_stdout, .paused = true };
+	struct run_console *con;
 	struct kctl_dominfo info;
 	struct domain *d;
 	char err[512];
@@ -123,7 +124,10 @@ int run_main(struct hv *hv, int argc, char **argv)
 		goto out;
 	}
 	d = domain_get(hv, domid);
+	con = run_console_start(d, b.console_gpfn, b.console_port);
+	domain_unpause(d);
 	r = domain_wait_stopped(d, o.timeout_s < 0 ? -1 : o.timeout_s * 1000);
+	run_console_stop(con);
 	domain_info(d, &info);
 	status = r ? EXIT_TIMEOUT : exit_status(&info);
 	if (r)

@@ -14,4 +14,11 @@ int run_parse_size(const char *s, uint64_t *bytes);
 /* Read a whole file (<= 256 MiB) into malloc'd memory; NULL + message on error. */
 void *run_read_file(const char *path, size_t *len);
 
+struct domain;
+struct run_console;
+/* Serve domain d's console ring (frame gpfn, event channel port) on stdout. */
+struct run_console *run_console_start(struct domain *d, uint64_t gpfn, uint32_t port);
+/* Stop serving, after a last drain; NULL is fine. */
+void run_console_stop(struct run_console *c);
+
 #endif

@@ -1,4 +1,5 @@
 /* util.c - size parsing and whole-file reading for the command line. */
+#include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
  * with entry is never lost (immediate_exit is cleared under the domain
  * lock, before the state is checked).
  */
+#include <stdint.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -51,11 +52,26 @@ static bool wait_runnable(struct vcpu *v)
 
 	pthread_mutex_lock(&d->lock);
 	v->run->immediate_exit = 0;
-	while (!finished(d) && !may_run(d, v))
+	while (!finished(d) && !may_run(d, v)) {
+		vcpu_runstate(v, v->online ? RUNSTATE_runnable : RUNSTATE_offline);
 		pthread_cond_wait(&d->cond, &d->lock);
+	}
 	go = !finished(d);
 	pthread_mutex_unlock(&d->lock);
+	vcpu_runstate(v, RUNSTATE_running);
 	return go;
+}
+
+/* Work due before entering the guest; false ends the thread (a crash). */
+static bool before_entry(struct vcpu *v)
+{
+	if (!v->time_valid && shinfo(v->d)) {
+		time_update_vcpu(v);
+		v->time_valid = true;
+	}
+	if (atomic_exchange(&v->flush_pending, false))
+		vcpu_flush_tlb(v);
+	return upcall_check(v) == 0;
 }
 
 static void *vcpu_thread(void *arg)
@@ -68,9 +84,10 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	pthread_getcpuclockid(pthread_self(), &v->cpu_clock);
 	while (wait_runnable(v)) {
-		if (atomic_exchange(&v->flush_pending, false))
-			vcpu_flush_tlb(v);
+		if (!before_entry(v))
+			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			v->regs_valid = true;
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			domain_crash(v->d, "vcpu%u: KVM_RUN failed: %s", v->id,
@@ -78,6 +95,7 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		v->exits++;
+		v->regs_valid = true;
 		if (exit_handle(v) < 0)
 			break;
 	}
@@ -109,6 +127,66 @@ void vcpu_kick(struct vcpu *v)
 	if (v->run)
 		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(v->thread, KICK_SIGNAL);
+	vcpu_wake(v); /* and out of SCHEDOP_block/poll */
+}
+
+bool vcpu_stopping(struct vcpu *v)
+{
+	struct domain *d = v->d;
+
+	return __atomic_load_n(&d->paused, __ATOMIC_SEQ_CST) || d->dying ||
+	       d->state == KCTL_STATE_SHUTDOWN || d->state == KCTL_STATE_CRASHED ||
+	       !v->online;
+}
+
+void vcpu_set_online(struct vcpu *v, bool online)
+{
+	struct domain *d = v->d;
+
+	pthread_mutex_lock(&d->lock);
+	v->online = online;
+	pthread_cond_broadcast(&d->cond);
+	pthread_mutex_unlock(&d->lock);
+	if (!online)
+		vcpu_kick(v);
+}
+
+static void set_tr(struct kvm_sregs *s, uint64_t base)
+{
+	s->tr = (struct kvm_segment){ .base = base, .limit = 0xfff,
+		.selector = 0, .type = 11, .present = 1, .dpl = 0, .s = 0 };
+}
+
+/* Load a ring-3 context; the vCPU must not be running (paused or offline). */
+int vcpu_load_context(struct vcpu *v, const struct kctl_vcpu_context *c)
+{
+	struct kvm_regs r = {
+		.rax = c->rax, .rbx = c->rbx, .rcx = c->rcx, .rdx = c->rdx,
+		.rsi = c->rsi, .rdi = c->rdi, .rsp = c->rsp, .rbp = c->rbp,
+		.r8 = c->r8, .r9 = c->r9, .r10 = c->r10, .r11 = c->r11,
+		.r12 = c->r12, .r13 = c->r13, .r14 = c->r14, .r15 = c->r15,
+		.rip = c->rip,
+		/* Ring-3 guests need IOPL 3 for the hypercall stubs' port I/O. */
+		.rflags = (c->rflags & 0xcd5ULL) | 0x3202ULL,
+	};
+	struct kvm_sregs s;
+
+	if (c->cr3 % HV_PAGE_SIZE || c->cr3 >= v->d->mem_bytes)
+		return -EINVAL;
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	s.cr3 = c->cr3;
+	s.fs.base = c->fs_base;
+	s.gs.base = c->gs_base;
+	if (v->d->hypercall_page_va)
+		set_tr(&s, hcpage_tss_base(v->d));
+	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
+		return -errno;
+	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+		return -errno;
+	v->cr3 = c->cr3;
+	v->regs_valid = false;
+	return 0;
 }
 
 void vcpu_join(struct vcpu *v)
