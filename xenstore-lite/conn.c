@@ -157,8 +157,11 @@ void xs_conn_service(struct xs_conn *c)
 		if (c->tp->protocol_error)
 			c->tp->protocol_error(c);
 		xs_conn_kill(c, "message longer than XENSTORE_PAYLOAD_MAX");
+	} else if (r == -EPIPE) {
+		xs_conn_flush(c); /* a half-closed peer still gets its replies */
+		xs_conn_kill(c, "peer closed");
 	} else if (r < 0) {
-		xs_conn_kill(c, r == -EPIPE ? "peer closed" : "transport error");
+		xs_conn_kill(c, "transport error");
 	}
 	if (!c->dead && xs_conn_flush(c) < 0)
 		xs_conn_kill(c, "peer closed while writing");

@@ -142,6 +142,23 @@ static void test_vanishing(void)
 	check(alive(), "daemon survives a client leaving with a watch and transaction");
 }
 
+/* Requests then shutdown(SHUT_WR): the replies still arrive. */
+static void test_half_close(void)
+{
+	int fd = conn();
+	struct xsd_sockmsg h;
+	char buf[64];
+	bool ok = send_msg(fd, XS_GET_DOMAIN_PATH, 1, 0, "1", 2) &&
+		  send_msg(fd, XS_GET_DOMAIN_PATH, 2, 0, "2", 2) && shutdown(fd, SHUT_WR) == 0;
+
+	ok = ok && recv_msg(fd, &h, buf, sizeof(buf)) && h.req_id == 1;
+	ok = ok && recv_msg(fd, &h, buf, sizeof(buf)) && h.req_id == 2 &&
+	     !strcmp(buf, "/local/domain/2");
+	check(ok, "a half-closed client still gets its replies");
+	check(closed_by_peer(fd), "then the daemon closes");
+	close(fd);
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -190,6 +207,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_oversized();
 	test_vanishing();
+	test_half_close();
 	test_flood();
 	return failures ? 1 : 0;
 }
