@@ -18,7 +18,9 @@ GK_LDFLAGS := -static -no-pie -nostdlib -T guest/guest.lds \
 GK_LIB  := $(BUILD)/lib/libketchguest.a
 GK_SRCS := guest/entry.S guest/notes.S guest/start.c guest/startinfo.c \
 	   guest/console.c guest/printk.c guest/vsnprintf.c guest/string.c \
-	   guest/sched.c guest/mm.c guest/frames.c guest/heap.c guest/time.c
+	   guest/sched.c guest/mm.c guest/frames.c guest/heap.c guest/time.c \
+	   guest/timer.c guest/smp.c guest/events.c guest/events_dispatch.c \
+	   guest/upcall.S guest/multicall.c
 GK_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(basename $(GK_SRCS)))
 
 GK_TEST_NAMES  := hello crash enosys efault mm bench_hcall ticker

@@ -20,6 +20,9 @@
 #include <ketch-guest/heap.h>
 #include <ketch-guest/sched.h>
 #include <ketch-guest/time.h>
+#include <ketch-guest/smp.h>
+#include <ketch-guest/events.h>
+#include <ketch-guest/multicall.h>
 
 /*
  * The guest's entry point, called once the kit is up.  The return value
