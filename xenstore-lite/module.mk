@@ -12,20 +12,18 @@ XS_LIBXS := $(shell pkg-config --libs xenstore 2>/dev/null || echo -lxenstore)
 
 LIBS       += $(XS_LIB)
 BINS       += $(XS_BIN)
-# Only what has sources yet (keeps `make build` working while pieces land).
-XS_UNITS   := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/xs_store_test.c \
-		tests/unit/xs_proto_test.c tests/unit/xs_ring_test.c))
-UNIT_TESTS += $(XS_UNITS:%=$(BUILD)/tests/unit/%)
-XS_TESTBIN := $(patsubst tests/integration/%.c,$(BUILD)/tests/bin/%,$(wildcard \
-		tests/integration/xs_libxs_test.c tests/integration/xs_malformed.c))
-BINS       += $(XS_TESTBIN)
-BENCHES    += $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/xenstore_bench.c))
+UNIT_TESTS += $(BUILD)/tests/unit/xs_store_test $(BUILD)/tests/unit/xs_proto_test \
+              $(BUILD)/tests/unit/xs_ring_test
+# Programs the integration scripts run (built with everything else by `make build`).
+BINS       += $(BUILD)/tests/bin/xs_libxs_test $(BUILD)/tests/bin/xs_malformed
+BENCHES    += $(BUILD)/bench/xenstore_bench
 FUZZ_TARGETS += fuzz-xenstore
 FUZZERS      += $(BUILD)/fuzz/xs_fuzz_dispatch
 
 $(XS_LIB): $(XS_OBJS)
 	@mkdir -p $(dir $@)
-	$(Q)$(AR) rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(XS_BIN): $(BUILD)/obj/$(XS_DIR)/main.o $(XS_LIB)
 	@mkdir -p $(dir $@)
