@@ -16,13 +16,27 @@ static int notify(void)
 	return HYPERVISOR_event_channel_op(EVTCHNOP_send, &send);
 }
 
+/* The backend's "space freed" notifications: the writer polls the ring. */
+static void ring_event(evtchn_port_t port, void *arg)
+{
+	(void)port;
+	(void)arg;
+}
+
 void init_console(const start_info_t *si)
 {
 	ring_port = si->console.domU.evtchn;
-	/* Port 0 is never a valid event channel in Xen: no ring console. */
+	/*
+	 * A send on a real port succeeds whether or not a backend reads the
+	 * ring, so the ring is opt-in: "console=ring" on the command line.
+	 * Port 0 is never a valid event channel in Xen: no ring console.
+	 */
+	if (!start_info_has_word("console=ring"))
+		return;
 	if (ring_port == 0 || si->console.domU.mfn == 0 ||
 	    si->console.domU.mfn >= si->nr_pages)
 		return;
+	events_bind_port(ring_port, 0, ring_event, NULL);
 	if (notify() == 0)
 		ring = start_info_console_page();
 }

@@ -53,3 +53,16 @@ unsigned long start_info_arg_ul(const char *key, unsigned long def)
 	}
 	return def;
 }
+
+int start_info_has_word(const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = cmdline; p && *p; p = strchr(p, ' ')) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, word, len) == 0 && (p[len] == ' ' || p[len] == '\0'))
+			return 1;
+	}
+	return 0;
+}

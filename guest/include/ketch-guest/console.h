@@ -1,7 +1,7 @@
 /*
  * Console output: printk() formats into a line buffer and writes it to the
- * console ring when the console event channel works, else through
- * HYPERVISOR_console_io(CONSOLEIO_write).  The choice is made once, in
+ * console ring when asked to ("console=ring") and its event channel works,
+ * else through HYPERVISOR_console_io(CONSOLEIO_write).  The choice is made once, in
  * init_console(); before that, output goes through console_io.
  */
 #ifndef KETCH_GUEST_CONSOLE_H
@@ -16,8 +16,9 @@
 
 /*
  * Pick the output path: the ring at start_info.console.domU.mfn if the
- * console has an event channel (port != 0) and an EVTCHNOP_send on it
- * succeeds, else console_io.  Call once.
+ * command line has the word "console=ring", the console has an event
+ * channel (port != 0) and an EVTCHNOP_send on it succeeds; else
+ * console_io.  Call once.
  */
 void init_console(const start_info_t *si);
 

@@ -40,4 +40,7 @@ const char *start_info_cmdline(void);
  */
 unsigned long start_info_arg_ul(const char *key, unsigned long def);
 
+/* Nonzero when word (e.g. "console=ring") is a whole word of the command line. */
+int start_info_has_word(const char *word);
+
 #endif
