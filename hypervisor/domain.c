@@ -153,7 +153,7 @@ int domain_create(struct hv *hv, const struct kctl_create *req, uint32_t *domid)
 	*domid = d->domid;
 	hv_log("d%u: created, %llu MiB, %u vCPU(s)", d->domid,
 	       (unsigned long long)(d->mem_bytes >> 20), d->nr_vcpus);
-	domain_notify_state(d);
+	domain_notify_state(d, KCTL_STATE_PAUSED);
 	return 0;
 }
 
@@ -200,7 +200,7 @@ int domain_pause(struct domain *d)
 	d->state = KCTL_STATE_PAUSED;
 	pthread_mutex_unlock(&d->lock);
 	kick_all(d);
-	domain_notify_state(d);
+	domain_notify_state(d, KCTL_STATE_PAUSED);
 	return 0;
 }
 
@@ -219,7 +219,7 @@ int domain_unpause(struct domain *d)
 	d->state = KCTL_STATE_RUNNING;
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
-	domain_notify_state(d);
+	domain_notify_state(d, KCTL_STATE_RUNNING);
 	return 0;
 }
 
@@ -244,7 +244,7 @@ void domain_shutdown(struct domain *d, int reason)
 	kick_all(d);
 	hv_log("d%u: shutdown, reason %d, code %d", d->domid, reason,
 	       d->shutdown_code);
-	domain_notify_state(d);
+	domain_notify_state(d, KCTL_STATE_SHUTDOWN);
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)
@@ -267,7 +267,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 		return;
 	kick_all(d);
 	hv_log("d%u: crashed: %s", d->domid, d->crash_reason);
-	domain_notify_state(d);
+	domain_notify_state(d, KCTL_STATE_CRASHED);
 }
 
 int domain_wait_stopped(struct domain *d, int timeout_ms)
@@ -314,7 +314,7 @@ int domain_destroy(struct hv *hv, uint32_t domid)
 	timer_remove_domain(d);
 	evtchn_teardown(d);
 	hv_log("d%u: destroyed", domid);
-	domain_notify_state(d);
+	domain_notify_state(d, KCTL_STATE_DYING);
 	domain_put(d);
 	return 0;
 }

@@ -66,7 +66,11 @@ int domain_list(struct hv *hv, uint32_t *ids, int max)
 	return n;
 }
 
-void domain_notify_state(struct domain *d)
+/*
+ * Report the transition just made: the state is passed in rather than read
+ * back, so a guest that powers off at once still shows "running" first.
+ */
+void domain_notify_state(struct domain *d, enum kctl_state state)
 {
 	struct kctl_dominfo info;
 	struct hv *hv = d->hv;
@@ -74,8 +78,7 @@ void domain_notify_state(struct domain *d)
 	if (!hv->state_fn)
 		return;
 	domain_info(d, &info);
-	if (d->dying)
-		info.state = KCTL_STATE_DYING;
+	info.state = state;
 	hv->state_fn(hv, &info, hv->state_opaque);
 }
 

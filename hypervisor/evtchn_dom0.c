@@ -148,7 +148,7 @@ int evtchn_dom0_start(struct hv *hv)
 	hv->dom0_epoll = epoll_create1(EPOLL_CLOEXEC);
 	if (hv->dom0_epoll < 0)
 		return -errno;
-	if (pthread_create(&t, NULL, dom0_poller, hv))
+	if (hv_thread_create(&t, dom0_poller, hv))
 		return -EAGAIN;
 	pthread_detach(t);
 	return 0;

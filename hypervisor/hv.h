@@ -172,6 +172,8 @@ struct hv {
 /* log.c */
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hv_log_set_sink(void (*fn)(const char *line, void *opaque), void *opaque);
+/* pthread_create with all signals blocked in the new thread; 0 or errno. */
+int hv_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* kvm.c: open /dev/kvm, check capabilities, name the flavour. */
 int hv_kvm_open(struct hv *hv);
@@ -201,7 +203,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Wait until the domain has stopped (shutdown or crashed); 0 or -ETIMEDOUT. */
 int domain_wait_stopped(struct domain *d, int timeout_ms);
-void domain_notify_state(struct domain *d);
+void domain_notify_state(struct domain *d, enum kctl_state state);
 
 /* boot.c: build and start a guest image inside this process. */
 #define HV_FEATURES_SUBMAP0 ((1u << XENFEAT_writable_page_tables) | \

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <time.h>
 #include <pthread.h>
+#include <signal.h>
 
 #include "hv.h"
 
@@ -38,4 +39,21 @@ void hv_log(const char *fmt, ...)
 	else
 		fprintf(stderr, "%s\n", line);
 	pthread_mutex_unlock(&log_lock);
+}
+
+/*
+ * Start a hypervisor service thread with every signal blocked, so process
+ * signals (SIGTERM for a clean stop) reach the thread that waits for them
+ * and vCPU kicks reach only vCPU threads.
+ */
+int hv_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
 }

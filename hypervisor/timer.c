@@ -149,6 +149,6 @@ int timer_start(struct hv *hv)
 	pthread_mutex_init(&hv->timer_lock, NULL);
 	pthread_cond_init(&hv->timer_cond, &a);
 	pthread_condattr_destroy(&a);
-	r = pthread_create(&hv->timer_thread, NULL, timer_thread, hv);
+	r = hv_thread_create(&hv->timer_thread, timer_thread, hv);
 	return -r;
 }
