@@ -111,14 +111,15 @@ int smp_start_cpu(unsigned int id, void (*fn)(void *), void *arg)
 	c->fn = fn;
 	c->arg = arg;
 	c->online = 0;
-	if (!c->vi && (rc = setup_vcpu_info(c)) < 0)
-		return rc;
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -XEN_ENOMEM;
 	fill_context(ctx, c);
 	rc = HYPERVISOR_vcpu_op(VCPUOP_initialise, id, ctx);
 	free(ctx);
+	/* vcpu_info moves only while the vCPU is down: after initialise. */
+	if (rc == 0 && !c->vi)
+		rc = setup_vcpu_info(c);
 	if (rc == 0)
 		rc = HYPERVISOR_vcpu_op(VCPUOP_up, id, NULL);
 	return rc;
