@@ -29,8 +29,12 @@ long time_timer_port(void)
 int time_arm_timer(uint64_t deadline)
 {
 	struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline };
-	long port = time_timer_port();
+	long port;
 
+	/* No published clock: a deadline would never be seen to pass. */
+	if (this_cpu()->vi->time.tsc_to_system_mul == 0)
+		return -XEN_ENOSYS;
+	port = time_timer_port();
 	if (port < 0)
 		return (int)port;
 	return HYPERVISOR_vcpu_op(VCPUOP_set_singleshot_timer,

@@ -56,7 +56,9 @@ long time_timer_port(void);
 /*
  * Arm this vCPU's singleshot timer for system time deadline (ns)
  * (VCPUOP_set_singleshot_timer; a deadline in the past fires at once),
- * binding VIRQ_TIMER first if needed.  0 or a negative Xen errno.
+ * binding VIRQ_TIMER first if needed.  0 or a negative Xen errno;
+ * -XEN_ENOSYS when this vCPU's vcpu_time_info has no TSC scale (no clock
+ * to measure the deadline by).
  */
 int time_arm_timer(uint64_t deadline);
 
