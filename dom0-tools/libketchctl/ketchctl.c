@@ -32,33 +32,36 @@ int kctl_connect(const char *path)
 	return fd;
 }
 
+/* Judge a received reply to (op, req_id) that should carry rep_len bytes. */
+static int reply_status(const struct kctl_hdr *h, uint16_t op, uint32_t req_id,
+			uint32_t rep_len)
+{
+	if (h->op == KCTL_OP_ERROR && h->status < 0)
+		return h->status; /* the frame was refused, or we were */
+	if (h->op != op || h->req_id != req_id)
+		return -EPROTO;
+	if (h->status)
+		return h->status < 0 ? h->status : -EPROTO;
+	return h->len == rep_len ? 0 : -EPROTO;
+}
+
 int kctl_exchange(int fd, uint16_t op, uint32_t req_id, const void *req,
 		  uint32_t req_len, void *rep, uint32_t rep_len, int *fd_out)
 {
-	static const int none = 0;
-	union { struct kctl_dominfo info; char buf[KCTL_MAX_PAYLOAD]; } scratch;
+	char scratch[KCTL_MAX_PAYLOAD];
 	struct kctl_hdr h;
-	int passed = -1, r;
+	int passed = -1, sent, r;
 
 	kctl_hdr_init(&h, op, req_id, 0, req_len);
-	r = kctl_send(fd, &h, req_len ? req : &none, -1, 0);
+	sent = kctl_send(fd, &h, req, -1, 0);
 	/* A server that refused us may have closed already: read why. */
-	if (r && r != -EPIPE && r != -ECONNRESET)
-		return r;
-	int sr = r;
-
-	r = kctl_recv(fd, &h, rep ? rep : scratch.buf,
-		      rep ? rep_len : sizeof(scratch.buf), &passed);
+	if (sent && sent != -EPIPE && sent != -ECONNRESET)
+		return sent;
+	r = kctl_recv(fd, &h, rep ? rep : scratch, rep ? rep_len : sizeof(scratch),
+		      &passed);
 	if (r)
-		return sr ? sr : r;
-	if (h.op == KCTL_OP_ERROR && h.status < 0)
-		r = h.status;
-	else if (h.op != op || h.req_id != req_id)
-		r = -EPROTO;
-	else if (h.status)
-		r = h.status < 0 ? h.status : -EPROTO;
-	else if (h.len != rep_len)
-		r = -EPROTO;
+		return sent ? sent : r;
+	r = reply_status(&h, op, req_id, rep_len);
 	if (r == 0 && fd_out)
 		*fd_out = passed;
 	else if (passed >= 0)
