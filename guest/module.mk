@@ -24,7 +24,7 @@ GK_SRCS := guest/entry.S guest/notes.S guest/start.c guest/startinfo.c \
 GK_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(basename $(GK_SRCS)))
 
 GK_TEST_NAMES  := hello crash enosys efault mm bench_hcall ticker \
-		  evtchn_local timer upcall_spin smp pingpong
+		  evtchn_local timer upcall_spin smp pingpong hcfuzz
 GK_TEST_GUESTS := $(patsubst %,$(BUILD)/guests/%,$(GK_TEST_NAMES))
 
 LIBS   += $(GK_LIB)
