@@ -2,6 +2,7 @@
  * evtchn_local: event channels inside one domain, checked against Xen's
  * semantics: a loopback pair (alloc_unbound + bind_interdomain to
  * DOMID_SELF), one handler call per 0->1 edge, masking, EVTCHNOP_status,
+ * sends batched in a multicall,
  * IPIs, VIRQ binding errors, closing, out-of-range ports and the per-domain
  * port limit.  Exit code = number of failures.
  */
@@ -109,6 +110,32 @@ static void closing(evtchn_port_t a, evtchn_port_t b)
 	verdict_rc("double close", evtchn_close(b), -XEN_EINVAL);
 	verdict_rc("unmask closed port", evtchn_unmask(b), 0);
 	verdict_rc("close a", evtchn_close(a), 0);
+}
+
+/* One multicall: two sends on b, a domid query and an unknown hypercall. */
+static void batch(evtchn_port_t a, evtchn_port_t b)
+{
+	struct evtchn_send send = { .port = b };
+	multicall_entry_t mc[4];
+	unsigned int first_error = 0;
+	char detail[96];
+
+	multicall_set(&mc[0], __HYPERVISOR_event_channel_op, EVTCHNOP_send,
+		      (unsigned long)&send, 0, 0, 0, 0);
+	multicall_set(&mc[1], __HYPERVISOR_event_channel_op, EVTCHNOP_send,
+		      (unsigned long)&send, 0, 0, 0, 0);
+	multicall_set(&mc[2], __HYPERVISOR_xen_version, KETCH_XENVER_domid, 0, 0,
+		      0, 0, 0);
+	multicall_set(&mc[3], 127, 0, 0, 0, 0, 0, 0);
+	verdict_rc("multicall", multicall_run(mc, 4, &first_error), 0);
+	snprintf(detail, sizeof(detail), "results %ld %ld %ld %ld",
+		 (long)mc[0].result, (long)mc[1].result, (long)mc[2].result,
+		 (long)mc[3].result);
+	verdict_check(mc[0].result == 0 && mc[1].result == 0 &&
+			      mc[2].result == self &&
+			      (long)mc[3].result == -XEN_ENOSYS && first_error == 3,
+		      "multicall per-entry results", detail);
+	check_hits("multicall sends: one edge", a, 1);
 }
 
 static void ipi(void)
@@ -238,6 +265,7 @@ int main(const start_info_t *si)
 	self = (domid_t)HYPERVISOR_xen_version(KETCH_XENVER_domid, NULL);
 	loopback(&a, &b);
 	delivery(a, b);
+	batch(a, b);
 	closing(a, b);
 	ipi();
 	virq();
