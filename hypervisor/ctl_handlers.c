@@ -247,6 +247,7 @@ static int op_hv_info(struct ctl_conn *c, const void *req, size_t len,
 	out->nr_domains = n < 0 ? 0 : (uint32_t)n;
 	out->max_vcpus = HV_MAX_VCPUS;
 	out->version = KCTL_VERSION;
+	out->features = HV_FEATURES_SUBMAP0;
 	rep->len = sizeof(*out);
 	return 0;
 }

@@ -26,7 +26,7 @@ static int fail(char *err, int r, const char *fmt, ...)
 
 /* Lay out the kernel in the domain's memory with the builder. */
 static int build(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
-		 struct kb_layout *l, char *err)
+		 uint32_t features, struct kb_layout *l, char *err)
 {
 	struct kb_domain_spec spec = { .domid = domid, .kernel = s->kernel,
 		.kernel_len = s->kernel_len, .ramdisk = s->ramdisk,
@@ -43,9 +43,7 @@ static int build(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
 			    kctl_strerror(r));
 	spec.mem = mem;
 	spec.mem_bytes = size;
-	/* What ketch-hv offers its guests (as `ketch-hv run` says). */
-	spec.hv_features[0] = (1u << XENFEAT_writable_page_tables) |
-			      (1u << XENFEAT_auto_translated_physmap);
+	spec.hv_features[0] = features;
 	r = kb_build(&spec, l, kerr);
 	kctl_unmap_memory(mem, size);
 	if (r)
@@ -83,16 +81,23 @@ static int start(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
 int kctl_boot(struct kctl *h, const struct kctl_boot_spec *spec,
 	      uint32_t *domid, char err[KCTL_ERRLEN])
 {
+	struct kctl_hv_info hi;
 	struct kb_layout layout;
 	uint32_t id;
-	int r = kctl_create(h, spec->mem_bytes, spec->vcpus ? spec->vcpus : 1,
-			    spec->handle, &id);
+	int r;
 
 	if (err)
 		err[0] = '\0';
+	/* The features the hypervisor offers decide which kernels it can run. */
+	r = kctl_hv_info(h, &hi);
+	if (r)
+		return fail(err, r, "cannot ask ketch-hv what it offers: %s",
+			    kctl_strerror(r));
+	r = kctl_create(h, spec->mem_bytes, spec->vcpus ? spec->vcpus : 1,
+			spec->handle, &id);
 	if (r)
 		return fail(err, r, "cannot create the domain: %s", kctl_strerror(r));
-	r = build(h, id, spec, &layout, err);
+	r = build(h, id, spec, hi.features, &layout, err);
 	if (r == 0)
 		r = start(h, id, spec, &layout, err);
 	if (r) {

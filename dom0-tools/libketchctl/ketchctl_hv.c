@@ -246,9 +246,9 @@ static int cmd_hv_info(struct cli *cl, int argc, char **argv)
 	r = kctl_hv_info(cl->h, &hi);
 	if (r)
 		return fail("hv-info", r);
-	printf("flavour: %s\nnr_domains: %u\nmax_vcpus: %u\nprotocol: %llu\npid: %u\n",
-	       hi.flavour, hi.nr_domains, hi.max_vcpus,
-	       (unsigned long long)hi.version, kctl_server_pid(cl->h));
+	printf("flavour: %s\nnr_domains: %u\nmax_vcpus: %u\nprotocol: %llu\n"
+	       "features: %#x\npid: %u\n", hi.flavour, hi.nr_domains, hi.max_vcpus,
+	       (unsigned long long)hi.version, hi.features, kctl_server_pid(cl->h));
 	return 0;
 }
 

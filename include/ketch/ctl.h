@@ -140,6 +140,8 @@ struct kctl_hv_info {
 	uint32_t nr_domains;  /* OUT */
 	uint32_t max_vcpus;   /* OUT */
 	uint64_t version;     /* OUT: KCTL_VERSION */
+	uint32_t features;    /* OUT: XENFEAT_* submap 0 offered to guests */
+	uint32_t pad;
 };
 
 #endif

@@ -22,7 +22,9 @@ for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 check "socket created" test -S "$SOCK"
 expect_eq "socket mode 0600" 600 "$(stat -c %a "$SOCK")"
 expect_eq "parent directory created 0700" 700 "$(stat -c %a "$TMP/run")"
-expect_match "hv-info answers" '^flavour: (pvm|vmx|svm)' "$(CTL hv-info)"
+info=$(CTL hv-info)
+expect_match "hv-info answers" '^flavour: (pvm|vmx|svm)' "$info"
+expect_match "hv-info names the guest features" '^features: 0x[0-9a-f]+$' "$info"
 
 # A second ketch-hv on a live socket refuses to start and harms nothing.
 "$HV" --socket "$SOCK" 2>"$TMP/hv2.log"
