@@ -1,8 +1,9 @@
 /*
  * Console output: printk() formats into a line buffer and writes it to the
- * console ring when asked to ("console=ring") and its event channel works,
- * else through HYPERVISOR_console_io(CONSOLEIO_write).  The choice is made once, in
- * init_console(); before that, output goes through console_io.
+ * console ring when asked to ("console=ring" on the command line) and its
+ * event channel works, else through HYPERVISOR_console_io(CONSOLEIO_write).
+ * The choice is made once, in init_console(); before that, output goes
+ * through console_io.
  */
 #ifndef KETCH_GUEST_CONSOLE_H
 #define KETCH_GUEST_CONSOLE_H
