@@ -94,8 +94,9 @@ int kctl_pause(struct kctl *h, uint32_t domid);
 int kctl_unpause(struct kctl *h, uint32_t domid);
 /* Current state and counters of a domain. */
 int kctl_getinfo(struct kctl *h, uint32_t domid, struct kctl_dominfo *info);
-/* Store up to max domain ids in ids; returns how many domains exist
- * (which may exceed max) or a negative errno. */
+/* Store up to max domain ids (ascending) in ids; returns how many the
+ * server reported, which may exceed max but never KCTL_MAX_DOMIDS (the
+ * lowest KCTL_MAX_DOMIDS ids when more exist), or a negative errno. */
 int kctl_list(struct kctl *h, uint32_t *ids, int max);
 /* Facts about the hypervisor. */
 int kctl_hv_info(struct kctl *h, struct kctl_hv_info *info);
