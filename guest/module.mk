@@ -67,3 +67,23 @@ $(GK_UNIT_FMT): $(BUILD)/obj/tests/unit/guest_format.o \
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+# Host unit test of the kit's event scan: guest/events.c and
+# guest/events_dispatch.c built with the host flags against a fake
+# shared_info (tests/unit/guest_events.c stubs what they reference).
+GK_UNIT_EV := $(BUILD)/tests/unit/guest_events
+UNIT_TESTS += $(GK_UNIT_EV)
+
+$(BUILD)/obj/guest-host/%.o: guest/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (host)")
+	$(Q)$(CC) $(CFLAGS) -Iguest/include -c -o $@ $<
+
+$(BUILD)/obj/tests/unit/guest_events.o: CFLAGS += -Iguest/include
+
+$(GK_UNIT_EV): $(BUILD)/obj/tests/unit/guest_events.o \
+	       $(BUILD)/obj/guest-host/events.o \
+	       $(BUILD)/obj/guest-host/events_dispatch.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
