@@ -69,6 +69,7 @@ static void domain_free(struct domain *d)
 	}
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->zap_lock);
+	pthread_mutex_destroy(&d->notify_lock);
 	pthread_cond_destroy(&d->cond);
 	free(d);
 }
@@ -104,6 +105,7 @@ static struct domain *domain_alloc(struct hv *hv, const struct kctl_create *req)
 	d->shared_info_gpa = ~0ULL;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->zap_lock, NULL);
+	pthread_mutex_init(&d->notify_lock, NULL);
 	pthread_cond_init(&d->cond, NULL);
 	for (unsigned int i = 0; i < HV_MAX_VCPUS; i++) {
 		d->vcpus[i].fd = -1;
@@ -191,9 +193,11 @@ static void kick_all(struct domain *d)
 
 int domain_pause(struct domain *d)
 {
+	pthread_mutex_lock(&d->notify_lock);
 	pthread_mutex_lock(&d->lock);
 	if (stopped(d)) {
 		pthread_mutex_unlock(&d->lock);
+		pthread_mutex_unlock(&d->notify_lock);
 		return -ESRCH;
 	}
 	d->paused = true;
@@ -201,25 +205,27 @@ int domain_pause(struct domain *d)
 	pthread_mutex_unlock(&d->lock);
 	kick_all(d);
 	domain_notify_state(d, KCTL_STATE_PAUSED);
+	pthread_mutex_unlock(&d->notify_lock);
 	return 0;
 }
 
 int domain_unpause(struct domain *d)
 {
+	pthread_mutex_lock(&d->notify_lock);
 	pthread_mutex_lock(&d->lock);
-	if (stopped(d)) {
+	if (stopped(d) || !d->vcpus[0].online) {
+		int r = stopped(d) ? -ESRCH : -EINVAL; /* no vCPU 0 context yet */
+
 		pthread_mutex_unlock(&d->lock);
-		return -ESRCH;
-	}
-	if (!d->vcpus[0].online) {
-		pthread_mutex_unlock(&d->lock);
-		return -EINVAL; /* vCPU 0 has no context yet */
+		pthread_mutex_unlock(&d->notify_lock);
+		return r;
 	}
 	d->paused = false;
 	d->state = KCTL_STATE_RUNNING;
 	pthread_cond_broadcast(&d->cond);
 	pthread_mutex_unlock(&d->lock);
 	domain_notify_state(d, KCTL_STATE_RUNNING);
+	pthread_mutex_unlock(&d->notify_lock);
 	return 0;
 }
 
@@ -234,6 +240,7 @@ static void stop_locked(struct domain *d)
 
 void domain_shutdown(struct domain *d, int reason)
 {
+	pthread_mutex_lock(&d->notify_lock);
 	pthread_mutex_lock(&d->lock);
 	if (!stopped(d)) {
 		d->state = KCTL_STATE_SHUTDOWN;
@@ -245,6 +252,7 @@ void domain_shutdown(struct domain *d, int reason)
 	hv_log("d%u: shutdown, reason %d, code %d", d->domid, reason,
 	       d->shutdown_code);
 	domain_notify_state(d, KCTL_STATE_SHUTDOWN);
+	pthread_mutex_unlock(&d->notify_lock);
 }
 
 void domain_crash(struct domain *d, const char *fmt, ...)
@@ -252,6 +260,7 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 	va_list ap;
 	bool first = false;
 
+	pthread_mutex_lock(&d->notify_lock);
 	pthread_mutex_lock(&d->lock);
 	if (!stopped(d)) {
 		first = true;
@@ -263,11 +272,12 @@ void domain_crash(struct domain *d, const char *fmt, ...)
 		stop_locked(d);
 	}
 	pthread_mutex_unlock(&d->lock);
-	if (!first)
-		return;
-	kick_all(d);
-	hv_log("d%u: crashed: %s", d->domid, d->crash_reason);
-	domain_notify_state(d, KCTL_STATE_CRASHED);
+	if (first) {
+		kick_all(d);
+		hv_log("d%u: crashed: %s", d->domid, d->crash_reason);
+		domain_notify_state(d, KCTL_STATE_CRASHED);
+	}
+	pthread_mutex_unlock(&d->notify_lock);
 }
 
 int domain_wait_stopped(struct domain *d, int timeout_ms)
@@ -303,11 +313,13 @@ int domain_destroy(struct hv *hv, uint32_t domid)
 	pthread_mutex_unlock(&hv->lock);
 	if (!d)
 		return -ESRCH;
+	pthread_mutex_lock(&d->notify_lock);
 	pthread_mutex_lock(&d->lock);
 	d->dying = true;
 	d->state = KCTL_STATE_DYING;
 	stop_locked(d);
 	pthread_mutex_unlock(&d->lock);
+	pthread_mutex_unlock(&d->notify_lock);
 	kick_all(d);
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
 		vcpu_join(&d->vcpus[i]);

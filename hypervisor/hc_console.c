@@ -28,7 +28,8 @@ static long console_write(struct vcpu *v, uint64_t count, uint64_t va)
 		if (d->console_fn)
 			d->console_fn(d, buf, n, d->console_opaque);
 		else
-			hv_log("d%u: %.*s", d->domid, (int)n, buf);
+			hv_log("d%u: %.*s", d->domid,
+			       (int)(n && buf[n - 1] == '\n' ? n - 1 : n), buf);
 		done += n;
 	}
 	return 0;

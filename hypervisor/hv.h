@@ -70,6 +70,7 @@ struct vcpu {
 	atomic_bool flush_pending; /* remote TLB flush requested */
 	uint64_t cr3;          /* guest page-table base, tracked here */
 	clockid_t cpu_clock;
+	uint64_t cpu_time_final;     /* CPU time when the thread ended */
 	uint64_t exits;
 
 	/* Events and blocking (evtchn.c, sched_wait.c). */
@@ -116,6 +117,7 @@ struct domain {
 	uint8_t handle[16];
 
 	pthread_mutex_t zap_lock; /* serialises hv_kvm_zap_shadow */
+	pthread_mutex_t notify_lock; /* held from a state change to its event */
 	pthread_mutex_t lock;  /* guards everything below */
 	pthread_cond_t cond;   /* state changes: vCPU threads and waiters */
 	enum kctl_state state;

@@ -99,6 +99,7 @@ static void *vcpu_thread(void *arg)
 		if (exit_handle(v) < 0)
 			break;
 	}
+	v->cpu_time_final = vcpu_cpu_time_ns(v);
 	return NULL;
 }
 
@@ -202,6 +203,8 @@ uint64_t vcpu_cpu_time_ns(struct vcpu *v)
 {
 	struct timespec ts;
 
+	if (v->cpu_time_final)
+		return v->cpu_time_final;
 	if (!v->thread_started || clock_gettime(v->cpu_clock, &ts) < 0)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
