@@ -43,13 +43,19 @@ gk_upcall_entry:
 	pushq %r13
 	pushq %r14
 	pushq %r15
-	/* 16-aligned base - 40 (frame) - 120 (GPRs) - 512: aligned again. */
+	/*
+	 * The frame leaves rsp 16-aligned here; align anyway (fxsave64 and
+	 * the C ABI need it) and keep the old rsp in rbx, saved above and
+	 * preserved by C.
+	 */
+	movq %rsp, %rbx
+	andq $-16, %rsp
 	subq $FXSAVE_BYTES, %rsp
 	fxsave64 (%rsp)
 	cld
 	call gk_upcall
 	fxrstor64 (%rsp)
-	addq $FXSAVE_BYTES, %rsp
+	movq %rbx, %rsp
 	popq %r15
 	popq %r14
 	popq %r13
