@@ -2,8 +2,8 @@
  * upcall_spin: upcalls interrupt a guest that never makes a hypercall.
  * Registers the event callback, binds VIRQ_TIMER, arms a 1 ms singleshot
  * timer and spins, with known values in most registers, until the timer
- * handler (which re-arms) has run k=K times (default 50); the registers
- * must survive every upcall.  Exit code = number of failures.
+ * handler (which re-arms, and clobbers xmm7) has run k=K times (default
+ * 50); the general registers and xmm7 must survive every upcall.  Exit code = number of failures.
  *
  * Negative variants (the domain must end crashed, never PASS):
  *   bad_stack=1     spin with rsp on an unmapped page: the bounce frame
@@ -23,6 +23,8 @@ static void on_timer(evtchn_port_t port, void *arg)
 	(void)port;
 	(void)arg;
 	fired++;
+	/* Clobber an SSE register the spin loop holds: the entry saves it. */
+	__asm__ volatile("pxor %%xmm7, %%xmm7" ::: "xmm7");
 	time_arm_timer(now_ns() + PERIOD_NS);
 }
 
@@ -38,16 +40,18 @@ static unsigned long spin(volatile unsigned long *count, unsigned long target)
 	register unsigned long r14 __asm__("r14") = 0x1414141414141414UL;
 	unsigned long rbx = 0xb0b0b0b0b0b0b0b0UL, rcx = 0xc0c0c0c0c0c0c0c0UL;
 	unsigned long rsi = 0x5151515151515151UL, rdi = 0xd1d1d1d1d1d1d1d1UL;
-	unsigned long bad = 0;
+	unsigned long bad = 0, xmm = 0x7777777777777777UL;
 
-	__asm__ volatile("1: pause\n\t"
+	__asm__ volatile("movq %[x], %%xmm7\n\t"
+			 "1: pause\n\t"
 			 "cmpq %[t], (%[c])\n\t"
-			 "jb 1b"
+			 "jb 1b\n\t"
+			 "movq %%xmm7, %[x]"
 			 : "+r"(r8), "+r"(r9), "+r"(r10), "+r"(r11), "+r"(r12),
 			   "+r"(r13), "+r"(r14), "+b"(rbx), "+c"(rcx), "+S"(rsi),
-			   "+D"(rdi)
+			   "+D"(rdi), [x] "+m"(xmm)
 			 : [c] "a"(count), [t] "d"(target)
-			 : "memory", "cc");
+			 : "memory", "cc", "xmm7");
 	bad |= (r8 != 0x0808080808080808UL) << 0;
 	bad |= (r9 != 0x0909090909090909UL) << 1;
 	bad |= (r10 != 0x1010101010101010UL) << 2;
@@ -59,6 +63,7 @@ static unsigned long spin(volatile unsigned long *count, unsigned long target)
 	bad |= (rcx != 0xc0c0c0c0c0c0c0c0UL) << 8;
 	bad |= (rsi != 0x5151515151515151UL) << 9;
 	bad |= (rdi != 0xd1d1d1d1d1d1d1d1UL) << 10;
+	bad |= (xmm != 0x7777777777777777UL) << 11;
 	return bad;
 }
 
