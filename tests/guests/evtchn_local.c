@@ -196,7 +196,7 @@ static void bad_ports(void)
 		char name[48];
 
 #define BAD_PORT(what, call)                                                 \
-	snprintf(name, sizeof(name), "%s(%#x)", what, p);                   \
+	snprintf(name, sizeof(name), "%s(0x%x)", what, p);                 \
 	verdict_rc(name, call, -XEN_EINVAL)
 		BAD_PORT("send", evtchn_send(p));
 		BAD_PORT("close", evtchn_close(p));

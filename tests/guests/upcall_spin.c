@@ -144,6 +144,6 @@ int main(const start_info_t *si)
 	verdict_check(c->upcalls > 0, "delivered by upcall", "");
 	verdict_check(bad == 0, "registers survive upcalls", "clobbered");
 	if (bad)
-		printk("clobbered mask %#lx\n", bad);
+		printk("clobbered mask 0x%lx\n", bad);
 	return verdict_done("upcall_spin");
 }
