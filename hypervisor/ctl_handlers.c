@@ -270,6 +270,11 @@ static const struct ctl_op ops[] = {
 	{ KCTL_OP_SET_IMAGE, "SET_IMAGE", sizeof(struct kctl_image_chunk) + 1,
 	  KCTL_MAX_PAYLOAD, ctl_op_set_image },
 	OP0(KCTL_OP_HV_INFO, op_hv_info),
+	OP(KCTL_OP_SET_SHARED_INFO, ctl_op_set_shared_info, struct kctl_shared_info),
+	OP(KCTL_OP_EVTCHN_ALLOC_UNBOUND, ctl_op_evtchn_alloc, struct kctl_evtchn_alloc),
+	OP(KCTL_OP_EVTCHN_BIND, ctl_op_evtchn_bind, struct kctl_evtchn_port),
+	OP(KCTL_OP_EVTCHN_NOTIFY_FD, ctl_op_evtchn_notify_fd, struct kctl_evtchn_port),
+	OP(KCTL_OP_EVTCHN_UNBIND, ctl_op_evtchn_unbind, struct kctl_evtchn_port),
 };
 
 const struct ctl_op *ctl_op_find(uint16_t op)

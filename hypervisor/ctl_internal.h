@@ -82,6 +82,18 @@ const struct ctl_op *ctl_op_find(uint16_t op);
 /* Check the table against kctl_payload_size; 0 or -EPROTO (logged). */
 int ctl_ops_selfcheck(void);
 
+/* ctl_evtchn.c: shared_info and control-domain event-channel ops. */
+int ctl_op_set_shared_info(struct ctl_conn *c, const void *req, size_t len,
+			   struct ctl_reply *rep);
+int ctl_op_evtchn_alloc(struct ctl_conn *c, const void *req, size_t len,
+			struct ctl_reply *rep);
+int ctl_op_evtchn_bind(struct ctl_conn *c, const void *req, size_t len,
+		       struct ctl_reply *rep);
+int ctl_op_evtchn_notify_fd(struct ctl_conn *c, const void *req, size_t len,
+			    struct ctl_reply *rep);
+int ctl_op_evtchn_unbind(struct ctl_conn *c, const void *req, size_t len,
+			 struct ctl_reply *rep);
+
 /* ctl_image.c: the SET_IMAGE handler (chunks staged per connection). */
 int ctl_op_set_image(struct ctl_conn *c, const void *req, size_t len,
 		     struct ctl_reply *rep);

@@ -11,6 +11,7 @@
  * that raises the port in the guest.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -94,8 +95,8 @@ int evtchn_dom0_bind(struct domain *d, uint32_t port, int *to_dom0, int *from_do
 		c->remote_port = port;
 		c->to_dom0_fd = to;
 		c->from_dom0_fd = from;
-		*to_dom0 = dup(to);
-		*from_dom0 = dup(from);
+		*to_dom0 = fcntl(to, F_DUPFD_CLOEXEC, 0);
+		*from_dom0 = fcntl(from, F_DUPFD_CLOEXEC, 0);
 		/* As for any bind: what was sent before is not lost. */
 		evtchn_raise(d, port, c->notify_vcpu);
 	} else {
@@ -105,6 +106,39 @@ int evtchn_dom0_bind(struct domain *d, uint32_t port, int *to_dom0, int *from_do
 			close(from);
 	}
 out:
+	pthread_mutex_unlock(&d->evtchn_lock);
+	return r;
+}
+
+/* A second copy of the dom0 -> guest eventfd of a bound port. */
+int evtchn_dom0_notify_fd(struct domain *d, uint32_t port, int *fd)
+{
+	int r = -EINVAL;
+
+	pthread_mutex_lock(&d->evtchn_lock);
+	if (evtchn_valid(d, port) && d->evtchn[port].from_dom0_fd >= 0) {
+		*fd = fcntl(d->evtchn[port].from_dom0_fd, F_DUPFD_CLOEXEC, 0);
+		r = *fd < 0 ? -errno : 0;
+	}
+	pthread_mutex_unlock(&d->evtchn_lock);
+	return r;
+}
+
+/* The control domain closes its end: the guest's port is unbound again. */
+int evtchn_dom0_unbind(struct domain *d, uint32_t port)
+{
+	struct evtchn *c;
+	int r = -EINVAL;
+
+	pthread_mutex_lock(&d->evtchn_lock);
+	if (evtchn_valid(d, port)) {
+		c = &d->evtchn[port];
+		if (c->state == ECS_INTERDOMAIN && c->remote_dom == 0) {
+			evtchn_dom0_release(d, port);
+			c->state = ECS_UNBOUND;
+			r = 0;
+		}
+	}
 	pthread_mutex_unlock(&d->evtchn_lock);
 	return r;
 }

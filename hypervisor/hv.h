@@ -304,6 +304,8 @@ int evtchn_alloc_unbound(struct domain *d, uint32_t remote, uint32_t *port);
 int evtchn_dom0_start(struct hv *hv);
 int evtchn_dom0_bind(struct domain *d, uint32_t port, int *to_dom0, int *from_dom0);
 void evtchn_dom0_release(struct domain *d, unsigned int port);
+int evtchn_dom0_notify_fd(struct domain *d, uint32_t port, int *fd);
+int evtchn_dom0_unbind(struct domain *d, uint32_t port);
 void evtchn_doorbell_exit(struct vcpu *v, uint32_t port);
 
 /* sched_wait.c: blocking and waking. */

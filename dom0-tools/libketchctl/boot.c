@@ -26,17 +26,27 @@ static int fail(char *err, int r, const char *fmt, ...)
 
 /* Lay out the kernel in the domain's memory with the builder. */
 static int build(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
-		 uint32_t features, struct kb_layout *l, char *err)
+		 uint32_t features, struct kb_layout *l, struct kctl_boot_info *bi,
+		 char *err)
 {
 	struct kb_domain_spec spec = { .domid = domid, .kernel = s->kernel,
 		.kernel_len = s->kernel_len, .ramdisk = s->ramdisk,
 		.ramdisk_len = s->ramdisk_len, .cmdline = s->cmdline,
-		.store_evtchn = s->store_evtchn,
-		.console_evtchn = s->console_evtchn };
+		.mem_is_zero = 1 };
 	char kerr[KB_ERRLEN] = "";
 	void *mem;
 	uint64_t size;
-	int r = kctl_map_memory(h, domid, &mem, &size);
+	int r;
+
+	/* Console and xenstore channels to the control domain, as Xen's toolstack. */
+	r = kctl_evtchn_alloc_unbound(h, domid, 0, &bi->console_port);
+	if (r == 0)
+		r = kctl_evtchn_alloc_unbound(h, domid, 0, &bi->store_port);
+	if (r)
+		return fail(err, r, "cannot allocate event channels: %s", kctl_strerror(r));
+	spec.console_evtchn = bi->console_port;
+	spec.store_evtchn = bi->store_port;
+	r = kctl_map_memory(h, domid, &mem, &size);
 
 	if (r)
 		return fail(err, r, "cannot map the domain's memory: %s",
@@ -51,6 +61,8 @@ static int build(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
 	if (l->hypercall_page_gpa == ~0ULL)
 		return fail(err, -EINVAL, "the image has no XEN_ELFNOTE_HYPERCALL_PAGE; "
 			    "Ketch guests call the hypervisor only through it");
+	bi->console_gpfn = l->console_gpfn;
+	bi->store_gpfn = l->store_gpfn;
 	return 0;
 }
 
@@ -66,12 +78,17 @@ static int start(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
 
 	if (r)
 		return fail(err, r, "cannot fill the hypercall page: %s", kctl_strerror(r));
+	r = kctl_set_shared_info(h, domid, l->shared_info_gpa);
+	if (r)
+		return fail(err, r, "cannot place shared_info: %s", kctl_strerror(r));
 	r = kctl_set_image(h, domid, s->kernel, s->kernel_len);
 	if (r)
 		return fail(err, r, "cannot hand over the image: %s", kctl_strerror(r));
 	r = kctl_set_vcpu(h, domid, 0, &ctx);
 	if (r)
 		return fail(err, r, "cannot set vCPU 0: %s", kctl_strerror(r));
+	if (s->paused)
+		return 0;
 	r = kctl_unpause(h, domid);
 	if (r)
 		return fail(err, r, "cannot unpause: %s", kctl_strerror(r));
@@ -79,8 +96,9 @@ static int start(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
 }
 
 int kctl_boot(struct kctl *h, const struct kctl_boot_spec *spec,
-	      uint32_t *domid, char err[KCTL_ERRLEN])
+	      uint32_t *domid, struct kctl_boot_info *info, char err[KCTL_ERRLEN])
 {
+	struct kctl_boot_info bi = { 0 };
 	struct kctl_hv_info hi;
 	struct kb_layout layout;
 	uint32_t id;
@@ -97,7 +115,7 @@ int kctl_boot(struct kctl *h, const struct kctl_boot_spec *spec,
 			spec->handle, &id);
 	if (r)
 		return fail(err, r, "cannot create the domain: %s", kctl_strerror(r));
-	r = build(h, id, spec, hi.features, &layout, err);
+	r = build(h, id, spec, hi.features, &layout, &bi, err);
 	if (r == 0)
 		r = start(h, id, spec, &layout, err);
 	if (r) {
@@ -105,5 +123,7 @@ int kctl_boot(struct kctl *h, const struct kctl_boot_spec *spec,
 		return r;
 	}
 	*domid = id;
+	if (info)
+		*info = bi;
 	return 0;
 }

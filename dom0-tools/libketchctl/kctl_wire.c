@@ -25,6 +25,11 @@ static const struct {
 	[KCTL_OP_SUBSCRIBE] = { 1, 0, 0 },
 	[KCTL_OP_SET_IMAGE] = { 1, sizeof(struct kctl_image_chunk) + 1, KCTL_MAX_PAYLOAD },
 	[KCTL_OP_HV_INFO] = { 1, 0, 0 },
+	[KCTL_OP_SET_SHARED_INFO] = EXACT(kctl_shared_info),
+	[KCTL_OP_EVTCHN_ALLOC_UNBOUND] = EXACT(kctl_evtchn_alloc),
+	[KCTL_OP_EVTCHN_BIND] = EXACT(kctl_evtchn_port),
+	[KCTL_OP_EVTCHN_NOTIFY_FD] = EXACT(kctl_evtchn_port),
+	[KCTL_OP_EVTCHN_UNBIND] = EXACT(kctl_evtchn_port),
 };
 #undef EXACT
 

@@ -179,7 +179,7 @@ static int cmd_boot(struct cli *cl, int argc, char **argv)
 	}
 	s.kernel = kernel;
 	s.ramdisk = ramdisk;
-	r = kctl_boot(cl->h, &s, &domid, err);
+	r = kctl_boot(cl->h, &s, &domid, NULL, err);
 	free(kernel);
 	free(ramdisk);
 	if (r) {

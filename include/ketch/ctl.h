@@ -29,6 +29,11 @@ enum kctl_op {
 	KCTL_OP_SUBSCRIBE = 11,     /* connection becomes an event stream */
 	KCTL_OP_SET_IMAGE = 12,     /* kctl_domid + ELF image follows in chunks */
 	KCTL_OP_HV_INFO = 14,       /* -> kctl_hv_info */
+	KCTL_OP_SET_SHARED_INFO = 15, /* kctl_shared_info */
+	KCTL_OP_EVTCHN_ALLOC_UNBOUND = 16, /* kctl_evtchn_alloc -> kctl_evtchn_port */
+	KCTL_OP_EVTCHN_BIND = 17,   /* kctl_evtchn_port -> eventfd: guest -> dom0 */
+	KCTL_OP_EVTCHN_NOTIFY_FD = 18, /* kctl_evtchn_port -> eventfd: dom0 -> guest */
+	KCTL_OP_EVTCHN_UNBIND = 19, /* kctl_evtchn_port */
 	KCTL_OP_MAX
 };
 
@@ -133,6 +138,24 @@ struct kctl_image_chunk {
 	uint32_t pad;
 	uint64_t total;   /* IN: whole image size (<= KCTL_MAX_IMAGE) */
 	uint64_t offset;  /* IN: where this chunk goes; chunks come in order */
+};
+
+/* Where the builder put the domain's shared_info page. */
+struct kctl_shared_info {
+	uint32_t domid; /* IN */
+	uint32_t pad;
+	uint64_t gpa;   /* IN: page-aligned guest-physical address */
+};
+
+/* Allocate an unbound port in domid that remote_dom (0: us) may bind. */
+struct kctl_evtchn_alloc {
+	uint32_t domid;      /* IN */
+	uint32_t remote_dom; /* IN */
+};
+
+struct kctl_evtchn_port {
+	uint32_t domid; /* IN (OUT for ALLOC_UNBOUND) */
+	uint32_t port;  /* IN (OUT for ALLOC_UNBOUND) */
 };
 
 struct kctl_hv_info {

@@ -135,7 +135,13 @@ struct kctl_boot_spec {
 	uint64_t mem_bytes;
 	uint32_t vcpus;
 	const uint8_t *handle;  /* 16 bytes, or NULL */
-	uint32_t store_evtchn, console_evtchn; /* 0 until event channels exist */
+	int paused;             /* leave the domain paused (to attach a console) */
+};
+
+/* What kctl_boot set up, for the toolstack to connect (all OUT). */
+struct kctl_boot_info {
+	uint64_t console_gpfn, store_gpfn; /* the rings' guest frames */
+	uint32_t console_port, store_port; /* unbound ports, remote domain 0 */
 };
 
 /*
@@ -146,7 +152,30 @@ struct kctl_boot_spec {
  * saying which step failed and why (the builder's own text for bad images).
  */
 int kctl_boot(struct kctl *h, const struct kctl_boot_spec *spec,
-	      uint32_t *domid, char err[KCTL_ERRLEN]);
+	      uint32_t *domid, struct kctl_boot_info *info, char err[KCTL_ERRLEN]);
+
+/* ---- Event channels and shared_info --------------------------------------- */
+
+/* Tell ketch-hv where the builder put domid's shared_info page. */
+int kctl_set_shared_info(struct kctl *h, uint32_t domid, uint64_t gpa);
+/*
+ * Allocate an unbound port in domid that remote_dom may bind (0: the
+ * control domain, which then uses kctl_evtchn_bind).  -ESRCH for an
+ * unknown domain, -ENOSPC when domid has no free port.
+ */
+int kctl_evtchn_alloc_unbound(struct kctl *h, uint32_t domid, uint32_t remote_dom,
+			      uint32_t *port);
+/*
+ * Become the control-domain end of domid's unbound port (remote 0).  Read
+ * 8 bytes from *from_guest when it is readable: the guest sent.  Write an
+ * 8-byte 1 to *to_guest to send to the guest.  Both are eventfds the
+ * caller closes; a guest's send reaches *from_guest without passing
+ * through any ketch-hv thread.  -EBUSY if the port is not unbound to 0.
+ */
+int kctl_evtchn_bind(struct kctl *h, uint32_t domid, uint32_t port,
+		     int *from_guest, int *to_guest);
+/* Give up the control-domain end; the guest's port becomes unbound again. */
+int kctl_evtchn_unbind(struct kctl *h, uint32_t domid, uint32_t port);
 
 /* ---- Event stream -------------------------------------------------------- */
 

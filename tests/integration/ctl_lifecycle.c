@@ -57,7 +57,7 @@ static uint32_t boot(struct kctl *h, const char *guest, const char *cmdline)
 	int r;
 
 	s.kernel = read_guest(guest, &s.kernel_len);
-	r = kctl_boot(h, &s, &id, err);
+	r = kctl_boot(h, &s, &id, NULL, err);
 	if (r)
 		fprintf(stderr, "boot %s: %s\n", guest, err);
 	free((void *)s.kernel);
