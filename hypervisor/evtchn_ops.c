@@ -35,16 +35,10 @@ static long op_alloc_unbound(struct vcpu *v, void *arg_)
 	evtchn_alloc_unbound_t *a = arg_;
 	struct domain *d = v->d;
 	uint32_t remote = a->remote_dom == DOMID_SELF ? d->domid : a->remote_dom;
-	struct domain *r;
 
+	/* As Xen: the remote need not exist yet; bind_interdomain checks. */
 	if (a->dom != DOMID_SELF && a->dom != d->domid)
 		return -XEN_EPERM;
-	if (remote != 0 && remote != d->domid) {
-		r = domain_get(d->hv, remote);
-		if (!r)
-			return -XEN_ESRCH;
-		domain_put(r);
-	}
 	return evtchn_alloc_unbound(d, remote, &a->port);
 }
 

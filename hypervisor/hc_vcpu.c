@@ -50,13 +50,14 @@ static long vcpu_initialise(struct vcpu *self, struct vcpu *t, uint64_t va)
 	return r;
 }
 
-static long register_vcpu_info(struct vcpu *v, uint64_t va)
+static long register_vcpu_info(struct vcpu *self, struct vcpu *v, uint64_t va)
 {
 	struct vcpu_register_vcpu_info ri;
 	uint64_t gpa;
 	vcpu_info_t *old, *new;
 
-	if (gm_copy_from(v, &ri, va, sizeof(ri)))
+	/* The argument is the caller's, read through the caller's tables. */
+	if (gm_copy_from(self, &ri, va, sizeof(ri)))
 		return -XEN_EFAULT;
 	gpa = (uint64_t)ri.mfn * HV_PAGE_SIZE + ri.offset;
 	if (ri.offset > HV_PAGE_SIZE - sizeof(vcpu_info_t) || ri.mfn >= v->d->nr_pages)
@@ -128,7 +129,7 @@ long hc_vcpu_op(struct vcpu *v, const uint64_t a[6])
 	case VCPUOP_get_runstate_info:
 		return runstate(v, t, a[2]);
 	case VCPUOP_register_vcpu_info:
-		return register_vcpu_info(t, a[2]);
+		return register_vcpu_info(v, t, a[2]);
 	case VCPUOP_set_singleshot_timer:
 		return t == v ? singleshot(v, a[2]) : -XEN_EINVAL;
 	case VCPUOP_stop_singleshot_timer:

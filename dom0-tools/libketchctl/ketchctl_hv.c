@@ -23,9 +23,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ketchctl-hv [--socket PATH] COMMAND [ARGS]\n"
-		"  boot ELF [--memory SIZE] [--vcpus N] [--cmdline STR] [--ramdisk FILE]\n"
+		"  boot ELF [--memory SIZE] [--vcpus N] [--cmdline STR] [--ramdisk FILE] [--paused]\n"
 		"  create [--memory SIZE] [--vcpus N]\n"
 		"  list | hv-info | info ID | pause ID | unpause ID | destroy ID\n"
+		"  evtchn-alloc ID REMOTE-ID\n"
 		"  events [-n|--count N] [-t|--timeout SEC]\n"
 		"The socket defaults to $KETCH_HV_SOCKET, else " KCTL_DEFAULT_SOCKET ".\n");
 }
@@ -113,6 +114,7 @@ static int parse_dom_opts(int argc, char **argv, struct kctl_boot_spec *s,
 		{ "vcpus", required_argument, NULL, 'c' },
 		{ "cmdline", required_argument, NULL, 'l' },
 		{ "ramdisk", required_argument, NULL, 'r' },
+		{ "paused", no_argument, NULL, 'p' },
 		{ 0 }
 	};
 	int c;
@@ -120,7 +122,7 @@ static int parse_dom_opts(int argc, char **argv, struct kctl_boot_spec *s,
 	s->mem_bytes = 32ULL << 20;
 	s->vcpus = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:c:l:r:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:c:l:r:p", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_size(optarg, &s->mem_bytes) < 0) {
@@ -131,6 +133,7 @@ static int parse_dom_opts(int argc, char **argv, struct kctl_boot_spec *s,
 		case 'c': s->vcpus = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'l': s->cmdline = optarg; break;
 		case 'r': *ramdisk = optarg; break;
+		case 'p': s->paused = 1; break;
 		default: usage(stderr); return -1;
 		}
 	}
@@ -268,6 +271,31 @@ static int cmd_domid_op(struct cli *cl, int argc, char **argv)
 	return r ? fail(argv[0], r) : 0;
 }
 
+/* evtchn-alloc DOMID REMOTE: an unbound port of DOMID for REMOTE; prints it. */
+static int cmd_evtchn_alloc(struct cli *cl, int argc, char **argv)
+{
+	uint32_t port;
+	char *e1, *e2;
+	unsigned long dom, remote;
+	int r;
+
+	if (argc != 3) {
+		usage(stderr);
+		return 2;
+	}
+	dom = strtoul(argv[1], &e1, 10);
+	remote = strtoul(argv[2], &e2, 10);
+	if (*e1 || *e2 || !*argv[1] || !*argv[2] || dom > UINT32_MAX || remote > UINT32_MAX) {
+		fprintf(stderr, "ketchctl-hv: evtchn-alloc: domain ids are numbers\n");
+		return 2;
+	}
+	r = kctl_evtchn_alloc_unbound(cl->h, (uint32_t)dom, (uint32_t)remote, &port);
+	if (r)
+		return fail(argv[0], r);
+	printf("%u\n", port);
+	return 0;
+}
+
 /*
  * Print one line per state change: "<domid> <state> <reason> <code>",
  * until COUNT events, or SECONDS without one (exit 0), or the stream ends.
@@ -320,7 +348,7 @@ static const struct {
 	{ "list", cmd_list, 1 },       { "info", cmd_info, 1 },
 	{ "hv-info", cmd_hv_info, 1 }, { "pause", cmd_domid_op, 1 },
 	{ "unpause", cmd_domid_op, 1 }, { "destroy", cmd_domid_op, 1 },
-	{ "events", cmd_events, 0 },
+	{ "events", cmd_events, 0 },   { "evtchn-alloc", cmd_evtchn_alloc, 1 },
 };
 
 int main(int argc, char **argv)
