@@ -17,6 +17,7 @@ int xs_ctx_init(struct xs_ctx *ctx, const struct xs_quota *q, const struct xs_do
 	ctx->stopfd = -1;
 	ctx->listenfd = -1;
 	ctx->sigfd = -1;
+	ctx->src_fd = -1;
 	ctx->log = stderr;
 	return xs_store_init(&ctx->store, &ctx->quota);
 }

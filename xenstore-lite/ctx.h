@@ -26,6 +26,9 @@ struct xs_ctx {
 	int stopfd;  /* eventfd: xs_loop_stop */
 	int listenfd; /* Unix socket for control-domain clients */
 	int sigfd;    /* signalfd for SIGINT/SIGTERM */
+	int src_fd;   /* an extra source (the hypervisor's events), -1 if none */
+	void (*src_ready)(struct xs_ctx *ctx, void *arg);
+	void *src_arg;
 	bool stop;
 	bool verbose;
 	FILE *log;

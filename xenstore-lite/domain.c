@@ -89,6 +89,19 @@ int xs_domain_release(struct xs_ctx *ctx, uint16_t domid)
 	return -ENOENT;
 }
 
+int xs_domain_shutdown(struct xs_ctx *ctx, uint16_t domid)
+{
+	struct xs_domain *d = xs_domain_find(ctx, domid);
+
+	if (!d)
+		return -ENOENT;
+	if (!d->shutdown) {
+		d->shutdown = true;
+		xs_watch_fire(ctx, "@releaseDomain", NULL, NULL);
+	}
+	return 0;
+}
+
 int xs_domain_set_target(struct xs_ctx *ctx, uint16_t domid, uint16_t target)
 {
 	struct xs_domain *d = xs_domain_find(ctx, domid);

@@ -18,6 +18,7 @@ struct xs_domain {
 	struct xs_conn *conn; /* NULL once the ring was shut for misbehaviour */
 	bool has_target;
 	uint16_t target;
+	bool shutdown; /* @releaseDomain already fired for its shutdown */
 };
 
 /* Maps, binds and connects domid's ring, then fires @introduceDomain.
@@ -26,6 +27,10 @@ int xs_domain_introduce(struct xs_ctx *ctx, uint16_t domid, uint64_t gfn, uint32
 
 /* Disconnects, unbinds, unmaps and fires @releaseDomain; -ENOENT if unknown. */
 int xs_domain_release(struct xs_ctx *ctx, uint16_t domid);
+
+/* domid shut down or crashed: fires @releaseDomain once (the connection stays
+ * until the domain is destroyed or RELEASEd, as in Xen); -ENOENT if unknown. */
+int xs_domain_shutdown(struct xs_ctx *ctx, uint16_t domid);
 
 /* The introduced domain domid, or NULL. */
 struct xs_domain *xs_domain_find(struct xs_ctx *ctx, uint16_t domid);

@@ -18,7 +18,7 @@
 #include "conn_socket.h"
 
 /* epoll tags for the daemon's own fds; connections are tagged by pointer. */
-static const char tag_listen = 'l', tag_stop = 's', tag_signal = 'g';
+static const char tag_listen = 'l', tag_stop = 's', tag_signal = 'g', tag_source = 'x';
 
 static int add_fd(struct xs_ctx *ctx, int fd, const char *tag)
 {
@@ -74,6 +74,17 @@ int xs_loop_handle_signals(struct xs_ctx *ctx)
 	return add_fd(ctx, ctx->sigfd, &tag_signal);
 }
 
+int xs_loop_add_source(struct xs_ctx *ctx, int fd, void (*ready)(struct xs_ctx *ctx, void *arg),
+		       void *arg)
+{
+	if (ctx->src_fd >= 0)
+		epoll_ctl(ctx->epfd, EPOLL_CTL_DEL, ctx->src_fd, NULL); /* may be closed already */
+	ctx->src_fd = fd;
+	ctx->src_ready = ready;
+	ctx->src_arg = arg;
+	return add_fd(ctx, fd, &tag_source);
+}
+
 void xs_loop_stop(struct xs_ctx *ctx)
 {
 	uint64_t one = 1;
@@ -119,6 +130,8 @@ static void handle_events(struct xs_ctx *ctx, struct epoll_event *ev, int n)
 				ctx->stop = true;
 		} else if (p == &tag_signal) {
 			ctx->stop = true;
+		} else if (p == &tag_source) {
+			ctx->src_ready(ctx, ctx->src_arg);
 		} else {
 			note_conn_event(p);
 		}

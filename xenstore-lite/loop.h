@@ -13,6 +13,14 @@ int xs_loop_listen(struct xs_ctx *ctx, const char *path);
 /* Also stops on SIGINT/SIGTERM (blocked and taken through a signalfd); 0 or -errno. */
 int xs_loop_handle_signals(struct xs_ctx *ctx);
 
+/*
+ * Calls ready(ctx, arg) from the loop whenever fd is readable.  One such
+ * source per ctx: a new call replaces the previous fd (which the caller
+ * closes).  0 or -errno.
+ */
+int xs_loop_add_source(struct xs_ctx *ctx, int fd, void (*ready)(struct xs_ctx *ctx, void *arg),
+		       void *arg);
+
 /* Runs until xs_loop_stop or a handled signal; 0 or -errno. */
 int xs_loop_run(struct xs_ctx *ctx);
 

@@ -10,6 +10,7 @@
 
 #include "ctx.h"
 #include "domain_ops.h"
+#include "domain_ops_ketch.h"
 #include "loop.h"
 #include "persist.h"
 
@@ -18,19 +19,23 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ketch-xenstored [--socket PATH] [--persist FILE] [--quota NAME=N]...\n"
-		   "                       [--verbose]\n"
+		   "                       [--hv-socket PATH] [--verbose]\n"
 		   "  --socket PATH   listen here (default: $XENSTORED_PATH, else\n"
 		   "                  ${XENSTORED_RUNDIR:-" DEFAULT_RUNDIR "}/socket, as libxenstore\n"
 		   "                  looks); runs in the foreground either way\n"
 		   "  --persist FILE  load the tree from FILE at start, save it there on\n"
 		   "                  SIGTERM/SIGINT\n"
 		   "  --quota NAME=N  nodes, value_size, watches, transactions, perms, tx_entries,\n"
-		   "                  outstanding, out_queue, event_queue (see docs/xenstore.md)\n");
+		   "                  outstanding, out_queue, event_queue (see docs/xenstore.md)\n"
+		   "  --hv-socket PATH  serve guests' rings through ketch-hv's control socket\n"
+		   "                  (default: $KETCH_HV_SOCKET if set; else guests cannot be\n"
+		   "                  introduced)\n");
 }
 
 struct options {
 	const char *socket;
 	const char *persist;
+	const char *hv_socket;
 	bool verbose;
 };
 
@@ -39,6 +44,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct xs_quota 
 	static const struct option opts[] = {
 		{"socket", required_argument, NULL, 's'}, {"persist", required_argument, NULL, 'p'},
 		{"quota", required_argument, NULL, 'q'},  {"verbose", no_argument, NULL, 'v'},
+		{"hv-socket", required_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -48,6 +54,7 @@ static int parse_args(int argc, char **argv, struct options *o, struct xs_quota 
 		case 's': o->socket = optarg; break;
 		case 'p': o->persist = optarg; break;
 		case 'v': o->verbose = true; break;
+		case 'H': o->hv_socket = optarg; break;
 		case 'q':
 			if (xs_quota_set(q, optarg)) {
 				fprintf(stderr, "ketch-xenstored: bad --quota '%s'\n", optarg);
@@ -79,7 +86,12 @@ static const char *default_socket(char *buf, size_t len)
 	return buf;
 }
 
-static int run(struct xs_ctx *ctx, const struct options *o)
+static void hv_events_ready(struct xs_ctx *ctx, void *arg)
+{
+	xs_ketch_handle_events(arg, ctx);
+}
+
+static int run(struct xs_ctx *ctx, const struct options *o, struct xs_ketch *k)
 {
 	char buf[4096];
 	const char *sock = o->socket ? o->socket : default_socket(buf, sizeof(buf));
@@ -95,6 +107,8 @@ static int run(struct xs_ctx *ctx, const struct options *o)
 	r = xs_loop_init(ctx);
 	if (!r)
 		r = xs_loop_handle_signals(ctx);
+	if (!r && k)
+		r = xs_loop_add_source(ctx, xs_ketch_events_fd(k), hv_events_ready, k);
 	if (!r)
 		r = xs_loop_listen(ctx, sock);
 	if (r) {
@@ -110,9 +124,29 @@ static int run(struct xs_ctx *ctx, const struct options *o)
 	return r ? 1 : 0;
 }
 
+/* The hypervisor client named by --hv-socket or $KETCH_HV_SOCKET; NULL if
+ * neither is set.  Fails (exit 1) rather than running without guests. */
+static int open_hv(const struct options *o, struct xs_ketch **k)
+{
+	const char *path = o->hv_socket ? o->hv_socket : getenv("KETCH_HV_SOCKET");
+	int err = 0;
+
+	*k = NULL;
+	if (!path || !*path)
+		return 0;
+	*k = xs_ketch_open(path, &err);
+	if (!*k) {
+		fprintf(stderr, "ketch-xenstored: cannot reach ketch-hv at %s: %s\n", path,
+			strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
+	struct xs_ketch *k;
 	struct xs_quota q;
 	struct xs_ctx ctx;
 	int r;
@@ -122,12 +156,16 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	signal(SIGPIPE, SIG_IGN);
-	if (xs_ctx_init(&ctx, &q, xs_domain_ops_stub())) {
+	if (open_hv(&o, &k))
+		return 1;
+	if (xs_ctx_init(&ctx, &q, k ? xs_ketch_ops(k) : xs_domain_ops_stub())) {
 		fprintf(stderr, "ketch-xenstored: out of memory\n");
+		xs_ketch_close(k);
 		return 1;
 	}
 	ctx.verbose = o.verbose;
-	r = run(&ctx, &o);
-	xs_ctx_fini(&ctx);
+	r = run(&ctx, &o, k);
+	xs_ctx_fini(&ctx); /* releases every domain while k still serves the ops */
+	xs_ketch_close(k);
 	return r;
 }

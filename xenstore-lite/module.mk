@@ -15,7 +15,8 @@ BINS       += $(XS_BIN)
 UNIT_TESTS += $(BUILD)/tests/unit/xs_store_test $(BUILD)/tests/unit/xs_proto_test \
               $(BUILD)/tests/unit/xs_ring_test
 # Programs the integration scripts run (built with everything else by `make build`).
-BINS       += $(BUILD)/tests/bin/xs_libxs_test $(BUILD)/tests/bin/xs_malformed
+BINS       += $(BUILD)/tests/bin/xs_libxs_test $(BUILD)/tests/bin/xs_malformed \
+              $(BUILD)/tests/bin/xs_toolstack
 BENCHES    += $(BUILD)/bench/xenstore_bench
 FUZZ_TARGETS += fuzz-xenstore
 FUZZERS      += $(BUILD)/fuzz/xs_fuzz_dispatch
@@ -25,7 +26,10 @@ $(XS_LIB): $(XS_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(XS_BIN): $(BUILD)/obj/$(XS_DIR)/main.o $(XS_LIB)
+# The daemon alone links the hypervisor client (domain_ops_ketch.c); the
+# library, unit tests and fuzzer keep the stub and fakes.
+$(XS_BIN): $(BUILD)/obj/$(XS_DIR)/main.o $(BUILD)/obj/$(XS_DIR)/domain_ops_ketch.o $(XS_LIB) \
+		$(BUILD)/lib/libketchctl.a $(BUILD)/lib/libketchbuild.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
@@ -43,6 +47,12 @@ $(BUILD)/tests/unit/xs_ring_test: $(BUILD)/obj/tests/unit/xs_ring_test.o \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 $(BUILD)/tests/bin/xs_libxs_test: $(BUILD)/obj/tests/integration/xs_libxs_test.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(XS_LIBXS)
+
+$(BUILD)/tests/bin/xs_toolstack: $(BUILD)/obj/tests/integration/xs_toolstack.o \
+		$(BUILD)/lib/libketchctl.a $(BUILD)/lib/libketchbuild.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(XS_LIBXS)
