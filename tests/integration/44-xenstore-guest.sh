@@ -1,0 +1,115 @@
+#!/bin/bash
+# Guests on ketch-xenstored: the daemon maps real guests' rings through
+# ketch-hv (--hv-socket); xsguest drives the kit's xenbus client from inside
+# (nodes, permissions, transactions, watches); the control domain writes
+# what the guest waits for; a hostile guest's ring is shut while the other
+# keeps being served; @introduceDomain/@releaseDomain fire; nothing leaks.
+. "$(dirname "$0")/lib.sh"
+
+HVSOCK=$TMP/hv.sock
+export XENSTORED_PATH=$TMP/xs.sock
+CTL() { "$BIN/ketchctl-hv" --socket "$HVSOCK" "$@"; }
+state_of() { CTL info "$1" 2>/dev/null | sed -n 's/^state: //p'; }
+wait_state() { # ID STATE: up to 60 s
+	for _ in $(seq 600); do [ "$(state_of "$1")" = "$2" ] && return 0; sleep 0.1; done
+	return 1
+}
+wait_log() { # FILE REGEX: up to 60 s
+	for _ in $(seq 600); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	return 1
+}
+nfds() { ls "/proc/$1/fd" | wc -l; }
+# boot_guest CMDLINE: boots xsguest paused, introduces it; prints the domid
+boot_guest() {
+	local id
+	id=$(CTL boot "$GUESTS/xsguest" --memory 32M --paused --cmdline "$1") || return 1
+	"$BUILD/tests/bin/xs_toolstack" introduce "$HVSOCK" "$id" xsguest >"$TMP/intro.$id" ||
+		return 1
+	echo "$id"
+}
+
+"$BIN/ketch-hv" --socket "$HVSOCK" 2>"$TMP/hv.log" &
+HV_PID=$!
+on_exit "kill $HV_PID"
+for _ in $(seq 50); do [ -S "$HVSOCK" ] && break; sleep 0.1; done
+
+# Without a hypervisor client, INTRODUCE still fails clearly.
+"$BIN/ketch-xenstored" --socket "$TMP/stub.sock" 2>"$TMP/stub.log" &
+STUB_PID=$!
+on_exit "kill $STUB_PID"
+"$BIN/ketch-xenstored" --socket "$TMP/bad.sock" --hv-socket "$TMP/nothing.sock" 2>"$TMP/bad.log"
+expect_eq "unreachable --hv-socket: exit 1" 1 "$?"
+expect_match "and says where" 'cannot reach ketch-hv at .*nothing.sock' "$(cat "$TMP/bad.log")"
+
+"$BIN/ketch-xenstored" --socket "$XENSTORED_PATH" --hv-socket "$HVSOCK" 2>"$TMP/xs.log" &
+XS_PID=$!
+on_exit "kill $XS_PID"
+for _ in $(seq 50); do [ -S "$XENSTORED_PATH" ] && break; sleep 0.1; done
+check "ketch-xenstored up with --hv-socket" test -S "$XENSTORED_PATH"
+xenstore-watch @introduceDomain >"$TMP/intro.watch" 2>&1 &
+on_exit "kill $!"
+xenstore-watch @releaseDomain >"$TMP/release.watch" 2>&1 &
+on_exit "kill $!"
+wait_log "$TMP/intro.watch" '^@introduceDomain' # the watch's own first event
+wait_log "$TMP/release.watch" '^@releaseDomain'
+FDS0=$(nfds $XS_PID) # with the two watchers connected
+
+# --- a guest using xenstore ---------------------------------------------
+id=$(boot_guest "")
+expect_match "xsguest booted and introduced" '^[0-9]+$' "$id"
+expect_match "toolstack read the store frame and port" '^store_mfn=[1-9][0-9]* store_port=2$' \
+	"$(cat "$TMP/intro.$id")"
+for _ in $(seq 50); do [ "$(grep -c '^@introduceDomain' "$TMP/intro.watch")" -ge 2 ] && break; sleep 0.1; done
+expect_eq "@introduceDomain fired for the watcher" 2 "$(grep -c '^@introduceDomain' "$TMP/intro.watch")"
+out=$(XENSTORED_PATH=$TMP/stub.sock "$BUILD/tests/bin/xs_toolstack" introduce "$HVSOCK" "$id" 2>&1)
+expect_match "stub daemon refuses INTRODUCE: ENOSYS" 'introduce: Function not implemented' "$out"
+CTL unpause "$id"
+check "xsguest says it is watching" wait_log "$TMP/hv.log" "d$id: xsguest: ready"
+
+# --- a hostile guest while the first one waits ----------------------------
+hid=$(boot_guest "hostile=1")
+CTL unpause "$hid"
+check "hostile guest stops" wait_state "$hid" shutdown
+check "daemon reports the hostile domain" \
+	wait_log "$TMP/xs.log" "domain $hid: invalid ring index, ring disconnected"
+expect_match "hostile guest saw its ring flagged" "d$hid: PASS daemon flagged the ring" "$(cat "$TMP/hv.log")"
+expect_match "hostile guest verdict" "d$hid: xsguest hostile: PASS, 0 failures" "$(cat "$TMP/hv.log")"
+
+# --- the control domain writes what the first guest waits for -------------
+xenstore-write /local/domain/"$id"/data/conflict dom0
+xenstore-write /local/domain/"$id"/data/watched/one 1
+xenstore-write /local/domain/"$id"/data/watched/two 2
+check "xsguest stops" wait_state "$id" shutdown
+info=$(CTL info "$id")
+expect_match "xsguest powered off" '^shutdown_reason: poweroff$' "$info"
+expect_match "xsguest exit code 0" '^shutdown_code: 0$' "$info"
+log=$(grep "d$id: " "$TMP/hv.log")
+for c in "read it relative" "read it absolute" "directory lists a and b" \
+	"write in our read-only home: EACCES" "write in domain 0's subtree: EACCES" \
+	"read another domain's subtree: EACCES" "outside sees nothing before commit" \
+	"retry helper committed three bumps" "conflicting transaction: EAGAIN" \
+	"event for watched/one" "event for watched/two"; do
+	expect_match "guest: $c" "PASS $c\$" "$log"
+done
+expect_match "xsguest verdict" 'xsguest: PASS, 0 failures' "$log"
+echo "$log" | grep FAIL | head -5
+expect_eq "the guest's writes are in the store" 3 "$(xenstore-read /local/domain/"$id"/data/counter)"
+expect_eq "guest owns what it created" "n$id r0" \
+	"$(xenstore-ls -p /local/domain/"$id"/data | sed -n 's/^abs = "one" .*(\(.*\))$/\1/p' | tr ',' ' ')"
+
+# --- domain death releases it ----------------------------------------------
+nrel=$(grep -c '^@releaseDomain' "$TMP/release.watch")
+expect_eq "shutdown fired @releaseDomain (both guests stopped)" 3 "$nrel"
+CTL destroy "$id"
+CTL destroy "$hid"
+check "daemon released the destroyed domains" wait_log "$TMP/xs.log" "domain $hid destroyed"
+wait_log "$TMP/xs.log" "domain $id destroyed"
+for _ in $(seq 50); do [ "$(grep -c '^@releaseDomain' "$TMP/release.watch")" -ge 5 ] && break; sleep 0.1; done
+expect_eq "destroy fired @releaseDomain for each" 5 "$(grep -c '^@releaseDomain' "$TMP/release.watch")"
+expect_eq "no fds leaked in ketch-xenstored" "$FDS0" "$(nfds $XS_PID)"
+expect_eq "ketch-xenstored still serves" 3 "$(xenstore-read /local/domain/"$id"/data/counter)"
+kill $XS_PID
+wait $XS_PID
+expect_eq "ketch-xenstored exits 0 on SIGTERM" 0 "$?"
+
+finish
