@@ -59,6 +59,8 @@ static void dom_put(struct xs_ketch *k, struct ketch_dom *d)
 		}
 }
 
+static void ketch_unmap(void *priv, uint16_t domid, struct xenstore_domain_interface *page);
+
 static int ketch_map(void *priv, uint16_t domid, uint64_t gfn,
 		     struct xenstore_domain_interface **page)
 {
@@ -74,9 +76,12 @@ static int ketch_map(void *priv, uint16_t domid, uint64_t gfn,
 		return r;
 	}
 	/* The frame comes from the toolstack, but check it anyway: one whole
-	 * page inside the mapping (no overflow: gfn is bounded first). */
-	if (gfn >= d->size >> XS_PAGE_SHIFT)
-		return -EINVAL; /* unmap_ring follows and drops the mapping */
+	 * page inside the mapping (no overflow: gfn is bounded first).  The
+	 * daemon calls unmap_ring only after a success, so drop it here. */
+	if (gfn >= d->size >> XS_PAGE_SHIFT) {
+		ketch_unmap(k, domid, NULL);
+		return -EINVAL;
+	}
 	*page = (struct xenstore_domain_interface *)((char *)d->base + (gfn << XS_PAGE_SHIFT));
 	return 0;
 }

@@ -18,7 +18,13 @@ wait_log() { # FILE REGEX: up to 60 s
 	for _ in $(seq 600); do grep -qE -- "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
 	return 1
 }
+count() { grep -c -- "$2" "$1"; }
+wait_count() { # FILE REGEX N: up to 10 s for N matching lines
+	for _ in $(seq 100); do [ "$(count "$1" "$2")" -ge "$3" ] && return 0; sleep 0.1; done
+	return 1
+}
 nfds() { ls "/proc/$1/fd" | wc -l; }
+nmaps() { grep -c ketch-guest "/proc/$1/maps"; } # mappings of guest memory
 # boot_guest CMDLINE: boots xsguest paused, introduces it; prints the domid
 boot_guest() {
 	local id
@@ -59,10 +65,22 @@ id=$(boot_guest "")
 expect_match "xsguest booted and introduced" '^[0-9]+$' "$id"
 expect_match "toolstack read the store frame and port" '^store_mfn=[1-9][0-9]* store_port=2$' \
 	"$(cat "$TMP/intro.$id")"
-for _ in $(seq 50); do [ "$(grep -c '^@introduceDomain' "$TMP/intro.watch")" -ge 2 ] && break; sleep 0.1; done
-expect_eq "@introduceDomain fired for the watcher" 2 "$(grep -c '^@introduceDomain' "$TMP/intro.watch")"
+wait_count "$TMP/intro.watch" '^@introduceDomain' 2
+expect_eq "@introduceDomain fired for the watcher" 2 "$(count "$TMP/intro.watch" '^@introduceDomain')"
 out=$(XENSTORED_PATH=$TMP/stub.sock "$BUILD/tests/bin/xs_toolstack" introduce "$HVSOCK" "$id" 2>&1)
 expect_match "stub daemon refuses INTRODUCE: ENOSYS" 'introduce: Function not implemented' "$out"
+expect_eq "one mapping of guest memory" 1 "$(nmaps $XS_PID)"
+
+# An INTRODUCE naming a frame outside the guest's RAM is refused, leaving nothing.
+bid=$(CTL boot "$GUESTS/xsguest" --memory 32M --paused)
+out=$("$BUILD/tests/bin/xs_toolstack" introduce "$HVSOCK" "$bid" bad 0x100000 2>&1)
+expect_match "store frame outside RAM: EINVAL" 'introduce: Invalid argument' "$out"
+expect_eq "refused domain left no mapping" 1 "$(nmaps $XS_PID)"
+out=$("$BUILD/tests/bin/xs_toolstack" introduce "$HVSOCK" "$bid" bad 2>&1)
+expect_match "the same domain with its real frame is accepted" '^store_mfn=' "$out"
+CTL destroy "$bid"
+check "destroyed before it ran: released" wait_log "$TMP/xs.log" "domain $bid destroyed"
+
 CTL unpause "$id"
 check "xsguest says it is watching" wait_log "$TMP/hv.log" "d$id: xsguest: ready"
 
@@ -98,15 +116,19 @@ expect_eq "guest owns what it created" "n$id r0" \
 	"$(xenstore-ls -p /local/domain/"$id"/data | sed -n 's/^abs = "one" .*(\(.*\))$/\1/p' | tr ',' ' ')"
 
 # --- domain death releases it ----------------------------------------------
-nrel=$(grep -c '^@releaseDomain' "$TMP/release.watch")
-expect_eq "shutdown fired @releaseDomain (both guests stopped)" 3 "$nrel"
+# @releaseDomain so far: the watch's own event, the refused-then-destroyed
+# domain, then one for each guest that shut down.
+wait_count "$TMP/release.watch" '^@releaseDomain' 4
+expect_eq "shutdown fired @releaseDomain (both guests stopped)" 4 \
+	"$(count "$TMP/release.watch" '^@releaseDomain')"
 CTL destroy "$id"
 CTL destroy "$hid"
 check "daemon released the destroyed domains" wait_log "$TMP/xs.log" "domain $hid destroyed"
 wait_log "$TMP/xs.log" "domain $id destroyed"
-for _ in $(seq 50); do [ "$(grep -c '^@releaseDomain' "$TMP/release.watch")" -ge 5 ] && break; sleep 0.1; done
-expect_eq "destroy fired @releaseDomain for each" 5 "$(grep -c '^@releaseDomain' "$TMP/release.watch")"
+wait_count "$TMP/release.watch" '^@releaseDomain' 6
+expect_eq "destroy fired @releaseDomain for each" 6 "$(count "$TMP/release.watch" '^@releaseDomain')"
 expect_eq "no fds leaked in ketch-xenstored" "$FDS0" "$(nfds $XS_PID)"
+expect_eq "no guest memory left mapped" 0 "$(nmaps $XS_PID)"
 expect_eq "ketch-xenstored still serves" 3 "$(xenstore-read /local/domain/"$id"/data/counter)"
 kill $XS_PID
 wait $XS_PID

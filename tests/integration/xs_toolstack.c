@@ -1,11 +1,12 @@
 /*
  * xs_toolstack - what a toolstack does to give a guest its xenstore, for the
  * integration tests:
- *   xs_toolstack introduce HV_SOCKET DOMID [NAME]
+ *   xs_toolstack introduce HV_SOCKET DOMID [NAME [MFN]]
  * reads the guest's start_info through ketch-hv (store frame and port),
  * creates /local/domain/DOMID (owned by domain 0, readable by the guest) and
  * its data/ directory (owned by the guest), writes name and domid, then
- * INTRODUCEs the domain to the xenstored at $XENSTORED_PATH.  Prints
+ * INTRODUCEs the domain to the xenstored at $XENSTORED_PATH (with MFN instead
+ * of the real frame when given, to test refusals).  Prints
  * "store_mfn=<gfn> store_port=<port>"; exits 0 on success, 1 on failure.
  */
 #include <errno.h>
@@ -95,19 +96,21 @@ int main(int argc, char **argv)
 	unsigned domid;
 	bool ok;
 
-	if (argc < 4 || argc > 5 || strcmp(argv[1], "introduce")) {
-		fprintf(stderr, "usage: xs_toolstack introduce HV_SOCKET DOMID [NAME]\n");
+	if (argc < 4 || argc > 6 || strcmp(argv[1], "introduce")) {
+		fprintf(stderr, "usage: xs_toolstack introduce HV_SOCKET DOMID [NAME [MFN]]\n");
 		return 2;
 	}
 	domid = (unsigned)strtoul(argv[3], NULL, 10);
 	if (store_of(argv[2], domid, &mfn, &port))
 		return 1;
+	if (argc == 6)
+		mfn = strtoull(argv[5], NULL, 0);
 	xs = xs_open(0);
 	if (!xs) {
 		perror("xs_toolstack: xs_open");
 		return 1;
 	}
-	ok = prepare(xs, domid, argc == 5 ? argv[4] : "guest");
+	ok = prepare(xs, domid, argc >= 5 ? argv[4] : "guest");
 	if (!ok)
 		perror("xs_toolstack: preparing the domain's directory");
 	ok = ok && xs_introduce_domain(xs, domid, (unsigned long)mfn, port);
