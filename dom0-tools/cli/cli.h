@@ -1,0 +1,68 @@
+/*
+ * cli.h - the ketch command: shared pieces of its subcommands (the
+ * connection to ketchd, replies, exit codes; docs/user-guide.md).
+ */
+#ifndef KETCH_CLI_H
+#define KETCH_CLI_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes (stable; documented in docs/user-guide.md). */
+enum {
+	KX_OK = 0,
+	KX_FAILED = 1,      /* the request failed for another reason */
+	KX_USAGE = 2,
+	KX_NO_DAEMON = 3,   /* ketchd not reachable */
+	KX_NO_DOMAIN = 4,
+	KX_BAD_CONFIG = 5,  /* config rejected: field, unknown field, duplicate */
+	KX_WRONG_STATE = 6, /* already paused/running, stopped */
+	KX_TIMEOUT = 7,     /* -w gave up waiting */
+};
+
+struct cli {
+	const char *socket;
+	bool json;
+};
+
+struct kconn {
+	int fd;
+	FILE *in;
+};
+
+/* Connect to ketchd; on failure print why and return KX_NO_DAEMON. */
+int cli_connect(const struct cli *c, struct kconn *k);
+void cli_close(struct kconn *k);
+/* Send req (consumed), read one reply into *reply.  KX_OK or KX_NO_DAEMON. */
+int cli_call(struct kconn *k, struct json_object *req, struct json_object **reply);
+/* Read one line as JSON (events stream); NULL at end of stream. */
+struct json_object *cli_read(struct kconn *k);
+/*
+ * One request on a fresh connection.  A failed reply is printed (the
+ * object with --json, else "ketch: CMD: message") and its exit code
+ * returned; on success *reply holds it (caller puts it) and KX_OK.
+ */
+int cli_request(const struct cli *c, const char *cmd, struct json_object *req,
+		struct json_object **reply);
+/* Exit code for a failed reply's error code. */
+int cli_exit_for(const char *code);
+/* Print a reply as one JSON line. */
+void cli_print_json(struct json_object *o);
+/* {"op":op,"domain":dom} */
+struct json_object *cli_req(const char *op, const char *dom);
+
+/* Subcommands: argv[0] is the subcommand name. */
+int cmd_create(const struct cli *c, int argc, char **argv);
+int cmd_list(const struct cli *c, int argc, char **argv);
+int cmd_info(const struct cli *c, int argc, char **argv);
+int cmd_simple(const struct cli *c, int argc, char **argv);   /* destroy, pause, unpause */
+int cmd_shutdown(const struct cli *c, int argc, char **argv); /* shutdown, reboot */
+int cmd_rename(const struct cli *c, int argc, char **argv);
+int cmd_console(const struct cli *c, int argc, char **argv);
+int cmd_events(const struct cli *c, int argc, char **argv);
+/* Attach to a domain's console until Ctrl-] or the domain goes away;
+ * unpause it once attached when asked (create -c). */
+int cli_console_attach(const struct cli *c, const char *dom, bool unpause);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * main.c - ketch, the xl-style command line of ketchd: global options, the
+ * subcommand table, and help for each subcommand.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+	const char *name;
+	int (*run)(const struct cli *c, int argc, char **argv);
+	const char *usage, *help;
+};
+
+static const struct command commands[] = {
+	{ "create", cmd_create, "create [-c] [-p] CONFIG",
+	  "Create a domain from a JSON or xl.cfg file ('-' reads stdin).\n"
+	  "  -c  attach to its console (the domain runs once attached)\n"
+	  "  -p  leave it paused" },
+	{ "list", cmd_list, "list [-l] [DOMAIN...]",
+	  "List domains: Name, ID, Mem (MiB), VCPUs, State (xl's r b p s c d), Time(s).\n"
+	  "  -l  everything ketchd knows, as JSON" },
+	{ "info", cmd_info, "info DOMAIN", "Show one domain and its configuration." },
+	{ "destroy", cmd_simple, "destroy DOMAIN", "Stop a domain at once and release it." },
+	{ "shutdown", cmd_shutdown, "shutdown [-w] [-t SEC] DOMAIN",
+	  "Ask the guest to power off (control/shutdown); destroyed after the\n"
+	  "timeout (ketchd's --shutdown-timeout unless -t).  -w waits for the outcome." },
+	{ "reboot", cmd_shutdown, "reboot [-w] [-t SEC] DOMAIN",
+	  "Ask the guest to reboot; restarted by force after the timeout.\n"
+	  "-w waits until it is back." },
+	{ "pause", cmd_simple, "pause DOMAIN", "Stop running the domain's vCPUs." },
+	{ "unpause", cmd_simple, "unpause DOMAIN", "Run a paused domain again." },
+	{ "rename", cmd_rename, "rename DOMAIN NEW-NAME", "Give a domain a new name." },
+	{ "console", cmd_console, "console DOMAIN",
+	  "Attach to the domain's console; Ctrl-] detaches." },
+	{ "events", cmd_events, "events", "Print domain state changes as they happen." },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ketch [--socket PATH] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "\n'ketch help COMMAND' explains one.  The socket is $KETCH_SOCKET, else\n"
+		   "/run/ketch/ketchd.sock.  Exit status: 0 ok, 1 failed, 2 usage, 3 ketchd\n"
+		   "unreachable, 4 no such domain, 5 config rejected, 6 wrong state, 7 timeout.\n");
+}
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int help(const char *name)
+{
+	const struct command *cmd = name ? find(name) : NULL;
+
+	if (!name)
+		return usage(stdout), KX_OK;
+	if (!cmd)
+		return fprintf(stderr, "ketch: no command '%s'\n", name), KX_USAGE;
+	printf("usage: ketch %s\n%s\n", cmd->usage, cmd->help);
+	return KX_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct cli c = { .socket = getenv("KETCH_SOCKET") };
+	const struct command *cmd;
+	int opt;
+
+	if (!c.socket || !*c.socket)
+		c.socket = "/run/ketch/ketchd.sock";
+	while ((opt = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+		if (opt == 's')
+			c.socket = optarg;
+		else if (opt == 'j')
+			c.json = true;
+		else if (opt == 'h')
+			return usage(stdout), KX_OK;
+		else
+			return usage(stderr), KX_USAGE;
+	}
+	if (optind >= argc)
+		return usage(stderr), KX_USAGE;
+	if (!strcmp(argv[optind], "help"))
+		return help(optind + 1 < argc ? argv[optind + 1] : NULL);
+	if (!(cmd = find(argv[optind])))
+		return fprintf(stderr, "ketch: no command '%s' (see 'ketch help')\n", argv[optind]),
+		       KX_USAGE;
+	/* --json is accepted after the subcommand too. */
+	for (int i = optind + 1; i < argc; i++)
+		if (!strcmp(argv[i], "--json")) {
+			c.json = true;
+			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			i--;
+		}
+	for (int i = optind + 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return help(cmd->name);
+	return cmd->run(&c, argc - optind, argv + optind);
+}

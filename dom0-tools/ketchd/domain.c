@@ -1,0 +1,270 @@
+/*
+ * domain.c - ketchd's domain table: create (read images, kctl_boot, attach
+ * the console, write xenstore, then run), destroy (release in the reverse
+ * order), restart, lookup and the JSON view of one domain.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/sched.h>
+
+#include "ketchd.h"
+
+#define KD_IMAGE_MAX (256u << 20)
+
+struct kd_domain *kd_domain_by_id(struct kd *kd, uint32_t domid)
+{
+	for (struct kd_domain *d = kd->domains; d; d = d->next)
+		if (d->domid == domid)
+			return d;
+	return NULL;
+}
+
+struct kd_domain *kd_domain_by_name(struct kd *kd, const char *name)
+{
+	for (struct kd_domain *d = kd->domains; d; d = d->next)
+		if (!strcmp(d->cfg.name, name))
+			return d;
+	return NULL;
+}
+
+struct kd_domain *kd_domain_lookup(struct kd *kd, const char *key)
+{
+	char *end;
+	unsigned long id;
+
+	if (!key || !*key)
+		return NULL;
+	id = strtoul(key, &end, 10);
+	if (!*end && id <= UINT32_MAX)
+		return kd_domain_by_id(kd, (uint32_t)id);
+	return kd_domain_by_name(kd, key);
+}
+
+/* Read a whole image file; -errno, with err naming field. */
+static int read_image(const char *path, const char *field, void **buf,
+		      size_t *len, struct kd_error *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+
+	*buf = NULL;
+	if (fd < 0)
+		return kd_error_set(err, "invalid_config", field, "cannot open %s: %s",
+				    path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (uint64_t)st.st_size > KD_IMAGE_MAX)
+		r = kd_error_set(err, "invalid_config", field,
+				 "%s is not a regular file of 1 byte to 256 MiB", path);
+	else if (!(*buf = malloc((size_t)st.st_size)))
+		r = kd_error_set(err, "internal", field, "out of memory");
+	for (size_t got = 0; !r && got < (size_t)st.st_size;) {
+		ssize_t n = read(fd, (char *)*buf + got, (size_t)st.st_size - got);
+
+		if (n <= 0)
+			r = kd_error_set(err, "invalid_config", field, "cannot read %s", path);
+		got += n > 0 ? (size_t)n : 0;
+	}
+	close(fd);
+	if (r) {
+		free(*buf);
+		*buf = NULL;
+		return r;
+	}
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+char *kd_domain_cmdline(const struct kd_config *cfg)
+{
+	const char *c = cfg->cmdline ? cfg->cmdline : "";
+	bool has = !strncmp(c, "console=", 8) || strstr(c, " console=");
+	char *s = NULL;
+
+	if (has)
+		return strdup(c);
+	if (asprintf(&s, "%s%sconsole=ring", c, *c ? " " : "") < 0)
+		return NULL;
+	return s;
+}
+
+static int check_unique(struct kd *kd, const struct kd_config *cfg, struct kd_error *err)
+{
+	char u[37];
+
+	if (kd_domain_by_name(kd, cfg->name))
+		return kd_error_set(err, "duplicate_name", "name",
+				    "a domain named \"%s\" already exists", cfg->name);
+	for (struct kd_domain *d = kd->domains; d; d = d->next)
+		if (!memcmp(d->cfg.uuid, cfg->uuid, 16)) {
+			uuid_unparse_lower(cfg->uuid, u);
+			return kd_error_set(err, "duplicate_uuid", "uuid",
+					    "%s is already domain %u's", u, d->domid);
+		}
+	return 0;
+}
+
+/* kctl_boot the config, paused; fills d->domid and d->boot. */
+static int boot(struct kd *kd, struct kd_domain *d, struct kd_error *err)
+{
+	struct kctl_boot_spec s = { 0 };
+	void *kernel = NULL, *ramdisk = NULL;
+	char msg[KCTL_ERRLEN] = "";
+	char *cmdline = kd_domain_cmdline(&d->cfg);
+	int r = cmdline ? 0 : kd_error_set(err, "internal", "", "out of memory");
+
+	if (!r)
+		r = read_image(d->cfg.kernel, "kernel", &kernel, &s.kernel_len, err);
+	if (!r && d->cfg.ramdisk)
+		r = read_image(d->cfg.ramdisk, "ramdisk", &ramdisk, &s.ramdisk_len, err);
+	if (!r) {
+		s.kernel = kernel;
+		s.ramdisk = ramdisk;
+		s.cmdline = cmdline;
+		s.mem_bytes = d->cfg.memory_mib << 20;
+		s.vcpus = d->cfg.vcpus;
+		s.handle = d->cfg.uuid;
+		s.paused = 1;
+		r = kctl_boot(kd->hv, &s, &d->domid, &d->boot, msg);
+		if (r)
+			kd_error_set(err, "boot_failed", "kernel", "%s", msg);
+	}
+	free(kernel);
+	free(ramdisk);
+	free(cmdline);
+	return r;
+}
+
+static void unlink_domain(struct kd *kd, struct kd_domain *d)
+{
+	for (struct kd_domain **p = &kd->domains; *p; p = &(*p)->next)
+		if (*p == d) {
+			*p = d->next;
+			return;
+		}
+}
+
+int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
+		     struct kd_domain **out, struct kd_error *err)
+{
+	struct kd_domain *d;
+	int r = check_unique(kd, cfg, err);
+
+	if (r || !(d = calloc(1, sizeof(*d)))) {
+		kd_config_free(cfg);
+		return r ? r : kd_error_set(err, "internal", "", "out of memory");
+	}
+	d->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	r = boot(kd, d, err);
+	if (r) {
+		kd_config_free(&d->cfg);
+		free(d);
+		return r;
+	}
+	d->state = KCTL_STATE_PAUSED;
+	d->shutdown_reason = -1;
+	d->pending = -1;
+	d->start_ms = kd_now_ms();
+	d->next = kd->domains;
+	kd->domains = d;
+	d->con = kd_console_open(kd, d);
+	if (!d->con)
+		r = kd_error_set(err, "internal", "", "cannot attach the console of domain %u",
+				 d->domid);
+	else if ((r = kd_xs_domain_add(kd, d)) < 0)
+		kd_error_set(err, "xenstore_failed", "",
+			     "cannot write the xenstore entries of domain %u: %s",
+			     d->domid, strerror(-r));
+	else if (!paused && (r = kctl_unpause(kd->hv, d->domid)) < 0)
+		kd_error_set(err, "hv_error", "", "unpause of domain %u: %s", d->domid,
+			     kctl_strerror(r));
+	if (r) {
+		kd_domain_destroy(kd, d);
+		return r;
+	}
+	kd_log("d%u (%s): created%s", d->domid, d->cfg.name, paused ? ", paused" : "");
+	kd_events_state(kd, d, "created");
+	*out = d;
+	return 0;
+}
+
+void kd_domain_destroy(struct kd *kd, struct kd_domain *d)
+{
+	int r;
+
+	unlink_domain(kd, d);
+	kd_console_close(kd, d);
+	kd_conn_close_viewers(kd, d->domid);
+	kd_xs_domain_remove(kd, d);
+	r = kctl_destroy(kd->hv, d->domid);
+	if (r && r != -ESRCH)
+		kd_log("d%u: destroy: %s", d->domid, kctl_strerror(r));
+	kd_log("d%u (%s): destroyed", d->domid, d->cfg.name);
+	kd_events_state(kd, d, "destroyed");
+	kd_config_free(&d->cfg);
+	free(d);
+}
+
+int kd_domain_restart(struct kd *kd, struct kd_domain *d)
+{
+	struct kd_config cfg;
+	struct kd_domain *nd;
+	struct kd_error err = { 0 };
+	uint32_t old = d->domid;
+	int r = kd_config_copy(&cfg, &d->cfg);
+
+	kd_domain_destroy(kd, d);
+	if (r)
+		return r;
+	r = kd_domain_create(kd, &cfg, false, &nd, &err);
+	if (r)
+		kd_log("d%u: restart failed: %s", old, err.message);
+	else
+		kd_log("d%u restarted as d%u", old, nd->domid);
+	return r;
+}
+
+static void add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
+}
+
+struct json_object *kd_domain_json(struct kd *kd, struct kd_domain *d)
+{
+	struct json_object *o = json_object_new_object();
+	struct kctl_dominfo i;
+	char uuid[37], secs[32];
+	bool live = kctl_getinfo(kd->hv, d->domid, &i) == 0;
+
+	uuid_unparse_lower(d->cfg.uuid, uuid);
+	add_u64(o, "domid", d->domid);
+	json_object_object_add(o, "name", json_object_new_string(d->cfg.name));
+	json_object_object_add(o, "uuid", json_object_new_string(uuid));
+	json_object_object_add(o, "state",
+			       json_object_new_string(live ? kctl_state_name(i.state) : "unknown"));
+	add_u64(o, "memory", d->cfg.memory_mib);
+	add_u64(o, "maxmem", d->cfg.maxmem_mib);
+	add_u64(o, "vcpus", d->cfg.vcpus);
+	snprintf(secs, sizeof(secs), "%.3f", live ? (double)i.cpu_time_ns / 1e9 : 0.0);
+	json_object_object_add(o, "cpu_time", json_object_new_double_s(atof(secs), secs));
+	if (live && i.shutdown_reason >= 0)
+		json_object_object_add(o, "shutdown_reason",
+				       json_object_new_string(kctl_shutdown_name(i.shutdown_reason)));
+	if (live && i.crash_reason[0])
+		json_object_object_add(o, "crash_reason", json_object_new_string(i.crash_reason));
+	if (d->pending >= 0)
+		json_object_object_add(o, "pending",
+				       json_object_new_string(kctl_shutdown_name(d->pending)));
+	if (d->con && d->con->log_path)
+		json_object_object_add(o, "console_log", json_object_new_string(d->con->log_path));
+	json_object_object_add(o, "config", kd_config_to_json(&d->cfg));
+	return o;
+}

@@ -1,0 +1,174 @@
+/*
+ * ketchd.h - the daemon's shared state.  One thread (the loop in loop.c)
+ * owns everything here: requests from every connection, ketch-hv's state
+ * events and console notifications are handled in turn by that thread, so
+ * nothing below is locked.
+ */
+#ifndef KETCHD_KETCHD_H
+#define KETCHD_KETCHD_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <xen/io/console.h>
+
+#include "config.h"
+#include "ketch/ketchctl.h"
+
+#define KD_DEFAULT_SOCKET "/run/ketch/ketchd.sock"
+#define KD_DEFAULT_LOG_DIR "/var/log/ketch"
+
+struct xs_handle;
+
+/* Console eventfds are registered as KD_CONSOLE_TAG | domid (a domain may
+ * be freed while its event waits in a batch); everything else by pointer. */
+#define KD_CONSOLE_TAG (1ULL << 63)
+
+/* What an epoll registration points at. */
+enum kd_watch_type { KD_W_LISTEN, KD_W_CONN, KD_W_HVEVENTS, KD_W_CONSOLE, KD_W_SIGNAL };
+struct kd_watch {
+	enum kd_watch_type type;
+	void *obj;
+};
+
+struct kd_console {
+	void *mem;
+	uint64_t mem_size;
+	struct xencons_interface *intf;
+	int from_guest, to_guest; /* eventfds from kctl_evtchn_bind */
+	uint32_t port;
+	int log_fd;
+	uint64_t log_size;
+	char *log_path;
+	bool broken;
+};
+
+struct kd_domain {
+	struct kd_domain *next;
+	uint32_t domid;
+	struct kd_config cfg;
+	uint32_t state;          /* enum kctl_state, last event seen */
+	int32_t shutdown_reason;
+	struct kctl_boot_info boot;
+	struct kd_console *con;
+	bool introduced;         /* xenstored accepted INTRODUCE */
+	int pending;             /* -1, or the SHUTDOWN_* reason asked of the guest */
+	int64_t deadline_ms;     /* when a pending request falls back */
+	int64_t start_ms;
+};
+
+enum kd_conn_mode { KD_CONN_REQUEST, KD_CONN_EVENTS, KD_CONN_CONSOLE };
+
+struct kd_conn {
+	struct kd_watch w;
+	struct kd_conn *next;
+	int fd;
+	enum kd_conn_mode mode;
+	uint32_t console_domid;
+	char in[65536];
+	size_t in_len;
+	char *out;
+	size_t out_len, out_cap;
+	bool closing; /* close once out is flushed */
+	bool dead;
+};
+
+struct kd_opts {
+	const char *socket, *hv_socket, *xenstore, *log_dir;
+	uint64_t console_log_max;
+	int shutdown_timeout_s;
+};
+
+struct kd {
+	struct kd_opts opt;
+	struct kctl *hv;
+	struct kctl_events *ev;
+	struct xs_handle *xs;
+	int epfd, listen_fd, sig_fd;
+	struct kd_watch listen_w, ev_w, sig_w;
+	struct kd_domain *domains;
+	struct kd_conn *conns;
+	bool stop;
+};
+
+/* ---- log.c ---- */
+void kd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int64_t kd_now_ms(void);
+
+/* ---- domain.c: the domain table and lifecycle ---- */
+/* Find by id (a decimal string) or name; NULL if unknown. */
+struct kd_domain *kd_domain_lookup(struct kd *kd, const char *key);
+struct kd_domain *kd_domain_by_id(struct kd *kd, uint32_t domid);
+struct kd_domain *kd_domain_by_name(struct kd *kd, const char *name);
+/*
+ * Build and start a domain from a validated config (ownership of cfg
+ * passes to ketchd on success and on failure).  Leaves it paused when
+ * paused is set.  Returns 0 with *out set, or -errno with err filled.
+ */
+int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
+		     struct kd_domain **out, struct kd_error *err);
+/* Release the domain everywhere (console, xenstore, ketch-hv) and free it. */
+void kd_domain_destroy(struct kd *kd, struct kd_domain *d);
+/* Destroy and build again from the same config (same name and uuid). */
+int kd_domain_restart(struct kd *kd, struct kd_domain *d);
+/* The domain as the API reports it (info from ketch-hv when reachable). */
+struct json_object *kd_domain_json(struct kd *kd, struct kd_domain *d);
+/* The command line the guest gets: console=ring added unless console= is set. */
+char *kd_domain_cmdline(const struct kd_config *cfg);
+
+/* ---- lifecycle.c: hv events, shutdown requests, on_* policies ---- */
+/* Handle every queued ketch-hv state event. */
+void kd_lifecycle_hv_events(struct kd *kd);
+/* Ask the guest to power off or reboot (reason SHUTDOWN_*) with a deadline. */
+int kd_lifecycle_request(struct kd *kd, struct kd_domain *d, int reason,
+			 int timeout_s, struct kd_error *err);
+/* Apply fallbacks whose deadline passed; returns ms to the next one or -1. */
+int kd_lifecycle_timers(struct kd *kd);
+
+/* ---- xs_layout.c ---- */
+/* Write the domain's xenstore tree and INTRODUCE it.  No-op without xenstore. */
+int kd_xs_domain_add(struct kd *kd, struct kd_domain *d);
+/* RELEASE it and remove its tree. */
+void kd_xs_domain_remove(struct kd *kd, struct kd_domain *d);
+/* Write control/shutdown. -ENOTCONN without xenstore. */
+int kd_xs_shutdown_request(struct kd *kd, struct kd_domain *d, const char *what);
+/* Rewrite the name under /local/domain/<id> and /vm/<uuid>. */
+void kd_xs_rename(struct kd *kd, struct kd_domain *d);
+
+/* ---- console.c ---- */
+/* Map the console ring, bind its port, open the log.  NULL on failure (logged). */
+struct kd_console *kd_console_open(struct kd *kd, struct kd_domain *d);
+/* Copy what the guest wrote to the log and viewers; notify the guest. */
+void kd_console_drain(struct kd *kd, struct kd_domain *d);
+/* Put viewer input into the ring's in[] and notify; returns bytes taken. */
+size_t kd_console_input(struct kd_domain *d, const char *buf, size_t len);
+/* Drain a last time, unbind and release. */
+void kd_console_close(struct kd *kd, struct kd_domain *d);
+
+/* ---- server.c: connections ---- */
+/* Queue bytes for a connection (dropping it if it falls too far behind). */
+void kd_conn_send(struct kd *kd, struct kd_conn *c, const char *buf, size_t len);
+/* Send one JSON object as a line; consumes the reference. */
+void kd_conn_send_json(struct kd *kd, struct kd_conn *c, struct json_object *o);
+/* Send an event line to every events subscriber; consumes the reference. */
+void kd_broadcast_event(struct kd *kd, struct json_object *ev);
+/* Close console viewers of a domain (it is going away). */
+void kd_conn_close_viewers(struct kd *kd, uint32_t domid);
+int kd_server_listen(struct kd *kd);
+void kd_server_accept(struct kd *kd);
+void kd_server_io(struct kd *kd, struct kd_conn *c, uint32_t events);
+void kd_server_close_all(struct kd *kd);
+/* Free connections that were closed or dropped. */
+void kd_server_reap(struct kd *kd);
+
+/* ---- api.c ---- */
+/* Handle one request line; the reply (if any yet) is queued on c. */
+void kd_api_handle(struct kd *kd, struct kd_conn *c, const char *line);
+/* {"ok":false,"error":{...}} from err. */
+struct json_object *kd_api_error(const struct kd_error *err);
+
+/* ---- events.c ---- */
+/* Tell event subscribers about a domain ("state" with its state name). */
+void kd_events_state(struct kd *kd, struct kd_domain *d, const char *state);
+
+#endif

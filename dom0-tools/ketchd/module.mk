@@ -1,0 +1,31 @@
+# ketchd: the toolstack daemon, and libketchcfg (domain configs: JSON,
+# xl.cfg, validation) which the ketch CLI and the unit tests share.
+KD_DIR     := dom0-tools/ketchd
+KD_CFG_LIB := $(BUILD)/lib/libketchcfg.a
+KD_CFG_OBJS := $(addprefix $(BUILD)/obj/$(KD_DIR)/,config_json.o validate.o config_xl.o)
+KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o domain.o \
+                console.o xs_layout.o lifecycle.o events.o)
+KD_BIN     := $(BUILD)/bin/ketchd
+KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil 2>/dev/null || \
+                echo -ljson-c -luuid -lxenstore -lxlutil)
+
+LIBS       += $(KD_CFG_LIB)
+BINS       += $(KD_BIN)
+UNIT_TESTS += $(if $(wildcard tests/unit/ketchd_config.c),$(BUILD)/tests/unit/ketchd_config)
+
+$(KD_CFG_LIB): $(KD_CFG_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(KD_BIN): $(KD_OBJS) $(KD_CFG_LIB) $(BUILD)/lib/libketchctl.a $(BUILD)/lib/libketchbuild.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS)
+
+$(BUILD)/tests/unit/ketchd_config: $(BUILD)/obj/tests/unit/ketchd_config.o $(KD_CFG_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS) $(CHECK_LIBS)
+
+$(BUILD)/obj/tests/unit/ketchd_config.o: CFLAGS += -I$(KD_DIR)
