@@ -29,3 +29,12 @@ $(BUILD)/tests/unit/ketchd_config: $(BUILD)/obj/tests/unit/ketchd_config.o $(KD_
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS) $(CHECK_LIBS)
 
 $(BUILD)/obj/tests/unit/ketchd_config.o: CFLAGS += -I$(KD_DIR)
+
+# A test guest that answers control/shutdown (tests/integration/60-toolstack.sh).
+KD_TEST_GUEST := $(BUILD)/guests/shutdown_watch
+GUESTS += $(KD_TEST_GUEST)
+
+$(KD_TEST_GUEST): $(BUILD)/guest-obj/tests/guests/shutdown_watch.o $(GK_LIB) guest/guest.lds
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GLD     $@")
+	$(Q)$(CC) $(GK_LDFLAGS) -o $@ $< $(GK_LIB) -lgcc
