@@ -63,6 +63,7 @@ static void domain_free(struct domain *d)
 	free(d->image);
 	free(d->elf_info);
 	evtchn_free(d);
+	gnttab_free(d);
 	for (unsigned int i = 0; i < HV_MAX_VCPUS; i++) {
 		pthread_mutex_destroy(&d->vcpus[i].wait_lock);
 		pthread_cond_destroy(&d->vcpus[i].wait_cond);
@@ -114,7 +115,9 @@ static struct domain *domain_alloc(struct hv *hv, const struct kctl_create *req)
 		d->vcpus[i].vcpu_info_gpa = ~0ULL;
 		vcpu_wait_init(&d->vcpus[i]);
 	}
-	if (evtchn_init(d, 0) < 0) {
+	if (evtchn_init(d, 0) < 0 || gnttab_init(d) < 0) {
+		evtchn_free(d);
+		gnttab_free(d);
 		free(d);
 		return NULL;
 	}
@@ -325,6 +328,7 @@ int domain_destroy(struct hv *hv, uint32_t domid)
 		vcpu_join(&d->vcpus[i]);
 	timer_remove_domain(d);
 	evtchn_teardown(d);
+	gnttab_teardown(d);
 	hv_log("d%u: destroyed", domid);
 	domain_notify_state(d, KCTL_STATE_DYING);
 	domain_put(d);

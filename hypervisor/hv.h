@@ -143,6 +143,9 @@ struct domain {
 	uint64_t shared_info_gpa;      /* ~0 until the builder placed it */
 	uint64_t wc_base_ns;           /* realtime - monotonic at creation */
 
+	/* Grant table, grant mappings and the physmap (gnttab*.c, balloon.c). */
+	struct gnttab *gnt;
+
 	/* Image kept for crash reports (symbolisation); may be NULL. */
 	void *image;
 	size_t image_len;
@@ -339,6 +342,15 @@ bool vcpu_stopping(struct vcpu *v);
 
 /* domain_ops.c */
 int domain_set_shared_info(struct domain *d, uint64_t gpa);
+
+/* gnttab.c, gnttab_ops.c, hc_memory.c: grant tables and memory ops. */
+int gnttab_init(struct domain *d);     /* 0 or -ENOMEM */
+void gnttab_teardown(struct domain *d); /* unmap every grant d has mapped */
+void gnttab_free(struct domain *d);    /* after the last reference */
+/* The table's frames for control-domain grant libraries. */
+int gnttab_info(struct domain *d, struct kctl_gnttab_info *out);
+long hc_grant_table_op(struct vcpu *v, const uint64_t a[6]);
+long hc_memory_op(struct vcpu *v, const uint64_t a[6]);
 
 /* Guest memory size limits accepted by domain_create. */
 #define HV_MIN_MEM (4ULL << 20)

@@ -23,6 +23,8 @@ static const hcall_fn hcall_table[HV_NR_HYPERCALLS] = {
 	[__HYPERVISOR_vcpu_op] = hc_vcpu_op,
 	[__HYPERVISOR_callback_op] = hc_callback_op,
 	[__HYPERVISOR_event_channel_op] = hc_event_channel_op,
+	[__HYPERVISOR_grant_table_op] = hc_grant_table_op,
+	[__HYPERVISOR_memory_op] = hc_memory_op,
 };
 
 long hcall_invoke(struct vcpu *v, uint64_t nr, const uint64_t a[6])

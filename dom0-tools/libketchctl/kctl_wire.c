@@ -30,6 +30,7 @@ static const struct {
 	[KCTL_OP_EVTCHN_BIND] = EXACT(kctl_evtchn_port),
 	[KCTL_OP_EVTCHN_NOTIFY_FD] = EXACT(kctl_evtchn_port),
 	[KCTL_OP_EVTCHN_UNBIND] = EXACT(kctl_evtchn_port),
+	[KCTL_OP_GNTTAB_INFO] = EXACT(kctl_domid),
 };
 #undef EXACT
 

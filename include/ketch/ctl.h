@@ -34,6 +34,7 @@ enum kctl_op {
 	KCTL_OP_EVTCHN_BIND = 17,   /* kctl_evtchn_port -> eventfd: guest -> dom0 */
 	KCTL_OP_EVTCHN_NOTIFY_FD = 18, /* kctl_evtchn_port -> eventfd: dom0 -> guest */
 	KCTL_OP_EVTCHN_UNBIND = 19, /* kctl_evtchn_port */
+	KCTL_OP_GNTTAB_INFO = 20,   /* kctl_domid -> kctl_gnttab_info */
 	KCTL_OP_MAX
 };
 
@@ -156,6 +157,17 @@ struct kctl_evtchn_alloc {
 struct kctl_evtchn_port {
 	uint32_t domid; /* IN (OUT for ALLOC_UNBOUND) */
 	uint32_t port;  /* IN (OUT for ALLOC_UNBOUND) */
+};
+
+/* Where a domain's grant-table frames are (for control-domain backends). */
+#define KCTL_GNT_MAX_FRAMES 32
+struct kctl_gnttab_info {
+	uint32_t domid;       /* OUT */
+	uint32_t nr_frames;   /* OUT: frames placed (entries = 512 each) */
+	uint32_t max_frames;  /* OUT */
+	uint32_t pad;
+	uint64_t nr_pages;    /* OUT: RAM frames (memfd size / 4 KiB) */
+	uint64_t gpfn[KCTL_GNT_MAX_FRAMES]; /* OUT: frame i's gpfn, ~0 unplaced */
 };
 
 struct kctl_hv_info {

@@ -1,0 +1,108 @@
+/*
+ * balloon.c - which of a domain's RAM frames are populated, and giving
+ * frames back to the host or taking them again (XENMEM_decrease_reservation,
+ * increase_reservation, populate_physmap).  Guest RAM is one memfd mapped
+ * as KVM slot 0; a frame given back is punched out of the memfd
+ * (FALLOC_FL_PUNCH_HOLE), which frees the host page and drops it from every
+ * mapping, KVM's included through its MMU notifier.  Populating marks the
+ * frame present again; it reads zero.  A domain's maximum is the RAM it was
+ * created with, so every frame lies inside slot 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <xen/errno.h>
+
+#include "hv.h"
+#include "gnttab.h"
+
+#define BITS 64
+
+int physmap_init(struct domain *d)
+{
+	struct gnttab *gt = d->gnt;
+	uint64_t words = (d->nr_pages + BITS - 1) / BITS;
+
+	gt->populated = malloc(words * sizeof(uint64_t));
+	if (!gt->populated)
+		return -ENOMEM;
+	for (uint64_t i = 0; i < words; i++)
+		gt->populated[i] = ~0ULL;
+	gt->nr_populated = d->nr_pages;
+	return 0;
+}
+
+bool physmap_present_locked(struct domain *d, uint64_t gpfn)
+{
+	return gpfn < d->nr_pages &&
+	       (d->gnt->populated[gpfn / BITS] >> (gpfn % BITS)) & 1;
+}
+
+static void set_present(struct domain *d, uint64_t gpfn, bool on)
+{
+	uint64_t bit = 1ULL << (gpfn % BITS);
+
+	if (on)
+		d->gnt->populated[gpfn / BITS] |= bit;
+	else
+		d->gnt->populated[gpfn / BITS] &= ~bit;
+	d->gnt->nr_populated += on ? 1 : -1;
+}
+
+uint64_t physmap_current(struct domain *d)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&d->gnt->lock);
+	n = d->gnt->nr_populated;
+	pthread_mutex_unlock(&d->gnt->lock);
+	return n;
+}
+
+/*
+ * Every frame of the extent must be populated, and none may be a grant
+ * table frame or mapped by another domain (Xen keeps such a page alive
+ * for the mapper; here the page would be punched under it, so refuse).
+ */
+static bool can_release_locked(struct domain *d, uint64_t gpfn, uint64_t n)
+{
+	struct gnttab *gt = d->gnt;
+
+	if (gpfn >= d->nr_pages || n > d->nr_pages - gpfn)
+		return false;
+	for (uint64_t i = gpfn; i < gpfn + n; i++)
+		if (!physmap_present_locked(d, i) || gnt_is_table_frame_locked(d, i) ||
+		    (gt->frame_pins && gt->frame_pins[i]))
+			return false;
+	return true;
+}
+
+int physmap_decrease(struct domain *d, uint64_t gpfn, uint64_t n)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&d->gnt->lock);
+	if (!can_release_locked(d, gpfn, n))
+		r = -XEN_EINVAL;
+	else if (fallocate(d->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			   (off_t)(gpfn * HV_PAGE_SIZE), (off_t)(n * HV_PAGE_SIZE)) < 0)
+		r = -XEN_EIO;
+	for (uint64_t i = gpfn; r == 0 && i < gpfn + n; i++)
+		set_present(d, i, false);
+	pthread_mutex_unlock(&d->gnt->lock);
+	return r;
+}
+
+int physmap_populate(struct domain *d, uint64_t gpfn, uint64_t n)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&d->gnt->lock);
+	if (gpfn >= d->nr_pages || n > d->nr_pages - gpfn)
+		r = -XEN_ENOMEM; /* beyond the domain's maximum */
+	for (uint64_t i = gpfn; r == 0 && i < gpfn + n; i++)
+		if (!physmap_present_locked(d, i))
+			set_present(d, i, true);
+	pthread_mutex_unlock(&d->gnt->lock);
+	return r;
+}
