@@ -16,4 +16,9 @@ double floor_vm_boot_us(int n);
 /* Bare KVM: host memory per idle VM beyond the guest pages it touched (KiB). */
 double floor_idle_vm_kib(int n);
 
+/* Bare KVM: guest ioeventfd notify -> host eventfd wake -> guest sees a flag (µs). */
+double floor_notify_rtt_us(int ms);
+/* Bare KVM: kick a vCPU spinning in guest code out of KVM_RUN (µs). */
+double floor_kick_us(int n);
+
 #endif

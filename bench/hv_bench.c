@@ -112,6 +112,10 @@ int main(int argc, char **argv)
 		printf("floor_exit_us %.3f\n", floor_exit_us(n));
 	} else if (!strcmp(cmd, "floor-vm") && n > 0) {
 		printf("floor_vm_us %.1f\n", floor_vm_boot_us(n));
+	} else if (!strcmp(cmd, "floor-notify") && n > 0) {
+		printf("floor_notify_rtt_us %.3f\n", floor_notify_rtt_us(n));
+	} else if (!strcmp(cmd, "floor-kick") && n > 0) {
+		printf("floor_kick_us %.3f\n", floor_kick_us(n));
 	} else if (!strcmp(cmd, "floor-idle") && n > 0) {
 		printf("floor_idle_vm_kib %.1f\n", floor_idle_vm_kib(n));
 	} else if (!strcmp(cmd, "host-loop")) {

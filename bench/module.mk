@@ -2,7 +2,8 @@
 # KVM floors beside it; bench/NN-*.sh scripts print each figure next to its
 # floor (bench/run-all.sh runs them in order).
 
-HVB_SRCS := bench/hv_bench.c bench/hv_boot.c bench/kvm_floor.c
+HVB_SRCS := bench/hv_bench.c bench/hv_boot.c bench/kvm_floor.c bench/kvm_bare.c \
+	    bench/kvm_floor_notify.c
 HVB_BIN  := $(BUILD)/bench/hv_bench
 BENCHES  += $(HVB_BIN)
 
