@@ -42,7 +42,7 @@ pair() { # n -> seconds from unpause to both stopped
 	$CTL unpause "$s"; $CTL unpause "$c"
 	while ! $CTL info "$c" | grep -q '^state: shutdown'; do sleep 0.01; done
 	while ! $CTL info "$s" | grep -q '^state: shutdown'; do sleep 0.01; done
-	echo "$(date +%s.%N) - $t0" | bc
+	awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }'
 	$CTL destroy "$s"; $CTL destroy "$c"
 }
 last=$(($( $CTL list | awk 'NR > 1 { print $1 }' | sort -n | tail -1) + 0))
