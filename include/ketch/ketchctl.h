@@ -177,6 +177,17 @@ int kctl_evtchn_bind(struct kctl *h, uint32_t domid, uint32_t port,
 /* Give up the control-domain end; the guest's port becomes unbound again. */
 int kctl_evtchn_unbind(struct kctl *h, uint32_t domid, uint32_t port);
 
+/* ---- Grant tables (for libketchgnt, include/ketch/gntaccess.h) ----------- */
+
+/*
+ * A descriptor of domid's guest memory (the memfd, shared read-write) and
+ * its size.  The caller closes it.  Backends reach guest pages only
+ * through libketchgnt, which checks each grant before touching a page.
+ */
+int kctl_memory_fd(struct kctl *h, uint32_t domid, int *fd, uint64_t *size);
+/* Where domid's grant-table frames are.  -ESRCH for an unknown domain. */
+int kctl_gnttab_info(struct kctl *h, uint32_t domid, struct kctl_gnttab_info *info);
+
 /* ---- Event stream -------------------------------------------------------- */
 
 struct kctl_events;
