@@ -11,3 +11,13 @@ $(HVB_BIN): $(patsubst %.c,$(BUILD)/obj/%.o,$(HVB_SRCS)) $(BUILD)/lib/libketchhv
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+# Grant tables: libketchgnt on a fake guest (bench/30-grants.sh also runs
+# the gnt_bench guest for the hypervisor's grant copy and map+unmap).
+GNTB_BIN := $(BUILD)/bench/gnt_bench
+BENCHES  += $(GNTB_BIN)
+
+$(GNTB_BIN): $(BUILD)/obj/bench/gnt_bench.o $(BUILD)/lib/libketchgnt.a $(BUILD)/lib/libketchctl.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
