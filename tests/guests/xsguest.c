@@ -7,7 +7,9 @@
  *              transactions; then prints "xsguest: ready" and waits (60 s)
  *              for the control domain to write data/conflict (which must
  *              make an open transaction fail with EAGAIN) and
- *              data/watched/one and data/watched/two (watch events).
+ *              data/watched/one and data/watched/two (watch events), and
+ *              for data/be/state to reach Connected (4) while data/be2/state
+ *              is Closed (6); it ends with data/fe/state Connected.
  *   hostile=1  after one good request, writes an impossible req_prod and
  *              checks the daemon closes the ring (error field, EIO after).
  * PASS/FAIL lines; the exit code is the number of failures.
@@ -144,6 +146,25 @@ static void check_watches(void)
 	verdict_rc("unwatch", xenbus_unwatch("data/watched", "w"), 0);
 }
 
+/* The XenbusState handshake helpers, against states the control domain writes. */
+static void check_states(void)
+{
+	XenbusState got = XenbusStateUnknown, mine = XenbusStateUnknown;
+	uint64_t end = deadline_after_ns(WAIT_NS);
+
+	verdict_rc("switch state", xenbus_switch_state(XBT_NIL, "data/fe/state",
+						       XenbusStateInitialising), 0);
+	verdict_rc("wait for the peer's Connected",
+		   xenbus_wait_for_state("data/be/state", XenbusStateConnected, &got, end), 0);
+	verdict_rc("peer state read", got, XenbusStateConnected);
+	verdict_rc("closed peer: ENOTCONN",
+		   xenbus_wait_for_state("data/be2/state", XenbusStateConnected, &got, end),
+		   -XEN_ENOTCONN);
+	xenbus_switch_state(XBT_NIL, "data/fe/state", XenbusStateConnected);
+	verdict_rc("read own state", xenbus_read_state("data/fe/state", &mine), 0);
+	verdict_rc("own state Connected", mine, XenbusStateConnected);
+}
+
 static int hostile(void)
 {
 	struct xenstore_domain_interface *in = xenbus_ring();
@@ -177,5 +198,6 @@ int main(const start_info_t *si)
 	check_perms(id);
 	check_transactions();
 	check_watches();
+	check_states();
 	return verdict_done("xsguest");
 }

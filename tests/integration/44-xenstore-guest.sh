@@ -63,6 +63,7 @@ FDS0=$(nfds $XS_PID) # with the two watchers connected
 # --- a guest using xenstore ---------------------------------------------
 id=$(boot_guest "")
 expect_match "xsguest booted and introduced" '^[0-9]+$' "$id"
+[ -n "$id" ] || finish
 expect_match "toolstack read the store frame and port" '^store_mfn=[1-9][0-9]* store_port=2$' \
 	"$(cat "$TMP/intro.$id")"
 wait_count "$TMP/intro.watch" '^@introduceDomain' 2
@@ -97,6 +98,9 @@ expect_match "hostile guest verdict" "d$hid: xsguest hostile: PASS, 0 failures" 
 xenstore-write /local/domain/"$id"/data/conflict dom0
 xenstore-write /local/domain/"$id"/data/watched/one 1
 xenstore-write /local/domain/"$id"/data/watched/two 2
+xenstore-write /local/domain/"$id"/data/be2/state 6
+xenstore-write /local/domain/"$id"/data/be/state 2
+xenstore-write /local/domain/"$id"/data/be/state 4
 check "xsguest stops" wait_state "$id" shutdown
 info=$(CTL info "$id")
 expect_match "xsguest powered off" '^shutdown_reason: poweroff$' "$info"
@@ -106,11 +110,13 @@ for c in "read it relative" "read it absolute" "directory lists a and b" \
 	"write in our read-only home: EACCES" "write in domain 0's subtree: EACCES" \
 	"read another domain's subtree: EACCES" "outside sees nothing before commit" \
 	"retry helper committed three bumps" "conflicting transaction: EAGAIN" \
-	"event for watched/one" "event for watched/two"; do
+	"event for watched/one" "event for watched/two" "wait for the peer's Connected" \
+	"closed peer: ENOTCONN" "own state Connected"; do
 	expect_match "guest: $c" "PASS $c\$" "$log"
 done
 expect_match "xsguest verdict" 'xsguest: PASS, 0 failures' "$log"
 echo "$log" | grep FAIL | head -5
+expect_eq "guest's front-end state" 4 "$(xenstore-read /local/domain/"$id"/data/fe/state)"
 expect_eq "the guest's writes are in the store" 3 "$(xenstore-read /local/domain/"$id"/data/counter)"
 expect_eq "guest owns what it created" "n$id r0" \
 	"$(xenstore-ls -p /local/domain/"$id"/data | sed -n 's/^abs = "one" .*(\(.*\))$/\1/p' | tr ',' ' ')"
