@@ -59,6 +59,24 @@ static void check_nodes(void)
 	expect_value("home readable", XBT_NIL, "name", "xsguest");
 }
 
+/* A value longer than the ring: requests and replies cross it in pieces. */
+static void check_long_value(void)
+{
+	unsigned int n = 2000, len = 0; /* under the 2048-byte value quota */
+	char *big = malloc(n + 1), *v = NULL;
+	int same;
+
+	for (unsigned int i = 0; i < n; i++)
+		big[i] = (char)('a' + i % 26);
+	big[n] = '\0';
+	verdict_rc("write a value longer than the ring", xenbus_write(XBT_NIL, "data/big", big), 0);
+	verdict_rc("read it back", xenbus_read(XBT_NIL, "data/big", &v, &len), 0);
+	same = v && len == n && !memcmp(v, big, n);
+	verdict_check(same, "long value intact", "differs");
+	free(v);
+	free(big);
+}
+
 static void check_perms(domid_t id)
 {
 	char own[8], **p = NULL;
@@ -195,6 +213,7 @@ int main(const start_info_t *si)
 	verdict_check(path && !strcmp(path, home), "domain path is our home", path ? path : "");
 	free(path);
 	check_nodes();
+	check_long_value();
 	check_perms(id);
 	check_transactions();
 	check_watches();

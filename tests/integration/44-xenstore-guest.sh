@@ -110,12 +110,14 @@ for c in "read it relative" "read it absolute" "directory lists a and b" \
 	"write in our read-only home: EACCES" "write in domain 0's subtree: EACCES" \
 	"read another domain's subtree: EACCES" "outside sees nothing before commit" \
 	"retry helper committed three bumps" "conflicting transaction: EAGAIN" \
-	"event for watched/one" "event for watched/two" "wait for the peer's Connected" \
+	"long value intact" "event for watched/one" "event for watched/two" "wait for the peer's Connected" \
 	"closed peer: ENOTCONN" "own state Connected"; do
 	expect_match "guest: $c" "PASS $c\$" "$log"
 done
 expect_match "xsguest verdict" 'xsguest: PASS, 0 failures' "$log"
 echo "$log" | grep FAIL | head -5
+expect_eq "the guest's long value, read by the control domain" 2000 \
+	"$(xenstore-read /local/domain/"$id"/data/big | tr -d '\n' | wc -c)"
 expect_eq "guest's front-end state" 4 "$(xenstore-read /local/domain/"$id"/data/fe/state)"
 expect_eq "the guest's writes are in the store" 3 "$(xenstore-read /local/domain/"$id"/data/counter)"
 expect_eq "guest owns what it created" "n$id r0" \
