@@ -59,7 +59,18 @@ static void dom_put(struct xs_ketch *k, struct ketch_dom *d)
 		}
 }
 
-static void ketch_unmap(void *priv, uint16_t domid, struct xenstore_domain_interface *page);
+static void ketch_unmap(void *priv, uint16_t domid, struct xenstore_domain_interface *page)
+{
+	struct xs_ketch *k = priv;
+	struct ketch_dom *d = dom_get(k, domid, false);
+
+	(void)page;
+	if (!d || !d->base)
+		return;
+	kctl_unmap_memory(d->base, d->size);
+	d->base = NULL;
+	dom_put(k, d);
+}
 
 static int ketch_map(void *priv, uint16_t domid, uint64_t gfn,
 		     struct xenstore_domain_interface **page)
@@ -84,19 +95,6 @@ static int ketch_map(void *priv, uint16_t domid, uint64_t gfn,
 	}
 	*page = (struct xenstore_domain_interface *)((char *)d->base + (gfn << XS_PAGE_SHIFT));
 	return 0;
-}
-
-static void ketch_unmap(void *priv, uint16_t domid, struct xenstore_domain_interface *page)
-{
-	struct xs_ketch *k = priv;
-	struct ketch_dom *d = dom_get(k, domid, false);
-
-	(void)page;
-	if (!d || !d->base)
-		return;
-	kctl_unmap_memory(d->base, d->size);
-	d->base = NULL;
-	dom_put(k, d);
 }
 
 static int set_nonblock(int fd)
