@@ -59,30 +59,68 @@ uint64_t physmap_current(struct domain *d)
 	return n;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t physmap_inuse(struct domain *d, uint32_t **frames)
+{
+	struct gnttab *gt = d->gnt;
+	size_t n = 0;
+
+	*frames = NULL;
+	pthread_mutex_lock(&gt->lock);
+	if (gt->nr_frames)
+		*frames = malloc(gt->nr_frames * KGNT_PER_FRAME * sizeof(uint32_t));
+	for (unsigned int f = 0; *frames && f < gt->nr_frames; f++) {
+		const uint32_t *e = gt->frame_gpfn[f] == GNT_NO_FRAME ? NULL :
+			gm_gpa(d, gt->frame_gpfn[f] * HV_PAGE_SIZE, HV_PAGE_SIZE);
+
+		for (unsigned int i = 0; e && i < KGNT_PER_FRAME; i++)
+			if (__atomic_load_n(&e[2 * i], __ATOMIC_ACQUIRE) & (GTF_reading | GTF_writing))
+				(*frames)[n++] = __atomic_load_n(&e[2 * i + 1], __ATOMIC_ACQUIRE);
+	}
+	pthread_mutex_unlock(&gt->lock);
+	if (n)
+		qsort(*frames, n, sizeof(uint32_t), cmp_u32);
+	return n;
+}
+
 /*
  * Every frame of the extent must be populated, and none may be a grant
- * table frame or mapped by another domain (Xen keeps such a page alive
- * for the mapper; here the page would be punched under it, so refuse).
+ * table frame, mapped by another domain, or named by an entry of our
+ * table marked in use (a control-domain backend holds it).  Xen keeps such
+ * a page alive for its user; here it would be punched under it, so the
+ * extent is refused.
  */
-static bool can_release_locked(struct domain *d, uint64_t gpfn, uint64_t n)
+static bool can_release_locked(struct domain *d, uint64_t gpfn, uint64_t n,
+			       const uint32_t *inuse, size_t n_inuse)
 {
 	struct gnttab *gt = d->gnt;
 
 	if (gpfn >= d->nr_pages || n > d->nr_pages - gpfn)
 		return false;
-	for (uint64_t i = gpfn; i < gpfn + n; i++)
+	for (uint64_t i = gpfn; i < gpfn + n; i++) {
+		uint32_t f = (uint32_t)i;
+
 		if (!physmap_present_locked(d, i) || gnt_is_table_frame_locked(d, i) ||
-		    (gt->frame_pins && gt->frame_pins[i]))
+		    (gt->frame_pins && gt->frame_pins[i]) ||
+		    (n_inuse && bsearch(&f, inuse, n_inuse, sizeof(f), cmp_u32)))
 			return false;
+	}
 	return true;
 }
 
-int physmap_decrease(struct domain *d, uint64_t gpfn, uint64_t n)
+int physmap_decrease(struct domain *d, uint64_t gpfn, uint64_t n,
+		     const uint32_t *inuse, size_t n_inuse)
 {
 	int r = 0;
 
 	pthread_mutex_lock(&d->gnt->lock);
-	if (!can_release_locked(d, gpfn, n))
+	if (!can_release_locked(d, gpfn, n, inuse, n_inuse))
 		r = -XEN_EINVAL;
 	else if (fallocate(d->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			   (off_t)(gpfn * HV_PAGE_SIZE), (off_t)(n * HV_PAGE_SIZE)) < 0)

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <xen/xen.h>
 #include <xen/grant_table.h>
@@ -86,8 +87,18 @@ int16_t gnt_copy(struct vcpu *v, const gnttab_copy_t *op);
 /* balloon.c: the populated-frame bitmap and the reservation calls. */
 int physmap_init(struct domain *d);
 bool physmap_present_locked(struct domain *d, uint64_t gpfn);
-/* Give frames [gpfn, gpfn + n) back to the host; 0 or a negative Xen errno. */
-int physmap_decrease(struct domain *d, uint64_t gpfn, uint64_t n);
+/*
+ * The frames named by entries of d's table marked in use (GTF_reading or
+ * GTF_writing, whoever set them), sorted, in a malloc'd array; the count.
+ */
+size_t physmap_inuse(struct domain *d, uint32_t **frames);
+/*
+ * Give frames [gpfn, gpfn + n) back to the host, unless one is absent, a
+ * table frame, mapped by another domain or in inuse (from physmap_inuse).
+ * 0 or a negative Xen errno.
+ */
+int physmap_decrease(struct domain *d, uint64_t gpfn, uint64_t n,
+		     const uint32_t *inuse, size_t n_inuse);
 /* Populate [gpfn, gpfn + n) (they read zero); 0 or a negative Xen errno. */
 int physmap_populate(struct domain *d, uint64_t gpfn, uint64_t n);
 uint64_t physmap_current(struct domain *d);

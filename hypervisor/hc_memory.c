@@ -7,6 +7,8 @@
  * unprivileged Xen guest.
  */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <xen/errno.h>
 #include <xen/memory.h>
@@ -43,6 +45,8 @@ static long reservation(struct vcpu *v, unsigned int op, uint64_t arg,
 			uint64_t start)
 {
 	struct xen_memory_reservation r;
+	uint32_t *inuse = NULL;
+	size_t n_inuse = 0;
 	uint64_t list, i;
 
 	if (gm_copy_from(v, &r, arg, sizeof(r)))
@@ -52,6 +56,8 @@ static long reservation(struct vcpu *v, unsigned int op, uint64_t arg,
 	    (op != XENMEM_decrease_reservation && (r.mem_flags & XENMEMF_populate_on_demand)))
 		return (long)start;
 	list = (uint64_t)(uintptr_t)r.extent_start.p;
+	if (op == XENMEM_decrease_reservation)
+		n_inuse = physmap_inuse(v->d, &inuse);
 	for (i = start; i < r.nr_extents; i++) {
 		xen_pfn_t gpfn;
 		uint64_t n = 1ULL << r.extent_order;
@@ -61,11 +67,13 @@ static long reservation(struct vcpu *v, unsigned int op, uint64_t arg,
 			break;
 		if (gpfn & (n - 1))
 			break;
-		e = op == XENMEM_decrease_reservation ? physmap_decrease(v->d, gpfn, n)
-						      : physmap_populate(v->d, gpfn, n);
+		e = op == XENMEM_decrease_reservation ?
+			    physmap_decrease(v->d, gpfn, n, inuse, n_inuse) :
+			    physmap_populate(v->d, gpfn, n);
 		if (e)
 			break;
 	}
+	free(inuse);
 	return (long)i;
 }
 
@@ -99,6 +107,32 @@ static long memory_map(struct vcpu *v, uint64_t arg)
 	return gm_copy_to(v, arg, &m, sizeof(m)) ? -XEN_EFAULT : 0;
 }
 
+/*
+ * Xen's shared_info is one page that appears wherever the guest asks, so
+ * moving it keeps its contents: copy them, then point there.  Upcall masks
+ * are the guest's and survive the move.
+ */
+static long move_shared_info(struct vcpu *v, uint64_t gpfn)
+{
+	struct domain *d = v->d;
+	shared_info_t *old = shinfo(d);
+	shared_info_t *new = gpfn < d->nr_pages ?
+		gm_gpa(d, gpfn * HV_PAGE_SIZE, HV_PAGE_SIZE) : NULL;
+	uint8_t masks[XEN_LEGACY_MAX_VCPUS] = { 0 };
+
+	if (!new)
+		return -XEN_EINVAL;
+	if (old && old != new)
+		memcpy(new, old, HV_PAGE_SIZE);
+	for (unsigned int i = 0; old && i < XEN_LEGACY_MAX_VCPUS; i++)
+		masks[i] = __atomic_load_n(&new->vcpu_info[i].evtchn_upcall_mask, __ATOMIC_SEQ_CST);
+	if (domain_set_shared_info(d, gpfn * HV_PAGE_SIZE))
+		return -XEN_EINVAL;
+	for (unsigned int i = 0; old && i < XEN_LEGACY_MAX_VCPUS; i++)
+		__atomic_store_n(&new->vcpu_info[i].evtchn_upcall_mask, masks[i], __ATOMIC_SEQ_CST);
+	return 0;
+}
+
 static long add_to_physmap(struct vcpu *v, uint64_t arg)
 {
 	struct xen_add_to_physmap x;
@@ -110,9 +144,9 @@ static long add_to_physmap(struct vcpu *v, uint64_t arg)
 		return r;
 	switch (x.space) {
 	case XENMAPSPACE_shared_info:
-		if (x.idx != 0 || x.gpfn >= v->d->nr_pages)
+		if (x.idx != 0)
 			return -XEN_EINVAL;
-		return domain_set_shared_info(v->d, x.gpfn * HV_PAGE_SIZE) ? -XEN_EINVAL : 0;
+		return move_shared_info(v, x.gpfn);
 	case XENMAPSPACE_grant_table:
 		if (x.idx & XENMAPIDX_grant_table_status)
 			return -XEN_EINVAL; /* v2 status frames: v2 is not offered */

@@ -11,6 +11,7 @@
 #include "verdict.h"
 
 static domid_t self;
+static unsigned long gnt_page_pfn;
 
 static int map_op(domid_t dom, grant_ref_t ref, uint64_t addr, uint32_t flags)
 {
@@ -69,6 +70,14 @@ static void bad_unmaps(grant_ref_t rw)
 	HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &u, 1);
 	verdict_rc("unmap of an unused handle", u.status, GNTST_bad_handle);
 	verdict_rc("map for the unmap tests", gnttab_map(self, rw, base, 0, &h, &va), GNTST_okay);
+	{
+		struct xen_memory_reservation r = { .nr_extents = 1, .domid = DOMID_SELF };
+		xen_pfn_t pfn = gnt_page_pfn;
+
+		set_xen_guest_handle(r.extent_start, &pfn);
+		verdict_rc("a mapped page cannot be ballooned out",
+			   HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r), 0);
+	}
 	verdict_rc("unmap at the wrong address", gnttab_unmap(h, base + 0x1000), GNTST_general_error);
 	verdict_check(*(volatile uint32_t *)va == 0x5a5a5a5a, "mapping intact after a wrong unmap", "value");
 	verdict_rc("unmap", gnttab_unmap(h, base), GNTST_okay);
@@ -157,6 +166,28 @@ static long memop(unsigned int cmd, void *arg)
 	return HYPERVISOR_memory_op(cmd, arg);
 }
 
+/* shared_info keeps its contents when moved, and moves back. */
+static void move_shared_info(void)
+{
+	uint64_t home = start_info->shared_info;
+	shared_info_t *old = gpa_to_virt(home), *new = alloc_page();
+	struct xen_add_to_physmap x = { .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info,
+		.idx = 1, .gpfn = virt_to_pfn(new) };
+
+	memset(new, 0, 4096);
+	verdict_rc("shared_info idx 1", memop(XENMEM_add_to_physmap, &x), -XEN_EINVAL);
+	x.idx = 0;
+	verdict_rc("shared_info moved", memop(XENMEM_add_to_physmap, &x), 0);
+	verdict_check(new->wc_sec == old->wc_sec &&
+			      new->vcpu_info[0].evtchn_upcall_mask == old->vcpu_info[0].evtchn_upcall_mask &&
+			      !memcmp(new->evtchn_mask, old->evtchn_mask, sizeof(old->evtchn_mask)),
+		      "shared_info contents moved with it", "fields");
+	x.gpfn = start_info->nr_pages;
+	verdict_rc("shared_info past RAM", memop(XENMEM_add_to_physmap, &x), -XEN_EINVAL);
+	x.gpfn = home >> 12;
+	verdict_rc("shared_info moved home", memop(XENMEM_add_to_physmap, &x), 0);
+}
+
 static void memory_calls(unsigned long table_pfn)
 {
 	struct xen_add_to_physmap x = { .domid = DOMID_SELF, .space = XENMAPSPACE_grant_table, .idx = 40 };
@@ -193,6 +224,7 @@ static void memory_calls(unsigned long table_pfn)
 	r.extent_order = 10;
 	verdict_rc("extent order 10: 0 done", memop(XENMEM_decrease_reservation, &r), 0);
 	verdict_rc("unknown memory op", memop(60, &d), -XEN_ENOSYS);
+	move_shared_info();
 }
 
 int main(const start_info_t *si)
@@ -205,6 +237,7 @@ int main(const start_info_t *si)
 	verdict_rc("table set up", gnttab_init(1), 0);
 	for (int i = 0; i < 1024; i++)
 		page[i] = 0x5a5a5a5a;
+	gnt_page_pfn = virt_to_pfn(page);
 	rw = gnttab_grant_access(self, virt_to_pfn(page), 0);
 	ro = gnttab_grant_access(self, virt_to_pfn(page), 1);
 	other = gnttab_grant_access(999, virt_to_pfn(page), 0);

@@ -11,6 +11,7 @@
 #include <ketch-guest/kit.h>
 #include <ketch-guest/gnttab.h>
 #include <xen/errno.h>
+#include <xen/memory.h>
 #include "verdict.h"
 
 #define RETRIES 5000000
@@ -35,6 +36,14 @@ static int wait_flags(grant_ref_t ref, uint16_t bits, int set)
 	return 0;
 }
 
+static long give_back(xen_pfn_t pfn)
+{
+	struct xen_memory_reservation r = { .nr_extents = 1, .domid = DOMID_SELF };
+
+	set_xen_guest_handle(r.extent_start, &pfn);
+	return HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r);
+}
+
 int main(const start_info_t *si)
 {
 	uint8_t *p = alloc_page(), *q = alloc_page(), *r = alloc_page();
@@ -54,6 +63,7 @@ int main(const start_info_t *si)
 	verdict_check(wait_for(&p[3], 0xd0) && p[0] == 0xd0, "backend's copy arrived", "bytes");
 	verdict_check(wait_flags(10, GTF_writing, 1), "backend's map shows writing", "flags");
 	verdict_rc("end access while dom0 maps: busy", gnttab_end_access(10), -XEN_EBUSY);
+	verdict_rc("page dom0 holds cannot be ballooned out", give_back(virt_to_pfn(p)), 0);
 	__atomic_store_n(&p[4], 0xb5, __ATOMIC_RELEASE);
 	verdict_check(wait_flags(10, GTF_reading | GTF_writing, 0), "backend unmapped", "flags");
 	rc = gnttab_end_access(10);
