@@ -147,15 +147,17 @@ void gnt_unpin(struct domain *g, uint32_t ref, bool readonly, bool map)
 	pthread_mutex_unlock(&gt->lock);
 }
 
+/* idx < GNT_MAX_FRAMES (checked by the caller). */
 static int place_locked(struct domain *d, unsigned int idx, uint64_t gpfn)
 {
 	struct gnttab *gt = d->gnt;
-	uint8_t *to = gm_gpa(d, gpfn * HV_PAGE_SIZE, HV_PAGE_SIZE);
-	uint8_t *from = gt->frame_gpfn[idx] == GNT_NO_FRAME ? NULL :
-			gm_gpa(d, gt->frame_gpfn[idx] * HV_PAGE_SIZE, HV_PAGE_SIZE);
+	uint8_t *to, *from;
 
-	if (idx >= GNT_MAX_FRAMES || !to || !physmap_present_locked(d, gpfn))
-		return -XEN_EINVAL;
+	if (!physmap_present_locked(d, gpfn))
+		return -XEN_EINVAL; /* outside RAM, or ballooned out */
+	to = gm_gpa(d, gpfn * HV_PAGE_SIZE, HV_PAGE_SIZE);
+	from = gt->frame_gpfn[idx] == GNT_NO_FRAME ? NULL :
+		gm_gpa(d, gt->frame_gpfn[idx] * HV_PAGE_SIZE, HV_PAGE_SIZE);
 	if (gt->frame_gpfn[idx] == gpfn)
 		return 0;
 	if (gnt_is_table_frame_locked(d, gpfn))

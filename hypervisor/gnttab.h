@@ -75,17 +75,21 @@ void gnt_unpin(struct domain *g, uint32_t ref, bool readonly, bool map);
 int gnt_place_frame(struct domain *d, unsigned int idx, uint64_t gpfn);
 /* 0 when frames [0, n) are all placed, else -XEN_EINVAL. */
 int gnt_setup_frames(struct domain *d, unsigned int n);
+/* Does gpfn hold one of d's table frames?  (d's lock held.) */
 bool gnt_is_table_frame_locked(struct domain *d, uint64_t gpfn);
 
-/* gnttab_map.c */
+/* gnttab_map.c: one map op for v's domain; GNTST_ status, handle on okay. */
 int16_t gnt_map(struct vcpu *v, gnttab_map_grant_ref_t *op);
+/* One unmap op; GNTST_ status. */
 int16_t gnt_unmap(struct vcpu *v, const gnttab_unmap_grant_ref_t *op);
 
-/* gnttab_copy.c */
+/* gnttab_copy.c: one copy op for v's domain; GNTST_ status. */
 int16_t gnt_copy(struct vcpu *v, const gnttab_copy_t *op);
 
 /* balloon.c: the populated-frame bitmap and the reservation calls. */
+/* All of RAM populated at creation; 0 or -ENOMEM. */
 int physmap_init(struct domain *d);
+/* Is gpfn inside RAM and populated?  (d's lock held.) */
 bool physmap_present_locked(struct domain *d, uint64_t gpfn);
 /*
  * The frames named by entries of d's table marked in use (GTF_reading or
@@ -101,6 +105,7 @@ int physmap_decrease(struct domain *d, uint64_t gpfn, uint64_t n,
 		     const uint32_t *inuse, size_t n_inuse);
 /* Populate [gpfn, gpfn + n) (they read zero); 0 or a negative Xen errno. */
 int physmap_populate(struct domain *d, uint64_t gpfn, uint64_t n);
+/* Frames populated now (XENMEM_current_reservation). */
 uint64_t physmap_current(struct domain *d);
 
 #endif

@@ -131,7 +131,7 @@ long hc_grant_table_op(struct vcpu *v, const uint64_t a[6])
 	uint64_t arg = a[1];
 	uint32_t count = (uint32_t)a[2];
 
-	if (a[2] > UINT32_MAX)
+	if (a[2] > INT32_MAX) /* Xen: a count that is negative as an int */
 		return -XEN_EINVAL;
 	switch (a[0]) {
 	case GNTTABOP_map_grant_ref: return map_batch(v, arg, count);

@@ -155,6 +155,10 @@ static void table_calls(void)
 	verdict_rc("get_version", HYPERVISOR_grant_table_op(GNTTABOP_get_version, &gv, 1), 0);
 	verdict_rc("version 1", gv.version, 1);
 	verdict_rc("unknown op", HYPERVISOR_grant_table_op(99, &gv, 1), -XEN_ENOSYS);
+	verdict_rc("count negative as an int",
+		   HYPERVISOR_grant_table_op(GNTTABOP_copy, &gv, 0x80000000u), -XEN_EINVAL);
+	verdict_rc("setup_table count 2", HYPERVISOR_grant_table_op(GNTTABOP_setup_table, &st, 2),
+		   -XEN_EINVAL);
 	verdict_rc("map array at a wild pointer",
 		   HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, (void *)0x10, 1), -XEN_EFAULT);
 	verdict_rc("end access of an ungranted ref", gnttab_end_access(300), -XEN_EINVAL);
