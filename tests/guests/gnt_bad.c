@@ -2,6 +2,9 @@
  * gnt_bad: hostile grant-table and memory-op arguments from one domain,
  * each answered with Xen's exact GNTST_ status or errno, and nothing
  * harmed: a mapping of our own grant still works after them all.
+ * after_unmap=1: touch a grant mapping after unmapping it (keeping our
+ * own PTE) - the domain must crash.  ro_write=1: write to a read-only
+ * grant mapping through a writable PTE - the domain must crash.
  */
 #include <stdint.h>
 #include <ketch-guest/kit.h>
@@ -231,6 +234,34 @@ static void memory_calls(unsigned long table_pfn)
 	move_shared_info();
 }
 
+/* Access a grant mapping we may no longer (or never could) write; never returns. */
+static int forbidden_access(grant_ref_t rw, grant_ref_t ro, int after_unmap)
+{
+	uint64_t base = gnttab_map_base();
+	struct gnttab_map_grant_ref m = { .host_addr = base, .flags = GNTMAP_host_map,
+		.ref = after_unmap ? rw : ro, .dom = self };
+	struct gnttab_unmap_grant_ref u = { .host_addr = base };
+	volatile uint32_t *p = gpa_to_virt(base);
+
+	if (!after_unmap)
+		m.flags |= GNTMAP_readonly;
+	if (HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &m, 1) || m.status)
+		return 100;
+	mm_map_page((unsigned long)p, base, PTE_KIT); /* writable PTE either way */
+	mm_invlpg((unsigned long)p);
+	printk("gnt_bad: mapped, value 0x%x\n", *p);
+	if (after_unmap) {
+		u.handle = m.handle;
+		if (HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &u, 1) || u.status)
+			return 101;
+		printk("gnt_bad: unmapped, touching it\n");
+		return (int)*p; /* must crash the domain */
+	}
+	printk("gnt_bad: writing a read-only mapping\n");
+	*p = 1; /* must crash the domain */
+	return 102;
+}
+
 int main(const start_info_t *si)
 {
 	uint32_t *page = alloc_page(), *page2 = alloc_page();
@@ -246,6 +277,9 @@ int main(const start_info_t *si)
 	ro = gnttab_grant_access(self, virt_to_pfn(page), 1);
 	other = gnttab_grant_access(999, virt_to_pfn(page), 0);
 	verdict_check(rw >= 8 && ro >= 8 && other >= 8, "grants made", "refs");
+	if (start_info_arg_ul("after_unmap", 0) || start_info_arg_ul("ro_write", 0))
+		return forbidden_access((grant_ref_t)rw, (grant_ref_t)ro,
+					start_info_arg_ul("after_unmap", 0) != 0);
 	bad_maps(rw, ro, other);
 	bad_unmaps(rw);
 	bad_copies(rw, ro, other, virt_to_pfn(page), virt_to_pfn(page2));

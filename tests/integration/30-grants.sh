@@ -66,6 +66,12 @@ out=$(timeout 60 $HV run --kernel "$GUESTS/gnt_bad" --memory 32M 2>&1)
 expect_eq "gnt_bad exits 0 (no failed check)" 0 "$?"
 expect_match "gnt_bad verdict" '^gnt_bad: PASS, 0 failures' "$out"
 echo "$out" | grep FAIL | head -5
+out=$(timeout 60 $HV run --kernel "$GUESTS/gnt_bad" --memory 32M --cmdline after_unmap=1 2>&1)
+expect_eq "touching a grant mapping after unmap crashes the mapper" 130 "$?"
+expect_match "at the unmapped address" 'crashed: vcpu0: read from unbacked guest-physical address 0x2000000' "$out"
+out=$(timeout 60 $HV run --kernel "$GUESTS/gnt_bad" --memory 32M --cmdline ro_write=1 2>&1)
+expect_eq "writing a read-only grant mapping crashes the mapper" 130 "$?"
+expect_match "at the mapping" 'crashed: vcpu0: write to unbacked guest-physical address 0x2000000' "$out"
 
 # --- control-domain backend library -----------------------------------------
 out=$(timeout 60 "$TBIN/gnt_backend" "$SOCK" "$GUESTS/gnt_share" 2>&1)
