@@ -60,6 +60,40 @@ static void bad_maps(grant_ref_t rw, grant_ref_t ro, grant_ref_t other)
 	verdict_rc("address wraps", map_op(self, rw, ~0xfffULL, host), GNTST_general_error);
 }
 
+/* Mappings are KVM slots: past the per-domain limit, no_device_space. */
+static void too_many_maps(grant_ref_t rw)
+{
+	static grant_handle_t h[300];
+	uint64_t base = gnttab_map_base();
+	unsigned int n = 0;
+	int st = GNTST_okay;
+
+	while (n < 300) {
+		struct gnttab_map_grant_ref m = { .host_addr = base + (uint64_t)n * 4096,
+			.flags = GNTMAP_host_map, .ref = rw, .dom = self };
+
+		HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &m, 1);
+		st = m.status;
+		if (st != GNTST_okay)
+			break;
+		h[n++] = m.handle;
+	}
+	verdict_rc("mappings held before the limit", n, 256);
+	verdict_rc("one more: no_device_space", st, GNTST_no_device_space);
+	verdict_check((gnttab_entry_flags(rw) & (GTF_reading | GTF_writing)) ==
+			      (GTF_reading | GTF_writing), "256 pins of one entry", "flags");
+	while (n) {
+		struct gnttab_unmap_grant_ref u = { .handle = h[--n] };
+
+		HYPERVISOR_grant_table_op(GNTTABOP_unmap_grant_ref, &u, 1);
+		if (u.status != GNTST_okay)
+			break;
+	}
+	verdict_rc("all unmapped", n, 0);
+	verdict_check(!(gnttab_entry_flags(rw) & (GTF_reading | GTF_writing)),
+		      "last unmap clears reading|writing", "flags");
+}
+
 static void bad_unmaps(grant_ref_t rw)
 {
 	uint64_t base = gnttab_map_base();
@@ -282,6 +316,7 @@ int main(const start_info_t *si)
 					start_info_arg_ul("after_unmap", 0) != 0);
 	bad_maps(rw, ro, other);
 	bad_unmaps(rw);
+	too_many_maps((grant_ref_t)rw);
 	bad_copies(rw, ro, other, virt_to_pfn(page), virt_to_pfn(page2));
 	table_calls();
 	struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = 1 };
