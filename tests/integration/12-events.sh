@@ -35,6 +35,8 @@ for ms in 1 10 100; do
 done
 runguest smp 0 --vcpus 4
 expect_match "4 vCPUs exchanged IPIs" '^smp: PASS, 0 failures' "$LAST"
+runguest smp 0 --vcpus 64 --cmdline rounds=20
+expect_match "64 vCPUs brought up and exchanged IPIs" '^smp: PASS, 0 failures' "$LAST"
 runguest smp 0 --vcpus 2 --cmdline upcall=1
 expect_match "IPIs by upcall on 2 vCPUs" '^smp: PASS, 0 failures' "$LAST"
 
