@@ -155,6 +155,7 @@ static struct json_object *op_rename(struct kd *kd, struct req *r)
 	kd_log("d%u: renamed %s -> %s", r->d->domid, r->d->cfg.name, tmp.name);
 	memcpy(r->d->cfg.name, tmp.name, sizeof(tmp.name));
 	kd_xs_rename(kd, r->d);
+	kd_state_save(kd, r->d);
 	kd_events_state(kd, r->d, "renamed");
 	return ok();
 }

@@ -189,7 +189,7 @@ struct kd_console *kd_console_open(struct kd *kd, struct kd_domain *d)
 	return c;
 }
 
-void kd_console_close(struct kd *kd, struct kd_domain *d)
+void kd_console_close(struct kd *kd, struct kd_domain *d, bool unbind)
 {
 	struct kd_console *c = d->con;
 
@@ -199,7 +199,8 @@ void kd_console_close(struct kd *kd, struct kd_domain *d)
 	epoll_ctl(kd->epfd, EPOLL_CTL_DEL, c->from_guest, NULL);
 	close(c->from_guest);
 	close(c->to_guest);
-	kctl_evtchn_unbind(kd->hv, d->domid, c->port);
+	if (unbind)
+		kctl_evtchn_unbind(kd->hv, d->domid, c->port);
 	kctl_unmap_memory(c->mem, c->mem_size);
 	if (c->log_fd >= 0)
 		close(c->log_fd);

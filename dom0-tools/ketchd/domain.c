@@ -190,6 +190,7 @@ int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 		kd_domain_destroy(kd, d);
 		return r;
 	}
+	kd_state_save(kd, d);
 	kd_log("d%u (%s): created%s", d->domid, d->cfg.name, paused ? ", paused" : "");
 	kd_events_state(kd, d, "created");
 	*out = d;
@@ -201,7 +202,8 @@ void kd_domain_destroy(struct kd *kd, struct kd_domain *d)
 	int r;
 
 	unlink_domain(kd, d);
-	kd_console_close(kd, d);
+	kd_state_remove(kd, d);
+	kd_console_close(kd, d, true);
 	kd_conn_close_viewers(kd, d->domid);
 	kd_xs_domain_remove(kd, d);
 	r = kctl_destroy(kd->hv, d->domid);

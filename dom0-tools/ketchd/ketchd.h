@@ -75,6 +75,7 @@ struct kd_conn {
 
 struct kd_opts {
 	const char *socket, *hv_socket, *xenstore, *log_dir;
+	const char *state_dir; /* NULL: domains do not outlive ketchd */
 	uint64_t console_log_max;
 	int shutdown_timeout_s;
 };
@@ -122,6 +123,8 @@ void kd_lifecycle_hv_events(struct kd *kd);
 /* Ask the guest to power off or reboot (reason SHUTDOWN_*) with a deadline. */
 int kd_lifecycle_request(struct kd *kd, struct kd_domain *d, int reason,
 			 int timeout_s, struct kd_error *err);
+/* A domain found stopped (state info i): carry out its on_* policy. */
+void kd_lifecycle_stopped(struct kd *kd, struct kd_domain *d, const struct kctl_dominfo *i);
 /* Apply fallbacks whose deadline passed; returns ms to the next one or -1. */
 int kd_lifecycle_timers(struct kd *kd);
 
@@ -142,8 +145,17 @@ struct kd_console *kd_console_open(struct kd *kd, struct kd_domain *d);
 void kd_console_drain(struct kd *kd, struct kd_domain *d);
 /* Put viewer input into the ring's in[] and notify; returns bytes taken. */
 size_t kd_console_input(struct kd_domain *d, const char *buf, size_t len);
-/* Drain a last time, unbind and release. */
-void kd_console_close(struct kd *kd, struct kd_domain *d);
+/* Drain a last time and release; unbind the port too unless the domain is
+ * being left running for a later ketchd to adopt. */
+void kd_console_close(struct kd *kd, struct kd_domain *d, bool unbind);
+
+/* ---- state.c: --state-dir ---- */
+/* Record the domain (atomically).  No-op without a state directory. */
+void kd_state_save(struct kd *kd, struct kd_domain *d);
+/* Forget it. */
+void kd_state_remove(struct kd *kd, struct kd_domain *d);
+/* Adopt every recorded domain ketch-hv still runs; forget the rest. */
+int kd_state_restore(struct kd *kd);
 
 /* ---- server.c: connections ---- */
 /* Queue bytes for a connection (dropping it if it falls too far behind). */

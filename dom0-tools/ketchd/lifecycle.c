@@ -26,7 +26,7 @@ static enum kd_action policy(const struct kd_domain *d, const struct kctl_dominf
 	}
 }
 
-static void stopped(struct kd *kd, struct kd_domain *d, const struct kctl_dominfo *i)
+void kd_lifecycle_stopped(struct kd *kd, struct kd_domain *d, const struct kctl_dominfo *i)
 {
 	enum kd_action a = policy(d, i);
 
@@ -53,7 +53,7 @@ static void apply(struct kd *kd, const struct kctl_dominfo *i)
 	d->shutdown_reason = i->shutdown_reason;
 	kd_events_state(kd, d, kctl_state_name(i->state));
 	if (i->state == KCTL_STATE_SHUTDOWN || i->state == KCTL_STATE_CRASHED)
-		stopped(kd, d, i);
+		kd_lifecycle_stopped(kd, d, i);
 }
 
 /* The stream was dropped: subscribe again and catch up with GETINFO. */

@@ -22,9 +22,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ketchd [--socket PATH] [--hv-socket PATH] [--xenstore PATH]\n"
-		"              [--log-dir DIR] [--console-log-max BYTES] [--shutdown-timeout SEC]\n"
+		"              [--log-dir DIR] [--state-dir DIR] [--console-log-max BYTES]\n"
+		"              [--shutdown-timeout SEC]\n"
 		"Runs in the foreground.  Environment: KETCH_SOCKET, KETCH_HV_SOCKET,\n"
-		"XENSTORED_PATH, KETCH_LOG_DIR (docs/config-reference.md).\n");
+		"XENSTORED_PATH, KETCH_LOG_DIR, KETCH_STATE_DIR (docs/config-reference.md).\n");
 }
 
 static const char *env_or(const char *name, const char *def)
@@ -43,6 +44,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		{ "log-dir", required_argument, NULL, 'l' },
 		{ "console-log-max", required_argument, NULL, 'm' },
 		{ "shutdown-timeout", required_argument, NULL, 't' },
+		{ "state-dir", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -53,6 +55,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 	o->hv_socket = env_or("KETCH_HV_SOCKET", KCTL_DEFAULT_SOCKET);
 	o->xenstore = env_or("XENSTORED_PATH", NULL);
 	o->log_dir = env_or("KETCH_LOG_DIR", KD_DEFAULT_LOG_DIR);
+	o->state_dir = env_or("KETCH_STATE_DIR", NULL);
 	o->console_log_max = 1 << 20;
 	o->shutdown_timeout_s = 30;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -61,6 +64,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		case 'H': o->hv_socket = optarg; break;
 		case 'x': o->xenstore = optarg; break;
 		case 'l': o->log_dir = optarg; break;
+		case 'S': o->state_dir = optarg; break;
 		case 'm':
 			o->console_log_max = strtoull(optarg, &end, 10);
 			if (*end || o->console_log_max < 4096)
@@ -133,6 +137,9 @@ static int setup(struct kd *kd)
 		return kd_log("another ketchd already serves %s", kd->opt.socket), -1;
 	if (r)
 		return kd_log("cannot listen on %s: %s", kd->opt.socket, strerror(-r)), -1;
+	r = kd_state_restore(kd);
+	if (r)
+		return kd_log("state directory %s: %s", kd->opt.state_dir, strerror(-r)), -1;
 	if (watch_fd(kd, kd->listen_fd, &kd->listen_w, KD_W_LISTEN, NULL) ||
 	    watch_fd(kd, kctl_events_fd(kd->ev), &kd->ev_w, KD_W_HVEVENTS, NULL) ||
 	    watch_fd(kd, kd->sig_fd, &kd->sig_w, KD_W_SIGNAL, NULL))
@@ -184,6 +191,19 @@ static void serve(struct kd *kd)
 	}
 }
 
+/* Let go of the domains without touching them (a later ketchd adopts them). */
+static void release_all(struct kd *kd)
+{
+	while (kd->domains) {
+		struct kd_domain *d = kd->domains;
+
+		kd->domains = d->next;
+		kd_console_close(kd, d, false);
+		kd_config_free(&d->cfg);
+		free(d);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct kd kd = { .listen_fd = -1, .sig_fd = -1, .epfd = -1 };
@@ -193,9 +213,14 @@ int main(int argc, char **argv)
 	if (setup(&kd) < 0)
 		return 1;
 	serve(&kd);
-	kd_log("stopping: destroying %s domains", kd.domains ? "its" : "no");
-	while (kd.domains)
-		kd_domain_destroy(&kd, kd.domains);
+	if (kd.opt.state_dir) {
+		kd_log("stopping: domains keep running; their state is in %s", kd.opt.state_dir);
+		release_all(&kd);
+	} else {
+		kd_log("stopping: destroying %s domains", kd.domains ? "its" : "no");
+		while (kd.domains)
+			kd_domain_destroy(&kd, kd.domains);
+	}
 	kd_server_close_all(&kd);
 	unlink(kd.opt.socket);
 	if (kd.xs)

@@ -286,6 +286,36 @@ wait $KD_PID
 expect_eq "SIGTERM: ketchd exits 0" 0 "$?"
 check "its socket is removed" test ! -e "$KD_SOCK"
 expect_eq "its domains are destroyed" 0 "$(hv_count)"
+
+# --- surviving its own restart (--state-dir) -------------------------------------
+start_kd() {
+	"$BIN/ketchd" --socket "$KD_SOCK" --hv-socket "$HV_SOCK" --xenstore "$XS_SOCK" \
+		--log-dir "$LOGS" --state-dir "$TMP/state" 2>>"$TMP/kd-state.log" &
+	KD_PID=$!
+	on_exit "kill -9 $KD_PID"
+	wait_for "K list >/dev/null 2>&1"
+}
+start_kd
+T=$(K create --json tick.json | jget domid)
+S=$(K create --json sw.json | jget domid)
+check "state recorded per domain" test -s "$TMP/state/$T.json" -a -s "$TMP/state/$S.json"
+wait_for "grep -q 'shutdown_watch $S ready' '$LOGS/console-sw.log'"
+kill -TERM $KD_PID
+wait $KD_PID
+expect_eq "with --state-dir, SIGTERM leaves the domains running" 2 "$(hv_count)"
+start_kd
+expect_match "the new ketchd adopted both" "\|tick +$T .*\|sw +$S " "$(K list | tr '\n' '|')"
+n=$(wc -c <"$LOGS/console-tick.log")
+check "the adopted console is drained again" wait_for "[ \$(wc -c <'$LOGS/console-tick.log') -ne $n ]"
+{ kill -9 $KD_PID; wait $KD_PID; } 2>/dev/null
+start_kd
+expect_match "adopted again after SIGKILL" "^sw +$S " "$(K list)"
+check "graceful shutdown of an adopted domain" K shutdown -w -t 10 sw
+expect_match "the guest got the request" "shutdown_watch $S got poweroff" "$(cat "$LOGS/console-sw.log")"
+check "destroy the adopted ticker" K destroy tick
+expect_eq "state directory emptied" "" "$(ls "$TMP/state")"
+expect_eq "ketch-hv holds no domain" 0 "$(hv_count)"
+expect_eq "xenstore holds no domain" "" "$(xenstore-list /local/domain 2>/dev/null | grep -v '^0$')"
 check "ketch-hv survived everything" kill -0 $HV_PID
 check "ketch-xenstored survived everything" kill -0 $XS_PID
 finish
