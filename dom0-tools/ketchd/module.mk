@@ -30,11 +30,12 @@ $(BUILD)/tests/unit/ketchd_config: $(BUILD)/obj/tests/unit/ketchd_config.o $(KD_
 
 $(BUILD)/obj/tests/unit/ketchd_config.o: CFLAGS += -I$(KD_DIR)
 
-# A test guest that answers control/shutdown (tests/integration/60-toolstack.sh).
-KD_TEST_GUEST := $(BUILD)/guests/shutdown_watch
-GUESTS += $(KD_TEST_GUEST)
+# Test guests of tests/integration/60-toolstack.sh: one answers control/shutdown,
+# one echoes console input.
+KD_TEST_GUESTS := $(BUILD)/guests/shutdown_watch $(BUILD)/guests/console_echo
+GUESTS += $(KD_TEST_GUESTS)
 
-$(KD_TEST_GUEST): $(BUILD)/guest-obj/tests/guests/shutdown_watch.o $(GK_LIB) guest/guest.lds
+$(KD_TEST_GUESTS): $(BUILD)/guests/%: $(BUILD)/guest-obj/tests/guests/%.o $(GK_LIB) guest/guest.lds
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GLD     $@")
 	$(Q)$(CC) $(GK_LDFLAGS) -o $@ $< $(GK_LIB) -lgcc

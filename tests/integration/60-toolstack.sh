@@ -95,6 +95,15 @@ check "the log is bounded and rotated" wait_for "[ -e '$LOGS/console-tick.log.1'
 sz=$(stat -c %s "$LOGS/console-tick.log")
 check "current log within the bound ($sz bytes)" test "$sz" -le 8192
 
+cp "$GUESTS/console_echo" "$TMP/echo"
+echo '{"name":"echo","kernel":"echo","memory":16}' >echo.json
+E=$(K create --json echo.json | jget domid)
+out=$(printf 'hello there\nquit\n' | timeout 20 "$BIN/ketch" console echo)
+expect_eq "ketch console input reaches the guest's ring and its echo comes back" \
+	"$(printf 'console_echo %s echo: hello there\nconsole_echo %s echo: quit' "$E" "$E")" \
+	"$(echo "$out" | grep echo: | tr -d '\r')"
+check "console ends when the guest powers off" bash -c "! '$BIN/ketch' list | grep -q '^echo '"
+
 # --- pause, unpause, info, rename ---------------------------------------------
 check "pause" K pause tick
 expect_match "list shows it paused" "^tick +$T +16 +1 +--p--- " "$(K list)"
@@ -286,6 +295,24 @@ wait $KD_PID
 expect_eq "SIGTERM: ketchd exits 0" 0 "$?"
 check "its socket is removed" test ! -e "$KD_SOCK"
 expect_eq "its domains are destroyed" 0 "$(hv_count)"
+
+# --- without xenstore ---------------------------------------------------------------
+NX_SOCK=$TMP/nx.sock
+env -u XENSTORED_PATH "$BIN/ketchd" --socket "$NX_SOCK" --hv-socket "$HV_SOCK" \
+	--log-dir "$LOGS" 2>"$TMP/nx.log" &
+NX_PID=$!
+on_exit "kill -9 $NX_PID"
+wait_for "'$BIN/ketch' --socket '$NX_SOCK' list >/dev/null 2>&1"
+expect_match "ketchd without xenstore says so" 'no xenstore configured' "$(cat "$TMP/nx.log")"
+check "and still creates domains" bash -c "'$BIN/ketch' --socket '$NX_SOCK' create tick.json >/dev/null"
+out=$(K --socket "$NX_SOCK" shutdown tick 2>&1); rc=$?
+expect_eq "shutdown without xenstore: exit 1" 1 "$rc"
+expect_eq "shutdown without xenstore: message" \
+	"ketch: shutdown: ketchd runs without xenstore, so the guest cannot be asked to poweroff; use destroy" "$out"
+check "destroy without xenstore" K --socket "$NX_SOCK" destroy tick
+kill -TERM $NX_PID
+wait $NX_PID
+expect_eq "it exits 0" 0 "$?"
 
 # --- surviving its own restart (--state-dir) -------------------------------------
 start_kd() {
