@@ -221,17 +221,30 @@ int kd_domain_restart(struct kd *kd, struct kd_domain *d)
 	struct kd_domain *nd;
 	struct kd_error err = { 0 };
 	uint32_t old = d->domid;
+	int64_t now = kd_now_ms(), window = d->restart_window_ms;
+	unsigned int count = now - window < KD_RESTART_WINDOW_MS ? d->restarts : 0;
 	int r = kd_config_copy(&cfg, &d->cfg);
 
+	if (count == 0)
+		window = now;
 	kd_domain_destroy(kd, d);
 	if (r)
 		return r;
+	if (count >= KD_RESTART_MAX) {
+		kd_log("d%u (%s): restarted %u times within %d s; not restarting again",
+		       old, cfg.name, count, KD_RESTART_WINDOW_MS / 1000);
+		kd_config_free(&cfg);
+		return -ELOOP;
+	}
 	r = kd_domain_create(kd, &cfg, false, &nd, &err);
-	if (r)
+	if (r) {
 		kd_log("d%u: restart failed: %s", old, err.message);
-	else
-		kd_log("d%u restarted as d%u", old, nd->domid);
-	return r;
+		return r;
+	}
+	nd->restarts = count + 1;
+	nd->restart_window_ms = window;
+	kd_log("d%u restarted as d%u", old, nd->domid);
+	return 0;
 }
 
 static void add_u64(struct json_object *o, const char *k, uint64_t v)

@@ -55,7 +55,13 @@ struct kd_domain {
 	int pending;             /* -1, or the SHUTDOWN_* reason asked of the guest */
 	int64_t deadline_ms;     /* when a pending request falls back */
 	int64_t start_ms;
+	/* Restarts by policy in the current window, to stop a crash loop. */
+	unsigned int restarts;
+	int64_t restart_window_ms;
 };
+
+#define KD_RESTART_MAX 10          /* restarts by policy ... */
+#define KD_RESTART_WINDOW_MS 60000 /* ... within this long, then destroy */
 
 enum kd_conn_mode { KD_CONN_REQUEST, KD_CONN_EVENTS, KD_CONN_CONSOLE };
 
@@ -110,7 +116,9 @@ int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 		     struct kd_domain **out, struct kd_error *err);
 /* Release the domain everywhere (console, xenstore, ketch-hv) and free it. */
 void kd_domain_destroy(struct kd *kd, struct kd_domain *d);
-/* Destroy and build again from the same config (same name and uuid). */
+/* Destroy and build again from the same config (same name and uuid).  A
+ * domain restarted KD_RESTART_MAX times within KD_RESTART_WINDOW_MS is
+ * only destroyed (-ELOOP): a guest that crashes at once must not spin. */
 int kd_domain_restart(struct kd *kd, struct kd_domain *d);
 /* The domain as the API reports it (info from ketch-hv when reachable). */
 struct json_object *kd_domain_json(struct kd *kd, struct kd_domain *d);

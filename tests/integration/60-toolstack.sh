@@ -259,10 +259,15 @@ check "it is kept, crashed" wait_for "K list | grep -q '^boom .*----c-'"
 expect_match "info gives the crash reason" '^crash_reason: .+' "$(K info boom)"
 K destroy boom
 echo '{"name":"boom","kernel":"crash","memory":16,"on_crash":"restart"}' >boom.json
+booms=$(grep -c '(boom): created' "$TMP/kd.log")
 B=$(K create --json boom.json | jget domid)
 check "on_crash restart: it comes back under a new id" \
-	wait_for "[ \"\$(K info boom --json 2>/dev/null | jget domain.domid)\" -gt $((B + 1)) ]"
-K destroy boom
+	wait_for "[ \"\$(K info boom --json 2>/dev/null | jget domain.domid)\" -gt $B ]"
+check "a crash loop is stopped after 10 restarts" \
+	wait_for "grep -q 'd[0-9]* (boom): restarted 10 times within 60 s; not restarting again' '$TMP/kd.log'"
+out=$(K info boom 2>&1)
+expect_eq "and the domain is gone" 4 "$?"
+expect_eq "after 11 boots" 11 $(($(grep -c '(boom): created' "$TMP/kd.log") - booms))
 
 # --- 20 concurrent creates ------------------------------------------------------
 for i in $(seq 20); do
