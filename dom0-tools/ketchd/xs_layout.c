@@ -7,6 +7,7 @@
  * INTRODUCEd so ketch-xenstored serves the guest's ring.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <uuid/uuid.h>
@@ -14,74 +15,73 @@
 
 #include "ketchd.h"
 
-struct kv {
-	const char *path; /* relative to the base */
-	char value[80];
-	bool guest_owned;
+/* Where and as whom the entries of one domain are written. */
+struct home {
+	struct kd *kd;
+	xs_transaction_t t;
+	uint32_t domid;
+	const char *base;
 };
 
-static bool put(struct kd *kd, xs_transaction_t t, const char *base,
-		const struct kv *e, uint32_t domid)
+/* Write base/path = printf(fmt...), read-only to the guest or owned by it. */
+static bool __attribute__((format(printf, 4, 5)))
+put(const struct home *h, const char *path, bool guest_owned, const char *fmt, ...)
 {
-	struct xs_permissions ro[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
-	struct xs_permissions rw[1] = { { domid, XS_PERM_NONE } };
-	char path[256];
+	struct xs_permissions ro[2] = { { 0, XS_PERM_NONE }, { h->domid, XS_PERM_READ } };
+	struct xs_permissions rw[1] = { { h->domid, XS_PERM_NONE } };
+	char full[256], value[128];
+	va_list ap;
 
-	snprintf(path, sizeof(path), "%s%s%s", base, *e->path ? "/" : "", e->path);
-	if (!xs_write(kd->xs, t, path, e->value, strlen(e->value)))
+	snprintf(full, sizeof(full), "%s%s%s", h->base, *path ? "/" : "", path);
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	if (!xs_write(h->kd->xs, h->t, full, value, strlen(value)))
 		return false;
-	return e->guest_owned ? xs_set_permissions(kd->xs, t, path, rw, 1)
-			      : xs_set_permissions(kd->xs, t, path, ro, 2);
+	return guest_owned ? xs_set_permissions(h->kd->xs, h->t, full, rw, 1)
+			   : xs_set_permissions(h->kd->xs, h->t, full, ro, 2);
+}
+
+/* /local/domain/<id>: what libxl writes for a PV domain. */
+static bool write_home(const struct home *h, const struct kd_domain *d, const char *vm)
+{
+	static const char *const guest_dirs[] = { "data", "device", "drivers",
+						  "attr", "error", "feature" };
+	const struct kctl_boot_info *b = &d->boot;
+	bool ok = put(h, "", false, "%s", "") && put(h, "name", false, "%s", d->cfg.name) &&
+		  put(h, "domid", false, "%u", d->domid) && put(h, "vm", false, "%s", vm) &&
+		  put(h, "memory/target", false, "%llu", (unsigned long long)d->cfg.memory_mib << 10) &&
+		  put(h, "memory/static-max", false, "%llu",
+		      (unsigned long long)d->cfg.maxmem_mib << 10) &&
+		  put(h, "console/ring-ref", false, "%llu", (unsigned long long)b->console_gpfn) &&
+		  put(h, "console/port", false, "%u", b->console_port) &&
+		  put(h, "console/type", false, "%s", "ketchd") &&
+		  put(h, "console/limit", false, "%u", 1u << 20) &&
+		  put(h, "store/ring-ref", false, "%llu", (unsigned long long)b->store_gpfn) &&
+		  put(h, "store/port", false, "%u", b->store_port) &&
+		  put(h, "control", false, "%s", "") && put(h, "control/shutdown", true, "%s", "");
+
+	for (size_t i = 0; ok && i < sizeof(guest_dirs) / sizeof(*guest_dirs); i++)
+		ok = put(h, guest_dirs[i], true, "%s", "");
+	for (uint32_t c = 0; ok && c < d->cfg.vcpus; c++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "cpu/%u/availability", c);
+		ok = put(h, p, false, "%s", "online");
+	}
+	return ok;
 }
 
 static bool write_tree(struct kd *kd, struct kd_domain *d, xs_transaction_t t)
 {
 	char dom[64], vm[64], uuid[37];
-	struct kv e[] = {
-		{ "", "", false },
-		{ "name", "", false }, { "domid", "", false }, { "vm", "", false },
-		{ "memory/target", "", false }, { "memory/static-max", "", false },
-		{ "cpu", "", false },
-		{ "console/ring-ref", "", false }, { "console/port", "", false },
-		{ "console/type", "ketchd", false }, { "console/limit", "1048576", false },
-		{ "store/ring-ref", "", false }, { "store/port", "", false },
-		{ "control", "", false }, { "control/shutdown", "", true },
-		{ "data", "", true }, { "device", "", true }, { "drivers", "", true },
-		{ "attr", "", true }, { "error", "", true }, { "feature", "", true },
-	};
-	struct kv v[] = { { "", "", false }, { "uuid", "", false }, { "name", "", false } };
-	size_t i;
+	struct home home = { kd, t, d->domid, dom }, vmh = { kd, t, d->domid, vm };
 
 	uuid_unparse_lower(d->cfg.uuid, uuid);
 	snprintf(dom, sizeof(dom), "/local/domain/%u", d->domid);
 	snprintf(vm, sizeof(vm), "/vm/%s", uuid);
-	snprintf(e[1].value, sizeof(e[1].value), "%s", d->cfg.name);
-	snprintf(e[2].value, sizeof(e[2].value), "%u", d->domid);
-	snprintf(e[3].value, sizeof(e[3].value), "%s", vm);
-	snprintf(e[4].value, sizeof(e[4].value), "%llu", (unsigned long long)d->cfg.memory_mib << 10);
-	snprintf(e[5].value, sizeof(e[5].value), "%llu", (unsigned long long)d->cfg.maxmem_mib << 10);
-	snprintf(e[7].value, sizeof(e[7].value), "%llu", (unsigned long long)d->boot.console_gpfn);
-	snprintf(e[8].value, sizeof(e[8].value), "%u", d->boot.console_port);
-	snprintf(e[11].value, sizeof(e[11].value), "%llu", (unsigned long long)d->boot.store_gpfn);
-	snprintf(e[12].value, sizeof(e[12].value), "%u", d->boot.store_port);
-	snprintf(v[1].value, sizeof(v[1].value), "%s", uuid);
-	snprintf(v[2].value, sizeof(v[2].value), "%s", d->cfg.name);
-	for (i = 0; i < sizeof(e) / sizeof(*e); i++)
-		if (!put(kd, t, dom, &e[i], d->domid))
-			return false;
-	for (uint32_t c = 0; c < d->cfg.vcpus; c++) {
-		struct kv a = { "", "online", false };
-		char p[32];
-
-		snprintf(p, sizeof(p), "cpu/%u/availability", c);
-		a.path = p;
-		if (!put(kd, t, dom, &a, d->domid))
-			return false;
-	}
-	for (i = 0; i < sizeof(v) / sizeof(*v); i++)
-		if (!put(kd, t, vm, &v[i], d->domid))
-			return false;
-	return true;
+	return write_home(&home, d, vm) && put(&vmh, "", false, "%s", "") &&
+	       put(&vmh, "uuid", false, "%s", uuid) && put(&vmh, "name", false, "%s", d->cfg.name);
 }
 
 int kd_xs_domain_add(struct kd *kd, struct kd_domain *d)
