@@ -286,6 +286,8 @@ expect_eq "and the domain is gone" 4 "$?"
 expect_eq "after 11 boots" 11 $(($(grep -c '(boom): created' "$TMP/kd.log") - booms))
 
 # --- 20 concurrent creates ------------------------------------------------------
+fds_before=$(ls /proc/$KD_PID/fd | wc -l)
+maps_before=$(wc -l </proc/$KD_PID/maps)
 for i in $(seq 20); do
 	echo "{\"name\":\"par$i\",\"kernel\":\"sw\",\"memory\":8}" >par$i.json
 done
@@ -303,6 +305,8 @@ pids=""
 for i in $(seq 20); do K destroy par$i & pids="$pids $!"; done
 wait $pids
 expect_eq "all destroyed" 0 "$(K list | grep -c '^par')"
+expect_eq "ketchd holds no more descriptors than before" "$fds_before" "$(ls /proc/$KD_PID/fd | wc -l)"
+expect_eq "nor guest memory mappings" "$maps_before" "$(wc -l </proc/$KD_PID/maps)"
 expect_eq "ketch-hv holds only tock" 1 "$(hv_count)"
 
 # --- destroy, clean stop ------------------------------------------------------------
