@@ -1,10 +1,10 @@
 /*
  * run_console.c - the console backend of `ketch-hv run`: ketch-hv binds the
  * guest's console event channel as the control domain would, and a thread
- * drains the xencons_interface output ring to stdout each time the guest
- * notifies, then tells the guest the space is free.  Ring indexes are read
- * once, checked (prod - cons may not exceed the ring), then fenced; a guest
- * that writes impossible indexes loses its console, nothing else.
+ * drains the xencons_interface output ring (pv-drivers/common/cons_ring.c)
+ * to stdout each time the guest notifies, then tells the guest the space is
+ * free.  A guest that writes impossible indexes loses its console, nothing
+ * else.
  */
 #include <errno.h>
 #include <poll.h>
@@ -17,6 +17,7 @@
 
 #include "hv.h"
 #include "run.h"
+#include "../pv-drivers/common/cons_ring.h"
 
 struct run_console {
 	struct domain *d;
@@ -29,20 +30,14 @@ struct run_console {
 /* Copy out everything the guest produced; false if the ring is corrupt. */
 static bool drain(struct run_console *c)
 {
-	struct xencons_interface *in = c->intf;
-	XENCONS_RING_IDX cons = in->out_cons;
-	XENCONS_RING_IDX prod = __atomic_load_n(&in->out_prod, __ATOMIC_ACQUIRE);
-	char buf[sizeof(in->out)];
-	size_t n = 0;
+	char buf[sizeof(c->intf->out)];
+	int n = cons_ring_take_out(c->intf, buf, sizeof(buf));
 	uint64_t one = 1;
 
-	if ((XENCONS_RING_IDX)(prod - cons) > sizeof(in->out))
+	if (n < 0)
 		return false;
-	while (cons != prod)
-		buf[n++] = in->out[MASK_XENCONS_IDX(cons++, in->out)];
-	__atomic_store_n(&in->out_cons, cons, __ATOMIC_RELEASE);
 	if (n) {
-		fwrite(buf, 1, n, stdout);
+		fwrite(buf, 1, (size_t)n, stdout);
 		fflush(stdout);
 		if (write(c->from_dom0, &one, sizeof(one)) < 0)
 			return true; /* counter full: the guest is notified anyway */

@@ -1,1 +1,16 @@
-# pv-drivers build fragment (see the top-level Makefile for the lists it appends to).
+# pv-drivers/: split-driver code.  common/ holds ring logic written once and
+# used by every backend (libketchpv.a).
+PV_SRCS := pv-drivers/common/cons_ring.c
+PV_LIB  := $(BUILD)/lib/libketchpv.a
+LIBS    += $(PV_LIB)
+UNIT_TESTS += $(BUILD)/tests/unit/pv_cons_ring
+
+$(PV_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(PV_SRCS))
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/tests/unit/pv_cons_ring: $(BUILD)/obj/tests/unit/pv_cons_ring.o $(PV_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)

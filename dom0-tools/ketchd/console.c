@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ketchd.h"
+#include "../../pv-drivers/common/cons_ring.h"
 
 static char *log_path(struct kd *kd, struct kd_domain *d)
 {
@@ -74,38 +75,25 @@ static void notify(struct kd_console *c)
 		kd_log("console: cannot notify the guest: %s", strerror(errno));
 }
 
-/* Copy out of the ring; false if its indexes are impossible. */
-static bool take_output(struct kd_console *c, char *buf, size_t *n)
-{
-	struct xencons_interface *in = c->intf;
-	XENCONS_RING_IDX cons = in->out_cons;
-	XENCONS_RING_IDX prod = __atomic_load_n(&in->out_prod, __ATOMIC_ACQUIRE);
-
-	*n = 0;
-	if ((XENCONS_RING_IDX)(prod - cons) > sizeof(in->out))
-		return false;
-	while (cons != prod)
-		buf[(*n)++] = in->out[MASK_XENCONS_IDX(cons++, in->out)];
-	__atomic_store_n(&in->out_cons, cons, __ATOMIC_RELEASE);
-	return true;
-}
-
 void kd_console_drain(struct kd *kd, struct kd_domain *d)
 {
 	struct kd_console *c = d->con;
 	char buf[sizeof(c->intf->out)];
 	uint64_t cnt;
 	size_t n;
+	int got;
 
 	if (!c || c->broken)
 		return;
 	if (read(c->from_guest, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		kd_log("d%u: console eventfd: %s", d->domid, strerror(errno));
-	if (!take_output(c, buf, &n)) {
+	got = cons_ring_take_out(c->intf, buf, sizeof(buf));
+	if (got < 0) {
 		c->broken = true;
 		kd_log("d%u: console ring indexes are corrupt; console detached", d->domid);
 		return;
 	}
+	n = (size_t)got;
 	if (!n)
 		return;
 	write_log(kd, c, buf, n);
@@ -118,23 +106,16 @@ void kd_console_drain(struct kd *kd, struct kd_domain *d)
 size_t kd_console_input(struct kd_domain *d, const char *buf, size_t len)
 {
 	struct kd_console *c = d->con;
-	struct xencons_interface *in;
-	XENCONS_RING_IDX cons, prod;
-	size_t n = 0;
+	int n;
 
 	if (!c || c->broken)
 		return len; /* nowhere to go: dropped */
-	in = c->intf;
-	cons = __atomic_load_n(&in->in_cons, __ATOMIC_ACQUIRE);
-	prod = in->in_prod;
-	if ((XENCONS_RING_IDX)(prod - cons) > sizeof(in->in))
+	n = cons_ring_put_in(c->intf, buf, len);
+	if (n < 0)
 		return len;
-	while (n < len && (XENCONS_RING_IDX)(prod - cons) < sizeof(in->in))
-		in->in[MASK_XENCONS_IDX(prod++, in->in)] = buf[n++];
-	__atomic_store_n(&in->in_prod, prod, __ATOMIC_RELEASE);
 	if (n)
 		notify(c);
-	return n;
+	return (size_t)n;
 }
 
 static int attach_ring(struct kd *kd, struct kd_domain *d, struct kd_console *c)
