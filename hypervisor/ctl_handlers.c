@@ -276,6 +276,7 @@ static const struct ctl_op ops[] = {
 	OP(KCTL_OP_EVTCHN_NOTIFY_FD, ctl_op_evtchn_notify_fd, struct kctl_evtchn_port),
 	OP(KCTL_OP_EVTCHN_UNBIND, ctl_op_evtchn_unbind, struct kctl_evtchn_port),
 	OP(KCTL_OP_GNTTAB_INFO, ctl_op_gnttab_info, struct kctl_domid),
+	OP(KCTL_OP_VCPU_INFO, ctl_op_vcpu_info, struct kctl_domid),
 };
 
 const struct ctl_op *ctl_op_find(uint16_t op)

@@ -98,6 +98,10 @@ int ctl_op_evtchn_unbind(struct ctl_conn *c, const void *req, size_t len,
 int ctl_op_gnttab_info(struct ctl_conn *c, const void *req, size_t len,
 		       struct ctl_reply *rep);
 
+/* ctl_vcpu.c: VCPU_INFO, one record per vCPU of a domain. */
+int ctl_op_vcpu_info(struct ctl_conn *c, const void *req, size_t len,
+		     struct ctl_reply *rep);
+
 /* ctl_image.c: the SET_IMAGE handler (chunks staged per connection). */
 int ctl_op_set_image(struct ctl_conn *c, const void *req, size_t len,
 		     struct ctl_reply *rep);

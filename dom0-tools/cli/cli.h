@@ -61,6 +61,12 @@ int cmd_shutdown(const struct cli *c, int argc, char **argv); /* shutdown, reboo
 int cmd_rename(const struct cli *c, int argc, char **argv);
 int cmd_console(const struct cli *c, int argc, char **argv);
 int cmd_events(const struct cli *c, int argc, char **argv);
+int cmd_vcpu_list(const struct cli *c, int argc, char **argv);
+int cmd_uptime(const struct cli *c, int argc, char **argv);
+int cmd_mem_set(const struct cli *c, int argc, char **argv);
+int cmd_xs_read(const struct cli *c, int argc, char **argv);
+int cmd_xs_write(const struct cli *c, int argc, char **argv);
+int cmd_xs_ls(const struct cli *c, int argc, char **argv);
 /* Attach to a domain's console until Ctrl-] or the domain goes away;
  * unpause it once attached when asked (create -c). */
 int cli_console_attach(const struct cli *c, const char *dom, bool unpause);

@@ -36,6 +36,19 @@ static const struct command commands[] = {
 	{ "console", cmd_console, "console DOMAIN",
 	  "Attach to the domain's console; Ctrl-] detaches." },
 	{ "events", cmd_events, "events", "Print domain state changes as they happen." },
+	{ "vcpu-list", cmd_vcpu_list, "vcpu-list [DOMAIN]",
+	  "List vCPUs: Name, ID, VCPU, On (online y/n), State (running, runnable,\n"
+	  "blocked, offline), Time(s) of host CPU." },
+	{ "uptime", cmd_uptime, "uptime [DOMAIN...]",
+	  "Time since each domain was created (kept across ketchd restarts)." },
+	{ "mem-set", cmd_mem_set, "mem-set DOMAIN SIZE",
+	  "Set the balloon target (memory/target in xenstore, in KiB).  SIZE takes\n"
+	  "a suffix b, k, m (default), g or t; at most the domain's maxmem." },
+	{ "xenstore-ls", cmd_xs_ls, "xenstore-ls [PATH]",
+	  "Print every node under PATH (default /) as 'path = \"value\"'." },
+	{ "xenstore-read", cmd_xs_read, "xenstore-read PATH", "Print one node's value." },
+	{ "xenstore-write", cmd_xs_write, "xenstore-write PATH VALUE",
+	  "Write one node (ketchd writes it as domain 0)." },
 };
 
 static void usage(FILE *f)

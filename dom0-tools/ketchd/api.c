@@ -12,15 +12,8 @@
 #include <xen/xen.h>
 #include <xen/sched.h>
 
-#include "ketchd.h"
+#include "api.h"
 #include "validate.h"
-
-struct req {
-	struct json_object *obj;
-	struct kd_domain *d; /* for ops on a domain */
-	struct kd_conn *c;
-	struct kd_error err;
-};
 
 struct api_op {
 	const char *name;
@@ -43,7 +36,7 @@ struct json_object *kd_api_error(const struct kd_error *err)
 	return o;
 }
 
-static struct json_object *ok(void)
+struct json_object *kd_api_ok(void)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -85,7 +78,7 @@ static struct json_object *op_create(struct kd *kd, struct req *r)
 	if (kd_config_from_json(cfgj, &cfg, &r->err) ||
 	    kd_domain_create(kd, &cfg, p && json_object_get_boolean(p), &d, &r->err))
 		return NULL;
-	o = ok();
+	o = kd_api_ok();
 	uuid_unparse_lower(d->cfg.uuid, uuid);
 	json_object_object_add(o, "domid", json_object_new_int64(d->domid));
 	json_object_object_add(o, "name", json_object_new_string(d->cfg.name));
@@ -96,7 +89,7 @@ static struct json_object *op_create(struct kd *kd, struct req *r)
 static struct json_object *op_destroy(struct kd *kd, struct req *r)
 {
 	kd_domain_destroy(kd, r->d);
-	return ok();
+	return kd_api_ok();
 }
 
 static struct json_object *op_stop(struct kd *kd, struct req *r)
@@ -117,7 +110,7 @@ static struct json_object *op_stop(struct kd *kd, struct req *r)
 								: SHUTDOWN_poweroff,
 				 (int)timeout, &r->err))
 		return NULL;
-	return ok();
+	return kd_api_ok();
 }
 
 static struct json_object *op_pause(struct kd *kd, struct req *r)
@@ -130,7 +123,7 @@ static struct json_object *op_pause(struct kd *kd, struct req *r)
 		hv_err(r, op, e);
 		return NULL;
 	}
-	return ok();
+	return kd_api_ok();
 }
 
 static struct json_object *op_rename(struct kd *kd, struct req *r)
@@ -157,7 +150,7 @@ static struct json_object *op_rename(struct kd *kd, struct req *r)
 	kd_xs_rename(kd, r->d);
 	kd_state_save(kd, r->d);
 	kd_events_state(kd, r->d, "renamed");
-	return ok();
+	return kd_api_ok();
 }
 
 static int by_domid(const void *a, const void *b)
@@ -170,7 +163,7 @@ static int by_domid(const void *a, const void *b)
 
 static struct json_object *op_list(struct kd *kd, struct req *r)
 {
-	struct json_object *o = ok(), *a = json_object_new_array();
+	struct json_object *o = kd_api_ok(), *a = json_object_new_array();
 
 	(void)r;
 	for (struct kd_domain *d = kd->domains; d; d = d->next)
@@ -182,7 +175,7 @@ static struct json_object *op_list(struct kd *kd, struct req *r)
 
 static struct json_object *op_info(struct kd *kd, struct req *r)
 {
-	struct json_object *o = ok();
+	struct json_object *o = kd_api_ok();
 
 	json_object_object_add(o, "domain", kd_domain_json(kd, r->d));
 	return o;
@@ -198,20 +191,23 @@ static struct json_object *op_console(struct kd *kd, struct req *r)
 	}
 	r->c->mode = KD_CONN_CONSOLE;
 	r->c->console_domid = r->d->domid;
-	return ok();
+	return kd_api_ok();
 }
 
 static struct json_object *op_events(struct kd *kd, struct req *r)
 {
 	(void)kd;
 	r->c->mode = KD_CONN_EVENTS;
-	return ok();
+	return kd_api_ok();
 }
 
 static const char *const k_none[] = { NULL };
 static const char *const k_create[] = { "config", "paused", NULL };
 static const char *const k_stop[] = { "timeout", NULL };
 static const char *const k_rename[] = { "name", NULL };
+static const char *const k_mem[] = { "target_kib", NULL };
+static const char *const k_path[] = { "path", NULL };
+static const char *const k_xsw[] = { "path", "value", NULL };
 
 static const struct api_op ops[] = {
 	{ "create", k_create, false, op_create },
@@ -225,6 +221,11 @@ static const struct api_op ops[] = {
 	{ "info", k_none, true, op_info },
 	{ "console", k_none, true, op_console },
 	{ "events", k_none, false, op_events },
+	{ "vcpus", k_none, true, kd_api_vcpus },
+	{ "mem_set", k_mem, true, kd_api_mem_set },
+	{ "xenstore_read", k_path, false, kd_api_xs_read },
+	{ "xenstore_write", k_xsw, false, kd_api_xs_write },
+	{ "xenstore_ls", k_path, false, kd_api_xs_ls },
 };
 
 /* The op's entry after checking the request's shape; NULL with err set. */

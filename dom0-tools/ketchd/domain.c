@@ -15,6 +15,8 @@
 #include <xen/xen.h>
 #include <xen/sched.h>
 
+#include <xenstore.h>
+
 #include "ketchd.h"
 
 #define KD_IMAGE_MAX (256u << 20)
@@ -173,6 +175,7 @@ int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 	d->shutdown_reason = -1;
 	d->pending = -1;
 	d->start_ms = kd_now_ms();
+	d->created_ms = kd_wall_ms();
 	d->next = kd->domains;
 	kd->domains = d;
 	d->con = kd_console_open(kd, d);
@@ -270,6 +273,9 @@ struct json_object *kd_domain_json(struct kd *kd, struct kd_domain *d)
 	add_u64(o, "vcpus", d->cfg.vcpus);
 	snprintf(secs, sizeof(secs), "%.3f", live ? (double)i.cpu_time_ns / 1e9 : 0.0);
 	json_object_object_add(o, "cpu_time", json_object_new_double_s(atof(secs), secs));
+	add_u64(o, "created", (uint64_t)(d->created_ms / 1000));
+	snprintf(secs, sizeof(secs), "%.3f", (double)(kd_wall_ms() - d->created_ms) / 1e3);
+	json_object_object_add(o, "uptime", json_object_new_double_s(atof(secs), secs));
 	if (live && i.shutdown_reason >= 0)
 		json_object_object_add(o, "shutdown_reason",
 				       json_object_new_string(kctl_shutdown_name(i.shutdown_reason)));
@@ -278,6 +284,15 @@ struct json_object *kd_domain_json(struct kd *kd, struct kd_domain *d)
 	if (d->pending >= 0)
 		json_object_object_add(o, "pending",
 				       json_object_new_string(kctl_shutdown_name(d->pending)));
+	if (kd->xs) {
+		char path[64], *t;
+
+		snprintf(path, sizeof(path), "/local/domain/%u/memory/target", d->domid);
+		if ((t = xs_read(kd->xs, XBT_NULL, path, NULL))) {
+			add_u64(o, "target_kib", strtoull(t, NULL, 10));
+			free(t);
+		}
+	}
 	if (d->con && d->con->log_path)
 		json_object_object_add(o, "console_log", json_object_new_string(d->con->log_path));
 	json_object_object_add(o, "config", kd_config_to_json(&d->cfg));

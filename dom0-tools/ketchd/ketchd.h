@@ -55,6 +55,7 @@ struct kd_domain {
 	int pending;             /* -1, or the SHUTDOWN_* reason asked of the guest */
 	int64_t deadline_ms;     /* when a pending request falls back */
 	int64_t start_ms;
+	int64_t created_ms;      /* wall clock (CLOCK_REALTIME) at creation */
 	/* Restarts by policy in the current window, to stop a crash loop. */
 	unsigned int restarts;
 	int64_t restart_window_ms;
@@ -101,6 +102,8 @@ struct kd {
 /* ---- log.c ---- */
 void kd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t kd_now_ms(void);
+/* CLOCK_REALTIME in ms: survives a ketchd restart, unlike kd_now_ms. */
+int64_t kd_wall_ms(void);
 
 /* ---- domain.c: the domain table and lifecycle ---- */
 /* Find by id (a decimal string) or name; NULL if unknown. */

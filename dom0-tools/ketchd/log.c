@@ -19,6 +19,14 @@ void kd_log(const char *fmt, ...)
 	fprintf(stderr, "ketchd: %s\n", line);
 }
 
+int64_t kd_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int64_t kd_now_ms(void)
 {
 	struct timespec ts;

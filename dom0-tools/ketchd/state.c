@@ -33,6 +33,7 @@ void kd_state_save(struct kd *kd, struct kd_domain *d)
 	o = json_object_new_object();
 	b = json_object_new_object();
 	json_object_object_add(o, "domid", json_object_new_int64(d->domid));
+	json_object_object_add(o, "created_ms", json_object_new_int64(d->created_ms));
 	json_object_object_add(o, "config", kd_config_to_json(&d->cfg));
 	json_object_object_add(b, "console_gpfn", json_object_new_int64((int64_t)d->boot.console_gpfn));
 	json_object_object_add(b, "console_port", json_object_new_int64(d->boot.console_port));
@@ -92,6 +93,9 @@ static void adopt(struct kd *kd, const char *path)
 	d->shutdown_reason = i.shutdown_reason;
 	d->pending = -1;
 	d->start_ms = kd_now_ms();
+	/* Records from before created_ms existed count from the adoption. */
+	d->created_ms = json_object_object_get(o, "created_ms") ? (int64_t)get_u64(o, "created_ms")
+								 : kd_wall_ms();
 	d->introduced = kd->xs && xs_is_domain_introduced(kd->xs, d->domid);
 	kctl_evtchn_unbind(kd->hv, d->domid, d->boot.console_port); /* the old ketchd's end */
 	d->con = kd_console_open(kd, d);

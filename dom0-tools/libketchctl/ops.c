@@ -54,6 +54,17 @@ int kctl_getinfo(struct kctl *h, uint32_t domid, struct kctl_dominfo *info)
 	return r;
 }
 
+int kctl_vcpu_info(struct kctl *h, uint32_t domid, struct kctl_vcpu_info *info)
+{
+	struct kctl_domid req = { .domid = domid };
+	int r = kctl_call(h, KCTL_OP_VCPU_INFO, &req, sizeof(req), info,
+			  sizeof(*info), NULL);
+
+	if (r == 0 && info->nr_vcpus > KCTL_MAX_VCPU_RECORDS)
+		return -EPROTO;
+	return r;
+}
+
 int kctl_list(struct kctl *h, uint32_t *ids, int max)
 {
 	struct kctl_list rep;

@@ -35,6 +35,7 @@ enum kctl_op {
 	KCTL_OP_EVTCHN_NOTIFY_FD = 18, /* kctl_evtchn_port -> eventfd: dom0 -> guest */
 	KCTL_OP_EVTCHN_UNBIND = 19, /* kctl_evtchn_port */
 	KCTL_OP_GNTTAB_INFO = 20,   /* kctl_domid -> kctl_gnttab_info */
+	KCTL_OP_VCPU_INFO = 21,     /* kctl_domid -> kctl_vcpu_info */
 	KCTL_OP_MAX
 };
 
@@ -168,6 +169,23 @@ struct kctl_gnttab_info {
 	uint32_t pad;
 	uint64_t nr_pages;    /* OUT: RAM frames (memfd size / 4 KiB) */
 	uint64_t gpfn[KCTL_GNT_MAX_FRAMES]; /* OUT: frame i's gpfn, ~0 unplaced */
+};
+
+/* One vCPU as VCPU_INFO reports it. */
+struct kctl_vcpu_record {
+	uint32_t vcpu;        /* OUT: vCPU id */
+	uint32_t online;      /* OUT: 1 once it has a context and may run */
+	uint32_t runstate;    /* OUT: RUNSTATE_* (xen/vcpu.h); offline unless
+			       * online, runnable while the domain is paused */
+	uint32_t pad;
+	uint64_t cpu_time_ns; /* OUT: host CPU time of its thread */
+};
+
+#define KCTL_MAX_VCPU_RECORDS 64 /* = the hypervisor's vCPU limit */
+struct kctl_vcpu_info {
+	uint32_t domid;    /* OUT */
+	uint32_t nr_vcpus; /* OUT: records valid in vcpu[] */
+	struct kctl_vcpu_record vcpu[KCTL_MAX_VCPU_RECORDS]; /* OUT */
 };
 
 struct kctl_hv_info {

@@ -94,6 +94,8 @@ int kctl_pause(struct kctl *h, uint32_t domid);
 int kctl_unpause(struct kctl *h, uint32_t domid);
 /* Current state and counters of a domain. */
 int kctl_getinfo(struct kctl *h, uint32_t domid, struct kctl_dominfo *info);
+/* Each vCPU of a domain (online, runstate, CPU time); -ESRCH if unknown. */
+int kctl_vcpu_info(struct kctl *h, uint32_t domid, struct kctl_vcpu_info *info);
 /* Store up to max domain ids (ascending) in ids; returns how many the
  * server reported, which may exceed max but never KCTL_MAX_DOMIDS (the
  * lowest KCTL_MAX_DOMIDS ids when more exist), or a negative errno. */

@@ -1,0 +1,32 @@
+/*
+ * api.h - what the JSON API's handlers share inside ketchd: the request
+ * as the dispatcher (api.c) hands it over, after checking its shape.
+ */
+#ifndef KETCHD_API_H
+#define KETCHD_API_H
+
+#include "ketchd.h"
+
+struct req {
+	struct json_object *obj;
+	struct kd_domain *d; /* for ops on a domain */
+	struct kd_conn *c;
+	struct kd_error err;
+};
+
+/* A reply object {"ok":true}. */
+struct json_object *kd_api_ok(void);
+
+/*
+ * Handlers outside api.c.  Each returns a reply object with "ok":true, or
+ * NULL with r->err set (docs/api.md names the error codes).
+ */
+/* api_query.c: vcpus, mem_set */
+struct json_object *kd_api_vcpus(struct kd *kd, struct req *r);
+struct json_object *kd_api_mem_set(struct kd *kd, struct req *r);
+/* api_xenstore.c: xenstore_read, xenstore_write, xenstore_ls */
+struct json_object *kd_api_xs_read(struct kd *kd, struct req *r);
+struct json_object *kd_api_xs_write(struct kd *kd, struct req *r);
+struct json_object *kd_api_xs_ls(struct kd *kd, struct req *r);
+
+#endif

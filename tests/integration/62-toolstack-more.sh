@@ -1,0 +1,121 @@
+#!/bin/bash
+# More of the toolstack through the ketch CLI: vcpu-list (ketch-hv's
+# VCPU_INFO), uptime (kept across a ketchd restart), mem-set (the balloon
+# target, bounded by maxmem) and the xenstore subcommands.
+. "$(dirname "$0")/lib.sh"
+
+BIN=$(cd "$BIN" && pwd)
+GUESTS=$(cd "$GUESTS" && pwd)
+HV_SOCK=$TMP/hv.sock
+XS_SOCK=$TMP/xs.sock
+KD_SOCK=$TMP/run/ketchd.sock
+export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
+K() { "$BIN/ketch" "$@"; }
+wait_for() { for _ in $(seq 100); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+jget() { python3 -c 'import json,sys; d=json.load(sys.stdin)
+for k in sys.argv[1].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
+print(d)' "$1"; }
+start_ketchd() {
+	"$BIN/ketchd" --socket "$KD_SOCK" --hv-socket "$HV_SOCK" --xenstore "$XS_SOCK" \
+		--state-dir "$TMP/state" --log-dir "$TMP/logs" 2>>"$TMP/kd.log" &
+	KD_PID=$!
+	on_exit "kill -9 $KD_PID"
+	wait_for 'K list >/dev/null 2>&1'
+}
+
+"$BIN/ketch-hv" --socket "$HV_SOCK" 2>"$TMP/hv.log" &
+HV_PID=$!
+on_exit "kill -9 $HV_PID"
+wait_for '[ -S "$HV_SOCK" ]'
+"$BIN/ketch-xenstored" --socket "$XS_SOCK" --hv-socket "$HV_SOCK" 2>"$TMP/xs.log" &
+XS_PID=$!
+on_exit "kill -9 $XS_PID"
+wait_for '[ -S "$XS_SOCK" ]'
+start_ketchd
+check "ketchd is up" K list
+
+cd "$TMP"
+cp "$GUESTS/ticker" "$GUESTS/smp" .
+cat >tick.json <<JSON
+{ "name": "tick", "kernel": "ticker", "memory": 16, "maxmem": 32, "vcpus": 1,
+  "cmdline": "ticks=100000000 spin=1" }
+JSON
+cat >smp.json <<JSON
+{ "name": "quad", "kernel": "smp", "memory": 16, "vcpus": 4, "on_poweroff": "preserve" }
+JSON
+T=$(K --json create tick.json | jget domid)
+expect_match "created tick" '^[0-9]+$' "$T"
+Q=$(K --json create -p smp.json | jget domid)
+expect_match "created quad, paused" '^[0-9]+$' "$Q"
+
+# --- vcpu-list -------------------------------------------------------------
+out=$(K vcpu-list tick)
+expect_eq "vcpu-list: header" "Name ID VCPU On State Time(s)" "$(echo "$out" | head -1 | tr -s ' ')"
+expect_match "vcpu-list: tick's vCPU 0 online and running" "^tick +$T +0 +y +running +[0-9.]+$" \
+	"$(echo "$out" | tail -n +2)"
+json=$(K vcpu-list --json quad)
+expect_eq "vcpu-list --json: four vCPUs of quad" 4 \
+	"$(echo "$json" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+expect_eq "vcpu-list --json: a paused domain's vCPU 0 is runnable" runnable "$(echo "$json" | jget 0.state)"
+expect_eq "vcpu-list --json: vCPU 1 not brought up yet is offline" offline "$(echo "$json" | jget 1.state)"
+expect_eq "vcpu-list --json: ... and not online" False "$(echo "$json" | jget 1.online)"
+expect_eq "vcpu-list with no domain: every vCPU" 5 "$(K vcpu-list | tail -n +2 | wc -l)"
+out=$(K vcpu-list nosuch 2>&1); rc=$?
+expect_eq "vcpu-list of an unknown domain: exit 4" 4 "$rc"
+K vcpu-list a b >/dev/null 2>&1
+expect_eq "vcpu-list with two domains: usage, exit 2" 2 "$?"
+check "help vcpu-list" K help vcpu-list
+
+# --- uptime ----------------------------------------------------------------
+expect_match "uptime: tick's line" "^tick +$T +0:[0-9]{2}:[0-9]{2}$" "$(K uptime tick | tail -n +2)"
+sleep 1.2
+up1=$(K uptime --json tick | jget 0.uptime)
+check "uptime counts from creation (>= 1 s)" python3 -c "import sys; sys.exit(not $up1 >= 1.0)"
+created=$(K --json info tick | jget domain.created)
+kill -9 $KD_PID
+wait $KD_PID 2>/dev/null
+start_ketchd
+expect_eq "after a ketchd restart the creation time is kept" "$created" \
+	"$(K --json info tick | jget domain.created)"
+up2=$(K uptime --json tick | jget 0.uptime)
+check "uptime after a restart still counts from creation" python3 -c "import sys; sys.exit(not $up2 >= $up1)"
+
+# --- mem-set ----------------------------------------------------------------
+expect_eq "info: target starts at memory" 16384 "$(K --json info tick | jget domain.target_kib)"
+check "mem-set tick 24m" K mem-set tick 24m
+expect_eq "mem-set writes memory/target in KiB" 24576 "$(xenstore-read /local/domain/$T/memory/target)"
+expect_eq "info shows the target" 24576 "$(K --json info tick | jget domain.target_kib)"
+check "mem-set with no suffix means MiB" K mem-set tick 20
+expect_eq "20 MiB" 20480 "$(xenstore-read /local/domain/$T/memory/target)"
+out=$(K mem-set tick 64m 2>&1); rc=$?
+expect_eq "mem-set above maxmem: exit 1" 1 "$rc"
+expect_match "... naming the limit" "maxmem, 32768 KiB \(32 MiB\)" "$out"
+expect_eq "... and the target is unchanged" 20480 "$(xenstore-read /local/domain/$T/memory/target)"
+K mem-set tick 12q >/dev/null 2>&1
+expect_eq "mem-set with a bad size: exit 2" 2 "$?"
+expect_eq "mem-set --json" true "$(K mem-set --json tick 16m | jget ok | tr A-Z a-z)"
+
+# --- xenstore ---------------------------------------------------------------
+expect_eq "xenstore-read" tick "$(K xenstore-read /local/domain/$T/name)"
+check "xenstore-write" K xenstore-write /tool/ketchtest/greeting "hello there"
+expect_eq "written value visible to libxenstore" "hello there" "$(xenstore-read /tool/ketchtest/greeting)"
+expect_eq "xenstore-read --json" "hello there" "$(K xenstore-read --json /tool/ketchtest/greeting | jget value)"
+out=$(K xenstore-ls /local/domain/$T)
+expect_match "xenstore-ls: full paths and values" "^/local/domain/$T/name = \"tick\"$" "$out"
+expect_match "xenstore-ls: nested nodes" "^/local/domain/$T/memory/target = \"16384\"$" "$out"
+expect_eq "xenstore-ls --json: first node is the path itself" "/local/domain/$T" \
+	"$(K xenstore-ls --json /local/domain/$T | jget 0.path)"
+out=$(K xenstore-read /no/such/node 2>&1); rc=$?
+expect_eq "xenstore-read of a missing node: exit 1" 1 "$rc"
+expect_match "... saying so" "no xenstore node /no/such/node" "$out"
+K xenstore-read relative/path >/dev/null 2>&1
+expect_eq "xenstore-read of a relative path: exit 1" 1 "$?"
+K xenstore-write /x >/dev/null 2>&1
+expect_eq "xenstore-write without a value: usage, exit 2" 2 "$?"
+
+# --- cleanup ----------------------------------------------------------------
+check "destroy tick" K destroy tick
+check "destroy quad" K destroy quad
+expect_eq "nothing listed" "" "$(K list | tail -n +2)"
+check "ketch-hv survived" kill -0 $HV_PID
+finish
