@@ -230,7 +230,7 @@ static long op_reset(struct vcpu *v, void *arg_)
 }
 
 /* One row per command: the argument size and what to do with it. */
-struct evtchn_cmd {
+struct evtchnop_row {
 	size_t size;
 	long (*fn)(struct vcpu *v, void *arg);
 	bool copy_out;
@@ -250,7 +250,7 @@ static long op_send(struct vcpu *v, void *arg_)
 	return evtchn_send(v->d, s->port);
 }
 
-static const struct evtchn_cmd evtchn_cmds[] = {
+static const struct evtchnop_row evtchnop_rows[] = {
 	[EVTCHNOP_bind_interdomain] = CMD(op_bind_interdomain, evtchn_bind_interdomain_t, true),
 	[EVTCHNOP_bind_virq] = CMD(op_bind_virq, evtchn_bind_virq_t, true),
 	[EVTCHNOP_close] = CMD(op_close, evtchn_close_t, false),
@@ -269,13 +269,13 @@ long hc_event_channel_op(struct vcpu *v, const uint64_t a[6])
 		uint8_t raw[64];
 		uint64_t align;
 	} arg;
-	const struct evtchn_cmd *c;
+	const struct evtchnop_row *c;
 	long rc;
 
-	if (a[0] >= sizeof(evtchn_cmds) / sizeof(evtchn_cmds[0]) ||
-	    !evtchn_cmds[a[0]].fn)
+	if (a[0] >= sizeof(evtchnop_rows) / sizeof(evtchnop_rows[0]) ||
+	    !evtchnop_rows[a[0]].fn)
 		return -XEN_ENOSYS; /* bind_pirq, FIFO ABI: not offered */
-	c = &evtchn_cmds[a[0]];
+	c = &evtchnop_rows[a[0]];
 	if (gm_copy_from(v, arg.raw, a[1], c->size))
 		return -XEN_EFAULT;
 	rc = c->fn(v, arg.raw);
