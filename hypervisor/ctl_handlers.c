@@ -252,6 +252,21 @@ static int op_hv_info(struct ctl_conn *c, const void *req, size_t len,
 	return 0;
 }
 
+static int op_hv_log(struct ctl_conn *c, const void *req, size_t len,
+		     struct ctl_reply *rep)
+{
+	const struct kctl_log_req *in = req;
+	struct kctl_log *out = rep->buf;
+
+	(void)c;
+	(void)len;
+	memset(out, 0, sizeof(*out)); /* always the whole struct: fixed-size replies */
+	out->len = (uint32_t)hv_log_read(in->from, out->text, sizeof(out->text), &out->first,
+					 &out->next);
+	rep->len = sizeof(*out);
+	return 0;
+}
+
 /* The name is the constant without its "KCTL_OP_" prefix. */
 #define OP(code, fn, type) { code, #code + 8, sizeof(type), sizeof(type), fn }
 #define OP0(code, fn) { code, #code + 8, 0, 0, fn }
@@ -277,6 +292,7 @@ static const struct ctl_op ops[] = {
 	OP(KCTL_OP_EVTCHN_UNBIND, ctl_op_evtchn_unbind, struct kctl_evtchn_port),
 	OP(KCTL_OP_GNTTAB_INFO, ctl_op_gnttab_info, struct kctl_domid),
 	OP(KCTL_OP_VCPU_INFO, ctl_op_vcpu_info, struct kctl_domid),
+	OP(KCTL_OP_HV_LOG, op_hv_log, struct kctl_log_req),
 };
 
 const struct ctl_op *ctl_op_find(uint16_t op)

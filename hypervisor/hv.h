@@ -177,6 +177,15 @@ struct hv {
 /* log.c */
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hv_log_set_sink(void (*fn)(const char *line, void *opaque), void *opaque);
+#define HV_LOG_LINES 1000    /* lines the log ring keeps */
+#define HV_LOG_LINE_MAX 1024 /* bytes kept of each, NUL included */
+/*
+ * Copy whole lines, oldest first from sequence number `from` (or the oldest
+ * kept, if that one is gone), each ending in '\n', into buf (cap bytes).
+ * *first is the number of the first line copied, *next the one after the
+ * last.  Returns the bytes copied.
+ */
+size_t hv_log_read(uint64_t from, char *buf, size_t cap, uint64_t *first, uint64_t *next);
 /* pthread_create with all signals blocked in the new thread; 0 or errno. */
 int hv_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 

@@ -1,6 +1,6 @@
 /*
- * cmd_query.c - `ketch vcpu-list [DOMAIN]`, `ketch uptime [DOMAIN...]` and
- * `ketch mem-set DOMAIN SIZE`, in xl's columns and units.
+ * cmd_query.c - `ketch vcpu-list [DOMAIN]`, `ketch uptime [DOMAIN...]`,
+ * `ketch mem-set DOMAIN SIZE` and `ketch dmesg`, in xl's columns and units.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -144,6 +144,25 @@ int cmd_mem_set(const struct cli *c, int argc, char **argv)
 		return rc;
 	if (c->json)
 		cli_print_json(reply);
+	json_object_put(reply);
+	return KX_OK;
+}
+
+int cmd_dmesg(const struct cli *c, int argc, char **argv)
+{
+	struct json_object *reply, *lines;
+	int rc;
+
+	(void)argv;
+	if (argc != 1)
+		return fprintf(stderr, "usage: ketch dmesg\n"), KX_USAGE;
+	if ((rc = cli_request(c, "dmesg", cli_req("dmesg", NULL), &reply)))
+		return rc;
+	lines = json_object_object_get(reply, "lines");
+	if (c->json)
+		cli_print_json(reply);
+	for (size_t i = 0; !c->json && i < json_object_array_length(lines); i++)
+		puts(json_object_get_string(json_object_array_get_idx(lines, i)));
 	json_object_put(reply);
 	return KX_OK;
 }

@@ -36,6 +36,8 @@ static const struct command commands[] = {
 	{ "console", cmd_console, "console DOMAIN",
 	  "Attach to the domain's console; Ctrl-] detaches." },
 	{ "events", cmd_events, "events", "Print domain state changes as they happen." },
+	{ "dmesg", cmd_dmesg, "dmesg",
+	  "Print the hypervisor's log: the last 1000 lines ketch-hv keeps." },
 	{ "vcpu-list", cmd_vcpu_list, "vcpu-list [DOMAIN]",
 	  "List vCPUs: Name, ID, VCPU, On (online y/n), State (running, runnable,\n"
 	  "blocked, offline), Time(s) of host CPU." },

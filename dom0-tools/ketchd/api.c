@@ -207,6 +207,7 @@ static const char *const k_stop[] = { "timeout", NULL };
 static const char *const k_rename[] = { "name", NULL };
 static const char *const k_mem[] = { "target_kib", NULL };
 static const char *const k_path[] = { "path", NULL };
+static const char *const k_from[] = { "from", NULL };
 static const char *const k_xsw[] = { "path", "value", NULL };
 
 static const struct api_op ops[] = {
@@ -223,6 +224,7 @@ static const struct api_op ops[] = {
 	{ "events", k_none, false, op_events },
 	{ "vcpus", k_none, true, kd_api_vcpus },
 	{ "mem_set", k_mem, true, kd_api_mem_set },
+	{ "dmesg", k_from, false, kd_api_dmesg },
 	{ "xenstore_read", k_path, false, kd_api_xs_read },
 	{ "xenstore_write", k_xsw, false, kd_api_xs_write },
 	{ "xenstore_ls", k_path, false, kd_api_xs_ls },

@@ -21,9 +21,10 @@ struct json_object *kd_api_ok(void);
  * Handlers outside api.c.  Each returns a reply object with "ok":true, or
  * NULL with r->err set (docs/api.md names the error codes).
  */
-/* api_query.c: vcpus, mem_set */
+/* api_query.c: vcpus, mem_set, dmesg */
 struct json_object *kd_api_vcpus(struct kd *kd, struct req *r);
 struct json_object *kd_api_mem_set(struct kd *kd, struct req *r);
+struct json_object *kd_api_dmesg(struct kd *kd, struct req *r);
 /* api_xenstore.c: xenstore_read, xenstore_write, xenstore_ls */
 struct json_object *kd_api_xs_read(struct kd *kd, struct req *r);
 struct json_object *kd_api_xs_write(struct kd *kd, struct req *r);

@@ -1,7 +1,8 @@
 /*
- * api_query.c - API ops on one domain beyond its lifecycle: "vcpus" (each
- * vCPU from ketch-hv's VCPU_INFO) and "mem_set" (the balloon target in
- * xenstore, memory/target in KiB as libxl writes it).
+ * api_query.c - API ops beyond a domain's lifecycle: "vcpus" (each vCPU
+ * from ketch-hv's VCPU_INFO), "mem_set" (the balloon target in xenstore,
+ * memory/target in KiB as libxl writes it) and "dmesg" (ketch-hv's log
+ * ring through HV_LOG).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -82,4 +83,55 @@ struct json_object *kd_api_mem_set(struct kd *kd, struct req *r)
 				    strerror(errno)), NULL;
 	kd_log("d%u: balloon target %s KiB", r->d->domid, val);
 	return kd_api_ok();
+}
+
+/* Append the '\n'-ended lines of text to a. */
+static void add_lines(struct json_object *a, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p)))) {
+		json_object_array_add(a, json_object_new_string_len(p, (int)(nl - p)));
+		p = nl + 1;
+	}
+}
+
+struct json_object *kd_api_dmesg(struct kd *kd, struct req *r)
+{
+	struct json_object *f = json_object_object_get(r->obj, "from"), *o, *a;
+	struct kctl_log *log = malloc(sizeof(*log));
+	uint64_t from = 0, first = 0;
+	int e = log ? 0 : -ENOMEM;
+
+	if (f && (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0)) {
+		free(log);
+		return kd_error_set(&r->err, "bad_request", "from",
+				    "must be a line number (an integer >= 0)"), NULL;
+	}
+	from = f ? (uint64_t)json_object_get_int64(f) : 0;
+	a = json_object_new_array();
+	/* The ring holds HV_LOG_LINES; each reply carries what fits in 4 KiB. */
+	for (int i = 0; !e && i < 1000; i++) {
+		if ((e = kctl_hv_log(kd->hv, from, log)) < 0)
+			break;
+		if (i == 0)
+			first = log->first;
+		add_lines(a, log->text, log->len);
+		if (log->next == from || log->len == 0) {
+			from = log->next;
+			break;
+		}
+		from = log->next;
+	}
+	free(log);
+	if (e) {
+		json_object_put(a);
+		return kd_error_set(&r->err, "hv_error", "", "reading ketch-hv's log: %s",
+				    kctl_strerror(e)), NULL;
+	}
+	o = kd_api_ok();
+	json_object_object_add(o, "first", json_object_new_int64((int64_t)first));
+	json_object_object_add(o, "next", json_object_new_int64((int64_t)from));
+	json_object_object_add(o, "lines", a);
+	return o;
 }

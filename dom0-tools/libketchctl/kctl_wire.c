@@ -32,12 +32,14 @@ static const struct {
 	[KCTL_OP_EVTCHN_UNBIND] = EXACT(kctl_evtchn_port),
 	[KCTL_OP_GNTTAB_INFO] = EXACT(kctl_domid),
 	[KCTL_OP_VCPU_INFO] = EXACT(kctl_domid),
+	[KCTL_OP_HV_LOG] = EXACT(kctl_log_req),
 };
 #undef EXACT
 
 _Static_assert(sizeof(struct kctl_list) <= KCTL_MAX_PAYLOAD, "kctl_list too big");
 _Static_assert(sizeof(struct kctl_dominfo) <= KCTL_MAX_PAYLOAD, "dominfo too big");
 _Static_assert(sizeof(struct kctl_vcpu_info) <= KCTL_MAX_PAYLOAD, "vcpu_info too big");
+_Static_assert(sizeof(struct kctl_log) == KCTL_MAX_PAYLOAD, "kctl_log layout");
 _Static_assert(sizeof(struct kctl_hdr) == 24, "kctl_hdr layout");
 
 int kctl_payload_size(uint16_t op, size_t *min, size_t *max)

@@ -36,6 +36,7 @@ enum kctl_op {
 	KCTL_OP_EVTCHN_UNBIND = 19, /* kctl_evtchn_port */
 	KCTL_OP_GNTTAB_INFO = 20,   /* kctl_domid -> kctl_gnttab_info */
 	KCTL_OP_VCPU_INFO = 21,     /* kctl_domid -> kctl_vcpu_info */
+	KCTL_OP_HV_LOG = 22,        /* kctl_log_req -> kctl_log */
 	KCTL_OP_MAX
 };
 
@@ -186,6 +187,20 @@ struct kctl_vcpu_info {
 	uint32_t domid;    /* OUT */
 	uint32_t nr_vcpus; /* OUT: records valid in vcpu[] */
 	struct kctl_vcpu_record vcpu[KCTL_MAX_VCPU_RECORDS]; /* OUT */
+};
+
+/* HV_LOG: ketch-hv's own log, from its ring of recent lines. */
+struct kctl_log_req {
+	uint64_t from;  /* IN: sequence number of the first line wanted (0: oldest) */
+};
+
+#define KCTL_LOG_TEXT (KCTL_MAX_PAYLOAD - 24)
+struct kctl_log {
+	uint64_t first; /* OUT: number of the first line in text (> from if lost) */
+	uint64_t next;  /* OUT: ask from here next; == first when nothing new */
+	uint32_t len;   /* OUT: bytes of text: whole lines, each ending in '\n' */
+	uint32_t pad;
+	char text[KCTL_LOG_TEXT]; /* OUT: first len bytes valid, no NUL */
 };
 
 struct kctl_hv_info {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # More of the toolstack through the ketch CLI: vcpu-list (ketch-hv's
 # VCPU_INFO), uptime (kept across a ketchd restart), mem-set (the balloon
-# target, bounded by maxmem) and the xenstore subcommands.
+# target, bounded by maxmem), the xenstore subcommands and dmesg.
 . "$(dirname "$0")/lib.sh"
 
 BIN=$(cd "$BIN" && pwd)
@@ -112,6 +112,18 @@ K xenstore-read relative/path >/dev/null 2>&1
 expect_eq "xenstore-read of a relative path: exit 1" 1 "$?"
 K xenstore-write /x >/dev/null 2>&1
 expect_eq "xenstore-write without a value: usage, exit 2" 2 "$?"
+
+# --- dmesg ------------------------------------------------------------------
+out=$(K dmesg)
+expect_match "dmesg: ketch-hv's log lines" "^\(ketch-hv [0-9.]+\) ctl: listening on $HV_SOCK" "$out"
+expect_match "dmesg: includes the creation of tick" "d$T" "$out"
+json=$(K dmesg --json)
+n=$(echo "$json" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["lines"]), d["next"] - d["first"])')
+expect_eq "dmesg --json: next - first = lines returned" "$(echo $n | cut -d' ' -f1)" "$(echo $n | cut -d' ' -f2)"
+check "dmesg is what ketch-hv wrote to stderr (last line)" \
+	grep -qxF "$(echo "$out" | tail -1)" "$TMP/hv.log"
+K dmesg extra >/dev/null 2>&1
+expect_eq "dmesg with an argument: usage, exit 2" 2 "$?"
 
 # --- cleanup ----------------------------------------------------------------
 check "destroy tick" K destroy tick
