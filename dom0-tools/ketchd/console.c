@@ -97,6 +97,7 @@ void kd_console_drain(struct kd *kd, struct kd_domain *d)
 	if (!n)
 		return;
 	write_log(kd, c, buf, n);
+	kd_pty_output(c, buf, n);
 	for (struct kd_conn *v = kd->conns; v; v = v->next)
 		if (v->mode == KD_CONN_CONSOLE && v->console_domid == d->domid)
 			kd_conn_send(kd, v, buf, n);
@@ -146,7 +147,7 @@ struct kd_console *kd_console_open(struct kd *kd, struct kd_domain *d)
 
 	if (!c)
 		return NULL;
-	c->from_guest = c->to_guest = c->log_fd = -1;
+	c->from_guest = c->to_guest = c->log_fd = c->pty_master = c->pty_slave = -1;
 	ev.data.u64 = KD_CONSOLE_TAG | d->domid;
 	r = attach_ring(kd, d, c);
 	if (!r && epoll_ctl(kd->epfd, EPOLL_CTL_ADD, c->from_guest, &ev) < 0)
@@ -163,6 +164,7 @@ struct kd_console *kd_console_open(struct kd *kd, struct kd_domain *d)
 		free(c);
 		return NULL;
 	}
+	kd_pty_open(kd, d, c); /* without one, log and viewers still work */
 	c->log_path = log_path(kd, d);
 	if (!c->log_path || open_log(c) < 0)
 		kd_log("d%u: console log %s: %s; output goes to viewers only", d->domid,
@@ -185,6 +187,7 @@ void kd_console_close(struct kd *kd, struct kd_domain *d, bool unbind)
 	kctl_unmap_memory(c->mem, c->mem_size);
 	if (c->log_fd >= 0)
 		close(c->log_fd);
+	kd_pty_close(kd, c);
 	free(c->log_path);
 	free(c);
 	d->con = NULL;

@@ -293,6 +293,8 @@ struct json_object *kd_domain_json(struct kd *kd, struct kd_domain *d)
 			free(t);
 		}
 	}
+	if (d->con && d->con->pty_path)
+		json_object_object_add(o, "console_tty", json_object_new_string(d->con->pty_path));
 	if (d->con && d->con->log_path)
 		json_object_object_add(o, "console_log", json_object_new_string(d->con->log_path));
 	json_object_object_add(o, "config", kd_config_to_json(&d->cfg));

@@ -23,6 +23,7 @@ struct xs_handle;
 /* Console eventfds are registered as KD_CONSOLE_TAG | domid (a domain may
  * be freed while its event waits in a batch); everything else by pointer. */
 #define KD_CONSOLE_TAG (1ULL << 63)
+#define KD_PTY_TAG (1ULL << 62) /* with KD_CONSOLE_TAG: the domain's pty master */
 
 /* What an epoll registration points at. */
 enum kd_watch_type { KD_W_LISTEN, KD_W_CONN, KD_W_HVEVENTS, KD_W_CONSOLE, KD_W_SIGNAL };
@@ -41,6 +42,8 @@ struct kd_console {
 	uint64_t log_size;
 	char *log_path;
 	bool broken;
+	int pty_master, pty_slave; /* -1 without a pty; the slave keeps it alive */
+	char *pty_path;            /* /dev/pts/N, or NULL */
 };
 
 struct kd_domain {
@@ -159,6 +162,18 @@ size_t kd_console_input(struct kd_domain *d, const char *buf, size_t len);
 /* Drain a last time and release; unbind the port too unless the domain is
  * being left running for a later ketchd to adopt. */
 void kd_console_close(struct kd *kd, struct kd_domain *d, bool unbind);
+
+/* ---- console_pty.c: a pty per console, as xenconsoled's ---- */
+/* Open c's pty (raw mode) and watch its master; -errno, logged, if none. */
+int kd_pty_open(struct kd *kd, struct kd_domain *d, struct kd_console *c);
+/* Copy guest output to the pty; dropped when nobody reads and it is full. */
+void kd_pty_output(struct kd_console *c, const char *buf, size_t n);
+/* What was written to the pty: into the console ring. */
+void kd_pty_input(struct kd *kd, struct kd_domain *d);
+/* Write the pty's path to console/tty in xenstore (0 without xenstore). */
+int kd_pty_publish(struct kd *kd, struct kd_domain *d);
+/* Close the pty (the slave programs hold sees a hang-up). */
+void kd_pty_close(struct kd *kd, struct kd_console *c);
 
 /* ---- state.c: --state-dir ---- */
 /* Record the domain (atomically).  No-op without a state directory. */

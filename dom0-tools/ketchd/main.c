@@ -155,7 +155,9 @@ static void dispatch(struct kd *kd, struct epoll_event *e)
 	if (e->data.u64 & KD_CONSOLE_TAG) {
 		struct kd_domain *d = kd_domain_by_id(kd, (uint32_t)e->data.u64);
 
-		if (d)
+		if (d && (e->data.u64 & KD_PTY_TAG))
+			kd_pty_input(kd, d);
+		else if (d)
 			kd_console_drain(kd, d);
 		return;
 	}

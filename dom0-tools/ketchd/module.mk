@@ -5,7 +5,7 @@ KD_CFG_LIB := $(BUILD)/lib/libketchcfg.a
 KD_CFG_OBJS := $(addprefix $(BUILD)/obj/$(KD_DIR)/,config_json.o validate.o config_xl.o)
 KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o domain.o \
                 console.o xs_layout.o lifecycle.o events.o state.o \
-                api_query.o api_xenstore.o)
+                api_query.o api_xenstore.o console_pty.o)
 KD_BIN     := $(BUILD)/bin/ketchd
 KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil 2>/dev/null || \
                 echo -ljson-c -luuid -lxenstore -lxlutil)

@@ -99,6 +99,8 @@ static void adopt(struct kd *kd, const char *path)
 	d->introduced = kd->xs && xs_is_domain_introduced(kd->xs, d->domid);
 	kctl_evtchn_unbind(kd->hv, d->domid, d->boot.console_port); /* the old ketchd's end */
 	d->con = kd_console_open(kd, d);
+	if (kd_pty_publish(kd, d) < 0) /* a new pty: the old one went with the old ketchd */
+		kd_log("d%u: cannot write console/tty: %s", d->domid, strerror(errno));
 	d->next = kd->domains;
 	kd->domains = d;
 	kd_log("d%u (%s): adopted (%s)", d->domid, d->cfg.name, kctl_state_name(i.state));

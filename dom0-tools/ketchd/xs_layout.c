@@ -61,6 +61,8 @@ static bool write_home(const struct home *h, const struct kd_domain *d, const ch
 		  put(h, "store/port", false, "%u", b->store_port) &&
 		  put(h, "control", false, "%s", "") && put(h, "control/shutdown", true, "%s", "");
 
+	if (ok && d->con && d->con->pty_path)
+		ok = put(h, "console/tty", false, "%s", d->con->pty_path);
 	for (size_t i = 0; ok && i < sizeof(guest_dirs) / sizeof(*guest_dirs); i++)
 		ok = put(h, guest_dirs[i], true, "%s", "");
 	for (uint32_t c = 0; ok && c < d->cfg.vcpus; c++) {

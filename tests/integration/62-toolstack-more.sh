@@ -1,7 +1,8 @@
 #!/bin/bash
 # More of the toolstack through the ketch CLI: vcpu-list (ketch-hv's
 # VCPU_INFO), uptime (kept across a ketchd restart), mem-set (the balloon
-# target, bounded by maxmem), the xenstore subcommands and dmesg.
+# target, bounded by maxmem), the xenstore subcommands, the console pty
+# (output on it, input through it, beside a ketch console viewer) and dmesg.
 . "$(dirname "$0")/lib.sh"
 
 BIN=$(cd "$BIN" && pwd)
@@ -112,6 +113,52 @@ K xenstore-read relative/path >/dev/null 2>&1
 expect_eq "xenstore-read of a relative path: exit 1" 1 "$?"
 K xenstore-write /x >/dev/null 2>&1
 expect_eq "xenstore-write without a value: usage, exit 2" 2 "$?"
+
+# --- console pty -------------------------------------------------------------
+cp "$GUESTS/console_echo" "$TMP/echo"
+echo '{"name":"echo","kernel":"echo","memory":16}' >echo.json
+E=$(K create --json echo.json | jget domid)
+tty=$(K --json info echo | jget domain.console_tty)
+expect_match "info: console_tty is a pty" '^/dev/pts/[0-9]+$' "$tty"
+expect_eq "xenstore console/tty names it, as xenconsoled's" "$tty" \
+	"$(xenstore-read /local/domain/$E/console/tty)"
+# ptyio TTY LINE...: write each line to the pty, print what comes back until
+# the guest's echo of the last one (or 20 s pass: a failure, not a timing).
+ptyio() {
+	python3 - "$@" <<'PY'
+import os, select, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+got, want, end = b"", ("echo: " + sys.argv[-1]).encode(), time.time() + 20
+for line in sys.argv[2:]:
+    os.write(fd, (line + "\n").encode())
+while want not in got and time.time() < end:
+    if select.select([fd], [], [], 0.5)[0]:
+        try:
+            got += os.read(fd, 4096)
+        except OSError:  # EIO: ketchd closed the pty (the guest is gone)
+            break
+sys.stdout.write(got.decode(errors="replace"))
+PY
+}
+out=$(ptyio "$tty" "through the pty" | tr -d '\r')
+expect_match "pty: the guest's output appears on it" "^console_echo $E ready" "$out"
+expect_match "pty: input written to it reaches the guest (echoed back)" \
+	"^console_echo $E echo: through the pty$" "$out"
+v=$(mktemp -u "$TMP/viewer.XXXX")
+(printf 'from the viewer\n'; sleep 30) | "$BIN/ketch" console echo >"$v" 2>&1 &
+VIEWER=$!
+on_exit "kill $VIEWER 2>/dev/null"
+check "a ketch console viewer at the same time sees the echo" \
+	wait_for "grep -q 'echo: from the viewer' '$v'"
+log=$(K --json info echo | jget domain.console_log)
+ptyio "$tty" "quit" >/dev/null
+check "the guest powered off on quit written to the pty" wait_for "! K list | grep -q '^echo '"
+expect_eq "its log holds the echoes of pty and viewer input, in order" \
+	"$(printf 'console_echo %s echo: %s\n' "$E" "through the pty" "$E" "from the viewer" "$E" quit)" \
+	"$(grep 'echo: ' "$log" | tr -d '\r')"
+kill $VIEWER 2>/dev/null
+check "ketchd closed the slave of its pty with it" \
+	wait_for "! ls -l /proc/$KD_PID/fd | grep -q ' $tty\$'"
 
 # --- dmesg ------------------------------------------------------------------
 out=$(K dmesg)
