@@ -65,6 +65,7 @@ int cmd_vcpu_list(const struct cli *c, int argc, char **argv);
 int cmd_uptime(const struct cli *c, int argc, char **argv);
 int cmd_mem_set(const struct cli *c, int argc, char **argv);
 int cmd_dmesg(const struct cli *c, int argc, char **argv);
+int cmd_top(const struct cli *c, int argc, char **argv);
 int cmd_xs_read(const struct cli *c, int argc, char **argv);
 int cmd_xs_write(const struct cli *c, int argc, char **argv);
 int cmd_xs_ls(const struct cli *c, int argc, char **argv);

@@ -38,6 +38,11 @@ static const struct command commands[] = {
 	{ "events", cmd_events, "events", "Print domain state changes as they happen." },
 	{ "dmesg", cmd_dmesg, "dmesg",
 	  "Print the hypervisor's log: the last 1000 lines ketch-hv keeps." },
+	{ "top", cmd_top, "top [-b] [-n N] [-d SEC]",
+	  "Per-domain CPU% (since the previous frame; 100 = one host CPU) and memory,\n"
+	  "refreshed every second (-d SEC) until q or Ctrl-C.\n"
+	  "  -b  batch: plain frames, no screen control (with --json one array a frame)\n"
+	  "  -n  stop after N frames (also -i N)" },
 	{ "vcpu-list", cmd_vcpu_list, "vcpu-list [DOMAIN]",
 	  "List vCPUs: Name, ID, VCPU, On (online y/n), State (running, runnable,\n"
 	  "blocked, offline), Time(s) of host CPU." },

@@ -2,7 +2,8 @@
 # More of the toolstack through the ketch CLI: vcpu-list (ketch-hv's
 # VCPU_INFO), uptime (kept across a ketchd restart), mem-set (the balloon
 # target, bounded by maxmem), the xenstore subcommands, the console pty
-# (output on it, input through it, beside a ketch console viewer) and dmesg.
+# (output on it, input through it, beside a ketch console viewer), top
+# in batch mode and dmesg.
 . "$(dirname "$0")/lib.sh"
 
 BIN=$(cd "$BIN" && pwd)
@@ -159,6 +160,21 @@ expect_eq "its log holds the echoes of pty and viewer input, in order" \
 kill $VIEWER 2>/dev/null
 check "ketchd closed the slave of its pty with it" \
 	wait_for "! ls -l /proc/$KD_PID/fd | grep -q ' $tty\$'"
+
+# --- top ---------------------------------------------------------------------
+out=$(K top -b -n 2 -d 0.5)
+expect_eq "top -b -n 2: two frames" 2 "$(echo "$out" | grep -c '^NAME ')"
+expect_match "top: header" "^NAME +ID +STATE +CPU\(sec\) +CPU\(%\) +MEM\(MiB\) +VCPUS$" "$out"
+line=$(echo "$out" | grep "^tick " | tail -1)
+expect_match "top: tick's row" "^tick +$T +running +[0-9.]+ +[0-9.]+ +16 +1$" "$line"
+check "top: a spinning guest shows CPU% above 0" \
+	python3 -c "import sys; sys.exit(not float(sys.argv[1]) > 0)" "$(echo "$line" | awk '{print $5}')"
+json=$(K top --json -b -i 2 -d 0.2)
+expect_eq "top --json: one array per frame" 2 "$(echo "$json" | wc -l)"
+expect_eq "top --json: cpu_percent of tick" tick \
+	"$(echo "$json" | tail -1 | python3 -c 'import json,sys; print([d["name"] for d in json.load(sys.stdin) if "cpu_percent" in d][0])')"
+K top -n 0 >/dev/null 2>&1
+expect_eq "top -n 0: usage, exit 2" 2 "$?"
 
 # --- dmesg ------------------------------------------------------------------
 out=$(K dmesg)
