@@ -3,7 +3,7 @@
 # sockets, driven through the ketch CLI and the raw JSON API.  Lifecycle,
 # the xenstore tree at each step, console logs, graceful shutdown/reboot
 # (shutdown_watch answers control/shutdown) and the timeout fallback,
-# on_* policies, rejected configs leaving nothing behind, 20 concurrent
+# on_* policies, rejected configs leaving nothing behind, 50 concurrent
 # creates, and a clean stop.
 . "$(dirname "$0")/lib.sh"
 
@@ -285,26 +285,26 @@ out=$(K info boom 2>&1)
 expect_eq "and the domain is gone" 4 "$?"
 expect_eq "after 11 boots" 11 $(($(grep -c '(boom): created' "$TMP/kd.log") - booms))
 
-# --- 20 concurrent creates ------------------------------------------------------
+# --- 50 concurrent creates ------------------------------------------------------
 fds_before=$(ls /proc/$KD_PID/fd | wc -l)
 guest_maps() { grep -c 'memfd:ketch-guest' /proc/$KD_PID/maps; }
 maps_before=$(guest_maps)
-for i in $(seq 20); do
-	echo "{\"name\":\"par$i\",\"kernel\":\"sw\",\"memory\":8}" >par$i.json
+for i in $(seq 50); do
+	echo "{\"name\":\"par$i\",\"kernel\":\"sw\",\"memory\":16}" >par$i.json
 done
 pids=""
-for i in $(seq 20); do K create --json par$i.json >par$i.out 2>&1 & pids="$pids $!"; done
+for i in $(seq 50); do K create --json par$i.json >par$i.out 2>&1 & pids="$pids $!"; done
 wait $pids
 ids=$(cat par*.out | python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["domid"]) for l in sys.stdin))')
-expect_eq "20 creates answered with ids" 20 "$(echo $ids | wc -w)"
-expect_eq "the ids are unique" 20 "$(echo $ids | tr ' ' '\n' | sort -u | wc -l)"
-expect_eq "list has 20 par domains with unique names" 20 \
+expect_eq "50 creates answered with ids" 50 "$(echo $ids | wc -w)"
+expect_eq "the ids are unique" 50 "$(echo $ids | tr ' ' '\n' | sort -u | wc -l)"
+expect_eq "list has 50 par domains with unique names" 50 \
 	"$(K list --json | python3 -c 'import json,sys; print(len({d["name"] for d in json.load(sys.stdin) if d["name"].startswith("par")}))')"
-expect_eq "ketchd maps the memory of each (console rings)" $((maps_before + 20)) "$(guest_maps)"
-expect_eq "xenstore has a home for each" 20 \
+expect_eq "ketchd maps the memory of each (console rings)" $((maps_before + 50)) "$(guest_maps)"
+expect_eq "xenstore has a home for each" 50 \
 	"$(for i in $ids; do xenstore-read /local/domain/$i/name; done | grep -c '^par')"
 pids=""
-for i in $(seq 20); do K destroy par$i & pids="$pids $!"; done
+for i in $(seq 50); do K destroy par$i & pids="$pids $!"; done
 wait $pids
 expect_eq "all destroyed" 0 "$(K list | grep -c '^par')"
 expect_eq "ketchd holds no more descriptors than before" "$fds_before" "$(ls /proc/$KD_PID/fd | wc -l)"
