@@ -60,8 +60,10 @@ step "ketch create -p demo.json   (created paused, so no output is missed)"
 "$BIN/ketch" create -p "$DIR/demo.json" || exit 1
 ID=$("$BIN/ketch" info --json demo | sed 's/.*"domid":\([0-9]*\).*/\1/')
 
-step "ketch list"
+step "ketch list; ketch vcpu-list demo; ketch uptime"
 "$BIN/ketch" list
+"$BIN/ketch" vcpu-list demo
+"$BIN/ketch" uptime
 
 step "Its xenstore home, as libxl lays it out (xenstore-ls /local/domain/$ID)"
 xenstore-ls -p "/local/domain/$ID" 2>/dev/null | sed 's/  *\. [. ]*/  /' | head -30
@@ -80,5 +82,8 @@ step "The guest powered off; on_poweroff=destroy released it everywhere"
 "$BIN/ketch" list
 echo "xenstore /local/domain now holds: $(xenstore-list /local/domain 2>/dev/null | tr '\n' ' ')"
 echo "its console log (logs/console-demo.log) holds $(wc -l <"$DIR/logs/console-demo.log") lines"
+
+step "ketch dmesg | tail -4: the hypervisor's own log"
+"$BIN/ketch" dmesg | tail -4
 
 step "Stopping the daemons"
