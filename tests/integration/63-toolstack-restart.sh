@@ -60,6 +60,11 @@ expect_eq "ketchd killed; ketch-hv still runs the 10" 10 \
 	"$("$BIN/ketchctl-hv" --socket "$HV_SOCK" list | tail -n +2 | wc -l)"
 start_ketchd
 expect_eq "restarted ketchd lists all 10" 10 "$(K list | grep -c '^e[0-9]')"
+id1=$(K --json info e1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["domain"]["domid"])')
+tty=$(K --json info e1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["domain"]["console_tty"])')
+expect_eq "the adopted console has a new pty, published in xenstore" "$tty" \
+	"$(xenstore-read /local/domain/$id1/console/tty)"
+check "... which ketchd holds open" bash -c "ls -l /proc/$KD_PID/fd | grep -q ' $tty\$'"
 for i in $(seq 10); do
 	id=$(K --json info e$i | python3 -c 'import json,sys; print(json.load(sys.stdin)["domain"]["domid"])')
 	out=$(printf 'after restart\nquit\n' | timeout 20 "$BIN/ketch" console e$i | tr -d '\r')
