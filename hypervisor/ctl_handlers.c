@@ -261,8 +261,12 @@ static int op_hv_log(struct ctl_conn *c, const void *req, size_t len,
 	(void)c;
 	(void)len;
 	memset(out, 0, sizeof(*out)); /* always the whole struct: fixed-size replies */
+	if (in->clear > 1)
+		return -EINVAL;
 	out->len = (uint32_t)hv_log_read(in->from, out->text, sizeof(out->text), &out->first,
 					 &out->next);
+	if (in->clear)
+		hv_log_clear(out->next);
 	rep->len = sizeof(*out);
 	return 0;
 }

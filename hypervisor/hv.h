@@ -186,6 +186,8 @@ void hv_log_set_sink(void (*fn)(const char *line, void *opaque), void *opaque);
  * last.  Returns the bytes copied.
  */
 size_t hv_log_read(uint64_t from, char *buf, size_t cap, uint64_t *first, uint64_t *next);
+/* Forget the lines before sequence number upto (`xl dmesg -c`). */
+void hv_log_clear(uint64_t upto);
 /* pthread_create with all signals blocked in the new thread; 0 or errno. */
 int hv_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 

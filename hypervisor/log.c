@@ -22,7 +22,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
  * bounded (HV_LOG_LINES * HV_LOG_LINE_MAX) whatever is logged.
  */
 static char log_ring[HV_LOG_LINES][HV_LOG_LINE_MAX];
-static uint64_t log_next; /* sequence number of the next line */
+static uint64_t log_next;   /* sequence number of the next line */
+static uint64_t log_oldest; /* lines before it were cleared */
 
 static void ring_add(const char *line)
 {
@@ -38,6 +39,8 @@ size_t hv_log_read(uint64_t from, char *buf, size_t cap, uint64_t *first, uint64
 	pthread_mutex_lock(&log_lock);
 	seq = log_next > HV_LOG_LINES && from < log_next - HV_LOG_LINES
 		      ? log_next - HV_LOG_LINES : from;
+	if (seq < log_oldest)
+		seq = log_oldest;
 	if (seq > log_next)
 		seq = log_next;
 	*first = seq;
@@ -54,6 +57,14 @@ size_t hv_log_read(uint64_t from, char *buf, size_t cap, uint64_t *first, uint64
 	*next = seq;
 	pthread_mutex_unlock(&log_lock);
 	return used;
+}
+
+void hv_log_clear(uint64_t upto)
+{
+	pthread_mutex_lock(&log_lock);
+	if (upto > log_oldest && upto <= log_next)
+		log_oldest = upto;
+	pthread_mutex_unlock(&log_lock);
 }
 
 void hv_log_set_sink(void (*fn)(const char *line, void *opaque), void *opaque)

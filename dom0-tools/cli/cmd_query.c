@@ -150,13 +150,16 @@ int cmd_mem_set(const struct cli *c, int argc, char **argv)
 
 int cmd_dmesg(const struct cli *c, int argc, char **argv)
 {
-	struct json_object *reply, *lines;
+	struct json_object *req, *reply, *lines;
+	bool clear = argc == 2 && !strcmp(argv[1], "-c");
 	int rc;
 
-	(void)argv;
-	if (argc != 1)
-		return fprintf(stderr, "usage: ketch dmesg\n"), KX_USAGE;
-	if ((rc = cli_request(c, "dmesg", cli_req("dmesg", NULL), &reply)))
+	if (argc != 1 && !clear)
+		return fprintf(stderr, "usage: ketch dmesg [-c]\n"), KX_USAGE;
+	req = cli_req("dmesg", NULL);
+	if (clear)
+		json_object_object_add(req, "clear", json_object_new_boolean(1));
+	if ((rc = cli_request(c, "dmesg", req, &reply)))
 		return rc;
 	lines = json_object_object_get(reply, "lines");
 	if (c->json)

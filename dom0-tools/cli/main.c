@@ -36,8 +36,9 @@ static const struct command commands[] = {
 	{ "console", cmd_console, "console DOMAIN",
 	  "Attach to the domain's console; Ctrl-] detaches." },
 	{ "events", cmd_events, "events", "Print domain state changes as they happen." },
-	{ "dmesg", cmd_dmesg, "dmesg",
-	  "Print the hypervisor's log: the last 1000 lines ketch-hv keeps." },
+	{ "dmesg", cmd_dmesg, "dmesg [-c]",
+	  "Print the hypervisor's log: the last 1000 lines ketch-hv keeps.\n"
+	  "  -c  then clear them (later calls show only newer lines)" },
 	{ "top", cmd_top, "top [-b] [-n N] [-d SEC]",
 	  "Per-domain CPU% (since the previous frame; 100 = one host CPU) and memory,\n"
 	  "refreshed every second (-d SEC) until q or Ctrl-C.\n"

@@ -207,7 +207,7 @@ static const char *const k_stop[] = { "timeout", NULL };
 static const char *const k_rename[] = { "name", NULL };
 static const char *const k_mem[] = { "target_kib", NULL };
 static const char *const k_path[] = { "path", NULL };
-static const char *const k_from[] = { "from", NULL };
+static const char *const k_from[] = { "from", "clear", NULL };
 static const char *const k_xsw[] = { "path", "value", NULL };
 
 static const struct api_op ops[] = {

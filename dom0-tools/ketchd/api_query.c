@@ -99,6 +99,7 @@ static void add_lines(struct json_object *a, const char *text, size_t len)
 struct json_object *kd_api_dmesg(struct kd *kd, struct req *r)
 {
 	struct json_object *f = json_object_object_get(r->obj, "from"), *o, *a;
+	struct json_object *clr = json_object_object_get(r->obj, "clear");
 	struct kctl_log *log = malloc(sizeof(*log));
 	uint64_t from = 0, first = 0;
 	int e = log ? 0 : -ENOMEM;
@@ -108,11 +109,15 @@ struct json_object *kd_api_dmesg(struct kd *kd, struct req *r)
 		return kd_error_set(&r->err, "bad_request", "from",
 				    "must be a line number (an integer >= 0)"), NULL;
 	}
+	if (clr && !json_object_is_type(clr, json_type_boolean)) {
+		free(log);
+		return kd_error_set(&r->err, "bad_request", "clear", "must be true or false"), NULL;
+	}
 	from = f ? (uint64_t)json_object_get_int64(f) : 0;
 	a = json_object_new_array();
 	/* The ring holds HV_LOG_LINES; each reply carries what fits in 4 KiB. */
 	for (int i = 0; !e && i < 1000; i++) {
-		if ((e = kctl_hv_log(kd->hv, from, log)) < 0)
+		if ((e = kctl_hv_log(kd->hv, from, clr && json_object_get_boolean(clr), log)) < 0)
 			break;
 		if (i == 0)
 			first = log->first;

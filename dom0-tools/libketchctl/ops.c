@@ -65,9 +65,9 @@ int kctl_vcpu_info(struct kctl *h, uint32_t domid, struct kctl_vcpu_info *info)
 	return r;
 }
 
-int kctl_hv_log(struct kctl *h, uint64_t from, struct kctl_log *log)
+int kctl_hv_log(struct kctl *h, uint64_t from, bool clear, struct kctl_log *log)
 {
-	struct kctl_log_req req = { .from = from };
+	struct kctl_log_req req = { .from = from, .clear = clear };
 	int r = kctl_call(h, KCTL_OP_HV_LOG, &req, sizeof(req), log, sizeof(*log), NULL);
 
 	if (r == 0 && (log->len > sizeof(log->text) || log->next < log->first))

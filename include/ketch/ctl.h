@@ -192,6 +192,8 @@ struct kctl_vcpu_info {
 /* HV_LOG: ketch-hv's own log, from its ring of recent lines. */
 struct kctl_log_req {
 	uint64_t from;  /* IN: sequence number of the first line wanted (0: oldest) */
+	uint32_t clear; /* IN: 1: afterwards forget every line up to reply's next */
+	uint32_t pad;
 };
 
 #define KCTL_LOG_TEXT (KCTL_MAX_PAYLOAD - 24)

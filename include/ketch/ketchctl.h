@@ -7,6 +7,7 @@
 #ifndef KETCH_KETCHCTL_H
 #define KETCH_KETCHCTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -103,8 +104,9 @@ int kctl_list(struct kctl *h, uint32_t *ids, int max);
 /* Facts about the hypervisor. */
 int kctl_hv_info(struct kctl *h, struct kctl_hv_info *info);
 /* ketch-hv's log lines from sequence number `from` on, as many as fit in
- * one reply (log->len bytes of text; ask again from log->next). */
-int kctl_hv_log(struct kctl *h, uint64_t from, struct kctl_log *log);
+ * one reply (log->len bytes of text; ask again from log->next).  With
+ * clear, the lines returned (and any before them) are forgotten. */
+int kctl_hv_log(struct kctl *h, uint64_t from, bool clear, struct kctl_log *log);
 
 /*
  * Map a domain's whole guest-physical memory (shared, read-write) into this

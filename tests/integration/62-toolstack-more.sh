@@ -187,10 +187,15 @@ check "dmesg is what ketch-hv wrote to stderr (last line)" \
 	grep -qxF "$(echo "$out" | tail -1)" "$TMP/hv.log"
 K dmesg extra >/dev/null 2>&1
 expect_eq "dmesg with an argument: usage, exit 2" 2 "$?"
+expect_eq "dmesg -c prints the log" "$(K dmesg)" "$(K dmesg -c)"
+expect_eq "... then it is empty" "" "$(K dmesg)"
+check "destroy quad" K destroy quad
+out=$(K dmesg)
+expect_match "... and shows only newer lines" "d$Q: destroyed" "$out"
+check "... just those" bash -c "! grep -q 'listening on' <<<'$out'"
 
 # --- cleanup ----------------------------------------------------------------
 check "destroy tick" K destroy tick
-check "destroy quad" K destroy quad
 expect_eq "nothing listed" "" "$(K list | tail -n +2)"
 check "ketch-hv survived" kill -0 $HV_PID
 finish

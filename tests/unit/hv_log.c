@@ -1,4 +1,4 @@
-/* Unit tests: ketch-hv's log ring (what HV_LOG and `ketch dmesg` read). */
+/* Unit tests: ketch-hv's log ring (what HV_LOG and `ketch dmesg` read, clear). */
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,6 +93,26 @@ START_TEST(long_lines_are_cut_and_small_buffers_get_whole_lines)
 }
 END_TEST
 
+START_TEST(clear_forgets_what_was_read)
+{
+	char buf[4096];
+	uint64_t first, next, start;
+
+	hv_log_set_sink(quiet, NULL);
+	hv_log("before");
+	hv_log_read(UINT64_MAX, buf, 0, &first, &start); /* start: the end */
+	hv_log_clear(start);
+	ck_assert_uint_eq(hv_log_read(0, buf, sizeof(buf), &first, &next), 0);
+	ck_assert_uint_eq(first, start);
+	hv_log("after");
+	ck_assert_uint_gt(hv_log_read(0, buf, sizeof(buf), &first, &next), 0);
+	ck_assert_uint_eq(first, start);
+	ck_assert_ptr_null(strstr(buf, "before"));
+	hv_log_clear(next + 5); /* beyond the end: ignored */
+	ck_assert_uint_gt(hv_log_read(0, buf, sizeof(buf), &first, &next), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hv_log");
@@ -102,6 +122,7 @@ int main(void)
 
 	tcase_add_test(tc, ring_keeps_the_last_lines_whole_and_in_order);
 	tcase_add_test(tc, long_lines_are_cut_and_small_buffers_get_whole_lines);
+	tcase_add_test(tc, clear_forgets_what_was_read);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
