@@ -49,6 +49,8 @@ int cli_request(const struct cli *c, const char *cmd, struct json_object *req,
 int cli_exit_for(const char *code);
 /* Print a reply as one JSON line. */
 void cli_print_json(struct json_object *o);
+/* to[key] = from[key] (a new reference; nothing if from has no key). */
+void cli_copy(struct json_object *to, struct json_object *from, const char *key);
 /* {"op":op,"domain":dom} */
 struct json_object *cli_req(const char *op, const char *dom);
 

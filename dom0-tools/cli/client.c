@@ -103,6 +103,14 @@ void cli_print_json(struct json_object *o)
 						       JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+void cli_copy(struct json_object *to, struct json_object *from, const char *key)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(from, key, &v))
+		json_object_object_add(to, key, json_object_get(v));
+}
+
 struct json_object *cli_req(const char *op, const char *dom)
 {
 	struct json_object *o = json_object_new_object();

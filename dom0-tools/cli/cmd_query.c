@@ -25,16 +25,16 @@ static int vcpus_of(const struct cli *c, const char *dom, struct json_object *al
 	v = json_object_object_get(reply, "vcpus");
 	for (size_t i = 0; i < json_object_array_length(v); i++) {
 		struct json_object *e = json_object_array_get_idx(v, i);
+		bool on = json_object_get_boolean(json_object_object_get(e, "online"));
 
 		if (c->json) {
-			json_object_object_add(e, "domid", json_object_get(json_object_object_get(reply, "domid")));
-			json_object_object_add(e, "name", json_object_get(json_object_object_get(reply, "name")));
+			cli_copy(e, reply, "domid");
+			cli_copy(e, reply, "name");
 			json_object_array_add(all, json_object_get(e));
 			continue;
 		}
-		printf("%-32s %5s %5s %-3s %-9s %9.1f\n", field(reply, "name"), field(reply, "domid"),
-		       field(e, "vcpu"), json_object_get_boolean(json_object_object_get(e, "online"))
-		       ? "y" : "n", field(e, "state"),
+		printf("%-32s %5s %5s %-3s %-9s %9.1f\n", field(reply, "name"),
+		       field(reply, "domid"), field(e, "vcpu"), on ? "y" : "n", field(e, "state"),
 		       json_object_get_double(json_object_object_get(e, "cpu_time")));
 	}
 	json_object_put(reply);
@@ -85,7 +85,8 @@ int cmd_uptime(const struct cli *c, int argc, char **argv)
 		long s;
 
 		for (int j = 1; j < argc; j++)
-			want |= !strcmp(argv[j], field(d, "name")) || !strcmp(argv[j], field(d, "domid"));
+			want |= !strcmp(argv[j], field(d, "name")) ||
+				!strcmp(argv[j], field(d, "domid"));
 		if (!want)
 			continue;
 		s = (long)json_object_get_double(json_object_object_get(d, "uptime"));
@@ -95,9 +96,9 @@ int cmd_uptime(const struct cli *c, int argc, char **argv)
 			continue;
 		}
 		e = json_object_new_object();
-		json_object_object_add(e, "name", json_object_get(json_object_object_get(d, "name")));
-		json_object_object_add(e, "domid", json_object_get(json_object_object_get(d, "domid")));
-		json_object_object_add(e, "uptime", json_object_get(json_object_object_get(d, "uptime")));
+		cli_copy(e, d, "name");
+		cli_copy(e, d, "domid");
+		cli_copy(e, d, "uptime");
 		json_object_array_add(out, e);
 	}
 	if (c->json)

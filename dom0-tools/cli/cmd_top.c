@@ -84,12 +84,12 @@ static void frame(const struct cli *c, struct top *t, struct json_object *doms, 
 		}
 		r = json_object_new_object();
 		json_object_object_add(r, "domid", json_object_new_int64(id));
-		json_object_object_add(r, "name", json_object_get(json_object_object_get(d, "name")));
-		json_object_object_add(r, "state", json_object_get(json_object_object_get(d, "state")));
+		cli_copy(r, d, "name");
+		cli_copy(r, d, "state");
 		json_object_object_add(r, "cpu_time", json_object_new_double(cpu));
 		json_object_object_add(r, "cpu_percent", json_object_new_double(pct));
-		json_object_object_add(r, "memory", json_object_get(json_object_object_get(d, "memory")));
-		json_object_object_add(r, "vcpus", json_object_get(json_object_object_get(d, "vcpus")));
+		cli_copy(r, d, "memory");
+		cli_copy(r, d, "vcpus");
 		json_object_array_add(rows, r);
 	}
 	if (c->json)
