@@ -8,3 +8,12 @@ $(EVT_PP): $(BUILD)/obj/tests/integration/evtchn_dom0_pingpong.o $(BUILD)/lib/li
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+# Whether this machine's /dev/kvm can run guests (tests/vm/mode.sh asks it).
+KVM_PROBE := $(BUILD)/tests/bin/kvm-probe
+BINS      += $(KVM_PROBE)
+
+$(KVM_PROBE): $(BUILD)/obj/tests/vm/kvm_probe.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^

@@ -4,25 +4,23 @@
 # ends with "N passed, M failed".  Prints the grand total last and exits
 # non-zero if anything failed or did not report.
 #   usage: tests/run-all.sh [unit|integration] [name-filter]
+#
+# Integration scripts that start guests carry a "# needs: kvm" line.  On a
+# machine without a usable /dev/kvm those run inside the emulated VM of
+# tests/vm/ (KETCH_VM=1 forces it, KETCH_VM=0 forbids it); unit tests and
+# every script that needs no KVM always run on this host.  The output says
+# what ran where.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 export BUILD KETCH_BUILD=$BUILD
 what=${1:-all}
 filter=${2:-}
+# Set by this script for its own run inside the VM: only the KVM scripts.
+only=${KETCH_TESTS_ONLY:-}
 pass=0 fail=0
 bad=()
-
-if [ ! -e /dev/kvm ]; then
-	echo "FATAL: /dev/kvm is missing: Ketch's tests run real KVM guests and cannot run here." >&2
-	echo "0 passed, 1 failed"
-	exit 1
-fi
-if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	echo "FATAL: /dev/kvm is not readable and writable by $(id -un)." >&2
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+. tests/vm/mode.sh
 
 run_unit() {
 	local t out p f e n
@@ -43,30 +41,91 @@ run_unit() {
 	done
 }
 
-run_integration() {
-	local t out last p f
+needs_kvm() { grep -q '^# needs: kvm' "$1"; }
+
+# add_summary OUTPUT RC NAME: adds OUTPUT's last "N passed, M failed" line.
+add_summary() {
+	local out=$1 rc=$2 name=$3 last p f
+	last=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
+	if [ -z "$last" ]; then
+		echo "FAIL $name: no summary line (exit $rc)"; fail=$((fail + 1)); bad+=("$name"); return
+	fi
+	p=${last%% passed*}; f=${last#*, }; f=${f%% failed*}
+	pass=$((pass + p)); fail=$((fail + f))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then fail=$((fail + 1)); f=1; fi
+	[ "$f" -eq 0 ] || bad+=("$name")
+}
+
+# The scripts selected by the filter and by WHERE (kvm, host or all).
+scripts() {
+	local t
 	for t in tests/integration/[0-9]*.sh; do
 		[ -f "$t" ] || continue
 		[ -n "$filter" ] && [[ "$t" != *"$filter"* ]] && continue
-		echo "== $t"
-		out=$(timeout 600 bash "$t" 2>&1)
-		rc=$?
-		echo "$out" | sed 's/^/    /'
-		last=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
-		if [ -z "$last" ]; then
-			echo "FAIL $t: no summary line (exit $rc)"; fail=$((fail + 1)); bad+=("$t"); continue
-		fi
-		p=${last%% passed*}; f=${last#*, }; f=${f%% failed*}
-		pass=$((pass + p)); fail=$((fail + f))
-		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then fail=$((fail + 1)); f=1; fi
-		[ "$f" -eq 0 ] || bad+=("$t")
+		case $1 in
+		kvm) needs_kvm "$t" || continue ;;
+		host) needs_kvm "$t" && continue ;;
+		esac
+		echo "$t"
 	done
 }
 
+run_scripts() {
+	local t out rc limit=600
+	# Emulation makes everything ~20x slower; the VM has its own outer limit.
+	[ "${KETCH_IN_VM:-0}" = 1 ] && limit=1800
+	for t in "$@"; do
+		echo "== $t"
+		out=$(timeout "$limit" bash "$t" 2>&1)
+		rc=$?
+		echo "$out" | sed 's/^/    /'
+		[ "$rc" = 124 ] && echo "    (stopped after $limit s)"
+		add_summary "$out" "$rc" "$t"
+	done
+}
+
+# The KVM scripts inside the emulated VM: one boot, this same script inside.
+run_in_vm() {
+	local log rc
+	echo "== inside the emulated VM: $*"
+	log=$(mktemp /tmp/ketch-vm-tests.XXXXXX)
+	KETCH_TESTS_ONLY=kvm tests/vm/run.sh -- tests/run-all.sh integration "$filter" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	add_summary "$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)" "$rc" "the emulated VM run"
+	# The inner run named its failing scripts; carry them into ours.
+	bad+=($(sed -n 's/^failing: //p' "$log" | tail -1))
+	rm -f "$log"
+}
+
+run_integration() {
+	local mode kvm host
+	if [ -n "$only" ]; then
+		run_scripts $(scripts "$only")
+		return
+	fi
+	kvm=$(scripts kvm)
+	host=$(scripts host)
+	if [ -n "$kvm" ] && ! mode=$(ketch_kvm_mode); then
+		fail=$((fail + 1)); bad+=("no KVM")
+		run_scripts $host
+		return
+	fi
+	[ -n "$kvm" ] || mode=native
+	if [ "$mode" = vm ]; then
+		echo "== where: these need no KVM and run on this host: $(echo $host | sed 's|tests/integration/||g')"
+		echo "== where: these start guests and run inside the emulated VM: $(echo $kvm | sed 's|tests/integration/||g')"
+		run_scripts $host
+		run_in_vm $(echo $kvm | sed 's|tests/integration/||g')
+	else
+		[ "${KETCH_IN_VM:-0}" = 1 ] && echo "== where: inside the emulated VM ($(grep -m1 -o -w -e svm -e vmx /proc/cpuinfo))"
+		run_scripts $(scripts all)
+	fi
+}
+
 case $what in
-unit) run_unit ;;
+unit) echo "== where: unit tests run on this host"; run_unit ;;
 integration) run_integration ;;
-*) run_unit; run_integration ;;
+*) echo "== where: unit tests run on this host"; run_unit; run_integration ;;
 esac
 
 if [ ${#bad[@]} -gt 0 ]; then

@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
 # ketch-hv run: boot the test guests one at a time and check exactly what
 # they print and how ketch-hv exits (docs/user-guide.md, exit statuses).
 . "$(dirname "$0")/lib.sh"

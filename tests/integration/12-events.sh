@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
 # Event channels, upcalls, time and SMP: the guests in tests/guests/ check
 # Xen's semantics from inside (PASS/FAIL lines, exit code = failures); this
 # script boots them, adds what needs several domains or the control domain,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
 # Many domains in one ketch-hv: 20 booted at once all report correctly; a
 # crashing domain is reported with its rip while its neighbour keeps
 # running; unknown hypercalls are counted per domain.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
 # ketch-hv's control socket (docs/control-protocol.md), driven through
 # ketchctl-hv and a raw-socket client: boot, lifecycle and its errors,
 # events, malformed traffic, peer credentials, fd leaks, clean SIGTERM.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
 # Grant tables and memory operations: two guests share pages through
 # grants (map, in-use tracking, end of access, a granter that dies while
 # mapped), hostile grant arguments get Xen's exact statuses, a control-

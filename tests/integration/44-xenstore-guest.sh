@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
 # Guests on ketch-xenstored: the daemon maps real guests' rings through
 # ketch-hv (--hv-socket); xsguest drives the kit's xenbus client from inside
 # (nodes, permissions, transactions, watches); the control domain writes

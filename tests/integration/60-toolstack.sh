@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
 # The toolstack: real ketch-hv, ketch-xenstored and ketchd on private
 # sockets, driven through the ketch CLI and the raw JSON API.  Lifecycle,
 # the xenstore tree at each step, console logs, graceful shutdown/reboot

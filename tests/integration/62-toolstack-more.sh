@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
 # More of the toolstack through the ketch CLI: vcpu-list (ketch-hv's
 # VCPU_INFO), uptime (kept across a ketchd restart), mem-set (the balloon
 # target, bounded by maxmem), the xenstore subcommands, the console pty

@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
 # The toolstack under a hard restart and after cleanup: `kill -9 ketchd`
 # with 10 domains running, restart with the same --state-dir: all listed,
 # every console works (input in, echo out), destroy works.  After
