@@ -58,4 +58,11 @@ int xs_req_ack(struct xs_req *r);
 int xs_apply_live(struct xs_ctx *ctx, const struct xs_caller *c, enum xs_op_type t,
 		  const char *path, const void *data, uint32_t len);
 
+/*
+ * Replays tx's log, with c's permission and quota checks, on a scratch copy
+ * of the live tree (nothing lands): 0 when every operation would succeed,
+ * else the first one's error.
+ */
+int xs_replay_check(struct xs_ctx *ctx, const struct xs_caller *c, const struct xs_tx *tx);
+
 #endif

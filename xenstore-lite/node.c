@@ -13,7 +13,7 @@ struct xs_node *xs_node_new(const char *name, size_t namelen, const struct xs_pe
 	if (!n)
 		return NULL;
 	n->refs = 1;
-	n->gen = gen;
+	n->gen = n->pgen = n->tgen = gen;
 	n->name = strndup(name, namelen);
 	n->value = calloc(1, 1);
 	if (!n->name || !n->value || xs_node_set_perms(n, perms, nperms)) {
@@ -42,6 +42,8 @@ static struct xs_node *node_clone(const struct xs_node *o)
 
 	if (!n)
 		return NULL;
+	n->pgen = o->pgen;
+	n->tgen = o->tgen;
 	if (xs_node_set_value(n, o->value, o->vlen))
 		goto fail;
 	if (o->nkids) {
@@ -58,6 +60,12 @@ static struct xs_node *node_clone(const struct xs_node *o)
 fail:
 	xs_node_unref(n);
 	return NULL;
+}
+
+size_t xs_node_bytes(const struct xs_node *n)
+{
+	return sizeof(*n) + strlen(n->name) + 1 + n->vlen + 1 + n->nperms * sizeof(*n->perms) +
+	       n->kcap * sizeof(*n->kids);
 }
 
 int xs_node_own(struct xs_node **slot)

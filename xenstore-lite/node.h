@@ -12,13 +12,17 @@
  * owned parents may be changed in place; otherwise it is cloned first
  * (xs_node_own).  So with no transaction open, every write is in place.
  *
- * gen changes whenever the node's own value, permissions or set of children
- * changes (never for a clone), so comparing gens tells whether a node was
- * modified: that is how transaction conflicts are found.
+ * Three generations, never changed by a clone, tell what changed since a
+ * snapshot (that is how transaction conflicts are found):
+ *   gen   the node's own value, permissions or set of children;
+ *   pgen  its permissions (and identity: a re-created node has a new one);
+ *   tgen  anything in its subtree, itself included.
+ * Each changes whenever the ones before it do, except that gen does not see
+ * changes below the children.
  */
 struct xs_node {
 	unsigned refs;
-	uint64_t gen;
+	uint64_t gen, pgen, tgen;
 	char *name; /* last path component ("" for the root) */
 	char *value;
 	uint32_t vlen;
@@ -29,12 +33,16 @@ struct xs_node {
 	uint32_t kids_bytes; /* sum of strlen(name) + 1 over kids */
 };
 
-/* New node with one reference, a copy of perms, empty value; NULL on ENOMEM. */
+/* New node with one reference, a copy of perms, empty value, all three
+ * generations gen; NULL on ENOMEM. */
 struct xs_node *xs_node_new(const char *name, size_t namelen, const struct xs_perm *perms,
 			    uint32_t nperms, uint64_t gen);
 
 /* Drops one reference, freeing the node (and unshared children) at zero. */
 void xs_node_unref(struct xs_node *n);
+
+/* Bytes of heap n holds by itself (not its children): what a clone costs. */
+size_t xs_node_bytes(const struct xs_node *n);
 
 /* Makes *slot exclusively owned, cloning it if shared; 0 or -ENOMEM. */
 int xs_node_own(struct xs_node **slot);

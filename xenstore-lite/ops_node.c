@@ -17,10 +17,14 @@ static int arg_path(struct xs_req *r, unsigned i, char *buf)
 	return xs_path_canon(&r->conn->caller, r->argv[i], false, buf, &rel);
 }
 
-/* An unprivileged transaction may not hold more than tx_entries records. */
-static int tx_room(struct xs_req *r)
+/* Room in the request's transaction for nrec more records and bytes more
+ * heap; unprivileged callers are limited (tx_entries). */
+static int tx_room(struct xs_req *r, unsigned nrec, size_t bytes)
 {
-	if (r->tx && !r->conn->caller.priv && r->tx->entries >= r->ctx->quota.tx_entries)
+	(void)bytes;
+	if (r->conn->caller.priv)
+		return 0;
+	if (r->tx->entries + nrec > r->ctx->quota.tx_entries)
 		return -ENOSPC;
 	return 0;
 }
@@ -66,30 +70,80 @@ int xs_apply_live(struct xs_ctx *ctx, const struct xs_caller *c, enum xs_op_type
 	return r;
 }
 
+int xs_replay_check(struct xs_ctx *ctx, const struct xs_caller *c, const struct xs_tx *tx)
+{
+	struct xs_node *scratch = ctx->store.root;
+	struct xs_view v = {.rootp = &scratch};
+	int err = 0;
+
+	if (c->priv)
+		return 0; /* nothing would be refused */
+	scratch->refs++;
+	for (const struct xs_op *o = tx->ops; o && !err; o = o->next)
+		err = store_op(&ctx->store, &v, c, o->type, o->path, o->data, o->len);
+	xs_node_unref(scratch);
+	return err;
+}
+
+/* Records what a change that succeeded on the working copy relied on (have:
+ * the length of path's longest prefix that existed before it). */
+static int tx_record(struct xs_tx *tx, enum xs_op_type t, const char *path, size_t have)
+{
+	if (path[have] != '\0')
+		return xs_tx_note_missing(tx, path, have);
+	return xs_tx_note(tx, path, t == XS_OP_RM ? XS_REC_TREE : XS_REC_NODE);
+}
+
+/*
+ * Runs a change on the transaction's working copy first, so a refused one
+ * records nothing, then records what it relied on and logs it for commit.
+ * Room for the records and the log is reserved before, so once the working
+ * copy changed only ENOMEM can stop them (and then the commit must fail).
+ */
+static int apply_tx(struct xs_req *r, enum xs_op_type t, const char *path, const void *data,
+		    uint32_t len)
+{
+	struct xs_tx *tx = r->tx;
+	size_t dlen = t == XS_OP_SET_PERMS ? len * sizeof(struct xs_perm) : len;
+	size_t have = xs_store_existing_len(tx->root, path);
+	int err = tx_room(r, 3, 2 * xs_tx_record_cost(path) + xs_tx_log_cost(path, dlen));
+
+	if (err)
+		return err;
+	err = store_op(&r->ctx->store, &tx->view, &r->conn->caller, t, path, data, len);
+	if (err == -ENOENT && xs_tx_note_missing(tx, path, have))
+		tx->failed = true; /* RM's ENOENT relied on the parent being missing */
+	if (err)
+		return err;
+	err = tx_record(tx, t, path, have);
+	if (!err && (path[have] == '\0' || t != XS_OP_RM)) /* removing nothing: no replay */
+		err = xs_tx_log(tx, t, path, data, len);
+	if (err)
+		tx->failed = true;
+	return err;
+}
+
 /* Runs a change in the request's transaction (logged for commit) or live. */
 static int apply(struct xs_req *r, enum xs_op_type t, const char *path, const void *data,
 		 uint32_t len)
 {
-	int err;
-
 	if (!r->tx)
 		return xs_apply_live(r->ctx, &r->conn->caller, t, path, data, len);
-	if ((err = tx_room(r)) || (err = xs_tx_note_op(r->tx, t, path)))
-		return err;
-	err = store_op(&r->ctx->store, &r->tx->view, &r->conn->caller, t, path, data, len);
-	return err ? err : xs_tx_log(r->tx, t, path, data, len);
+	return apply_tx(r, t, path, data, len);
 }
 
-/* Looks a node up for reading (recording it in the transaction). */
+/* Looks a node up for reading; in a transaction the reply's dependence on
+ * it (its presence or absence) is recorded. */
 static int get_node(struct xs_req *r, char *path, struct xs_node **n)
 {
 	int err = arg_path(r, 0, path);
 
-	if (err || (err = tx_room(r)))
+	if (err || (r->tx && (err = tx_room(r, 1, xs_tx_record_cost(path)))))
 		return err;
-	if (r->tx && (err = xs_tx_note(r->tx, path)))
-		return err;
-	return xs_store_get(&r->ctx->store, root_of(r), &r->conn->caller, path, XS_PERM_READ, n);
+	err = xs_store_get(&r->ctx->store, root_of(r), &r->conn->caller, path, XS_PERM_READ, n);
+	if (r->tx && (err == 0 || err == -ENOENT) && xs_tx_note(r->tx, path, XS_REC_NODE))
+		return -ENOMEM;
+	return err;
 }
 
 int xs_op_read(struct xs_req *r)

@@ -84,18 +84,28 @@ int xs_op_tx_start(struct xs_req *r)
 			     (uint32_t)snprintf(buf, sizeof(buf), "%u", id) + 1);
 }
 
-/* Replays the log on the live tree, firing watches as the changes land. */
-static void commit(struct xs_ctx *ctx, const struct xs_caller *who, struct xs_tx *tx)
+/*
+ * Commits tx: EAGAIN if anything it relied on changed; the replay's own
+ * error if a permission or quota no longer allows it (checked on a scratch
+ * copy, so nothing lands); else the log is replayed on the live tree,
+ * firing watches as the changes land.
+ */
+static int commit(struct xs_ctx *ctx, const struct xs_caller *who, struct xs_tx *tx)
 {
-	struct xs_caller c = *who;
+	int err;
 
-	c.nocheck = true;
+	if (tx->failed)
+		return -ENOMEM;
+	if (xs_tx_conflicts(tx, ctx->store.root))
+		return -EAGAIN;
+	if ((err = xs_replay_check(ctx, who, tx)))
+		return err;
 	for (struct xs_op *o = tx->ops; o; o = o->next) {
-		int err = xs_apply_live(ctx, &c, o->type, o->path, o->data, o->len);
-
-		if (err)
+		err = xs_apply_live(ctx, who, o->type, o->path, o->data, o->len);
+		if (err) /* only ENOMEM: the same checks passed on the same tree */
 			xs_log(ctx, "transaction %u: replay of %s failed (%d)", tx->id, o->path, err);
 	}
+	return 0;
 }
 
 int xs_op_tx_end(struct xs_req *r)
@@ -113,10 +123,8 @@ int xs_op_tx_end(struct xs_req *r)
 		;
 	*pp = r->tx->next;
 	c->ntx--;
-	if (ok && xs_tx_conflicts(r->tx, r->ctx->store.root))
-		err = -EAGAIN;
-	else if (ok)
-		commit(r->ctx, &c->caller, r->tx);
+	if (ok)
+		err = commit(r->ctx, &c->caller, r->tx);
 	xs_tx_free(r->tx);
 	r->tx = NULL;
 	return err ? err : xs_req_ack(r);

@@ -26,7 +26,6 @@ struct xs_caller {
 	bool priv;       /* the control domain: every right, no quotas */
 	bool has_target; /* set by SET_TARGET: acts with target's rights too */
 	uint16_t target;
-	bool nocheck;    /* replaying a checked transaction: skip checks */
 };
 
 /* Rights (XS_PERM_READ|WRITE|OWNER) that caller has on a node with perms. */

@@ -131,7 +131,7 @@ static int check_write(struct xs_store *st, struct xs_view *v, const struct xs_c
 	*missing = 0;
 	for (const char *p = next_comp(rest, &clen); clen; p = next_comp(p + clen, &clen))
 		(*missing)++;
-	if (c->priv || c->nocheck)
+	if (c->priv)
 		return 0;
 	if (len > st->quota->value_size)
 		return -ENOSPC;
@@ -149,6 +149,7 @@ static int create_child(struct xs_store *st, struct xs_view *v, const struct xs_
 
 	if (!k)
 		return -ENOMEM;
+	v->bytes += xs_node_bytes(k);
 	/* Unprivileged domains own what they create (Xen's rule). */
 	if (!c->priv)
 		k->perms[0].id = c->domid;
@@ -161,15 +162,31 @@ static int create_child(struct xs_store *st, struct xs_view *v, const struct xs_
 	return 0;
 }
 
-/* Walks to path making every node on the way exclusively owned, creating it. */
+/* Owns *slot (cloning it if shared) and marks its subtree changed by stamp. */
+static int own_slot(struct xs_view *v, struct xs_node **slot, uint64_t stamp)
+{
+	if ((*slot)->refs > 1)
+		v->bytes += xs_node_bytes(*slot);
+	if (xs_node_own(slot))
+		return -ENOMEM;
+	(*slot)->tgen = stamp;
+	return 0;
+}
+
+/*
+ * Walks to path making every node on the way exclusively owned, creating
+ * it.  Only changes walk here, so each gets a fresh tgen on every node from
+ * the root down to the one it changes.
+ */
 static int own_path(struct xs_store *st, struct xs_view *v, const struct xs_caller *c,
 		    const char *path, struct xs_node **out)
 {
 	struct xs_node **slot = v->rootp;
+	uint64_t stamp = ++st->gen;
 	size_t len;
 	int r;
 
-	if ((r = xs_node_own(slot)))
+	if ((r = own_slot(v, slot, stamp)))
 		return r;
 	for (const char *p = next_comp(path, &len); len; p = next_comp(p + len, &len)) {
 		long i = xs_node_find(*slot, p, len);
@@ -180,7 +197,7 @@ static int own_path(struct xs_store *st, struct xs_view *v, const struct xs_call
 			i = -i - 1;
 		}
 		slot = &(*slot)->kids[i];
-		if ((r = xs_node_own(slot)))
+		if ((r = own_slot(v, slot, stamp)))
 			return r;
 	}
 	*out = *slot;
@@ -198,6 +215,7 @@ int xs_store_write(struct xs_store *st, struct xs_view *v, const struct xs_calle
 		return r;
 	if ((r = xs_node_set_value(n, val, len)))
 		return r;
+	v->bytes += len;
 	n->gen = ++st->gen;
 	return 0;
 }
@@ -264,7 +282,7 @@ int xs_store_set_perms(struct xs_store *st, struct xs_view *v, const struct xs_c
 		return r;
 	if (np == 0)
 		return -EINVAL;
-	if (!c->priv && !c->nocheck) {
+	if (!c->priv) {
 		if (p[0].id != n->perms[0].id)
 			return -EPERM;
 		if (np > st->quota->perms)
@@ -273,8 +291,10 @@ int xs_store_set_perms(struct xs_store *st, struct xs_view *v, const struct xs_c
 	if ((r = own_path(st, v, c, path, &n)))
 		return r;
 	count_owner(st, v, c, n->perms[0].id, -1);
-	if ((r = xs_node_set_perms(n, p, np)) == 0)
-		n->gen = ++st->gen;
+	if ((r = xs_node_set_perms(n, p, np)) == 0) {
+		n->gen = n->pgen = ++st->gen;
+		v->bytes += np * sizeof(*p);
+	}
 	count_owner(st, v, c, n->perms[0].id, 1);
 	return r;
 }

@@ -19,11 +19,14 @@ struct xs_store {
 /*
  * The tree an operation works on: the live one, or a transaction's private
  * copy-on-write snapshot.  created counts nodes the caller created in a
- * snapshot, so a transaction cannot sidestep the node quota.
+ * snapshot, so a transaction cannot sidestep the node quota; bytes adds up
+ * the heap the view's changes allocated (clones, new nodes, values), so a
+ * transaction's working copy can be charged to its domain.
  */
 struct xs_view {
 	struct xs_node **rootp;
 	int32_t created;
+	size_t bytes;
 };
 
 /* Creates "/" (owned by domain 0, "n0") and "/local/domain"; 0 or -ENOMEM. */

@@ -1,15 +1,15 @@
-/* Transactions: a copy-on-write snapshot, what it touched, what it did. */
+/* Transactions: a copy-on-write snapshot, what it relied on, what it did. */
 #include "transaction.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "path.h"
 
 struct xs_tx_access {
 	struct xs_tx_access *next;
-	uint64_t gen; /* 0: absent in the snapshot */
+	uint64_t want; /* the kind's generation in base; 0: absent there */
+	enum xs_rec_kind kind;
 	char path[];
 };
 
@@ -20,8 +20,8 @@ struct xs_tx *xs_tx_new(struct xs_node *live_root, uint32_t id)
 	if (!tx)
 		return NULL;
 	tx->id = id;
-	tx->root = live_root;
-	live_root->refs++;
+	tx->base = tx->root = live_root;
+	live_root->refs += 2;
 	tx->view.rootp = &tx->root;
 	tx->ops_tail = &tx->ops;
 	return tx;
@@ -32,6 +32,7 @@ void xs_tx_free(struct xs_tx *tx)
 	if (!tx)
 		return;
 	xs_node_unref(tx->root);
+	xs_node_unref(tx->base);
 	for (unsigned b = 0; b < XS_TX_BUCKETS; b++) {
 		while (tx->buckets[b]) {
 			struct xs_tx_access *a = tx->buckets[b];
@@ -51,6 +52,21 @@ void xs_tx_free(struct xs_tx *tx)
 	free(tx);
 }
 
+size_t xs_tx_memory(const struct xs_tx *tx)
+{
+	return tx->bytes + tx->view.bytes;
+}
+
+size_t xs_tx_record_cost(const char *path)
+{
+	return sizeof(struct xs_tx_access) + strlen(path) + 1;
+}
+
+size_t xs_tx_log_cost(const char *path, size_t dlen)
+{
+	return sizeof(struct xs_op) + strlen(path) + 1 + dlen + 1;
+}
+
 static unsigned hash(const char *s, size_t n)
 {
 	uint32_t h = 2166136261u;
@@ -60,77 +76,52 @@ static unsigned hash(const char *s, size_t n)
 	return h % XS_TX_BUCKETS;
 }
 
-/* Records path[0..n) once, with its snapshot generation. */
-static int note_len(struct xs_tx *tx, const char *path, size_t n)
+static uint64_t gen_of(const struct xs_node *n, enum xs_rec_kind kind)
+{
+	if (!n)
+		return 0;
+	return kind == XS_REC_TREE ? n->tgen : kind == XS_REC_NODE ? n->gen : n->pgen;
+}
+
+/* Records path[0..n) with kind, once; a stronger kind replaces a weaker one. */
+static int note_len(struct xs_tx *tx, const char *path, size_t n, enum xs_rec_kind kind)
 {
 	unsigned b = hash(path, n);
 	struct xs_tx_access *a;
-	struct xs_node *node;
 
 	for (a = tx->buckets[b]; a; a = a->next)
 		if (strncmp(a->path, path, n) == 0 && a->path[n] == '\0')
-			return 0;
-	a = malloc(sizeof(*a) + n + 1);
-	if (!a)
-		return -ENOMEM;
-	memcpy(a->path, path, n);
-	a->path[n] = '\0';
-	node = xs_store_lookup(tx->root, a->path);
-	a->gen = node ? node->gen : 0;
-	a->next = tx->buckets[b];
-	tx->buckets[b] = a;
-	tx->entries++;
+			break;
+	if (a && a->kind >= kind)
+		return 0;
+	if (!a) {
+		a = malloc(sizeof(*a) + n + 1);
+		if (!a)
+			return -ENOMEM;
+		memcpy(a->path, path, n);
+		a->path[n] = '\0';
+		a->next = tx->buckets[b];
+		tx->buckets[b] = a;
+		tx->entries++;
+		tx->bytes += sizeof(*a) + n + 1;
+	}
+	a->kind = kind;
+	a->want = gen_of(xs_store_lookup(tx->base, a->path), kind);
 	return 0;
 }
 
-int xs_tx_note(struct xs_tx *tx, const char *path)
+int xs_tx_note(struct xs_tx *tx, const char *path, enum xs_rec_kind kind)
 {
-	return note_len(tx, path, strlen(path));
+	return note_len(tx, path, strlen(path), kind);
 }
 
-/* Records every node of the subtree at path (all of it is about to go). */
-static int note_subtree(struct xs_tx *tx, char *buf, size_t n, const struct xs_node *node)
+int xs_tx_note_missing(struct xs_tx *tx, const char *path, size_t have)
 {
-	int r = note_len(tx, buf, n);
+	size_t start = have > 1 ? have + 1 : 1;
+	size_t end = start + strcspn(path + start, "/");
+	int r = note_len(tx, path, end, XS_REC_NODE);
 
-	for (uint32_t i = 0; !r && i < node->nkids; i++) {
-		size_t k = strlen(node->kids[i]->name);
-
-		if (n + 1 + k >= XS_PATH_BUF)
-			return -EINVAL;
-		buf[n] = '/';
-		memcpy(buf + n + 1, node->kids[i]->name, k + 1);
-		r = note_subtree(tx, buf, n + 1 + k, node->kids[i]);
-		buf[n] = '\0';
-	}
-	return r;
-}
-
-int xs_tx_note_op(struct xs_tx *tx, enum xs_op_type type, const char *path)
-{
-	size_t n = strlen(path), have = xs_store_existing_len(tx->root, path);
-	struct xs_node *node;
-	char buf[XS_PATH_BUF];
-	int r = 0;
-
-	if (type == XS_OP_RM) {
-		node = xs_store_lookup(tx->root, path);
-		if (n >= XS_PATH_BUF)
-			return -EINVAL;
-		memcpy(buf, path, n + 1);
-		return node ? note_subtree(tx, buf, n, node) : note_len(tx, path, n);
-	}
-	/*
-	 * The node and each missing ancestor (which must still be missing).  The
-	 * existing parent that gains a child is not recorded: creating siblings
-	 * concurrently does not conflict, and a transaction that listed the
-	 * parent has recorded it already.
-	 */
-	r = note_len(tx, path, n);
-	for (size_t i = have + 1; !r && i < n; i++)
-		if (path[i] == '/')
-			r = note_len(tx, path, i);
-	return r;
+	return r ? r : note_len(tx, path, have, XS_REC_PERMS);
 }
 
 int xs_tx_log(struct xs_tx *tx, enum xs_op_type type, const char *path, const void *data,
@@ -156,6 +147,7 @@ int xs_tx_log(struct xs_tx *tx, enum xs_op_type type, const char *path, const vo
 	*tx->ops_tail = o;
 	tx->ops_tail = &o->next;
 	tx->entries++;
+	tx->bytes += xs_tx_log_cost(path, bytes);
 	return 0;
 }
 
@@ -163,9 +155,7 @@ bool xs_tx_conflicts(const struct xs_tx *tx, struct xs_node *live_root)
 {
 	for (unsigned b = 0; b < XS_TX_BUCKETS; b++) {
 		for (const struct xs_tx_access *a = tx->buckets[b]; a; a = a->next) {
-			const struct xs_node *n = xs_store_lookup(live_root, a->path);
-
-			if ((n ? n->gen : 0) != a->gen)
+			if (gen_of(xs_store_lookup(live_root, a->path), a->kind) != a->want)
 				return true;
 		}
 	}

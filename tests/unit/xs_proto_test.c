@@ -165,6 +165,117 @@ START_TEST(tx_memory_bounded)
 }
 END_TEST
 
+/* A transaction's own changes are not conflicts (Xen commits these). */
+START_TEST(tx_own_changes_do_not_conflict)
+{
+	uint32_t a;
+
+	ck_assert_str_eq(xs_t_write(t, c0, 0, "/p/c", "1"), "OK");
+	a = tx_start(c0);
+	ck_assert_str_eq(xs_t_write(t, c0, a, "/p/new", "1"), "OK");
+	xs_t_req(t, c0, XS_DIRECTORY, a, "/p", NULL);
+	ck_assert_str_eq(tx_end(c0, a, "T"), "OK"); /* write a child, list the parent */
+	a = tx_start(c0);
+	ck_assert_str_eq(xs_t_req(t, c0, XS_RM, a, "/p/c", NULL), "OK");
+	xs_t_req(t, c0, XS_DIRECTORY, a, "/p", NULL);
+	ck_assert_str_eq(t->out, "new");
+	ck_assert_str_eq(tx_end(c0, a, "T"), "OK"); /* remove a child, list the parent */
+	a = tx_start(u5);
+	ck_assert_str_eq(xs_t_req(t, u5, XS_MKDIR, a, "d/e", NULL), "OK");
+	ck_assert_str_eq(xs_t_req(t, u5, XS_READ, a, "d", NULL), "");
+	ck_assert_str_eq(tx_end(u5, a, "T"), "OK"); /* mkdir, read the parent */
+	ck_assert_str_eq(xs_t_req(t, c0, XS_READ, 0, "/local/domain/5/d/e", NULL), "");
+	/* Another client's change to the listed parent still conflicts. */
+	a = tx_start(c0);
+	ck_assert_str_eq(xs_t_write(t, c0, a, "/p/n2", "1"), "OK");
+	xs_t_req(t, c0, XS_DIRECTORY, a, "/p", NULL);
+	ck_assert_str_eq(xs_t_write(t, c0b, 0, "/p/other", "1"), "OK");
+	ck_assert_str_eq(tx_end(c0, a, "T"), "EAGAIN");
+	ck_assert_str_eq(xs_t_req(t, c0, XS_READ, 0, "/p/n2", NULL), "ENOENT");
+}
+END_TEST
+
+/* What the transaction has recorded so far (records plus logged operations). */
+static unsigned tx_entries(struct xs_conn *c, uint32_t id)
+{
+	for (struct xs_tx *tx = c->txs; tx; tx = tx->next)
+		if (tx->id == id)
+			return tx->entries;
+	ck_abort_msg("transaction %u not found", id);
+	return 0;
+}
+
+/* A refused RM records nothing; an allowed one does not record the subtree. */
+START_TEST(tx_rm_checks_before_recording)
+{
+	char p[64];
+	uint32_t a;
+
+	for (int i = 0; i < 2000; i++) {
+		snprintf(p, sizeof(p), "/bulk/n%d", i);
+		ck_assert_str_eq(xs_t_write(t, c0, 0, p, "v"), "OK");
+	}
+	for (int i = 0; i < 300; i++) {
+		snprintf(p, sizeof(p), "/local/domain/5/big/n%d", i);
+		ck_assert_str_eq(xs_t_write(t, c0, 0, p, "v"), "OK");
+	}
+	t->ctx.quota.tx_entries = 50;
+	a = tx_start(u5);
+	ck_assert_str_eq(xs_t_req(t, u5, XS_RM, a, "/", NULL), "EACCES");
+	ck_assert_str_eq(xs_t_req(t, u5, XS_RM, a, "/bulk", NULL), "EACCES");
+	ck_assert_uint_eq(tx_entries(u5, a), 0);
+	ck_assert_str_eq(xs_t_req(t, u5, XS_RM, a, "big", NULL), "OK");
+	ck_assert_uint_le(tx_entries(u5, a), 50);
+	ck_assert_str_eq(tx_end(u5, a, "T"), "OK");
+	ck_assert_str_eq(xs_t_req(t, c0, XS_READ, 0, "/local/domain/5/big", NULL), "ENOENT");
+	/* Every record is charged: the count never passes the limit. */
+	a = tx_start(u5);
+	for (int i = 0; i < 100; i++) {
+		snprintf(p, sizeof(p), "x%d/a/b/c", i);
+		if (strcmp(xs_t_write(t, u5, a, p, "v"), "OK"))
+			break;
+		ck_assert_uint_le(tx_entries(u5, a), 50);
+	}
+	ck_assert_str_eq(t->out, "ENOSPC");
+	ck_assert_uint_le(tx_entries(u5, a), 50);
+}
+END_TEST
+
+/* A commit fails when the permission one of its writes relied on changed. */
+START_TEST(tx_commit_rechecks_parent)
+{
+	const char *home = "/local/domain/5/data";
+	uint32_t a;
+
+	ck_assert_str_eq(xs_t_req(t, c0, XS_MKDIR, 0, home, NULL), "OK");
+	/* Write access revoked after the write. */
+	a = tx_start(u5);
+	ck_assert_str_eq(xs_t_write(t, u5, a, "data/x", "1"), "OK");
+	ck_assert_str_eq(xs_t_req(t, c0, XS_SET_PERMS, 0, home, "n0", "r5", NULL), "OK");
+	tx_end(u5, a, "T");
+	ck_assert(!strcmp(t->out, "EAGAIN") || !strcmp(t->out, "EACCES"));
+	ck_assert_str_eq(xs_t_req(t, c0, XS_READ, 0, "/local/domain/5/data/x", NULL), "ENOENT");
+	/* The parent removed and re-created by someone else (not writable by 5). */
+	ck_assert_str_eq(xs_t_req(t, c0, XS_SET_PERMS, 0, home, "n5", NULL), "OK");
+	a = tx_start(u5);
+	ck_assert_str_eq(xs_t_write(t, u5, a, "data/new/deep/y", "1"), "OK");
+	ck_assert_str_eq(xs_t_req(t, c0, XS_RM, 0, home, NULL), "OK");
+	ck_assert_str_eq(xs_t_req(t, c0, XS_MKDIR, 0, home, NULL), "OK");
+	ck_assert_str_eq(xs_t_req(t, c0, XS_SET_PERMS, 0, home, "n0", NULL), "OK");
+	tx_end(u5, a, "T");
+	ck_assert(!strcmp(t->out, "EAGAIN") || !strcmp(t->out, "EACCES"));
+	ck_assert_str_eq(xs_t_req(t, c0, XS_READ, 0, "/local/domain/5/data/new", NULL), "ENOENT");
+	/* Unchanged permissions: the same transaction commits. */
+	ck_assert_str_eq(xs_t_req(t, c0, XS_SET_PERMS, 0, home, "n5", NULL), "OK");
+	a = tx_start(u5);
+	ck_assert_str_eq(xs_t_write(t, u5, a, "data/new/deep/y", "1"), "OK");
+	ck_assert_str_eq(xs_t_write(t, c0, 0, "/local/domain/5/data/sibling", "1"), "OK");
+	ck_assert_str_eq(tx_end(u5, a, "T"), "OK");
+	ck_assert_str_eq(xs_t_req(t, c0, XS_GET_PERMS, 0, "/local/domain/5/data/new/deep/y", NULL),
+			 "n5");
+}
+END_TEST
+
 static int events_for(struct xs_conn *c, const char *path, const char *token)
 {
 	int n = 0;
@@ -400,6 +511,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, tx_abort_and_close);
 	tcase_add_test(tc, tx_quota_and_perms);
 	tcase_add_test(tc, tx_memory_bounded);
+	tcase_add_test(tc, tx_own_changes_do_not_conflict);
+	tcase_add_test(tc, tx_rm_checks_before_recording);
+	tcase_add_test(tc, tx_commit_rechecks_parent);
 	tcase_add_test(tc, watch_basics);
 	tcase_add_test(tc, watch_rm_parent_and_tx);
 	tcase_add_test(tc, watch_relative_special_and_perms);
