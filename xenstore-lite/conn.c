@@ -37,6 +37,41 @@ struct xs_conn *xs_conn_new(struct xs_ctx *ctx, const struct xs_transport *tp, v
 	return c;
 }
 
+/* Adds delta (possibly negative) to the bytes held for c's domain. */
+static void charge(struct xs_conn *c, size_t delta)
+{
+	if (!c->caller.priv)
+		c->ctx->mem_used[c->caller.domid] += delta; /* wraps back for a negative delta */
+}
+
+bool xs_conn_mem_room(struct xs_conn *c, size_t bytes)
+{
+	return c->caller.priv ||
+	       c->ctx->mem_used[c->caller.domid] + bytes <= c->ctx->quota.memory;
+}
+
+void xs_conn_tx_charge(struct xs_conn *c, struct xs_tx *tx)
+{
+	size_t now = xs_tx_memory(tx);
+
+	charge(c, now - tx->charged);
+	tx->charged = now;
+}
+
+void xs_conn_tx_end(struct xs_conn *c, struct xs_tx *tx)
+{
+	struct xs_tx **pp;
+
+	for (pp = &c->txs; *pp && *pp != tx; pp = &(*pp)->next)
+		;
+	if (*pp) {
+		*pp = tx->next;
+		c->ntx--;
+	}
+	charge(c, -tx->charged);
+	xs_tx_free(tx);
+}
+
 static int queue(struct xs_conn *c, const struct xsd_sockmsg *h, const void *a, uint32_t alen,
 		 const void *b, uint32_t blen)
 {
@@ -57,6 +92,7 @@ static int queue(struct xs_conn *c, const struct xsd_sockmsg *h, const void *a, 
 	*c->out_tail = m;
 	c->out_tail = &m->next;
 	c->out_bytes += m->len;
+	charge(c, m->len);
 	return 0;
 }
 
@@ -81,14 +117,15 @@ int xs_conn_error(struct xs_conn *c, const struct xsd_sockmsg *req, int err)
 void xs_conn_event(struct xs_conn *c, const char *path, const char *token)
 {
 	struct xsd_sockmsg h = {.type = XS_WATCH_EVENT};
+	size_t len = strlen(path) + strlen(token) + 2;
 
 	if (c->dead)
 		return;
-	if (strlen(path) + strlen(token) + 2 > XENSTORE_PAYLOAD_MAX) {
+	if (len > XENSTORE_PAYLOAD_MAX) {
 		xs_log(c->ctx, "watch event for %.64s... too long for one message: dropped", path);
 		return;
 	}
-	if (c->out_bytes >= c->ctx->quota.event_queue ||
+	if (c->out_bytes >= c->ctx->quota.event_queue || !xs_conn_mem_room(c, sizeof(h) + len) ||
 	    queue(c, &h, path, (uint32_t)strlen(path) + 1, token, (uint32_t)strlen(token) + 1)) {
 		if (c->dropped_events++ == 0)
 			xs_log(c->ctx, "%s connection of domain %u not reading: dropping watch events",
@@ -181,6 +218,7 @@ int xs_conn_flush(struct xs_conn *c)
 			break;
 		m->off += (uint32_t)n;
 		c->out_bytes -= (size_t)n;
+		charge(c, -(size_t)n);
 		if (m->off < m->len)
 			break;
 		c->out = m->next;
@@ -221,12 +259,9 @@ void xs_conn_free(struct xs_conn *c)
 		}
 	}
 	xs_watch_del_conn(c->ctx, c);
-	while (c->txs) {
-		struct xs_tx *tx = c->txs;
-
-		c->txs = tx->next;
-		xs_tx_free(tx);
-	}
+	while (c->txs)
+		xs_conn_tx_end(c, c->txs);
+	charge(c, -c->out_bytes);
 	while (c->out) {
 		struct xs_outmsg *m = c->out;
 

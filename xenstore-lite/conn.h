@@ -91,6 +91,19 @@ void xs_conn_reap(struct xs_ctx *ctx);
 /* Frees c now, whether dead or not. */
 void xs_conn_free(struct xs_conn *c);
 
+/*
+ * Memory held for a domain (ctx->mem_used, quota "memory"): its unprivileged
+ * connections' transactions and queued output.  xs_conn_mem_room says
+ * whether bytes more fit (always, for the control domain).
+ */
+bool xs_conn_mem_room(struct xs_conn *c, size_t bytes);
+
+/* Charges c's domain for what tx holds now (after a request changed it). */
+void xs_conn_tx_charge(struct xs_conn *c, struct xs_tx *tx);
+
+/* Unlinks tx from c, gives its memory back and frees it. */
+void xs_conn_tx_end(struct xs_conn *c, struct xs_tx *tx);
+
 /* Re-registers c's epoll interest from its queue state (no-op without a loop). */
 void xs_conn_update_events(struct xs_conn *c);
 

@@ -1,7 +1,9 @@
 /* The daemon's state: set-up, tear-down and logging. */
 #include "ctx.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,6 +21,10 @@ int xs_ctx_init(struct xs_ctx *ctx, const struct xs_quota *q, const struct xs_do
 	ctx->sigfd = -1;
 	ctx->src_fd = -1;
 	ctx->log = stderr;
+	/* 512 KiB of address space; pages are only touched for domains in use. */
+	ctx->mem_used = calloc(65536, sizeof(*ctx->mem_used));
+	if (!ctx->mem_used)
+		return -ENOMEM;
 	return xs_store_init(&ctx->store, &ctx->quota);
 }
 
@@ -29,6 +35,8 @@ void xs_ctx_fini(struct xs_ctx *ctx)
 	while (ctx->conns)
 		xs_conn_free(ctx->conns);
 	xs_store_fini(&ctx->store);
+	free(ctx->mem_used);
+	ctx->mem_used = NULL;
 	if (ctx->epfd >= 0)
 		close(ctx->epfd);
 	if (ctx->stopfd >= 0)

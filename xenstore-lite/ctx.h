@@ -20,6 +20,7 @@ struct xs_ctx {
 	struct xs_conn *conns;     /* every connection, sockets and rings */
 	struct xs_watch *watches;  /* every watch, in registration order */
 	struct xs_domain *domains; /* introduced domains */
+	size_t *mem_used; /* per domain id: bytes held for its unprivileged connections */
 	const struct xs_domain_ops *dops;
 	uint32_t next_txid;
 	int epfd;    /* event loop (-1 until xs_loop_init) */

@@ -99,6 +99,8 @@ void xs_dispatch(struct xs_conn *c, const struct xsd_sockmsg *hdr, char *payload
 
 	if (err == 0)
 		err = h->fn(&r);
+	if (r.tx) /* still open: charge what the request added to it */
+		xs_conn_tx_charge(c, r.tx);
 	if (err == -ENOSYS && c->ctx->verbose)
 		xs_log(c->ctx, "domain %u sent unknown message type %u", c->caller.domid,
 		       hdr->type);

@@ -26,7 +26,8 @@ static void usage(FILE *f)
 		   "  --persist FILE  load the tree from FILE at start, save it there on\n"
 		   "                  SIGTERM/SIGINT\n"
 		   "  --quota NAME=N  nodes, value_size, watches, transactions, perms, tx_entries,\n"
-		   "                  outstanding, out_queue, event_queue (see docs/xenstore.md)\n"
+		   "                  outstanding, out_queue, event_queue, memory\n"
+		   "                  (see docs/xenstore.md)\n"
 		   "  --hv-socket PATH  serve guests' rings through ketch-hv's control socket\n"
 		   "                  (default: $KETCH_HV_SOCKET if set; else guests cannot be\n"
 		   "                  introduced)\n");

@@ -114,9 +114,9 @@ static int control_quota(struct xs_req *r)
 	char buf[512];
 	int n = snprintf(buf, sizeof(buf),
 			 "nodes %u\nvalue_size %u\nwatches %u\ntransactions %u\nperms %u\n"
-			 "tx_entries %u\noutstanding %u\nout_queue %zu\nevent_queue %zu\n",
+			 "tx_entries %u\noutstanding %u\nout_queue %zu\nevent_queue %zu\nmemory %zu\n",
 			 q->nodes, q->value_size, q->watches, q->transactions, q->perms, q->tx_entries,
-			 q->outstanding, q->out_queue, q->event_queue);
+			 q->outstanding, q->out_queue, q->event_queue, q->memory);
 
 	return xs_conn_reply(r->conn, r->hdr, XS_CONTROL, buf, (uint32_t)n + 1);
 }

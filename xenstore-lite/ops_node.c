@@ -18,13 +18,12 @@ static int arg_path(struct xs_req *r, unsigned i, char *buf)
 }
 
 /* Room in the request's transaction for nrec more records and bytes more
- * heap; unprivileged callers are limited (tx_entries). */
+ * heap; unprivileged callers are limited (tx_entries, memory). */
 static int tx_room(struct xs_req *r, unsigned nrec, size_t bytes)
 {
-	(void)bytes;
 	if (r->conn->caller.priv)
 		return 0;
-	if (r->tx->entries + nrec > r->ctx->quota.tx_entries)
+	if (r->tx->entries + nrec > r->ctx->quota.tx_entries || !xs_conn_mem_room(r->conn, bytes))
 		return -ENOSPC;
 	return 0;
 }

@@ -34,21 +34,11 @@ int xs_op_unwatch(struct xs_req *r)
 	return xs_req_ack(r);
 }
 
-static void drop_all_tx(struct xs_conn *c)
-{
-	while (c->txs) {
-		struct xs_tx *tx = c->txs;
-
-		c->txs = tx->next;
-		xs_tx_free(tx);
-	}
-	c->ntx = 0;
-}
-
 int xs_op_reset_watches(struct xs_req *r)
 {
 	xs_watch_del_conn(r->ctx, r->conn);
-	drop_all_tx(r->conn);
+	while (r->conn->txs)
+		xs_conn_tx_end(r->conn, r->conn->txs);
 	return xs_req_ack(r);
 }
 
@@ -80,6 +70,7 @@ int xs_op_tx_start(struct xs_req *r)
 	tx->next = c->txs;
 	c->txs = tx;
 	c->ntx++;
+	xs_conn_tx_charge(c, tx);
 	return xs_conn_reply(c, r->hdr, XS_TRANSACTION_START, buf,
 			     (uint32_t)snprintf(buf, sizeof(buf), "%u", id) + 1);
 }
@@ -111,7 +102,6 @@ static int commit(struct xs_ctx *ctx, const struct xs_caller *who, struct xs_tx 
 int xs_op_tx_end(struct xs_req *r)
 {
 	struct xs_conn *c = r->conn;
-	struct xs_tx **pp;
 	bool ok = !strcmp(r->argv[0], "T");
 	int err = 0;
 
@@ -119,13 +109,9 @@ int xs_op_tx_end(struct xs_req *r)
 		return -ENOENT;
 	if (!ok && strcmp(r->argv[0], "F"))
 		return -EINVAL;
-	for (pp = &c->txs; *pp != r->tx; pp = &(*pp)->next)
-		;
-	*pp = r->tx->next;
-	c->ntx--;
 	if (ok)
 		err = commit(r->ctx, &c->caller, r->tx);
-	xs_tx_free(r->tx);
+	xs_conn_tx_end(c, r->tx);
 	r->tx = NULL;
 	return err ? err : xs_req_ack(r);
 }

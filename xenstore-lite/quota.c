@@ -16,6 +16,7 @@ void xs_quota_defaults(struct xs_quota *q)
 	q->outstanding = 20;
 	q->out_queue = 64 * 1024;
 	q->event_queue = 1024 * 1024;
+	q->memory = 2 * 1024 * 1024 + 512 * 1024;
 }
 
 int xs_quota_set(struct xs_quota *q, const char *assignment)
@@ -37,7 +38,7 @@ int xs_quota_set(struct xs_quota *q, const char *assignment)
 		return 0;                                                                  \
 	}
 	SET(nodes) SET(value_size) SET(watches) SET(transactions) SET(perms) SET(tx_entries)
-	SET(outstanding) SET(out_queue) SET(event_queue)
+	SET(outstanding) SET(out_queue) SET(event_queue) SET(memory)
 #undef SET
 	return -EINVAL;
 }

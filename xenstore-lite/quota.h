@@ -16,6 +16,7 @@ struct xs_quota {
 	unsigned outstanding;  /* requests handled per connection per turn (Xen: 20) */
 	size_t out_queue;      /* queued reply bytes before the daemon stops reading */
 	size_t event_queue;    /* queued bytes beyond which watch events are dropped */
+	size_t memory;         /* bytes held per domain: transactions + queued output (Xen: 2.5M) */
 };
 
 /* Fills q with the defaults above. */

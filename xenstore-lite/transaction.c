@@ -20,6 +20,7 @@ struct xs_tx *xs_tx_new(struct xs_node *live_root, uint32_t id)
 	if (!tx)
 		return NULL;
 	tx->id = id;
+	tx->bytes = sizeof(*tx);
 	tx->base = tx->root = live_root;
 	live_root->refs += 2;
 	tx->view.rootp = &tx->root;

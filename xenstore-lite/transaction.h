@@ -55,7 +55,7 @@ struct xs_tx {
 	struct xs_tx_access *buckets[XS_TX_BUCKETS];
 	struct xs_op *ops, **ops_tail;
 	unsigned entries; /* records + logged operations (the tx_entries quota) */
-	size_t bytes;     /* heap held by records and the log */
+	size_t bytes;     /* heap held by this struct, the records and the log */
 	size_t charged;   /* memory charged to the connection's domain so far */
 	bool failed;      /* a change reached the working copy but not the log */
 };
@@ -66,7 +66,7 @@ struct xs_tx *xs_tx_new(struct xs_node *live_root, uint32_t id);
 /* Frees the snapshot, the working copy, the records and the log. */
 void xs_tx_free(struct xs_tx *tx);
 
-/* Heap held: records, log and the working copy's own nodes. */
+/* Heap held: this struct, records, log and the working copy's own nodes. */
 size_t xs_tx_memory(const struct xs_tx *tx);
 
 /* Heap one record of path costs, and one logged operation with dlen data bytes. */

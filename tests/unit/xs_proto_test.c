@@ -276,6 +276,64 @@ START_TEST(tx_commit_rechecks_parent)
 }
 END_TEST
 
+/* Transactions of one domain cannot hold more than its memory quota. */
+START_TEST(domain_memory_bounded_tx)
+{
+	static char v[2001];
+	size_t accepted = 0;
+	uint32_t ids[10], b = tx_start(c0);
+
+	memset(v, 'v', 2000);
+	for (int i = 0; i < 10; i++) {
+		ids[i] = tx_start(u5);
+		while (!strcmp(xs_t_write(t, u5, ids[i], "big", v), "OK")) {
+			accepted += 2000;
+			/* Xen's default: 2.5 MiB for all a domain makes the daemon hold. */
+			ck_assert_uint_le(accepted, 2621440);
+		}
+		ck_assert_str_eq(t->out, "ENOSPC");
+	}
+	ck_assert_uint_gt(accepted, 1024 * 1024);
+	for (int j = 0; j < 2000; j++) /* the control domain is exempt */
+		ck_assert_str_eq(xs_t_write(t, c0, b, "/big", v), "OK");
+	/* Ending a transaction gives its memory back. */
+	ck_assert_str_eq(tx_end(u5, ids[0], "F"), "OK");
+	ck_assert_str_eq(xs_t_write(t, u5, ids[1], "big", v), "OK");
+}
+END_TEST
+
+/* Queued output counts against the same quota, and is given back when read. */
+START_TEST(domain_memory_counts_output)
+{
+	char v[64];
+	uint32_t a;
+
+	ck_assert_int_eq(xs_quota_set(&t->ctx.quota, "memory=60000"), 0);
+	ck_assert_str_eq(xs_t_req(t, u5, XS_WATCH, 0, "w", "tok", NULL), "OK");
+	xs_t_drain(t, u5);
+	a = tx_start(u5);
+	/* u5 does not read: its events pile up until the quota, then are dropped. */
+	for (int i = 0; i < 5000; i++) {
+		snprintf(v, sizeof(v), "/local/domain/5/w/node-%d", i % 100);
+		ck_assert_str_eq(xs_t_write(t, c0, 0, v, "x"), "OK");
+	}
+	ck_assert_uint_le(u5->out_bytes, 60000);
+	ck_assert_uint_gt(u5->out_bytes, 55000);
+	ck_assert_uint_gt(u5->dropped_events, 0);
+	/* With the quota full of output, the transaction may not grow... */
+	xs_conn_mem_feed(u5, &(struct xsd_sockmsg){.type = XS_WRITE, .req_id = 1, .tx_id = a, .len = 6},
+			 sizeof(struct xsd_sockmsg));
+	xs_conn_mem_feed(u5, "x\0abcd", 6);
+	xs_conn_service(u5);
+	xs_t_drain(t, u5);
+	ck_assert_str_eq(t->out, "ENOSPC");
+	/* ...and once the output is read, it may. */
+	ck_assert_str_eq(xs_t_write(t, u5, a, "x", "abcd"), "OK");
+	ck_assert_str_eq(tx_end(u5, a, "T"), "OK");
+	ck_assert_str_eq(xs_t_req(t, c0, XS_READ, 0, "/local/domain/5/x", NULL), "abcd");
+}
+END_TEST
+
 static int events_for(struct xs_conn *c, const char *path, const char *token)
 {
 	int n = 0;
@@ -514,6 +572,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, tx_own_changes_do_not_conflict);
 	tcase_add_test(tc, tx_rm_checks_before_recording);
 	tcase_add_test(tc, tx_commit_rechecks_parent);
+	tcase_add_test(tc, domain_memory_bounded_tx);
+	tcase_add_test(tc, domain_memory_counts_output);
 	tcase_add_test(tc, watch_basics);
 	tcase_add_test(tc, watch_rm_parent_and_tx);
 	tcase_add_test(tc, watch_relative_special_and_perms);
