@@ -146,7 +146,12 @@ void xs_conn_kill(struct xs_conn *c, const char *why)
 	c->dead = true;
 }
 
-/* Reads one message; 1 when complete, 0 when more bytes are needed, <0 on error. */
+/*
+ * Reads one message; 1 when complete (payload in c->in, which the caller
+ * frees), 0 when more bytes are needed, <0 on error.  The payload buffer is
+ * allocated once the header says how long it is, so an idle connection
+ * holds none.
+ */
 static int read_message(struct xs_conn *c)
 {
 	const size_t hs = sizeof(c->hdr);
@@ -161,6 +166,9 @@ static int read_message(struct xs_conn *c)
 			return 0;
 		if (c->hdr.len > XENSTORE_PAYLOAD_MAX)
 			return -E2BIG;
+		c->in = malloc(c->hdr.len + 1);
+		if (!c->in)
+			return -ENOMEM;
 	}
 	if (c->in_got < hs + c->hdr.len) {
 		n = c->tp->read(c, c->in + (c->in_got - hs), hs + c->hdr.len - c->in_got);
@@ -186,6 +194,8 @@ void xs_conn_service(struct xs_conn *c)
 			break;
 		budget--;
 		xs_dispatch(c, &c->hdr, c->in);
+		free(c->in);
+		c->in = NULL;
 	}
 	if (r == -E2BIG) {
 		/* The stream cannot be resynchronised: answer, then hang up. */
@@ -197,6 +207,8 @@ void xs_conn_service(struct xs_conn *c)
 	} else if (r == -EPIPE) {
 		xs_conn_flush(c); /* a half-closed peer still gets its replies */
 		xs_conn_kill(c, "peer closed");
+	} else if (r == -ENOMEM) {
+		xs_conn_kill(c, "out of memory");
 	} else if (r < 0) {
 		xs_conn_kill(c, "transport error");
 	}
@@ -271,6 +283,8 @@ void xs_conn_free(struct xs_conn *c)
 	if (c->ctx->epfd >= 0 && c->fd >= 0)
 		epoll_ctl(c->ctx->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	c->tp->destroy(c);
+	c->ctx->conns_closed++; /* a descriptor may have freed up: see loop.c */
+	free(c->in);
 	free(c);
 }
 

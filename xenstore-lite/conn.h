@@ -53,7 +53,7 @@ struct xs_conn {
 	struct xs_domain *dom; /* ring connections */
 	struct xsd_sockmsg hdr;
 	uint32_t in_got;
-	char in[XENSTORE_PAYLOAD_MAX + 1];
+	char *in; /* the payload being read: allocated per message, then freed */
 	struct xs_outmsg *out, **out_tail;
 	size_t out_bytes;
 	struct xs_tx *txs;

@@ -8,35 +8,74 @@
 #include "conn.h"
 #include "conn_socket.h"
 
+#define RX_BUF 16384
+
+/*
+ * Input is read in 16 KiB gulps (one recv for many small requests), into a
+ * buffer that exists only while it holds unread bytes: an idle connection
+ * holds none.  An emptied buffer is kept in ctx->rx_spare for the next
+ * reader (the loop serves one connection at a time), so a busy daemon does
+ * not allocate one per request.
+ */
 struct sock_priv {
 	int fd;
 	uint32_t len, off; /* buffered input: rbuf[off..len) */
 	bool drained;      /* the last recv came back short: wait for epoll */
-	char rbuf[16384];
+	char *rbuf;        /* NULL when nothing is buffered */
 };
+
+static void put_rbuf(struct xs_conn *c, struct sock_priv *s)
+{
+	if (!c->ctx->rx_spare)
+		c->ctx->rx_spare = s->rbuf;
+	else
+		free(s->rbuf);
+	s->rbuf = NULL;
+	s->off = s->len = 0;
+}
+
+/* Fills rbuf with one recv; bytes read, 0 if none now, <0 when the peer is gone. */
+static ssize_t fill(struct xs_conn *c, struct sock_priv *s)
+{
+	ssize_t r;
+
+	if (!s->rbuf) {
+		s->rbuf = c->ctx->rx_spare ? c->ctx->rx_spare : malloc(RX_BUF);
+		c->ctx->rx_spare = NULL;
+		if (!s->rbuf)
+			return -ENOMEM;
+	}
+	r = recv(s->fd, s->rbuf, RX_BUF, MSG_DONTWAIT);
+	if (r <= 0)
+		put_rbuf(c, s);
+	if (r == 0)
+		return -EPIPE;
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -EPIPE;
+	s->off = 0;
+	s->len = (uint32_t)r;
+	s->drained = r < RX_BUF;
+	return r;
+}
 
 static ssize_t sock_read(struct xs_conn *c, void *buf, size_t len)
 {
 	struct sock_priv *s = c->tp_priv;
 	size_t n;
 
-	if (s->off == s->len) {
+	if (!s->rbuf) {
 		ssize_t r;
 
 		if (s->drained)
 			return 0; /* saves a recv that would say EAGAIN */
-		r = recv(s->fd, s->rbuf, sizeof(s->rbuf), MSG_DONTWAIT);
-		if (r == 0)
-			return -EPIPE;
-		if (r < 0)
-			return errno == EAGAIN || errno == EINTR ? 0 : -EPIPE;
-		s->off = 0;
-		s->len = (uint32_t)r;
-		s->drained = (size_t)r < sizeof(s->rbuf);
+		if ((r = fill(c, s)) <= 0)
+			return r;
 	}
 	n = s->len - s->off < len ? s->len - s->off : len;
 	memcpy(buf, s->rbuf + s->off, n);
 	s->off += (uint32_t)n;
+	if (s->off == s->len)
+		put_rbuf(c, s);
 	return (ssize_t)n;
 }
 
@@ -54,7 +93,7 @@ static bool sock_can_read(struct xs_conn *c)
 {
 	struct sock_priv *s = c->tp_priv;
 
-	return s->off < s->len;
+	return s->rbuf != NULL;
 }
 
 static bool sock_can_write(struct xs_conn *c)
@@ -68,6 +107,7 @@ static void sock_destroy(struct xs_conn *c)
 	struct sock_priv *s = c->tp_priv;
 
 	close(s->fd);
+	free(s->rbuf);
 	free(s);
 }
 

@@ -36,7 +36,9 @@ void xs_ctx_fini(struct xs_ctx *ctx)
 		xs_conn_free(ctx->conns);
 	xs_store_fini(&ctx->store);
 	free(ctx->mem_used);
+	free(ctx->rx_spare);
 	ctx->mem_used = NULL;
+	ctx->rx_spare = NULL;
 	if (ctx->epfd >= 0)
 		close(ctx->epfd);
 	if (ctx->stopfd >= 0)

@@ -28,6 +28,10 @@ struct xs_ctx {
 	int listenfd; /* Unix socket for control-domain clients */
 	int sigfd;    /* signalfd for SIGINT/SIGTERM */
 	int src_fd;   /* an extra source (the hypervisor's events), -1 if none */
+	bool accept_paused;   /* out of descriptors: the listener is not polled */
+	bool accept_logged;   /* said so since the backlog was last drained */
+	uint64_t conns_closed, closed_at_pause;
+	char *rx_spare;       /* a socket receive buffer kept for the next reader */
 	void (*src_ready)(struct xs_ctx *ctx, void *arg);
 	void *src_arg;
 	bool stop;

@@ -94,11 +94,47 @@ void xs_loop_stop(struct xs_ctx *ctx)
 	}
 }
 
+static int listen_interest(struct xs_ctx *ctx, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = (void *)&tag_listen};
+
+	return epoll_ctl(ctx->epfd, EPOLL_CTL_MOD, ctx->listenfd, &ev);
+}
+
+/*
+ * Out of descriptors (or memory): the client stays in the backlog, and a
+ * level-triggered listener would wake the loop again at once, forever.  So
+ * the listener is left out of the poll set until a connection closes (or
+ * for a second, if none does), and the condition is logged once until the
+ * daemon has caught up with its backlog again.
+ */
+static void pause_accepting(struct xs_ctx *ctx, int err)
+{
+	if (listen_interest(ctx, 0) < 0)
+		return;
+	ctx->accept_paused = true;
+	ctx->closed_at_pause = ctx->conns_closed;
+	if (!ctx->accept_logged)
+		xs_log(ctx, "not accepting clients until a connection closes: %s", strerror(err));
+	ctx->accept_logged = true;
+}
+
+static void resume_accepting(struct xs_ctx *ctx)
+{
+	if (listen_interest(ctx, EPOLLIN) == 0)
+		ctx->accept_paused = false;
+}
+
 static void accept_all(struct xs_ctx *ctx)
 {
 	for (;;) {
 		int fd = accept4(ctx->listenfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			       errno == ENOMEM))
+			pause_accepting(ctx, errno);
+		else if (fd < 0 && errno == EAGAIN)
+			ctx->accept_logged = false; /* caught up */
 		if (fd < 0)
 			return;
 		if (!xs_conn_socket_new(ctx, fd)) {
@@ -162,13 +198,17 @@ int xs_loop_run(struct xs_ctx *ctx)
 	bool pending = false;
 
 	while (!ctx->stop) {
-		int n = epoll_wait(ctx->epfd, ev, 64, pending ? 0 : -1);
+		int timeout = pending ? 0 : ctx->accept_paused ? 1000 : -1;
+		int n = epoll_wait(ctx->epfd, ev, 64, timeout);
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (n > 0)
 			handle_events(ctx, ev, n);
 		pending = service_ready(ctx);
+		if (ctx->accept_paused && ((n == 0 && timeout > 0) ||
+					   ctx->conns_closed != ctx->closed_at_pause))
+			resume_accepting(ctx);
 	}
 	return 0;
 }

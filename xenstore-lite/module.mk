@@ -16,7 +16,8 @@ UNIT_TESTS += $(BUILD)/tests/unit/xs_store_test $(BUILD)/tests/unit/xs_proto_tes
               $(BUILD)/tests/unit/xs_ring_test
 # Programs the integration scripts run (built with everything else by `make build`).
 BINS       += $(BUILD)/tests/bin/xs_libxs_test $(BUILD)/tests/bin/xs_malformed \
-              $(BUILD)/tests/bin/xs_toolstack $(BUILD)/tests/bin/xs_txscript
+              $(BUILD)/tests/bin/xs_toolstack $(BUILD)/tests/bin/xs_txscript \
+              $(BUILD)/tests/bin/xs_conns
 BENCHES    += $(BUILD)/bench/xenstore_bench
 FUZZ_TARGETS += fuzz-xenstore
 FUZZERS      += $(BUILD)/fuzz/xs_fuzz_dispatch
@@ -58,7 +59,8 @@ $(BUILD)/tests/bin/xs_toolstack: $(BUILD)/obj/tests/integration/xs_toolstack.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(XS_LIBXS)
 
-$(BUILD)/tests/bin/xs_malformed: $(BUILD)/obj/tests/integration/xs_malformed.o
+$(BUILD)/tests/bin/xs_malformed $(BUILD)/tests/bin/xs_conns: \
+		$(BUILD)/tests/bin/%: $(BUILD)/obj/tests/integration/%.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
