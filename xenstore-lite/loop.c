@@ -2,7 +2,6 @@
 #include "loop.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -10,8 +9,6 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -36,25 +33,12 @@ int xs_loop_init(struct xs_ctx *ctx)
 	return add_fd(ctx, ctx->stopfd, &tag_stop);
 }
 
-int xs_loop_listen(struct xs_ctx *ctx, const char *path)
+int xs_loop_listen(struct xs_ctx *ctx, const char *path, struct xs_listen_file *f)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd;
+	int fd = xs_listen_open(path, f);
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 ||
-	    listen(fd, 128) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
+		return fd;
 	ctx->listenfd = fd;
 	return add_fd(ctx, fd, &tag_listen);
 }
@@ -137,6 +121,10 @@ static void accept_all(struct xs_ctx *ctx)
 			ctx->accept_logged = false; /* caught up */
 		if (fd < 0)
 			return;
+		if (!xs_listen_peer_ok(ctx, fd)) {
+			close(fd);
+			continue;
+		}
 		if (!xs_conn_socket_new(ctx, fd)) {
 			xs_log(ctx, "refusing a client: out of memory");
 			close(fd);

@@ -3,12 +3,14 @@
 #define XS_LOOP_H
 
 #include "ctx.h"
+#include "listen.h"
 
 /* Creates the epoll set and the stop eventfd; 0 or -errno. */
 int xs_loop_init(struct xs_ctx *ctx);
 
-/* Listens on a Unix socket at path (replacing a stale one), mode 0600; 0 or -errno. */
-int xs_loop_listen(struct xs_ctx *ctx, const char *path);
+/* Listens on a Unix socket at path (see xs_listen_open: 0700 directories,
+ * 0600 socket, a stale one replaced), noting the file in f; 0 or -errno. */
+int xs_loop_listen(struct xs_ctx *ctx, const char *path, struct xs_listen_file *f);
 
 /* Also stops on SIGINT/SIGTERM (blocked and taken through a signalfd); 0 or -errno. */
 int xs_loop_handle_signals(struct xs_ctx *ctx);

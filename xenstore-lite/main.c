@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctx.h"
@@ -82,8 +81,7 @@ static const char *default_socket(char *buf, size_t len)
 		return p;
 	if (!dir || !*dir)
 		dir = DEFAULT_RUNDIR;
-	mkdir(dir, 0755);
-	snprintf(buf, len, "%s/socket", dir);
+	snprintf(buf, len, "%s/socket", dir); /* the directory is made 0700 if missing */
 	return buf;
 }
 
@@ -92,10 +90,21 @@ static void hv_events_ready(struct xs_ctx *ctx, void *arg)
 	xs_ketch_handle_events(arg, ctx);
 }
 
+static void listen_failed(struct xs_ctx *ctx, const char *sock, int r)
+{
+	if (r == -EADDRINUSE)
+		xs_log(ctx, "cannot listen on %s: another xenstored answers there", sock);
+	else if (r == -EEXIST)
+		xs_log(ctx, "cannot listen on %s: it exists and is not a socket (left alone)", sock);
+	else
+		xs_log(ctx, "cannot listen on %s: %s", sock, strerror(-r));
+}
+
 static int run(struct xs_ctx *ctx, const struct options *o, struct xs_ketch *k)
 {
 	char buf[4096];
 	const char *sock = o->socket ? o->socket : default_socket(buf, sizeof(buf));
+	struct xs_listen_file lf;
 	int r;
 
 	if (o->persist) {
@@ -111,13 +120,13 @@ static int run(struct xs_ctx *ctx, const struct options *o, struct xs_ketch *k)
 	if (!r && k)
 		r = xs_loop_add_source(ctx, xs_ketch_events_fd(k), hv_events_ready, k);
 	if (!r)
-		r = xs_loop_listen(ctx, sock);
+		r = xs_loop_listen(ctx, sock, &lf);
 	if (r) {
-		xs_log(ctx, "cannot listen on %s: %s", sock, strerror(-r));
+		listen_failed(ctx, sock, r);
 		return 1;
 	}
 	r = xs_loop_run(ctx);
-	unlink(sock);
+	xs_listen_unlink(sock, &lf);
 	if (o->persist && xs_persist_save(&ctx->store, o->persist) < 0) {
 		xs_log(ctx, "cannot save %s", o->persist);
 		return 1;

@@ -3,7 +3,8 @@
 
 XS_DIR  := xenstore-lite
 XS_CORE := path perms node store quota transaction watch conn conn_socket conn_ring conn_mem \
-           domain domain_ops_stub dispatch ops_node ops_session ops_domain ctx loop persist
+           domain domain_ops_stub dispatch ops_node ops_session ops_domain ctx loop listen \
+           persist
 XS_SRCS := $(XS_CORE:%=$(XS_DIR)/%.c)
 XS_OBJS := $(XS_SRCS:%.c=$(BUILD)/obj/%.o)
 XS_LIB  := $(BUILD)/lib/libxenstore-lite.a

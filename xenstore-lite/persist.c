@@ -2,9 +2,12 @@
 #include "persist.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "path.h"
 
@@ -39,6 +42,25 @@ static int save_node(FILE *f, char *path, size_t len, const struct xs_node *n)
 	return 0;
 }
 
+/* A new file, 0600 whatever the umask (the tree holds every guest's data),
+ * never opened through a link or a file somebody left there. */
+static FILE *create_private(const char *path)
+{
+	int fd;
+	FILE *f;
+
+	if (unlink(path) < 0 && errno != ENOENT)
+		return NULL;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return NULL;
+	if (fchmod(fd, 0600) < 0 || !(f = fdopen(fd, "w"))) {
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 int xs_persist_save(struct xs_store *st, const char *path)
 {
 	char tmp[4096], buf[XS_PATH_BUF] = "";
@@ -46,7 +68,7 @@ int xs_persist_save(struct xs_store *st, const char *path)
 	int r;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
+	f = create_private(tmp);
 	if (!f)
 		return -errno;
 	r = save_node(f, buf, 0, st->root);
