@@ -103,5 +103,8 @@ int main(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
+	while (served > 0)
+		close(fds[--served]);
+	free(fds);
 	return 0;
 }
