@@ -17,6 +17,7 @@
 #include <xen/sched.h>
 
 #include "hv.h"
+#include "entry.h"
 #include "ketch/builder.h"
 
 int hv_init(struct hv *hv)
@@ -60,6 +61,7 @@ static void domain_free(struct domain *d)
 		close(d->memfd);
 	if (d->vmfd >= 0)
 		close(d->vmfd);
+	entry_free(d);
 	free(d->image);
 	free(d->elf_info);
 	evtchn_free(d);
@@ -135,6 +137,8 @@ int domain_create(struct hv *hv, const struct kctl_create *req, uint32_t *domid)
 	if (!d)
 		return -ENOMEM;
 	r = hv_kvm_create_vm(hv, d);
+	if (r == 0)
+		r = entry_init(d);
 	for (unsigned int i = 0; r == 0 && i < d->nr_vcpus; i++)
 		r = hv_kvm_create_vcpu(hv, d, &d->vcpus[i]);
 	for (unsigned int i = 0; r == 0 && i < d->nr_vcpus; i++)

@@ -13,6 +13,7 @@
 
 #include "hv.h"
 #include "ketch/builder.h"
+#include "entry.h"
 
 static void symbol_of(struct domain *d, uint64_t rip, char *out, size_t len)
 {
@@ -28,15 +29,24 @@ static void symbol_of(struct domain *d, uint64_t rip, char *out, size_t len)
 
 void exit_crash_dump(struct vcpu *v, const char *why)
 {
-	struct domain *d = v->d;
 	struct kvm_regs r;
 	struct kvm_sregs s;
-	char sym[160];
 
 	memset(&r, 0, sizeof(r));
 	memset(&s, 0, sizeof(s));
 	ioctl(v->fd, KVM_GET_REGS, &r);
 	ioctl(v->fd, KVM_GET_SREGS, &s);
+	exit_crash_report(v, why, &r, &s);
+}
+
+static void log_state(struct vcpu *v, const char *why, const struct kvm_regs *rp,
+		      const struct kvm_sregs *sp)
+{
+	struct domain *d = v->d;
+	const struct kvm_regs r = *rp;
+	const struct kvm_sregs s = *sp;
+	char sym[160];
+
 	symbol_of(d, r.rip, sym, sizeof(sym));
 	hv_log("d%u vcpu%u: %s", d->domid, v->id, why);
 	hv_log("  rip %016llx%s  rsp %016llx  rflags %08llx", r.rip, sym, r.rsp,
@@ -48,10 +58,49 @@ void exit_crash_dump(struct vcpu *v, const char *why)
 	hv_log("  r9  %016llx  r10 %016llx  r11 %016llx  r12 %016llx", r.r9,
 	       r.r10, r.r11, r.r12);
 	hv_log("  r13 %016llx  r14 %016llx  r15 %016llx", r.r13, r.r14, r.r15);
-	hv_log("  cr0 %08llx  cr2 %016llx  cr3 %016llx  cr4 %08llx", s.cr0, s.cr2,
-	       s.cr3, s.cr4);
-	domain_crash(d, "vcpu%u: %s at rip 0x%llx%s, rsp 0x%llx, cr2 0x%llx", v->id,
+	hv_log("  cr0 %08llx  cr2 %016llx  cr3 %016llx  cr4 %08llx  cs %04x", s.cr0, s.cr2,
+	       s.cr3, s.cr4, s.cs.selector);
+}
+
+void exit_log_state(struct vcpu *v, const char *why)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	memset(&r, 0, sizeof(r));
+	memset(&s, 0, sizeof(s));
+	ioctl(v->fd, KVM_GET_REGS, &r);
+	ioctl(v->fd, KVM_GET_SREGS, &s);
+	log_state(v, why, &r, &s);
+}
+
+void exit_crash_report(struct vcpu *v, const char *why, const struct kvm_regs *rp,
+		       const struct kvm_sregs *sp)
+{
+	const struct kvm_regs r = *rp;
+	const struct kvm_sregs s = *sp;
+	char sym[160];
+
+	log_state(v, why, rp, sp);
+	symbol_of(v->d, r.rip, sym, sizeof(sym));
+	domain_crash(v->d, "vcpu%u: %s at rip 0x%llx%s, rsp 0x%llx, cr2 0x%llx", v->id,
 		     why, r.rip, sym, r.rsp, s.cr2);
+}
+
+/*
+ * A triple fault.  On PVM it is how every ring-3 exception ends KVM_RUN,
+ * state intact.  Where the entry area catches exceptions it means the
+ * guest broke the area's mapping or its own stack so badly that even #DF
+ * could not be delivered; SVM then resets the vCPU, and says so.
+ */
+static const char *shutdown_why(struct vcpu *v)
+{
+	if (!entry_active(v->d))
+		return "unhandled exception (triple fault)";
+	if (v->d->hv->flavour == HV_FLAVOUR_SVM)
+		return "triple fault (the entry area was unmapped or its stack broken; "
+		       "AMD SVM reset the vCPU, so the registers below are lost)";
+	return "triple fault (the entry area was unmapped or its stack broken)";
 }
 
 static int exit_io(struct vcpu *v)
@@ -71,6 +120,9 @@ static int exit_io(struct vcpu *v)
 		evtchn_doorbell_exit(v, port);
 		return 0;
 	}
+	if (run->io.port == HV_TRAP_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
+	    entry_active(v->d))
+		return entry_trap(v);
 	snprintf(why, sizeof(why), "I/O %s port 0x%x outside the hypercall page",
 		 run->io.direction == KVM_EXIT_IO_OUT ? "to" : "from",
 		 run->io.port);
@@ -95,7 +147,7 @@ int exit_handle(struct vcpu *v)
 			 run->mmio.phys_addr);
 		break;
 	case KVM_EXIT_SHUTDOWN:
-		snprintf(why, sizeof(why), "unhandled exception (triple fault)");
+		snprintf(why, sizeof(why), "%s", shutdown_why(v));
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		snprintf(why, sizeof(why), "KVM internal error, suberror %u",

@@ -146,6 +146,9 @@ struct domain {
 	/* Grant table, grant mappings and the physmap (gnttab*.c, balloon.c). */
 	struct gnttab *gnt;
 
+	/* The ring-0 entry area (entry.c); NULL where the flavour needs none. */
+	struct entry_area *entry;
+
 	/* Image kept for crash reports (symbolisation); may be NULL. */
 	void *image;
 	size_t image_len;
@@ -256,6 +259,11 @@ void vcpu_regs_dirty(struct vcpu *v);
 /* exit.c: one KVM exit; returns 0 to keep running, <0 to stop the vCPU. */
 int exit_handle(struct vcpu *v);
 void exit_crash_dump(struct vcpu *v, const char *why);
+/* Log v's registers (v must be out of KVM_RUN: paused or stopped). */
+void exit_log_state(struct vcpu *v, const char *why);
+/* Crash v's domain with a report of the given state (entry_trap's frame). */
+void exit_crash_report(struct vcpu *v, const char *why, const struct kvm_regs *r,
+		       const struct kvm_sregs *s);
 
 /* hcpage.c: the hypercall page and the I/O ports its stubs use. */
 #define HV_HCALL_PORT 0x10

@@ -127,6 +127,12 @@ int run_main(struct hv *hv, int argc, char **argv)
 	con = run_console_start(d, b.console_gpfn, b.console_port);
 	domain_unpause(d);
 	r = domain_wait_stopped(d, o.timeout_s < 0 ? -1 : o.timeout_s * 1000);
+	if (r) {
+		/* Where a guest that never finished was: the first thing to ask. */
+		domain_pause(d);
+		for (unsigned int i = 0; i < d->nr_vcpus; i++)
+			exit_log_state(&d->vcpus[i], "still running at the time-out");
+	}
 	run_console_stop(con);
 	domain_info(d, &info);
 	status = r ? EXIT_TIMEOUT : exit_status(&info);

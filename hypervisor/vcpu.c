@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "hv.h"
+#include "entry.h"
 
 #define KICK_SIGNAL SIGUSR1
 
@@ -152,12 +153,6 @@ void vcpu_set_online(struct vcpu *v, bool online)
 		vcpu_kick(v);
 }
 
-static void set_tr(struct kvm_sregs *s, uint64_t base)
-{
-	s->tr = (struct kvm_segment){ .base = base, .limit = 0xfff,
-		.selector = 0, .type = 11, .present = 1, .dpl = 0, .s = 0 };
-}
-
 /* Load a ring-3 context; the vCPU must not be running (paused or offline). */
 int vcpu_load_context(struct vcpu *v, const struct kctl_vcpu_context *c)
 {
@@ -179,8 +174,8 @@ int vcpu_load_context(struct vcpu *v, const struct kctl_vcpu_context *c)
 	s.cr3 = c->cr3;
 	s.fs.base = c->fs_base;
 	s.gs.base = c->gs_base;
-	if (v->d->hypercall_page_va)
-		set_tr(&s, hcpage_tss_base(v->d));
+	entry_sregs(v, &s);
+	entry_map(v->d, c->cr3);
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
 		return -errno;
 	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
@@ -257,6 +252,7 @@ int vcpu_set_cr3(struct vcpu *v, uint64_t cr3)
 		return -errno;
 	old = s.cr3;
 	s.cr3 = cr3;
+	entry_map(v->d, cr3);
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
 		return -errno;
 	v->cr3 = cr3;

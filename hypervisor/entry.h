@@ -1,0 +1,52 @@
+/*
+ * entry.h - Ketch's ring-0 entry area: the GDT, IDT, TSSs, trap stubs and
+ * ring-0 stacks a domain's vCPUs use when the CPU leaves ring 3 without a
+ * hypercall (an exception).  It lives in the part of the address space
+ * Xen reserves for itself in 64-bit PV guests, outside the guest's RAM,
+ * read-only to the guest except the per-vCPU stacks.
+ *
+ * Today it catches every exception before it can become a triple fault,
+ * so crash reports keep the vector, error code, rip, rsp and cr2 on every
+ * flavour (on AMD SVM KVM resets a vCPU that triple-faults, losing them).
+ * It is the first piece of the trap-bouncing entry page unmodified PV
+ * guests need.  On PVM hosts it is not used: there a ring-3 exception ends
+ * KVM_RUN with the faulting state intact, and ring 0 is emulated.
+ */
+#ifndef KETCH_HV_ENTRY_H
+#define KETCH_HV_ENTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
+struct domain;
+struct vcpu;
+
+/* The exit port of the trap stubs (beside the hypercall ports). */
+#define HV_TRAP_PORT 0x12
+/* Where the area appears: L4 slot 261, Xen's own text in its layout. */
+#define ENTRY_VA 0xffff82c000000000ULL
+#define ENTRY_L4_SLOT 261
+/* Where the per-vCPU ring-0 stacks start (two pages per vCPU). */
+#define ENTRY_STACK_OFF 0x100000ULL
+/* Guest-physical home: above the grant-mapping window and the zap page. */
+#define ENTRY_GPA ((1ULL << 39) + (2ULL << 20))
+
+/* Sets up d's area when the flavour uses it; 0, or negative errno. */
+int entry_init(struct domain *d);
+void entry_free(struct domain *d);
+/* True when d's exceptions arrive through the area. */
+bool entry_active(const struct domain *d);
+/* Points GDTR, IDTR and TR of v's registers at the area (or TR at the
+ * hypercall page, where the area is not used). */
+void entry_sregs(struct vcpu *v, struct kvm_sregs *s);
+/* Makes the guest's L4 table at cr3 map the area; call on every CR3 load. */
+void entry_map(struct domain *d, uint64_t cr3);
+/* ketch-hv's mapping of the stack pages (NULL where the area is unused). */
+const uint8_t *entry_stacks(const struct domain *d);
+/* The exit of a trap stub: reports the exception; returns -1 (crashed). */
+int entry_trap(struct vcpu *v);
+/* Xen's mnemonic ("PF") and name ("page fault") of an exception vector. */
+const char *entry_vector_name(unsigned int vector, const char **longname);
+
+#endif
