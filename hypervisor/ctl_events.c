@@ -64,9 +64,10 @@ void ctl_events_push(struct hv *hv, const struct kctl_dominfo *info, void *opaqu
 			continue;
 		if (kctl_send(s->fd, &h, info, -1, MSG_DONTWAIT) < 0) {
 			/* Too slow or gone: end the stream; the loop sees EOF/HUP. */
+			/* Logged first: the subscriber may act on the EOF at once. */
+			hv_log("ctl: event subscriber fd %d cannot keep up; dropped", s->fd);
 			s->dead = true;
 			shutdown(s->fd, SHUT_RDWR);
-			hv_log("ctl: event subscriber fd %d cannot keep up; dropped", s->fd);
 		}
 	}
 	pthread_mutex_unlock(&srv->sub_lock);

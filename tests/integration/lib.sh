@@ -20,6 +20,23 @@ expect_eq() {
 expect_match() {
 	if echo "$3" | grep -qE -- "$2"; then ok "$1"; else bad "$1: /$2/ not in: $(echo "$3" | head -20)"; fi
 }
+# Emulated runs (tests/vm) are 10-50x slower: waits scale with this.
+T_SCALE=1
+[ "${KETCH_IN_VM:-0}" = 1 ] && T_SCALE=10
+# log_has FILE REGEX: true once FILE has a line matching REGEX (waits up
+# to 5 s, scaled), for lines a daemon writes just after its reply.
+log_has() {
+	local i
+	for ((i = 0; i < 50 * T_SCALE; i++)); do
+		grep -qE -- "$2" "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# expect_log DESCRIPTION FILE REGEX
+expect_log() {
+	if log_has "$2" "$3"; then ok "$1"; else bad "$1: /$3/ not in $2: $(tail -5 "$2")"; fi
+}
 on_exit() { CLEANUP_CMDS+=("$*"); }
 _cleanup() {
 	local c

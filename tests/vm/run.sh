@@ -39,8 +39,10 @@ esac
 case $ROOT$CWD in *[[:space:]]*) echo "ketch-vm: paths with spaces are not supported" >&2; exit 2 ;; esac
 
 "$HERE/image.sh" || exit 125
-mkdir -p "$D/runs"
-RUN=$(mktemp -d "$D/runs/run.XXXXXX")
+# The run folder lies inside the checkout, the one host directory the VM
+# writes to, wherever the image is kept.
+mkdir -p "$ROOT/build/vm-runs"
+RUN=$(mktemp -d "$ROOT/build/vm-runs/run.XXXXXX")
 trap '[ "${KETCH_VM_KEEP:-0}" = 1 ] || rm -rf "$RUN"' EXIT
 
 # The command file: the caller's environment subset, directory and argv.
