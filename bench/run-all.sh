@@ -19,4 +19,5 @@ for b in bench/[0-9]*.sh; do
 	echo "== $b"
 	bash "$b" || { echo "FAIL $b"; rc=1; }
 done
+[ "${KETCH_IN_VM:-0}" = 1 ] && echo "== EMULATED RUN: figures above come from a software-emulated VM; only their ratios mean something"
 exit $rc
