@@ -1,0 +1,68 @@
+/*
+ * blkif_ring.h - Xen's block ring (xen/io/blkif.h, one-page ring) written
+ * once for both ends: ketch-blkback (host) and the guest kit's blkfront.
+ *
+ * Whatever the other end wrote is read once: indices with acquire order,
+ * then checked against what the ring can hold, entries copied whole into
+ * private memory (RING_COPY_*) before anything looks at them.  A peer
+ * whose indices are impossible is reported (-1), never followed, so every
+ * loop over the other end's entries is bounded by the ring size.
+ */
+#ifndef KETCH_BLKIF_RING_H
+#define KETCH_BLKIF_RING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ring.h leaves the barriers to its includer: C11 fences serve both ends. */
+#ifndef xen_mb
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+#include <xen/xen.h>
+#include <xen/io/blkif.h>
+
+#define BLKIF_SECTOR 512u                        /* blkif's sector unit */
+#define BLKIF_SECTORS_PER_PAGE (4096u / BLKIF_SECTOR)
+#define BLKIF_RING_ENTRIES __CONST_RING_SIZE(blkif, 4096)
+
+/* ---- backend ---------------------------------------------------------- */
+
+/*
+ * Copy the next request into *req.  1: copied (req_cons advanced); 0:
+ * nothing to take, or no free response slot for it; -1: the frontend's
+ * req_prod is impossible (more than a ring ahead of our responses, or
+ * behind what we consumed).
+ */
+int blkif_back_next(blkif_back_ring_t *r, blkif_request_t *req);
+/* Queue the response to a request (published by blkif_back_push). */
+void blkif_back_respond(blkif_back_ring_t *r, uint64_t id, uint8_t op, int16_t status);
+/* Publish queued responses; true when the frontend asked to be notified. */
+bool blkif_back_push(blkif_back_ring_t *r);
+/* Re-arm req_event; true if requests arrived meanwhile (do not sleep). */
+bool blkif_back_final_check(blkif_back_ring_t *r);
+
+/*
+ * Check a request as Linux's blkback does, against a disk of sectors
+ * 512-byte sectors.  Returns BLKIF_RSP_OKAY (then *nr_sects is the length
+ * it covers), BLKIF_RSP_ERROR (bad segments, past the end, a write, flush
+ * or discard of a read-only disk) or BLKIF_RSP_EOPNOTSUPP (an operation
+ * not offered: barrier, indirect, unknown).
+ */
+int blkif_req_check(const blkif_request_t *req, uint64_t sectors, bool readonly,
+		    uint64_t *nr_sects);
+
+/* ---- frontend --------------------------------------------------------- */
+
+/*
+ * Copy the next response into *rsp.  1: copied; 0: none; -1: the backend's
+ * rsp_prod is impossible (more responses than requests outstanding).
+ */
+int blkif_front_next(blkif_front_ring_t *r, blkif_response_t *rsp);
+/* Publish queued requests; true when the backend asked to be notified. */
+bool blkif_front_push(blkif_front_ring_t *r);
+/* Re-arm rsp_event; true if responses are waiting (do not sleep). */
+bool blkif_front_final_check(blkif_front_ring_t *r);
+
+#endif
