@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "ketch/confine.h"
 #include "ctx.h"
 #include "domain_ops.h"
 #include "domain_ops_ketch.h"
@@ -18,7 +20,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ketch-xenstored [--socket PATH] [--persist FILE] [--quota NAME=N]...\n"
-		   "                       [--hv-socket PATH] [--verbose]\n"
+		   "                       [--hv-socket PATH] [--user NAME] [--no-confine] [--verbose]\n"
 		   "  --socket PATH   listen here (default: $XENSTORED_PATH, else\n"
 		   "                  ${XENSTORED_RUNDIR:-" DEFAULT_RUNDIR "}/socket, as libxenstore\n"
 		   "                  looks); runs in the foreground either way\n"
@@ -29,14 +31,19 @@ static void usage(FILE *f)
 		   "                  (see docs/xenstore.md)\n"
 		   "  --hv-socket PATH  serve guests' rings through ketch-hv's control socket\n"
 		   "                  (default: $KETCH_HV_SOCKET if set; else guests cannot be\n"
-		   "                  introduced)\n");
+		   "                  introduced)\n"
+		   "  --user NAME     run as NAME once the sockets are open (docs/security.md)\n"
+		   "  --no-confine    keep every capability and system call (debugging only)\n");
 }
 
 struct options {
 	const char *socket;
 	const char *persist;
 	const char *hv_socket;
+	const char *user;
 	bool verbose;
+	bool no_confine;
+	bool selftest; /* test builds only: try forbidden calls once confined */
 };
 
 static int parse_args(int argc, char **argv, struct options *o, struct xs_quota *q)
@@ -45,6 +52,10 @@ static int parse_args(int argc, char **argv, struct options *o, struct xs_quota 
 		{"socket", required_argument, NULL, 's'}, {"persist", required_argument, NULL, 'p'},
 		{"quota", required_argument, NULL, 'q'},  {"verbose", no_argument, NULL, 'v'},
 		{"hv-socket", required_argument, NULL, 'H'},
+		{"user", required_argument, NULL, 'u'},   {"no-confine", no_argument, NULL, 'N'},
+#ifdef XS_TEST_HOOKS
+		{"selftest-forbidden-syscall", no_argument, NULL, 'T'},
+#endif
 		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -55,6 +66,11 @@ static int parse_args(int argc, char **argv, struct options *o, struct xs_quota 
 		case 'p': o->persist = optarg; break;
 		case 'v': o->verbose = true; break;
 		case 'H': o->hv_socket = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'N': o->no_confine = true; break;
+#ifdef XS_TEST_HOOKS
+		case 'T': o->selftest = true; break;
+#endif
 		case 'q':
 			if (xs_quota_set(q, optarg)) {
 				fprintf(stderr, "ketch-xenstored: bad --quota '%s'\n", optarg);
@@ -100,6 +116,49 @@ static void listen_failed(struct xs_ctx *ctx, const char *sock, int r)
 		xs_log(ctx, "cannot listen on %s: %s", sock, strerror(-r));
 }
 
+#ifdef XS_TEST_HOOKS
+/* What a compromised daemon would try first; logged so a test can see the
+ * filter's answer (EPERM confined; ENOENT and success without it). */
+static void selftest_forbidden(struct xs_ctx *ctx)
+{
+	char *const argv[] = { "ketch-selftest", NULL };
+	int fd, e;
+
+	execve("/nonexistent/ketch-selftest", argv, argv + 1);
+	xs_log(ctx, "selftest: execve: %s", strerror(errno));
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	e = errno;
+	xs_log(ctx, "selftest: socket(AF_INET): %s", fd < 0 ? strerror(e) : "allowed");
+	if (fd >= 0)
+		close(fd);
+}
+#endif
+
+/*
+ * Everything the daemon opens by itself is open now (listener, signalfd,
+ * ketch-hv's sockets); what is left is its loop, the guests' memfds and
+ * eventfds it is handed, a reconnect to ketch-hv and the --persist save.
+ * kcf_base_syscalls covers all of it, so no extra calls are named.
+ */
+static int confine(struct xs_ctx *ctx, const struct options *o)
+{
+	struct kcf_opts co = { .user = o->user };
+	char err[256];
+	int r;
+
+	if (o->no_confine) {
+		xs_log(ctx, "not confined (--no-confine)");
+		return 0;
+	}
+	r = kcf_confine(&co, err, sizeof(err));
+	if (r < 0)
+		xs_log(ctx, "cannot confine the daemon: %s", err);
+	else
+		xs_log(ctx, "confined: seccomp allow-list, no capabilities%s%s",
+		       o->user ? ", user " : "", o->user ? o->user : "");
+	return r;
+}
+
 static int run(struct xs_ctx *ctx, const struct options *o, struct xs_ketch *k)
 {
 	char buf[4096];
@@ -125,6 +184,14 @@ static int run(struct xs_ctx *ctx, const struct options *o, struct xs_ketch *k)
 		listen_failed(ctx, sock, r);
 		return 1;
 	}
+	if (confine(ctx, o) < 0) {
+		xs_listen_unlink(sock, &lf);
+		return 1;
+	}
+#ifdef XS_TEST_HOOKS
+	if (o->selftest)
+		selftest_forbidden(ctx);
+#endif
 	r = xs_loop_run(ctx);
 	xs_listen_unlink(sock, &lf);
 	if (o->persist && xs_persist_save(&ctx->store, o->persist) < 0) {

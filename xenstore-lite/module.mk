@@ -29,12 +29,27 @@ $(XS_LIB): $(XS_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # The daemon alone links the hypervisor client (domain_ops_ketch.c); the
-# library, unit tests and fuzzer keep the stub and fakes.
-$(XS_BIN): $(BUILD)/obj/$(XS_DIR)/main.o $(BUILD)/obj/$(XS_DIR)/domain_ops_ketch.o $(XS_LIB) \
-		$(BUILD)/lib/libketchctl.a $(BUILD)/lib/libketchbuild.a
+# library, unit tests and fuzzer keep the stub and fakes.  A second build of
+# it, for tests only, has the hidden --selftest-forbidden-syscall option.
+XS_SELFTEST := $(BUILD)/tests/bin/ketch-xenstored-selftest
+BINS        += $(XS_SELFTEST)
+XS_DAEMON_LINK := $(BUILD)/obj/$(XS_DIR)/domain_ops_ketch.o $(XS_LIB) \
+		$(BUILD)/lib/libketchctl.a $(BUILD)/lib/libketchbuild.a $(KCF_LIB)
+
+$(XS_BIN): $(BUILD)/obj/$(XS_DIR)/main.o $(XS_DAEMON_LINK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KCF_LDLIBS)
+
+$(XS_SELFTEST): $(BUILD)/obj/$(XS_DIR)/main-selftest.o $(XS_DAEMON_LINK)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KCF_LDLIBS)
+
+$(BUILD)/obj/$(XS_DIR)/main-selftest.o: $(XS_DIR)/main.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (test hooks)")
+	$(Q)$(CC) $(CFLAGS) -DXS_TEST_HOOKS -c -o $@ $<
 
 $(BUILD)/tests/unit/xs_store_test $(BUILD)/tests/unit/xs_proto_test: \
 		$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(XS_LIB)
