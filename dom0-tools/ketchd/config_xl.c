@@ -40,6 +40,12 @@ struct json_object *kd_config_xl_to_json(const char *text, size_t len,
 
 	if (!c) {
 		kd_error_set(err, "internal", "", "out of memory");
+	} else if (memchr(text, '\0', len)) {
+		/* libxlutil's lexer asserts (aborting us) on a NUL inside a
+		 * quoted string; a text file has none anywhere. */
+		kd_error_set(err, "invalid_config", "", "%s: not valid xl.cfg syntax: "
+			     "a NUL byte at offset %zu", label,
+			     (size_t)((const char *)memchr(text, '\0', len) - text));
 	} else if (len > 1 << 20 || xlu_cfg_readdata(c, text, (int)len) != 0) {
 		fflush(report);
 		kd_error_set(err, "invalid_config", "", "%s: not valid xl.cfg syntax%s%.200s",

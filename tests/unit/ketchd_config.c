@@ -220,6 +220,20 @@ START_TEST(xl_cfg)
 }
 END_TEST
 
+/* libxlutil aborted the process on a NUL inside a quoted string (found by
+ * tests/fuzz/kd_fuzz_config_xl); such text is refused before it gets there. */
+START_TEST(xl_cfg_nul)
+{
+	static const char text[] = "name = 'a\0b'\nkernel = \"/k\"\n";
+	struct kd_error err = { 0 };
+	struct json_object *o = kd_config_xl_to_json(text, sizeof(text) - 1, "nul.cfg", &err);
+
+	ck_assert_ptr_null(o);
+	ck_assert_str_eq(err.code, "invalid_config");
+	ck_assert_str_eq(err.message, "nul.cfg: not valid xl.cfg syntax: a NUL byte at offset 9");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ketchd_config");
@@ -234,6 +248,7 @@ int main(void)
 	tcase_add_test(tc, unknown_fields);
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, xl_cfg);
+	tcase_add_test(tc, xl_cfg_nul);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
