@@ -24,6 +24,10 @@ int kd_error_set(struct kd_error *err, const char *code, const char *field,
 	snprintf(err->field, sizeof(err->field), "%s", field ? field : "");
 	if (field && *field)
 		n = snprintf(err->message, sizeof(err->message), "%s: ", field);
+	/* A field name is whatever key the client sent: one longer than the
+	 * message leaves nothing of it but the (truncated) name. */
+	if (n < 0 || (size_t)n >= sizeof(err->message))
+		return -EINVAL;
 	va_start(ap, fmt);
 	vsnprintf(err->message + n, sizeof(err->message) - (size_t)n, fmt, ap);
 	va_end(ap);

@@ -234,6 +234,28 @@ START_TEST(xl_cfg_nul)
 }
 END_TEST
 
+/* A field name longer than the message made kd_error_set write past it
+ * (found by tests/fuzz/kd_fuzz_config_json); it is truncated instead. */
+START_TEST(long_unknown_key)
+{
+	char key[400], text[512];
+	struct json_object *o;
+	struct kd_config cfg;
+	struct kd_error err = { 0 };
+
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	snprintf(text, sizeof(text), "{\"%s\": 1}", key);
+	o = json_tokener_parse(text);
+	ck_assert_int_eq(kd_config_from_json(o, &cfg, &err), -EINVAL);
+	ck_assert_str_eq(err.code, "unknown_field");
+	ck_assert_uint_eq(strlen(err.field), sizeof(err.field) - 1);
+	ck_assert_uint_eq(strlen(err.message), sizeof(err.message) - 1);
+	ck_assert(strncmp(err.message, key, sizeof(err.message) - 1) == 0);
+	json_object_put(o);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ketchd_config");
@@ -249,6 +271,7 @@ int main(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, xl_cfg);
 	tcase_add_test(tc, xl_cfg_nul);
+	tcase_add_test(tc, long_unknown_key);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
