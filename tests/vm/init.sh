@@ -42,6 +42,11 @@ mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts $R/dev/pts
 ln -sf pts/ptmx $R/dev/ptmx 2> /dev/null
 mount -t tmpfs tmpfs $R/dev/shm
+# What udev would add: bash's process substitution needs /dev/fd.
+ln -sfn /proc/self/fd $R/dev/fd
+ln -sf /proc/self/fd/0 $R/dev/stdin
+ln -sf /proc/self/fd/1 $R/dev/stdout
+ln -sf /proc/self/fd/2 $R/dev/stderr
 for d in /run /tmp /var/tmp; do mount -t tmpfs -o mode=1777 tmpfs $R$d; done
 mkdir -p "$R$WORK"
 mount -t 9p -o $OPTS,cache=mmap checkout "$R$WORK" || die "cannot mount the checkout at $WORK"
