@@ -103,14 +103,16 @@ CTL destroy "$id"
 
 # Relay the "ok ..."/"FAIL ..." lines of a test program.
 relay() {
-	local verdict what
+	local verdict what ended=no
 	while read -r verdict what; do
 		case $verdict in
 		ok) ok "$what" ;;
-		exit=0) ;;
+		exit=0) ended=yes ;;
 		*) bad "$verdict $what" ;;
 		esac
 	done < <(timeout $((60 * T_SCALE)) "$@" 2>&1; echo "exit=$?")
+	# A program that never ran reported nothing: that is a failure too.
+	[ "$ended" = yes ] || bad "$(basename "$1") did not run to its end"
 }
 
 # --- the library: memory maps, state errors, threads, slow subscribers ------
