@@ -27,15 +27,21 @@ static void symbol_of(struct domain *d, uint64_t rip, char *out, size_t len)
 		snprintf(out, len, " <%s+0x%" PRIx64 ">", name, off);
 }
 
+/* v's registers from KVM; zeros where KVM cannot give them. */
+static void fetch_state(struct vcpu *v, struct kvm_regs *r, struct kvm_sregs *s)
+{
+	memset(r, 0, sizeof(*r));
+	memset(s, 0, sizeof(*s));
+	ioctl(v->fd, KVM_GET_REGS, r);
+	ioctl(v->fd, KVM_GET_SREGS, s);
+}
+
 void exit_crash_dump(struct vcpu *v, const char *why)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
-	memset(&r, 0, sizeof(r));
-	memset(&s, 0, sizeof(s));
-	ioctl(v->fd, KVM_GET_REGS, &r);
-	ioctl(v->fd, KVM_GET_SREGS, &s);
+	fetch_state(v, &r, &s);
 	exit_crash_report(v, why, &r, &s);
 }
 
@@ -67,10 +73,7 @@ void exit_log_state(struct vcpu *v, const char *why)
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
-	memset(&r, 0, sizeof(r));
-	memset(&s, 0, sizeof(s));
-	ioctl(v->fd, KVM_GET_REGS, &r);
-	ioctl(v->fd, KVM_GET_SREGS, &s);
+	fetch_state(v, &r, &s);
 	log_state(v, why, &r, &s);
 }
 
