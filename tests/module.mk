@@ -17,3 +17,5 @@ $(KVM_PROBE): $(BUILD)/obj/tests/vm/kvm_probe.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+include tests/fuzz/module.mk

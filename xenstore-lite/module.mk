@@ -88,7 +88,7 @@ $(BUILD)/bench/xenstore_bench: $(BUILD)/obj/bench/xenstore_bench.o
 
 # libFuzzer build of the message path (clang only), in $(BUILD)/fuzz.
 XS_FUZZ_BIN  := $(BUILD)/fuzz/xs_fuzz_dispatch
-XS_FUZZ_TIME ?= 300
+XS_FUZZ_TIME ?= $(FUZZ_SECONDS) # tests/fuzz/module.mk: 300 unless given
 $(XS_FUZZ_BIN): $(XS_SRCS) tests/fuzz/xs_fuzz_dispatch.c $(wildcard $(XS_DIR)/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")

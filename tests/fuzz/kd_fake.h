@@ -1,0 +1,12 @@
+/* kd_fake.h - the ketchd API fuzzer's fake domain table, ketch-hv and xenstore. */
+#ifndef KD_FAKE_H
+#define KD_FAKE_H
+
+struct kd;
+
+/* The daemon state the fake ketch-hv answers about. */
+void kd_fake_bind(struct kd *kd);
+/* Destroy every fake domain and empty the fake xenstore (between inputs). */
+void kd_fake_reset(struct kd *kd);
+
+#endif

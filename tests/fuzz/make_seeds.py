@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzzers in tests/fuzz (run from the top of
+the tree; the output is checked in, so this only needs running again when a
+wire format changes).  Each seed is a small valid input that reaches one
+path of the target; the fuzzers mutate from there."""
+import json
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def write(corpus, name, data):
+    d = os.path.join(HERE, corpus + "_corpus")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+
+
+# --- the control protocol (include/ketch/ctl.h) ---
+MAGIC, VERSION = 0x4B43544C, 1
+OP = dict(HELLO=1, CREATE=2, DESTROY=3, PAUSE=4, UNPAUSE=5, GETINFO=6, LIST=7,
+          MAP_MEMORY=8, SET_VCPU=9, HYPERCALL_INIT=10, SUBSCRIBE=11,
+          SET_IMAGE=12, HV_INFO=14, SET_SHARED_INFO=15, EVTCHN_ALLOC=16,
+          EVTCHN_BIND=17, EVTCHN_NOTIFY_FD=18, EVTCHN_UNBIND=19,
+          GNTTAB_INFO=20, VCPU_INFO=21, HV_LOG=22)
+
+
+def frame(op, payload=b"", req=1, magic=MAGIC, version=VERSION, length=None):
+    n = len(payload) if length is None else length
+    return struct.pack("<IHHIiII", magic, version, op, req, 0, n, 0) + payload
+
+
+def domid(d):
+    return struct.pack("<II", d, 0)
+
+
+def create(mem=4 << 20, vcpus=1):
+    return frame(OP["CREATE"], struct.pack("<QII16s", mem, vcpus, 0, b"u" * 16))
+
+
+def set_vcpu(d, vcpu, rip):
+    return frame(OP["SET_VCPU"], struct.pack("<II", d, vcpu) +
+                 struct.pack("<21Q", rip, 0x8000, 0x202, 0x1000, *([0] * 17)))
+
+
+def image_chunks(d, img, chunk=1024):
+    out = b""
+    for off in range(0, len(img), chunk):
+        out += frame(OP["SET_IMAGE"], struct.pack("<IIQQ", d, 0, len(img), off) +
+                     img[off:off + chunk])
+    return out
+
+
+def ctl_seeds(elf):
+    hello = frame(OP["HELLO"], struct.pack("<II", VERSION, 0))
+    life = (hello + create() + frame(OP["LIST"]) + frame(OP["GETINFO"], domid(1)) +
+            set_vcpu(1, 0, 0x401000) +
+            frame(OP["HYPERCALL_INIT"], struct.pack("<IIQQ", 1, 0, 0x2000, 0x402000)) +
+            frame(OP["SET_SHARED_INFO"], struct.pack("<IIQ", 1, 0, 0x3000)) +
+            frame(OP["UNPAUSE"], domid(1)) + frame(OP["PAUSE"], domid(1)) +
+            frame(OP["PAUSE"], domid(1)) + frame(OP["DESTROY"], domid(1)) +
+            frame(OP["GETINFO"], domid(1)))
+    write("ctl_fuzz_server", "lifecycle", b"\xff" + life)
+    write("ctl_fuzz_server", "lifecycle_bytewise", b"\x00" + life)
+    evt = (create() + frame(OP["EVTCHN_ALLOC"], struct.pack("<II", 1, 0)) +
+           frame(OP["EVTCHN_BIND"], struct.pack("<II", 1, 1)) +
+           frame(OP["EVTCHN_NOTIFY_FD"], struct.pack("<II", 1, 1)) +
+           frame(OP["EVTCHN_UNBIND"], struct.pack("<II", 1, 1)) +
+           frame(OP["GNTTAB_INFO"], domid(1)) + frame(OP["VCPU_INFO"], domid(1)) +
+           frame(OP["MAP_MEMORY"], domid(1)))
+    write("ctl_fuzz_server", "evtchn_gnttab", b"\x3f" + evt)
+    write("ctl_fuzz_server", "image", b"\xff" + create() + image_chunks(1, elf))
+    write("ctl_fuzz_server", "info_log",
+          b"\x10" + frame(OP["HV_INFO"]) + frame(OP["HV_LOG"], struct.pack("<QII", 0, 1, 0)) +
+          frame(OP["SUBSCRIBE"]) + frame(OP["LIST"]))
+    write("ctl_fuzz_server", "refused",
+          b"\x07" + frame(OP["CREATE"], b"short") + frame(99) +
+          frame(OP["LIST"], length=5000))
+    write("ctl_fuzz_server", "bad_magic", b"\xff" + frame(OP["LIST"], magic=0x1234))
+
+    # What a client reads back: replies, an event, an error, a cut frame.
+    info = struct.pack("<IIiiQIIQQQ16s256s", 1, 2, -1, -1, 4 << 20, 1, 1, 0, 7, 0,
+                       b"u" * 16, b"")
+    replies = (frame(OP["HELLO"], struct.pack("<II", VERSION, 42)) +
+               frame(OP["GETINFO"], info) + frame(0x8000, info) + frame(0x8001))
+    write("kctl_fuzz_recv", "replies_exchange", b"\x80" + replies)
+    write("kctl_fuzz_recv", "replies_recv", b"\x40" + replies)
+    write("kctl_fuzz_recv", "cut", b"\x81" + frame(OP["GETINFO"], info)[:60])
+
+
+# --- guest images ---
+def note(ntype, desc):
+    pad = lambda b: b + b"\0" * (-len(b) % 4)
+    return struct.pack("<III", 4, len(desc), ntype) + pad(b"Xen\0") + pad(desc)
+
+
+def tiny_elf():
+    """One PT_LOAD at 0x400000 (text + hypercall page), Xen notes, symbols."""
+    base = 0x400000
+    notes = (note(6, b"seed\0") + note(8, b"generic\0") + note(5, b"xen-3.0\0") +
+             note(3, struct.pack("<Q", base)) + note(1, struct.pack("<Q", base + 0x1000)) +
+             note(2, struct.pack("<Q", base + 0x2000)) +
+             note(10, b"!writable_page_tables\0"))
+    ehdr_len, phdr_len = 64, 56
+    note_off = ehdr_len + 2 * phdr_len
+    text_off = 0x1000
+    text = b"\xf4" * 0x2000  # text + hypercall page
+    strtab = b"\0_start\0hypercall_page\0"
+    sym = lambda name, value, size, info: struct.pack("<IBBHQQ", name, info, 0, 1, value, size)
+    symtab = (b"\0" * 24 + sym(1, base + 0x1000, 16, 0x12) +
+              sym(8, base + 0x2000, 0x1000, 0x12))
+    shstr = b"\0.symtab\0.strtab\0.shstrtab\0"
+    sym_off = text_off + len(text)
+    str_off = sym_off + len(symtab)
+    shs_off = str_off + len(strtab)
+    sh_off = (shs_off + len(shstr) + 7) & ~7
+    ehdr = struct.pack("<16sHHIQQQIHHHHHH", b"\x7fELF\x02\x01\x01" + b"\0" * 9, 2, 62, 1,
+                       base + 0x1000, ehdr_len, sh_off, 0, ehdr_len, phdr_len, 2, 64, 4, 3)
+    load = struct.pack("<IIQQQQQQ", 1, 5, 0, base, base, text_off + len(text),
+                       text_off + len(text), 0x1000)
+    pnote = struct.pack("<IIQQQQQQ", 4, 4, note_off, base + note_off, base + note_off,
+                        len(notes), len(notes), 4)
+    sh = lambda name, typ, off, size, link=0, info=0, ent=0: struct.pack(
+        "<IIQQQQIIQQ", name, typ, 0, 0, off, size, link, info, 1, ent)
+    shdrs = (b"\0" * 64 + sh(1, 2, sym_off, len(symtab), 2, 1, 24) +
+             sh(9, 3, str_off, len(strtab)) + sh(17, 3, shs_off, len(shstr)))
+    img = ehdr + load + pnote + notes
+    img += b"\0" * (text_off - len(img)) + text + symtab + strtab + shstr
+    img += b"\0" * (sh_off - len(img)) + shdrs
+    return img
+
+
+# --- ketchd: configs and API requests ---
+CFG = {"name": "web", "kernel": "/boot/guest", "memory": 64, "maxmem": 128,
+       "vcpus": 2, "cmdline": "console=hvc0 quiet", "on_crash": "preserve",
+       "uuid": "5b0e1a52-2c5f-4f55-9d0c-6a1f54b0e2a1"}
+
+
+def config_seeds():
+    write("kd_fuzz_config_json", "full", json.dumps(CFG))
+    write("kd_fuzz_config_json", "minimal", '{"name":"a","kernel":"/k"}')
+    write("kd_fuzz_config_json", "bad_memory", '{"name":"a","kernel":"/k","memory":"lots"}')
+    write("kd_fuzz_config_json", "unicode", '{"name":"d\\u00e9","kernel":"/k","ramdisk":"/r",'
+          '"console_log":"/var/log/x","on_reboot":"destroy","on_poweroff":"restart"}')
+    # Regressions: a key longer than an error message; a NUL in an xl string.
+    write("kd_fuzz_config_json", "long_key", json.dumps({"k" * 400: 1}))
+    write("kd_fuzz_config_xl", "nul_in_string", "name = 'a\0b'\n")
+    write("kd_fuzz_config_xl", "full",
+          '# xl.cfg\nname = "web"\nkernel = "/boot/guest"\nmemory = 64\nmaxmem = 128\n'
+          'vcpus = 2\ncmdline = "console=hvc0"\non_crash = "preserve"\n'
+          'uuid = "5b0e1a52-2c5f-4f55-9d0c-6a1f54b0e2a1"\nbuilder = "generic"\n')
+    write("kd_fuzz_config_xl", "lists", "name='a'\nkernel='/k'\ndisk=['phy:/dev/x,xvda,w']\n"
+          "vif=[ 'bridge=br0', ]\nextra=\"x\" \"y\"\n")
+    write("kd_fuzz_config_xl", "bad", 'name = \nkernel = "/k"\nmemory = "many"\n')
+
+
+def api_seeds():
+    req = lambda **kw: json.dumps(kw) + "\n"
+    create = req(op="create", id=1, config=CFG)
+    life = (create + req(op="list") + req(op="info", domain="web") +
+            req(op="pause", domain=1) + req(op="pause", domain=1) +
+            req(op="unpause", domain="1") + req(op="rename", domain="web", name="db") +
+            req(op="vcpus", domain="db") + req(op="mem_set", domain="db", target_kib=65536) +
+            req(op="shutdown", domain="db", timeout=5) + req(op="reboot", domain="db") +
+            req(op="destroy", domain="db") + req(op="info", domain="db"))
+    write("kd_fuzz_api", "lifecycle", b"\xff" + life.encode())
+    write("kd_fuzz_api", "lifecycle_small_reads", b"\x01" + life.encode())
+    xs = (req(op="xenstore_write", path="/local/domain/1/data/k", value="v") +
+          req(op="xenstore_read", path="/local/domain/1/data/k") +
+          req(op="xenstore_ls", path="/local") + req(op="xenstore_ls") +
+          req(op="xenstore_read", path="relative") + req(op="dmesg", **{"from": 2, "clear": True}))
+    write("kd_fuzz_api", "xenstore", b"\x01" + xs.encode())
+    bad = ('not json\n{"op":5}\n{"op":"nope"}\n{"op":"list","extra":1}\n[1,2]\n\n'
+           '{"op":"info"}\n{"op":"info","domain":7}\n{"op":"create","config":{"x":1}}\n'
+           '{"op":"create","id":"a","config":{"name":"n","kernel":"/k"},"paused":1}\n')
+    write("kd_fuzz_api", "refused", b"\x41" + bad.encode())
+    write("kd_fuzz_api", "streams", b"\xff" + (create + req(op="console", domain="web") +
+                                               "typed at the console\n").encode())
+    write("kd_fuzz_api", "events", b"\xff" + (req(op="events") + req(op="list")).encode())
+
+
+def main():
+    elf = tiny_elf()
+    write("kb_fuzz_elf", "tiny", elf)
+    ctl_seeds(elf)
+    config_seeds()
+    api_seeds()
+
+
+if __name__ == "__main__":
+    main()
