@@ -18,6 +18,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 MAGIC, VERSION = 0x4B43544C, 1
 HDR = struct.Struct("<IHHIiII")
@@ -50,11 +51,13 @@ class Guest:
         self.mem[base:base + len(msg)] = msg
         struct.pack_into("<I", self.mem, base + 2052, len(msg))  # req_prod
         os.eventfd_write(self.to_dom0, 1)
-        for _ in range(100):
-            select.select([self.from_dom0], [], [], 0.1)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
             rsp_prod, = struct.unpack_from("<I", self.mem, base + 2060)
             if rsp_prod >= 16:
                 break
+            if select.select([self.from_dom0], [], [], 0.1)[0]:
+                os.eventfd_read(self.from_dom0)  # else it stays readable
         typ, _, _, n = struct.unpack_from("<IIII", self.mem, base + 1024)
         payload = bytes(self.mem[base + 1040:base + 1040 + min(n, 64)]).rstrip(b"\0")
         print(f"guest: reply type {typ} payload {payload.decode(errors='replace')}", flush=True)
