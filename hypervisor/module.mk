@@ -8,7 +8,7 @@ HV_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_SRCS))
 HV_LIB_OBJS := $(filter-out $(BUILD)/obj/hypervisor/main.o,$(HV_OBJS))
 HV_LIB      := $(BUILD)/lib/libketchhv.a
 HV_BIN      := $(BUILD)/bin/ketch-hv
-HV_LINK     := $(HV_LIB) $(BUILD)/lib/libketchbuild.a $(BUILD)/lib/libketchpv.a $(BUILD)/lib/libketchctl.a
+HV_LINK     := $(HV_LIB) $(BUILD)/lib/libketchbuild.a $(BUILD)/lib/libketchpv.a $(BUILD)/lib/libketchctl.a $(BUILD)/lib/libketchconfine.a
 KETCH_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 LIBS += $(HV_LIB)

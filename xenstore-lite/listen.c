@@ -1,112 +1,32 @@
-/* The listening socket's file: private directory, 0600 socket, peer credentials. */
+/* The listening socket's file and its peers, over the shared private_socket code. */
 #include "listen.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-/* mkdir -p of path's parent; directories it creates are 0700. */
-static int make_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, path, n + 1);
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	return 0;
-}
-
-/* 0 if the path is free (absent, or a stale socket now removed), else -errno. */
-static int claim_path(const struct sockaddr_un *sa)
-{
-	struct stat st;
-	int fd, r;
-
-	if (lstat(sa->sun_path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST; /* never remove what is not a socket */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno : 0;
-	close(fd);
-	if (r == 0)
-		return -EADDRINUSE; /* another daemon answers there */
-	if (r != -ECONNREFUSED)
-		return r;
-	return unlink(sa->sun_path) < 0 && errno != ENOENT ? -errno : 0;
-}
-
-static int bind_listen(const struct sockaddr_un *sa, struct xs_listen_file *f)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	struct stat st;
-	mode_t old;
-	int r;
-
-	if (fd < 0)
-		return -errno;
-	old = umask(0177); /* the file is born 0600: no window where others may connect */
-	r = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
-	umask(old);
-	if (r < 0 || lstat(sa->sun_path, &st) < 0 || listen(fd, 128) < 0) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	return fd;
-}
 
 int xs_listen_open(const char *path, struct xs_listen_file *f)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int r;
+	bool stale;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	r = make_parent(path);
-	if (r == 0)
-		r = claim_path(&sa);
-	return r < 0 ? r : bind_listen(&sa, f);
+	return kps_listen(path, 128, &f->file, &stale);
 }
 
 void xs_listen_unlink(const char *path, const struct xs_listen_file *f)
 {
-	struct stat st;
-
-	if (lstat(path, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino)
-		unlink(path);
+	kps_unlink(path, &f->file);
 }
 
 bool xs_listen_peer_ok(struct xs_ctx *ctx, int fd)
 {
 	struct ucred cr;
-	socklen_t len = sizeof(cr);
+	int r = kps_peer_check(fd, &cr);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
-		xs_log(ctx, "refused a client: no peer credentials: %s", strerror(errno));
-		return false;
-	}
-	if (cr.uid == 0 || cr.uid == geteuid())
+	if (r == 0)
 		return true;
-	xs_log(ctx, "refused a client: pid %d uid %u (only root and uid %u may connect)",
-	       (int)cr.pid, (unsigned)cr.uid, (unsigned)geteuid());
+	if (r == -EACCES)
+		xs_log(ctx, "refused a client: pid %d uid %u (only root and uid %u may connect)",
+		       (int)cr.pid, (unsigned)cr.uid, (unsigned)geteuid());
+	else
+		xs_log(ctx, "refused a client: no peer credentials: %s", strerror(-r));
 	return false;
 }

@@ -4,13 +4,15 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <unistd.h>
+
+#include "ketch/private_socket.h"
 
 #include "ctx.h"
 
 /* Which file we bound, so only that one is removed at exit. */
 struct xs_listen_file {
-	dev_t dev;
-	ino_t ino;
+	struct kps_file file;
 };
 
 /*

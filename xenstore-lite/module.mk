@@ -6,7 +6,8 @@ XS_CORE := path perms node store quota transaction watch conn conn_socket conn_r
            domain domain_ops_stub dispatch ops_node ops_session ops_domain ctx loop listen \
            persist
 XS_SRCS := $(XS_CORE:%=$(XS_DIR)/%.c)
-XS_OBJS := $(XS_SRCS:%.c=$(BUILD)/obj/%.o)
+# The socket file code is shared with ketch-hv (dom0-tools/libconfine).
+XS_OBJS := $(XS_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/dom0-tools/libconfine/private_socket.o
 XS_LIB  := $(BUILD)/lib/libxenstore-lite.a
 XS_BIN  := $(BUILD)/bin/ketch-xenstored
 XS_LIBXS := $(shell pkg-config --libs xenstore 2>/dev/null || echo -lxenstore)

@@ -6,7 +6,7 @@ KCF_LDLIBS := $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp
 
 LIBS += $(KCF_LIB)
 
-$(KCF_LIB): $(BUILD)/obj/$(KCF_DIR)/confine.o
+$(KCF_LIB): $(BUILD)/obj/$(KCF_DIR)/confine.o $(BUILD)/obj/$(KCF_DIR)/private_socket.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
