@@ -8,6 +8,9 @@
  *   fault=de   divide by zero: #DE
  *   fault=bp   int3: #BP
  *   fault=stack  recurse until the stack runs out: #PF on the stack
+ *   fault=noentry  clear L4 slot 261 (where the hypervisor maps its ring-0
+ *              entry area on VT-x/SVM), then read 0x10: no exception can
+ *              be delivered, so it becomes a triple fault
  * ud, gp and bp fault at the global labels site_ud, site_gp, site_bp with
  * markers 0x1212..0x1515 in r12..r15, which the report must show.
  */
@@ -39,7 +42,6 @@ int main(const start_info_t *si)
 {
 	const char *c = start_info_cmdline();
 
-	(void)si;
 	if (start_info_has_word("fault=ud")) {
 		printk("crash: ud2, expecting #UD\n");
 		MARKED("site_ud", "ud2");
@@ -52,6 +54,13 @@ int main(const start_info_t *si)
 	} else if (start_info_has_word("fault=de")) {
 		printk("crash: divide by zero, expecting #DE\n");
 		__asm__ volatile("xor %%edx, %%edx\n\tdivq %0" ::"r"(zero), "a"(1UL) : "rdx");
+	} else if (start_info_has_word("fault=noentry")) {
+		uint64_t *l4 = (uint64_t *)si->pt_base;
+
+		printk("crash: clearing L4 slot 261, then reading 0x10\n");
+		l4[261] = 0;
+		mm_flush_tlb();
+		(void)*(volatile uint64_t *)bad_addr;
 	} else if (start_info_has_word("fault=stack")) {
 		printk("crash: recursing until the stack runs out\n");
 		recurse(0);
