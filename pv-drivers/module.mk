@@ -16,3 +16,23 @@ $(BUILD)/tests/unit/pv_cons_ring $(BUILD)/tests/unit/pv_blkif_ring: \
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+include pv-drivers/back/module.mk
+
+# pv-drivers/front: blkfront for guests on the guest kit, with the block
+# ring compiled again with the kit's flags (libketchfront.a), and the
+# disk-checker test guest linked with it.
+PVF_SRCS  := pv-drivers/front/blkfront.c pv-drivers/common/blkif_ring.c
+PVF_LIB   := $(BUILD)/lib/libketchfront.a
+PVF_GUEST := $(BUILD)/guests/diskcheck
+LIBS      += $(PVF_LIB)
+GUESTS    += $(PVF_GUEST)
+
+$(PVF_LIB): $(patsubst %.c,$(BUILD)/guest-obj/%.o,$(PVF_SRCS))
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(PVF_GUEST): $(BUILD)/guest-obj/tests/guests/diskcheck.o $(PVF_LIB) $(GK_LIB) guest/guest.lds
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GLD     $@")
+	$(Q)$(CC) $(GK_LDFLAGS) -o $@ $< $(PVF_LIB) $(GK_LIB) -lgcc

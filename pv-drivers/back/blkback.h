@@ -1,0 +1,85 @@
+/*
+ * blkback.h - ketch-blkback: the control-domain backend of one PV disk
+ * (xen/io/blkif.h).  One process per disk, so a crash harms that disk only.
+ * One thread: xenstore watches, the guest's notifications and io_uring
+ * completions are handled in turn from one poll loop.
+ */
+#ifndef KETCH_BLKBACK_H
+#define KETCH_BLKBACK_H
+
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <xenstore.h>
+#include <xen/io/xenbus.h>
+
+#include "ketch/gntaccess.h"
+#include "ketch/ketchctl.h"
+#include "../common/blkif_ring.h"
+
+/* One request being served: the grants it holds and where they map. */
+struct bb_req {
+	bool busy;
+	uint64_t id;     /* the frontend's id, echoed in the response */
+	uint8_t op;
+	uint8_t nseg;    /* grants held (mapped) */
+	uint64_t bytes;  /* what the I/O must transfer to succeed */
+	grant_ref_t ref[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	struct iovec iov[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+};
+
+struct bb {
+	/* what was asked for */
+	const char *hv_socket, *image;
+	uint32_t domid, devid;
+	bool readonly;
+	/* the disk */
+	int disk_fd;
+	uint64_t sectors;
+	/* xenstore */
+	struct xs_handle *xs;
+	char be[128], fe[128]; /* our directory, the frontend's */
+	XenbusState state;     /* what we last wrote in be/state */
+	bool fe_seen;          /* the frontend's state was read once */
+	/* the connection to the frontend, while connected */
+	struct kctl *hv;
+	struct kgnt *gnt;
+	bool connected;
+	grant_ref_t ring_ref;
+	blkif_back_ring_t ring;
+	uint32_t port;
+	int from_guest, to_guest;
+	/* I/O */
+	struct io_uring uring;
+	int uring_efd;
+	unsigned int inflight;
+	struct bb_req req[BLKIF_RING_ENTRIES];
+	/* counters, for the log at exit */
+	uint64_t nr_requests, nr_errors;
+	bool more; /* bb_ring_work stopped with requests left */
+	bool quit;
+};
+
+/* blkback_io.c */
+int bb_io_init(struct bb *b);
+void bb_io_fini(struct bb *b);
+/* Take and start every request the frontend queued; false if its ring is
+ * impossible (the caller disconnects). */
+bool bb_ring_work(struct bb *b);
+/* Respond to completed I/O; false if the ring turned out impossible. */
+bool bb_io_complete(struct bb *b);
+/* Wait for every request in flight and respond to it. */
+void bb_io_drain(struct bb *b);
+
+/* blkback_xenbus.c */
+int bb_xenbus_start(struct bb *b);
+/* A watch fired: follow the frontend's state.  Sets b->quit when done. */
+void bb_xenbus_changed(struct bb *b);
+/* Leave the frontend: drain I/O, unmap the ring, unbind the port. */
+void bb_disconnect(struct bb *b);
+void bb_switch_state(struct bb *b, XenbusState s);
+
+void bb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * blkfront.h - the guest side of Xen's PV block protocol (xen/io/blkif.h)
+ * for guests built on the guest kit: discovery from device/vbd/<devid>, the
+ * xenbus handshake with any Xen block backend, and synchronous read,
+ * write, flush and discard.
+ *
+ * Needs init_xenbus() and gnttab_init() done first.  Single-threaded like
+ * the rest of the kit: use one device from one vCPU.  Buffers are
+ * page-aligned (alloc_pages); sectors are 512 bytes (blkif's unit).
+ * Every call returns 0 or a negative Xen errno: -XEN_EIO for the
+ * backend's BLKIF_RSP_ERROR, -XEN_EOPNOTSUPP for BLKIF_RSP_EOPNOTSUPP or a
+ * feature not offered, -XEN_EINVAL for a buffer not page-aligned or a
+ * range past the disk, -XEN_ETIME when the backend did not answer within
+ * the device's timeout, -XEN_EBADMSG when it broke the protocol.  After
+ * -XEN_ETIME or -XEN_EBADMSG the device is unusable (every call answers
+ * -XEN_EBADMSG): the backend may still hold its pages.
+ */
+#ifndef KETCH_BLKFRONT_H
+#define KETCH_BLKFRONT_H
+
+#include <stdint.h>
+
+struct blkfront;
+
+/* What the backend told us when it connected. */
+struct blkfront_info {
+	uint64_t sectors;      /* "sectors", in sector_size units */
+	unsigned int sector_size;
+	unsigned int info;     /* VDISK_* bits (VDISK_READONLY...) */
+	int flush;             /* feature-flush-cache */
+	int discard;           /* feature-discard */
+};
+
+/* The devids under device/vbd (at most max of them) into devids[], the
+ * count into *n. */
+int blkfront_discover(unsigned int *devids, unsigned int max, unsigned int *n);
+/*
+ * Connect device/vbd/<devid>: wait for the backend's InitWait, share a
+ * ring and an event channel, Initialised, wait for its Connected, read the
+ * disk's size and features, Connected.  timeout_ns bounds each wait and
+ * later each request.
+ */
+int blkfront_open(unsigned int devid, uint64_t timeout_ns, struct blkfront **dev);
+const struct blkfront_info *blkfront_get_info(const struct blkfront *dev);
+
+/* nsect sectors at sector, to or from buf (page-aligned).  Requests of up
+ * to 11 pages are queued together and one notification sent if needed. */
+int blkfront_read(struct blkfront *dev, uint64_t sector, void *buf, unsigned int nsect);
+int blkfront_write(struct blkfront *dev, uint64_t sector, const void *buf, unsigned int nsect);
+/* Everything written before is on stable storage (BLKIF_OP_FLUSH_DISKCACHE). */
+int blkfront_flush(struct blkfront *dev);
+/* The range reads zero afterwards on a backend that punches holes. */
+int blkfront_discard(struct blkfront *dev, uint64_t sector, uint64_t nsect);
+/* Closing, wait for the backend, Closed; the ring and port are released
+ * and dev freed. */
+int blkfront_close(struct blkfront *dev);
+
+#endif
