@@ -1,0 +1,159 @@
+#!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
+# PV block devices: ketch-blkback serves a raw image file made here to the
+# diskcheck guest (blkfront in the guest kit) over Xen's block protocol,
+# with the xenstore layout libxl writes.  The guest reads what the host
+# wrote, writes a checksummed pattern, flushes, reads it back and discards
+# a range; the host then finds the pattern in the image file and zeros
+# where it was discarded.  A second boot on a read-only backend verifies
+# the pattern again and has its writes refused.  A locked image is refused.
+. "$(dirname "$0")/lib.sh"
+
+HVSOCK=$TMP/hv.sock
+export XENSTORED_PATH=$TMP/xs.sock KETCH_HV_SOCKET=$TMP/hv.sock
+CTL() { "$BIN/ketchctl-hv" --socket "$HVSOCK" "$@"; }
+BB=$BIN/ketch-blkback
+DEVID=51712 # xvda, as Xen numbers it: (202 << 8) | (0 << 4)
+IMG=$TMP/disk.img
+BASE=64 COUNT=2048 SEED=7
+
+state_of() { CTL info "$1" 2>/dev/null | sed -n 's/^state: //p'; }
+wait_for() { # SECONDS COMMAND...: true once COMMAND succeeds (scaled)
+	local n=$(($1 * 10 * T_SCALE))
+	shift
+	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+stopped() { [ "$(state_of "$1")" = shutdown ] || [ "$(state_of "$1")" = crashed ]; }
+be_state_is() { [ "$(xenstore-read "/local/domain/0/backend/vbd/$1/$DEVID/state" 2>/dev/null)" = "$2" ]; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# add_vbd DOMID IMAGE MODE: the nodes libxl writes for a disk, the backend's
+# owned by domain 0 and readable by the guest, the frontend's the guest's.
+add_vbd() {
+	local d=$1 be=/local/domain/0/backend/vbd/$1/$DEVID fe=/local/domain/$1/device/vbd/$DEVID
+	xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$d" "$be/online" 1 \
+		"$be/state" 1 "$be/params" "$2" "$be/mode" "$3" "$be/type" phy \
+		"$be/dev" xvda "$be/device-type" disk "$be/removable" 0 "$be/bootable" 1 &&
+		xenstore-chmod -r "$be" n0 "r$d" &&
+		xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 \
+			"$fe/virtual-device" "$DEVID" "$fe/device-type" disk &&
+		xenstore-chmod -r "$fe" "n$d" r0
+}
+
+# boot_disk CMDLINE BACKEND-ARGS...: a paused diskcheck guest with its
+# xenstore and disk, its backend started; sets id and BBPID.  (Not in a
+# $(...): the backend would hold its pipe open.)
+boot_disk() {
+	local cmdline=$1
+	shift
+	BBPID=
+	id=$(CTL boot "$GUESTS/diskcheck" --memory 32M --paused \
+		--cmdline "seed=$SEED base=$BASE count=$COUNT timeout_s=$((30 * T_SCALE)) $cmdline") &&
+		"$BUILD/tests/bin/xs_toolstack" introduce "$HVSOCK" "$id" "disk$id" >/dev/null &&
+		add_vbd "$id" "$IMG" w || return 1
+	"$BB" --domid "$id" --devid "$DEVID" --image "$IMG" "$@" >/dev/null 2>"$TMP/bb.$id.log" &
+	BBPID=$!
+	on_exit "kill $BBPID"
+}
+
+# The pattern diskcheck writes, checksums left zero: one awk pass.
+expected_pattern() {
+	LC_ALL=C awk -v base=$BASE -v count=$COUNT -v seed=$SEED 'BEGIN {
+		for (s = base; s < base + count; s++) {
+			h = sprintf("ketch-blk sector %08d seed %d\n", s, seed)
+			printf "%s", h
+			for (i = length(h); i < 504; i++) printf "%c", (s * 7 + i * 13 + seed) % 256
+			for (i = 0; i < 8; i++) printf "%c", 0
+		}
+	}'
+}
+
+"$BIN/ketch-hv" --socket "$HVSOCK" 2>"$TMP/hv.log" &
+on_exit "kill $!"
+wait_for 5 test -S "$HVSOCK"
+"$BIN/ketch-xenstored" --socket "$XENSTORED_PATH" --hv-socket "$HVSOCK" 2>"$TMP/xs.log" &
+on_exit "kill $!"
+wait_for 5 test -S "$XENSTORED_PATH"
+
+truncate -s 8M "$IMG"
+printf 'KETCH-HOST-MARK' | dd of="$IMG" bs=512 seek=7 conv=notrunc status=none
+
+# --- a locked image is refused ---------------------------------------------
+exec 9<"$IMG"
+flock -x 9
+out=$("$BB" --domid 99 --devid "$DEVID" --image "$IMG" 2>&1 9<&-)
+expect_eq "an image another writer holds: exit 1" 1 "$?"
+expect_match "and says why" 'in use by another backend \(locked\)' "$out"
+exec 9<&-
+out=$("$BB" --domid 1 2>&1)
+expect_eq "missing options: exit 2" 2 "$?"
+
+# --- read, write, flush, read back, discard ---------------------------------
+boot_disk ""
+expect_match "diskcheck booted with its disk" '^[0-9]+$' "$id"
+[ -n "$BBPID" ] || finish
+if ! wait_for 10 be_state_is "$id" 2; then
+	bad "backend reached InitWait: $(cat "$TMP/bb.$id.log")"
+	finish
+fi
+ok "backend reached InitWait"
+be=/local/domain/0/backend/vbd/$id/$DEVID
+expect_eq "backend offers flush" 1 "$(xenstore-read "$be/feature-flush-cache")"
+expect_eq "backend offers discard" 1 "$(xenstore-read "$be/feature-discard")"
+CTL unpause "$id"
+check "diskcheck stopped" wait_for 90 stopped "$id"
+info=$(CTL info "$id")
+expect_match "diskcheck exit code 0" '^shutdown_code: 0$' "$info"
+log=$(grep "d$id: " "$TMP/hv.log")
+for c in "connect" "host's marker read" "read past the end refused" "write pattern" "flush" \
+	"read pattern back" "every sector verifies" "discard" "discarded range reads zero" "close"; do
+	expect_match "guest: $c" "PASS $c\$" "$log"
+done
+expect_match "guest saw the disk's size and features" \
+	'diskcheck: sectors=16384 sector-size=512 info=0 flush=1 discard=1' "$log"
+expect_match "diskcheck verdict" 'diskcheck: PASS, 0 failures' "$log"
+echo "$log" | grep FAIL | head -5
+expect_eq "backend Closed after the guest closed" 6 "$(xenstore-read "$be/state")"
+expect_eq "backend wrote the disk's size" 16384 "$(xenstore-read "$be/sectors")"
+expect_match "backend logged the connection" 'connected: ring-ref [0-9]+, event channel [0-9]+, 16384 sectors' \
+	"$(cat "$TMP/bb.$id.log")"
+CTL destroy "$id"
+check "backend exits when its domain is destroyed" wait_for 10 gone "$BBPID"
+wait "$BBPID"
+expect_eq "backend exit status 0" 0 "$?"
+expect_match "and counted no failed request" 'stopped: [0-9]+ requests, 0 refused or failed' \
+	"$(cat "$TMP/bb.$id.log")"
+
+# The host sees what the guest wrote, byte for byte but for the checksums.
+expected_pattern >"$TMP/expected"
+dd if="$IMG" of="$TMP/actual" bs=512 skip=$BASE count=$COUNT status=none
+bad=$(cmp -l "$TMP/expected" "$TMP/actual" | awk '($1 - 1) % 512 < 504 { n++ } END { print n + 0 }')
+expect_eq "the image holds the guest's pattern" 0 "$bad"
+expect_eq "the discarded range is zeros in the image" 0 \
+	"$(dd if="$IMG" bs=512 skip=4096 count=256 status=none | tr -d '\0' | wc -c)"
+expect_eq "the host's marker is intact" KETCH-HOST-MARK \
+	"$(dd if="$IMG" bs=512 skip=7 count=1 status=none | head -c 15)"
+
+# --- the same image read-only: the pattern again, writes refused ------------
+boot_disk "verify=1 ro=1" --read-only
+check "read-only backend reached InitWait" wait_for 10 be_state_is "$id" 2
+expect_eq "no discard offered read-only" "" "$(xenstore-read "/local/domain/0/backend/vbd/$id/$DEVID/feature-discard" 2>/dev/null)"
+CTL unpause "$id"
+check "read-only diskcheck stopped" wait_for 90 stopped "$id"
+expect_match "read-only diskcheck exit code 0" '^shutdown_code: 0$' "$(CTL info "$id")"
+log=$(grep "d$id: " "$TMP/hv.log")
+for c in "info says read-only" "write refused: BLKIF_RSP_ERROR" "flush refused: BLKIF_RSP_ERROR" \
+	"every sector verifies"; do
+	expect_match "guest: $c" "PASS $c\$" "$log"
+done
+echo "$log" | grep FAIL | head -5
+CTL destroy "$id"
+check "read-only backend exits" wait_for 10 gone "$BBPID"
+expect_match "it counted the refused requests" 'stopped: [0-9]+ requests, 2 refused or failed' \
+	"$(cat "$TMP/bb.$id.log")"
+expect_eq "the pattern survived the read-only run" 0 \
+	"$(dd if="$IMG" bs=512 skip=$BASE count=$COUNT status=none | cmp -l "$TMP/expected" - |
+		awk '($1 - 1) % 512 < 504 { n++ } END { print n + 0 }')"
+
+finish
