@@ -90,12 +90,13 @@ $(BUILD)/bench/xenstore_bench: $(BUILD)/obj/bench/xenstore_bench.o
 # libFuzzer build of the message path (clang only), in $(BUILD)/fuzz.
 XS_FUZZ_BIN  := $(BUILD)/fuzz/xs_fuzz_dispatch
 XS_FUZZ_TIME ?= $(FUZZ_SECONDS) # tests/fuzz/module.mk: 300 unless given
-$(XS_FUZZ_BIN): $(XS_SRCS) tests/fuzz/xs_fuzz_dispatch.c $(wildcard $(XS_DIR)/*.h)
+XS_FUZZ_SRCS := $(XS_SRCS) dom0-tools/libconfine/private_socket.c
+$(XS_FUZZ_BIN): $(XS_FUZZ_SRCS) tests/fuzz/xs_fuzz_dispatch.c $(wildcard $(XS_DIR)/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
 	$(Q)clang -std=c11 -O1 -g -D_GNU_SOURCE -Iinclude -I$(XS_DIR) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-o $@ tests/fuzz/xs_fuzz_dispatch.c $(XS_SRCS)
+		-o $@ tests/fuzz/xs_fuzz_dispatch.c $(XS_FUZZ_SRCS)
 
 .PHONY: fuzz-xenstore
 fuzz-xenstore: $(XS_FUZZ_BIN)
