@@ -64,6 +64,7 @@ int hvb_boot_many(int n, const char *kernel)
 	printf("boot_many_per_s %.1f\n", n / ((bench_now_us() - t0) / 1e6));
 	for (int i = 0; i < n; i++)
 		domain_destroy(&hv, ids[i]);
+	domain_reap_wait(&hv);
 	printf("boot_many_failed %d\n", bad);
 	return bad != 0;
 }
@@ -143,5 +144,6 @@ int hvb_idle_mem(int n, const char *kernel)
 	printf("idle_guest_resident_kib_per_domain %.1f\n", (double)guest / n);
 	for (int i = 0; i < n; i++)
 		domain_destroy(&hv, ids[i]);
+	domain_reap_wait(&hv);
 	return 0;
 }

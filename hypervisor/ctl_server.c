@@ -261,6 +261,7 @@ static void teardown(struct ctl_server *srv, const sigset_t *old)
 		while ((n = domain_list(srv->hv, ids, KCTL_MAX_DOMIDS)) > 0)
 			for (int i = 0; i < n; i++)
 				domain_destroy(srv->hv, ids[i]);
+		domain_reap_wait(srv->hv); /* subscribers see every `dying` */
 		ctl_socket_unlink(srv);
 		close(srv->lfd);
 	}

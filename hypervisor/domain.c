@@ -24,6 +24,7 @@ int hv_init(struct hv *hv)
 {
 	memset(hv, 0, sizeof(*hv));
 	pthread_mutex_init(&hv->lock, NULL);
+	pthread_cond_init(&hv->reap_cond, NULL);
 	hv->next_domid = 1;
 	if (timer_start(hv) < 0 || evtchn_dom0_start(hv) < 0)
 		return -EAGAIN;
@@ -307,6 +308,61 @@ int domain_wait_stopped(struct domain *d, int timeout_ms)
 	return r ? -ETIMEDOUT : 0;
 }
 
+/*
+ * The slow half of destroy, off the caller's thread: joining the vCPU
+ * threads waits for each to leave its current exit, which a guest can
+ * stretch (bounded only by hypercall preemption); the control thread must
+ * never wait on one domain.  The `dying` event, sent after the last
+ * resource the reaper holds is released, is the completion report.
+ */
+static void reap(struct domain *d)
+{
+	struct hv *hv = d->hv;
+	struct kctl_dominfo info;
+	uint32_t domid = d->domid;
+
+	for (unsigned int i = 0; i < d->nr_vcpus; i++)
+		vcpu_join(&d->vcpus[i]);
+	timer_remove_domain(d);
+	evtchn_teardown(d);
+	gnttab_teardown(d);
+	domain_info(d, &info);
+	info.state = KCTL_STATE_DYING;
+	domain_put(d);
+	hv_log("d%u: destroyed", domid);
+	if (hv->state_fn)
+		hv->state_fn(hv, &info, hv->state_opaque);
+}
+
+static void *reaper(void *arg)
+{
+	struct domain *d = arg;
+	struct hv *hv = d->hv;
+
+	reap(d);
+	pthread_mutex_lock(&hv->lock);
+	hv->reaping--;
+	pthread_cond_broadcast(&hv->reap_cond);
+	pthread_mutex_unlock(&hv->lock);
+	return NULL;
+}
+
+/* Hand d to a reaper thread; without one, reap here (still correct, only slower). */
+static void start_reaper(struct hv *hv, struct domain *d)
+{
+	pthread_t t;
+
+	pthread_mutex_lock(&hv->lock);
+	hv->reaping++;
+	pthread_mutex_unlock(&hv->lock);
+	if (hv_thread_create(&t, reaper, d) == 0) {
+		pthread_detach(t);
+		return;
+	}
+	hv_log("d%u: no reaper thread; destroying in the caller", d->domid);
+	reaper(d);
+}
+
 int domain_destroy(struct hv *hv, uint32_t domid)
 {
 	struct domain *d;
@@ -328,13 +384,14 @@ int domain_destroy(struct hv *hv, uint32_t domid)
 	pthread_mutex_unlock(&d->lock);
 	pthread_mutex_unlock(&d->notify_lock);
 	kick_all(d);
-	for (unsigned int i = 0; i < d->nr_vcpus; i++)
-		vcpu_join(&d->vcpus[i]);
-	timer_remove_domain(d);
-	evtchn_teardown(d);
-	gnttab_teardown(d);
-	hv_log("d%u: destroyed", domid);
-	domain_notify_state(d, KCTL_STATE_DYING);
-	domain_put(d);
+	start_reaper(hv, d);
 	return 0;
+}
+
+void domain_reap_wait(struct hv *hv)
+{
+	pthread_mutex_lock(&hv->lock);
+	while (hv->reaping)
+		pthread_cond_wait(&hv->reap_cond, &hv->lock);
+	pthread_mutex_unlock(&hv->lock);
 }

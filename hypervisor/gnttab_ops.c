@@ -2,7 +2,8 @@
  * gnttab_ops.c - HYPERVISOR_grant_table_op: the table's size and version,
  * setup_table, and the batched map / unmap / copy calls.  Batches report
  * per entry in its status field and return 0; a batch whose array the
- * guest cannot read or write stops there with -EFAULT, as in Xen.
+ * guest cannot read or write stops there with -EFAULT, as in Xen.  Long
+ * batches are preempted and continued (preempt.c).
  */
 #include <stdint.h>
 #include <xen/errno.h>
@@ -98,11 +99,25 @@ static long get_version(struct vcpu *v, uint64_t arg, uint32_t count)
 	return gm_copy_to(v, arg, &op, sizeof(op)) ? -XEN_EFAULT : 0;
 }
 
-/* One loop for the three batched calls: read, do, write back, next. */
-#define BATCH(type, fn)                                                        \
+/* Go on later with the rest of the array, as Xen does: pointer and count advanced. */
+static long continue_batch(struct vcpu *v, unsigned int cmd, uint64_t at, uint32_t left)
+{
+	const uint64_t a[6] = { cmd, at, left };
+
+	return hc_continue(v, __HYPERVISOR_grant_table_op, a);
+}
+
+/*
+ * One loop for the three batched calls: read, do, write back, next.  The
+ * guest picks the count (up to 2^31), so the loop is preempted between
+ * entries and resumed at the first entry not done.
+ */
+#define BATCH(type, fn, cmd)                                                   \
 	for (uint32_t i = 0; i < count; i++) {                                 \
 		type op;                                                       \
 		uint64_t at = arg + (uint64_t)i * sizeof(op);                  \
+		if (i && hc_preempt_check(v))                                  \
+			return continue_batch(v, cmd, at, count - i);          \
 		if (gm_copy_from(v, &op, at, sizeof(op)))                      \
 			return -XEN_EFAULT;                                    \
 		op.status = fn(v, &op);                                        \
@@ -113,17 +128,17 @@ static long get_version(struct vcpu *v, uint64_t arg, uint32_t count)
 
 static long map_batch(struct vcpu *v, uint64_t arg, uint32_t count)
 {
-	BATCH(gnttab_map_grant_ref_t, gnt_map);
+	BATCH(gnttab_map_grant_ref_t, gnt_map, GNTTABOP_map_grant_ref);
 }
 
 static long unmap_batch(struct vcpu *v, uint64_t arg, uint32_t count)
 {
-	BATCH(gnttab_unmap_grant_ref_t, gnt_unmap);
+	BATCH(gnttab_unmap_grant_ref_t, gnt_unmap, GNTTABOP_unmap_grant_ref);
 }
 
 static long copy_batch(struct vcpu *v, uint64_t arg, uint32_t count)
 {
-	BATCH(gnttab_copy_t, gnt_copy);
+	BATCH(gnttab_copy_t, gnt_copy, GNTTABOP_copy);
 }
 
 long hc_grant_table_op(struct vcpu *v, const uint64_t a[6])

@@ -34,12 +34,32 @@ static long self_only(struct vcpu *v, domid_t domid)
 	return d ? -XEN_EPERM : -XEN_ESRCH;
 }
 
+/* One extent at index i of the list: 0, or <0 to end the call there. */
+static int one_extent(struct vcpu *v, unsigned int op,
+		      const struct xen_memory_reservation *r, uint64_t i,
+		      const uint32_t *inuse, size_t n_inuse)
+{
+	uint64_t list = (uint64_t)(uintptr_t)r->extent_start.p;
+	uint64_t n = 1ULL << r->extent_order;
+	xen_pfn_t gpfn;
+
+	if (gm_copy_from(v, &gpfn, list + i * sizeof(gpfn), sizeof(gpfn)))
+		return -1;
+	if (gpfn & (n - 1))
+		return -1;
+	return op == XENMEM_decrease_reservation ?
+		       physmap_decrease(v->d, gpfn, n, inuse, n_inuse) :
+		       physmap_populate(v->d, gpfn, n);
+}
+
 /*
  * increase_reservation, decrease_reservation and populate_physmap: the
  * count of extents done, starting at start (Xen's continuation encoding in
  * the command's upper bits).  increase_reservation populates the gpfns it
  * is given, as populate_physmap does: an auto-translated guest has no
- * use for bare machine frames.
+ * use for bare machine frames.  A count too large to encode a
+ * continuation is refused (start returned), as in Xen; a long list is
+ * preempted and resumed at the extent it reached.
  */
 static long reservation(struct vcpu *v, unsigned int op, uint64_t arg,
 			uint64_t start)
@@ -47,30 +67,25 @@ static long reservation(struct vcpu *v, unsigned int op, uint64_t arg,
 	struct xen_memory_reservation r;
 	uint32_t *inuse = NULL;
 	size_t n_inuse = 0;
-	uint64_t list, i;
+	uint64_t i;
 
 	if (gm_copy_from(v, &r, arg, sizeof(r)))
 		return -XEN_EFAULT;
-	if (start >= r.nr_extents || r.extent_order > MAX_ORDER ||
+	if (r.nr_extents > (UINT32_MAX >> MEMOP_EXTENT_SHIFT) ||
+	    start >= r.nr_extents || r.extent_order > MAX_ORDER ||
 	    self_only(v, r.domid) ||
 	    (op != XENMEM_decrease_reservation && (r.mem_flags & XENMEMF_populate_on_demand)))
 		return (long)start;
-	list = (uint64_t)(uintptr_t)r.extent_start.p;
 	if (op == XENMEM_decrease_reservation)
 		n_inuse = physmap_inuse(v->d, &inuse);
 	for (i = start; i < r.nr_extents; i++) {
-		xen_pfn_t gpfn;
-		uint64_t n = 1ULL << r.extent_order;
-		int e;
+		if (i > start && hc_preempt_check(v)) {
+			const uint64_t a[6] = { op | (i << MEMOP_EXTENT_SHIFT), arg };
 
-		if (gm_copy_from(v, &gpfn, list + i * sizeof(gpfn), sizeof(gpfn)))
-			break;
-		if (gpfn & (n - 1))
-			break;
-		e = op == XENMEM_decrease_reservation ?
-			    physmap_decrease(v->d, gpfn, n, inuse, n_inuse) :
-			    physmap_populate(v->d, gpfn, n);
-		if (e)
+			free(inuse);
+			return hc_continue(v, __HYPERVISOR_memory_op, a);
+		}
+		if (one_extent(v, op, &r, i, inuse, n_inuse))
 			break;
 	}
 	free(inuse);

@@ -17,6 +17,8 @@
 #define PTE_P 1ULL
 #define PTE_ADDR 0x000ffffffffff000ULL
 #define MMUEXT_MAX_BATCH 4096
+/* Xen marks a continued mmuext_op in count's top bit (not in the public headers). */
+#define MMU_UPDATE_PREEMPTED 0x80000000u
 #define LOWER_HALF_END 0x0000800000000000ULL
 
 static void flush_others(struct vcpu *self)
@@ -61,21 +63,38 @@ static long one_mmuext(struct vcpu *v, const struct mmuext_op *op)
 	}
 }
 
-/* mmuext_op(ops, count, pdone, foreigndom) */
+/*
+ * mmuext_op(ops, count, pdone, foreigndom).  Each op may flush TLBs, so a
+ * full batch is preempted like Xen's: the continuation carries the rest
+ * with count | MMU_UPDATE_PREEMPTED, and pdone the ops done so far, which
+ * the resumed call adds to.
+ */
 long hc_mmuext_op(struct vcpu *v, const uint64_t a[6])
 {
-	uint64_t ops = a[0], count = a[1], pdone = a[2];
+	uint64_t ops = a[0], pdone = a[2];
+	uint32_t count = (uint32_t)a[1], done = 0, prior = 0;
 	uint16_t foreign = (uint16_t)a[3];
-	unsigned int done = 0;
 	long r = 0;
 
 	if (foreign != DOMID_SELF && foreign != v->d->domid)
 		return -XEN_EPERM;
-	if (count > MMUEXT_MAX_BATCH)
+	if (a[1] & MMU_UPDATE_PREEMPTED) {
+		count &= ~MMU_UPDATE_PREEMPTED;
+		if (pdone && gm_copy_from(v, &prior, pdone, sizeof(prior)))
+			return -XEN_EFAULT;
+	}
+	if (a[1] > UINT32_MAX || count > MMUEXT_MAX_BATCH)
 		return -XEN_EINVAL;
 	for (; done < count; done++) {
 		struct mmuext_op op;
 
+		if (done && hc_preempt_check(v)) {
+			const uint64_t c[6] = { ops + done * sizeof(op),
+				(count - done) | MMU_UPDATE_PREEMPTED, pdone, a[3] };
+
+			r = hc_continue(v, __HYPERVISOR_mmuext_op, c);
+			break;
+		}
 		if (gm_copy_from(v, &op, ops + done * sizeof(op), sizeof(op))) {
 			r = -XEN_EFAULT;
 			break;
@@ -84,6 +103,7 @@ long hc_mmuext_op(struct vcpu *v, const uint64_t a[6])
 		if (r)
 			break;
 	}
+	done += prior;
 	if (pdone && gm_copy_to(v, pdone, &done, sizeof(done)))
 		return -XEN_EFAULT;
 	return r;

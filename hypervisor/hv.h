@@ -96,6 +96,12 @@ struct vcpu {
 	uint64_t runstate_entry;
 	uint64_t runstate_time[4];
 	struct kvm_regs regs_cache; /* when KVM_CAP_SYNC_REGS is missing */
+
+	/* Hypercall preemption (preempt.c). */
+	uint64_t hcall_start_ns;       /* when the current guest hypercall began */
+	bool cont_pending;             /* re-execute hypercall cont_nr with cont_args */
+	unsigned int cont_nr;
+	uint64_t cont_args[6];
 };
 
 struct hv_hcall_stats {
@@ -160,9 +166,11 @@ struct hv {
 	enum hv_flavour flavour;
 	bool sync_regs;
 	int vcpu_mmap_size;
-	pthread_mutex_t lock;  /* guards the domain table */
+	pthread_mutex_t lock;  /* guards the domain table and reaping */
 	struct domain *domains[HV_MAX_DOMAINS];
 	uint32_t next_domid;
+	pthread_cond_t reap_cond;  /* a reaper finished */
+	unsigned int reaping;      /* destroys still tearing down */
 	hv_state_fn state_fn;
 	void *state_opaque;
 	int log_level;
@@ -208,7 +216,14 @@ struct domain *domain_get(struct hv *hv, uint32_t domid); /* takes a ref */
 void domain_put(struct domain *d);
 int domain_pause(struct domain *d);
 int domain_unpause(struct domain *d);
+/*
+ * Destroy: the domain leaves the table and its vCPUs are told to stop at
+ * once; a reaper thread joins them, frees everything and then sends the
+ * `dying` state change.  Returns 0 or -ESRCH without waiting.
+ */
 int domain_destroy(struct hv *hv, uint32_t domid);
+/* Wait until every destroy started so far has finished tearing down. */
+void domain_reap_wait(struct hv *hv);
 void domain_info(struct domain *d, struct kctl_dominfo *out);
 int domain_list(struct hv *hv, uint32_t *ids, int max);
 int domain_set_vcpu_context(struct domain *d, unsigned int vcpu,
@@ -280,6 +295,22 @@ int gm_copy_to(struct vcpu *v, uint64_t va, const void *src, size_t len);
 void *gm_gpa(struct domain *d, uint64_t gpa, size_t len); /* NULL if outside */
 /* Locate the leaf PTE mapping va (4 KiB only); returns host pointer or NULL. */
 uint64_t *gm_leaf_pte(struct vcpu *v, uint64_t va, int *err);
+
+/*
+ * preempt.c: every guest-controlled loop in a hypercall calls
+ * hc_preempt_check between units of work; when it says so, the handler
+ * records a continuation with hc_continue and returns.  The vCPU then
+ * leaves the hypercall (pause, destroy, events and other work take
+ * effect) and re-executes it from its stub with the recorded arguments,
+ * as Xen's hypercall_create_continuation does.
+ */
+#define HV_HCALL_SLICE_NS 1000000ULL /* longest a hypercall runs unpreempted */
+/* True when v must leave its hypercall now: it is being stopped, or its slice is used. */
+bool hc_preempt_check(struct vcpu *v);
+/* Re-execute hypercall nr with args a once v leaves; returns 0 for the handler. */
+long hc_continue(struct vcpu *v, unsigned int nr, const uint64_t a[6]);
+/* Take a continuation recorded by a nested call (multicall); false if none. */
+bool hc_take_continuation(struct vcpu *v, uint64_t a[6]);
 
 /* hypercall.c: dispatch. */
 typedef long (*hcall_fn)(struct vcpu *v, const uint64_t a[6]);

@@ -40,14 +40,40 @@ long hcall_invoke(struct vcpu *v, uint64_t nr, const uint64_t a[6])
 	return fn(v, a);
 }
 
+/*
+ * A preempted call resumes by running its stub again (which reloads eax)
+ * with the continuation's arguments; rsp is untouched, so the stub's `ret`
+ * still returns to the guest's call site.
+ */
+static void resume_at_stub(struct vcpu *v, struct kvm_regs *r)
+{
+	const uint64_t *a = v->cont_args;
+
+	r->rdi = a[0];
+	r->rsi = a[1];
+	r->rdx = a[2];
+	r->r10 = a[3];
+	r->r8 = a[4];
+	r->r9 = a[5];
+	r->rax = v->cont_nr;
+	r->rip = v->d->hypercall_page_va + 32ULL * v->cont_nr;
+	v->cont_pending = false;
+}
+
 void hcall_dispatch(struct vcpu *v)
 {
 	struct kvm_regs *r = vcpu_regs(v);
 	uint64_t nr = r->rax;
 	const uint64_t a[6] = { r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9 };
-	long ret = hcall_invoke(v, nr, a);
+	long ret;
 
+	v->hcall_start_ns = hv_now_ns();
+	v->cont_pending = false;
+	ret = hcall_invoke(v, nr, a);
 	r = vcpu_regs(v);
-	r->rax = (uint64_t)ret;
+	if (v->cont_pending)
+		resume_at_stub(v, r);
+	else
+		r->rax = (uint64_t)ret;
 	vcpu_regs_dirty(v);
 }

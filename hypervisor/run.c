@@ -142,6 +142,7 @@ int run_main(struct hv *hv, int argc, char **argv)
 		fprintf(stderr, "ketch-hv run: domain %u crashed: %s\n", domid, info.crash_reason);
 	domain_put(d);
 	domain_destroy(hv, domid);
+	domain_reap_wait(hv);
 out:
 	free((void *)b.kernel);
 	free((void *)b.ramdisk);

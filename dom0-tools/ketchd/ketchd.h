@@ -88,6 +88,7 @@ struct kd_opts {
 	const char *state_dir; /* NULL: domains do not outlive ketchd */
 	uint64_t console_log_max;
 	int shutdown_timeout_s;
+	int hv_timeout_s;      /* each ketch-hv request gives up after this */
 };
 
 struct kd {

@@ -64,7 +64,7 @@ static void resubscribe(struct kd *kd)
 
 	kd_log("ketch-hv event stream lost; resubscribing");
 	kctl_events_close(kd->ev);
-	kd->ev = kctl_subscribe(kd->opt.hv_socket, &err);
+	kd->ev = kctl_subscribe_timeout(kd->opt.hv_socket, kd->opt.hv_timeout_s * 1000, &err);
 	if (!kd->ev) {
 		kd_log("cannot resubscribe to ketch-hv: %s; stopping", kctl_strerror(err));
 		kd->stop = true;

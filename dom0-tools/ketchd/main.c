@@ -23,7 +23,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ketchd [--socket PATH] [--hv-socket PATH] [--xenstore PATH]\n"
 		"              [--log-dir DIR] [--state-dir DIR] [--console-log-max BYTES]\n"
-		"              [--shutdown-timeout SEC]\n"
+		"              [--shutdown-timeout SEC] [--hv-timeout SEC]\n"
 		"Runs in the foreground.  Environment: KETCH_SOCKET, KETCH_HV_SOCKET,\n"
 		"XENSTORED_PATH, KETCH_LOG_DIR, KETCH_STATE_DIR (docs/config-reference.md).\n");
 }
@@ -44,6 +44,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		{ "log-dir", required_argument, NULL, 'l' },
 		{ "console-log-max", required_argument, NULL, 'm' },
 		{ "shutdown-timeout", required_argument, NULL, 't' },
+		{ "hv-timeout", required_argument, NULL, 'T' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -58,6 +59,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 	o->state_dir = env_or("KETCH_STATE_DIR", NULL);
 	o->console_log_max = 1 << 20;
 	o->shutdown_timeout_s = 30;
+	o->hv_timeout_s = 10;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': o->socket = optarg; break;
@@ -74,6 +76,11 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 			o->shutdown_timeout_s = (int)strtol(optarg, &end, 10);
 			if (*end || o->shutdown_timeout_s < 1 || o->shutdown_timeout_s > 3600)
 				return fprintf(stderr, "ketchd: --shutdown-timeout: 1..3600\n"), -1;
+			break;
+		case 'T':
+			o->hv_timeout_s = (int)strtol(optarg, &end, 10);
+			if (*end || o->hv_timeout_s < 1 || o->hv_timeout_s > 3600)
+				return fprintf(stderr, "ketchd: --hv-timeout: 1..3600\n"), -1;
 			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -119,11 +126,12 @@ static int setup(struct kd *kd)
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	kd->hv = kctl_open(kd->opt.hv_socket, &err);
+	/* Bounded, so one stuck request cannot freeze the loop that serves everything. */
+	kd->hv = kctl_open_timeout(kd->opt.hv_socket, kd->opt.hv_timeout_s * 1000, &err);
 	if (!kd->hv)
 		return kd_log("cannot reach ketch-hv at %s: %s", kd->opt.hv_socket,
 			      kctl_strerror(err)), -1;
-	kd->ev = kctl_subscribe(kd->opt.hv_socket, &err);
+	kd->ev = kctl_subscribe_timeout(kd->opt.hv_socket, kd->opt.hv_timeout_s * 1000, &err);
 	if (!kd->ev)
 		return kd_log("cannot subscribe to ketch-hv events: %s", kctl_strerror(err)), -1;
 	if (connect_xenstore(kd) < 0)

@@ -10,11 +10,11 @@ struct kctl_events {
 	int fd;
 };
 
-struct kctl_events *kctl_subscribe(const char *path, int *err)
+struct kctl_events *kctl_subscribe_timeout(const char *path, int timeout_ms, int *err)
 {
 	struct kctl_hello hi = { .version = KCTL_VERSION }, rep;
 	struct kctl_events *ev = NULL;
-	int fd = kctl_connect(path), r = fd;
+	int fd = kctl_connect(path, timeout_ms), r = fd;
 
 	if (fd >= 0)
 		r = kctl_exchange(fd, KCTL_OP_HELLO, 1, &hi, sizeof(hi), &rep,
@@ -30,6 +30,11 @@ struct kctl_events *kctl_subscribe(const char *path, int *err)
 	if (err)
 		*err = r < 0 ? r : 0;
 	return ev;
+}
+
+struct kctl_events *kctl_subscribe(const char *path, int *err)
+{
+	return kctl_subscribe_timeout(path, 0, err);
 }
 
 int kctl_events_fd(const struct kctl_events *ev)
@@ -52,8 +57,9 @@ int kctl_next_event(struct kctl_events *ev, struct kctl_dominfo *info,
 	if (r == 0)
 		return -ETIMEDOUT;
 	r = kctl_recv(ev->fd, &h, info, sizeof(*info), NULL);
+	/* A frame stalled half-read (receive timeout) leaves the stream out of step too. */
 	if (r)
-		return r == -EPROTO ? -ECONNRESET : r;
+		return r == -EPROTO || r == -EAGAIN ? -ECONNRESET : r;
 	if (h.op != KCTL_OP_EVENT || h.len != sizeof(*info))
 		return -EPROTO;
 	info->crash_reason[sizeof(info->crash_reason) - 1] = '\0';

@@ -255,6 +255,31 @@ static int cmd_hv_info(struct cli *cl, int argc, char **argv)
 	return 0;
 }
 
+#define DESTROY_WAIT_MS 10000
+
+/*
+ * ketch-hv destroys in the background and reports completion as the
+ * domain's `dying` event; wait for it, so "destroy returned" means the
+ * domain's resources are gone, as with `xl destroy`.
+ */
+static int destroy_and_wait(struct cli *cl, uint32_t domid)
+{
+	struct kctl_events *ev = kctl_subscribe(cl->socket, NULL);
+	struct kctl_dominfo i;
+	int r = kctl_destroy(cl->h, domid);
+
+	while (r == 0 && ev) {
+		int e = kctl_next_event(ev, &i, DESTROY_WAIT_MS);
+
+		if (e == -ETIMEDOUT)
+			fprintf(stderr, "ketchctl-hv: destroy: d%u is still tearing down\n", domid);
+		if (e || (i.domid == domid && i.state == KCTL_STATE_DYING))
+			break;
+	}
+	kctl_events_close(ev);
+	return r;
+}
+
 static int cmd_domid_op(struct cli *cl, int argc, char **argv)
 {
 	uint32_t domid;
@@ -267,7 +292,7 @@ static int cmd_domid_op(struct cli *cl, int argc, char **argv)
 	else if (!strcmp(argv[0], "unpause"))
 		r = kctl_unpause(cl->h, domid);
 	else
-		r = kctl_destroy(cl->h, domid);
+		r = destroy_and_wait(cl, domid);
 	return r ? fail(argv[0], r) : 0;
 }
 

@@ -7,13 +7,16 @@ KCTL_LIB  := $(BUILD)/lib/libketchctl.a
 KCTL_CLI  := $(BUILD)/bin/ketchctl-hv
 KCTL_FUZZ := $(BUILD)/tests/bin/ctl_fuzz_client
 KCTL_LIFE := $(BUILD)/tests/bin/ctl_lifecycle
+KCTL_TIMED := $(BUILD)/tests/bin/ctl_timed
 
 LIBS       += $(KCTL_LIB)
 BINS       += $(KCTL_CLI)
 # Test programs join the build once their sources exist.
 BINS       += $(if $(wildcard tests/integration/ctl_fuzz_client.c),$(KCTL_FUZZ))
 BINS       += $(if $(wildcard tests/integration/ctl_lifecycle.c),$(KCTL_LIFE))
+BINS       += $(if $(wildcard tests/integration/ctl_timed.c),$(KCTL_TIMED))
 UNIT_TESTS += $(if $(wildcard tests/unit/ctl_proto.c),$(BUILD)/tests/unit/ctl_proto)
+UNIT_TESTS += $(BUILD)/tests/unit/kctl_timeout
 
 $(KCTL_LIB): $(KCTL_OBJS)
 	@mkdir -p $(dir $@)
@@ -34,6 +37,16 @@ $(KCTL_LIFE): $(BUILD)/obj/tests/integration/ctl_lifecycle.o $(KCTL_LIB) $(BUILD
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(KCTL_TIMED): $(BUILD)/obj/tests/integration/ctl_timed.o $(KCTL_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/tests/unit/kctl_timeout: $(BUILD)/obj/tests/unit/kctl_timeout.o $(KCTL_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 $(BUILD)/tests/unit/ctl_proto: $(BUILD)/obj/tests/unit/ctl_proto.o $(KCTL_LIB)
 	@mkdir -p $(dir $@)

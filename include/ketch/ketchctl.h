@@ -69,6 +69,14 @@ struct kctl;
  * A handle may be used from several threads: calls are serialised.
  */
 struct kctl *kctl_open(const char *path, int *err);
+/*
+ * kctl_open whose every exchange (the handshake included) gives up after
+ * timeout_ms (<= 0: never) with -ETIMEDOUT, so one stuck request cannot
+ * stall the caller.  A late reply would put the stream out of step, so
+ * after a timeout (or any transport error) the handle connects again on
+ * its next call.
+ */
+struct kctl *kctl_open_timeout(const char *path, int timeout_ms, int *err);
 
 /* Close the connection.  Domains it created keep existing.  NULL is a no-op. */
 void kctl_close(struct kctl *h);
@@ -205,6 +213,11 @@ struct kctl_events;
  * failure.  A subscriber that stops reading is dropped by the server.
  */
 struct kctl_events *kctl_subscribe(const char *path, int *err);
+/*
+ * kctl_subscribe whose handshake gives up after timeout_ms (<= 0: never);
+ * an event frame that stalls half-read ends the stream (-ECONNRESET).
+ */
+struct kctl_events *kctl_subscribe_timeout(const char *path, int timeout_ms, int *err);
 /* Descriptor to poll for readability. */
 int kctl_events_fd(const struct kctl_events *ev);
 /*
