@@ -50,20 +50,39 @@ static long vcpu_initialise(struct vcpu *self, struct vcpu *t, uint64_t va)
 	return r;
 }
 
+/*
+ * Xen 4.17's map_vcpu_info rules, all -EINVAL: the area inside the page,
+ * its offset aligned for vcpu_info_t (ketch-hv's atomics on
+ * evtchn_pending_sel must never straddle a cache line: a split lock),
+ * once per vCPU, and only for the caller itself or an offline vCPU.
+ */
+static long check_vcpu_info(struct vcpu *self, struct vcpu *v,
+			    const struct vcpu_register_vcpu_info *ri)
+{
+	if (ri->offset > HV_PAGE_SIZE - sizeof(vcpu_info_t) || ri->mfn >= v->d->nr_pages)
+		return -XEN_EINVAL;
+	if (ri->offset & (_Alignof(vcpu_info_t) - 1))
+		return -XEN_EINVAL;
+	if (v->vcpu_info_gpa != ~0ULL)
+		return -XEN_EINVAL;
+	if (v != self && __atomic_load_n(&v->online, __ATOMIC_SEQ_CST))
+		return -XEN_EINVAL;
+	return 0;
+}
+
 static long register_vcpu_info(struct vcpu *self, struct vcpu *v, uint64_t va)
 {
 	struct vcpu_register_vcpu_info ri;
 	uint64_t gpa;
 	vcpu_info_t *old, *new;
+	long r;
 
 	/* The argument is the caller's, read through the caller's tables. */
 	if (gm_copy_from(self, &ri, va, sizeof(ri)))
 		return -XEN_EFAULT;
+	if ((r = check_vcpu_info(self, v, &ri)))
+		return r;
 	gpa = (uint64_t)ri.mfn * HV_PAGE_SIZE + ri.offset;
-	if (ri.offset > HV_PAGE_SIZE - sizeof(vcpu_info_t) || ri.mfn >= v->d->nr_pages)
-		return -XEN_EINVAL;
-	if (v->vcpu_info_gpa != ~0ULL)
-		return -XEN_EINVAL; /* once only, as Xen */
 	old = vcpu_info_of(v);
 	new = gm_gpa(v->d, gpa, sizeof(*new));
 	if (old)
