@@ -130,28 +130,44 @@ int evtchn_close(struct domain *d, uint32_t port)
 	return 0;
 }
 
+/*
+ * Signal the control domain's eventfd of a port bound to it.  The write is
+ * made under d's lock: a concurrent EVTCHNOP_close closes that descriptor
+ * under the same lock, and once closed its number may name anything
+ * opened since (another domain's eventfd, a guest's memfd).  The eventfd
+ * is non-blocking, so the lock is never held across a wait.  Returns true
+ * if the port was such a port.
+ */
+static bool send_to_dom0(struct domain *d, uint32_t port)
+{
+	uint64_t one = 1;
+	bool dom0;
+	ssize_t n = 0;
+
+	pthread_mutex_lock(&d->evtchn_lock);
+	dom0 = d->evtchn[port].state == ECS_INTERDOMAIN && d->evtchn[port].remote_dom == 0;
+	if (dom0 && d->evtchn[port].to_dom0_fd >= 0)
+		n = write(d->evtchn[port].to_dom0_fd, &one, sizeof(one));
+	pthread_mutex_unlock(&d->evtchn_lock);
+	(void)n; /* a saturated counter: the backend has work anyway */
+	return dom0;
+}
+
 /* Send on a port: Xen's evtchn_send.  Returns 0 or a negated Xen errno. */
 int evtchn_send(struct domain *d, uint32_t port)
 {
 	struct evtchn c;
 	struct domain *r;
 
-	pthread_mutex_lock(&d->evtchn_lock);
-	if (!evtchn_valid(d, port)) {
-		pthread_mutex_unlock(&d->evtchn_lock);
+	if (!evtchn_valid(d, port))
 		return -XEN_EINVAL;
-	}
+	if (send_to_dom0(d, port))
+		return 0;
+	pthread_mutex_lock(&d->evtchn_lock);
 	c = d->evtchn[port];
 	pthread_mutex_unlock(&d->evtchn_lock);
 	switch (c.state) {
 	case ECS_INTERDOMAIN:
-		if (c.remote_dom == 0) {
-			uint64_t one = 1;
-
-			if (c.to_dom0_fd >= 0 && write(c.to_dom0_fd, &one, sizeof(one)) < 0)
-				return 0; /* counter saturated: the backend has work anyway */
-			return 0;
-		}
 		r = c.remote_dom == d->domid ? d : domain_get(d->hv, c.remote_dom);
 		if (!r)
 			return 0; /* the peer is gone: nothing to notify */
