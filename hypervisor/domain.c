@@ -63,6 +63,7 @@ static void domain_free(struct domain *d)
 	if (d->vmfd >= 0)
 		close(d->vmfd);
 	entry_free(d);
+	hv_kvm_zap_free(d);
 	free(d->image);
 	free(d->elf_info);
 	evtchn_free(d);

@@ -123,6 +123,7 @@ struct domain {
 	uint8_t handle[16];
 
 	pthread_mutex_t zap_lock; /* serialises hv_kvm_zap_shadow */
+	void *zap_page;        /* behind the zap slot: this domain's, read-only */
 	pthread_mutex_t notify_lock; /* held from a state change to its event */
 	pthread_mutex_t lock;  /* guards everything below */
 	pthread_cond_t cond;   /* state changes: vCPU threads and waiters */
@@ -207,7 +208,11 @@ int hv_kvm_open(struct hv *hv);
 const char *hv_flavour_name(enum hv_flavour f);
 int hv_kvm_create_vm(struct hv *hv, struct domain *d);
 int hv_kvm_create_vcpu(struct hv *hv, struct domain *d, struct vcpu *v);
+/* Drop KVM's shadow translations (a slot at HV_ZAP_GPA added and removed). */
+#define HV_ZAP_GPA (1ULL << 39)
 int hv_kvm_zap_shadow(struct domain *d);
+/* Release the zap slot's page (domain teardown). */
+void hv_kvm_zap_free(struct domain *d);
 
 /* domain.c: lifecycle and the domain table. */
 int hv_init(struct hv *hv);

@@ -160,6 +160,33 @@ int hv_kvm_create_vcpu(struct hv *hv, struct domain *d, struct vcpu *v)
 }
 
 /*
+ * The page behind the zap slot: the domain's own, zero and read-only both
+ * in ketch-hv and (where KVM offers it) to the guest, which can reach it
+ * while the slot exists.  One page shared by all domains was a channel
+ * between them; a writable one would let a guest leave data in ketch-hv.
+ */
+static int zap_page(struct domain *d, uint32_t *flags)
+{
+	if (!d->zap_page) {
+		void *p = mmap(NULL, HV_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			return -errno;
+		d->zap_page = p;
+	}
+	*flags = ioctl(d->hv->kvm, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0 ?
+			 KVM_MEM_READONLY : 0;
+	return 0;
+}
+
+void hv_kvm_zap_free(struct domain *d)
+{
+	if (d->zap_page)
+		munmap(d->zap_page, HV_PAGE_SIZE);
+	d->zap_page = NULL;
+}
+
+/*
  * Make KVM forget every shadow translation of this VM.  Writes ketch-hv
  * makes to guest page tables through its own mapping bypass KVM's
  * write-tracking of shadowed page tables (only guest writes are tracked),
@@ -169,17 +196,17 @@ int hv_kvm_create_vcpu(struct hv *hv, struct domain *d, struct vcpu *v)
  */
 int hv_kvm_zap_shadow(struct domain *d)
 {
-	static uint8_t scratch[4096] __attribute__((aligned(4096)));
 	struct kvm_userspace_memory_region r = {
 		.slot = 1,
-		.guest_phys_addr = 1ULL << 39,
-		.memory_size = sizeof(scratch),
-		.userspace_addr = (uint64_t)(uintptr_t)scratch,
+		.guest_phys_addr = HV_ZAP_GPA,
+		.memory_size = HV_PAGE_SIZE,
 	};
-	int ret = 0;
+	int ret;
 
 	pthread_mutex_lock(&d->zap_lock);
-	if (ioctl(d->vmfd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+	ret = zap_page(d, &r.flags);
+	r.userspace_addr = (uint64_t)(uintptr_t)d->zap_page;
+	if (ret == 0 && ioctl(d->vmfd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
 		ret = -errno;
 	r.memory_size = 0;
 	if (ret == 0 && ioctl(d->vmfd, KVM_SET_USER_MEMORY_REGION, &r) < 0)

@@ -30,7 +30,7 @@ $(HV_BIN): $(BUILD)/obj/hypervisor/main.o $(HV_LINK)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 # Unit tests of hypervisor internals (Check).
-HV_UNIT := hv_hcpage hv_guestmem hv_util hv_log hv_evtchn_dom0
+HV_UNIT := hv_hcpage hv_guestmem hv_util hv_log hv_evtchn_dom0 hv_zap
 UNIT_TESTS += $(patsubst %,$(BUILD)/tests/unit/%,$(HV_UNIT))
 
 $(patsubst %,$(BUILD)/tests/unit/%,$(HV_UNIT)): $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(HV_LINK)
