@@ -5,6 +5,8 @@ set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 OPS=${XS_BENCH_OPS:-20000}
+# Inside the emulated VM a tenth: the ratios hold, the run stays inside its limit.
+[ "${KETCH_IN_VM:-0}" = 1 ] && OPS=${XS_BENCH_OPS:-2000}
 TMPD=$(mktemp -d /tmp/ketch-xsbench.XXXXXX)
 PEER=../shared/peers/xenstored/start-reference-xenstored.sh
 pids=()
