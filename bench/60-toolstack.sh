@@ -44,7 +44,7 @@ up "$TMPD/kd.sock" || { echo "toolstack bench: ketchd did not start"; exit 1; }
 
 first=$(python3 bench/toolstack_bench.py first-line "$BIN/ketch" "$TMPD/kd.sock" "$G/hello" 15) ||
 	{ echo "toolstack bench: first-line failed"; exit 1; }
-rate=$(python3 bench/toolstack_bench.py create-rate "$TMPD/kd.sock" "$G/shutdown_watch" 100) ||
+rate=$(python3 bench/toolstack_bench.py create-rate "$TMPD/kd.sock" "$G/shutdown_watch" $NVM) ||
 	{ echo "toolstack bench: create-rate failed"; exit 1; }
 cap=$(python3 bench/toolstack_bench.py capacity "$TMPD/kd.sock" "$G/shutdown_watch" "$CAP" 90) ||
 	{ echo "toolstack bench: capacity failed"; exit 1; }
@@ -59,7 +59,7 @@ row "ketch create -c to first console line" "$first" ms "$run_first" \
 	"ketch-hv run start to first console line"
 row "ketch create -c to first console line" "$first" ms \
 	"$(awk -v u="$floor_vm" 'BEGIN { print u / 1000 }')" "bare VM create to first exit"
-row "domains created/s through ketchd (100)" "$rate" dom/s "$boot_rate" \
+row "domains created/s through ketchd ($NVM)" "$rate" dom/s "$boot_rate" \
 	"domains booted/s in one ketch-hv process (hv_bench boot-many)"
 echo "16 MiB domains held at once: $(echo "$cap" | cut -d' ' -f1) (stopped by: $(echo "$cap" | cut -d' ' -f2-))"
 echo "domains left in ketch-hv after the cleanup: $left"
