@@ -144,3 +144,27 @@ int physmap_populate(struct domain *d, uint64_t gpfn, uint64_t n)
 	pthread_mutex_unlock(&d->gnt->lock);
 	return r;
 }
+
+/*
+ * d was destroyed while other domains map some of its frames, so it lives
+ * on only for them: give every frame nobody maps back to the host, so a
+ * mapping keeps the pages it maps alive and not the whole domain.  The
+ * memfd keeps its size and ketch-hv's mapping stays in place; only the
+ * host pages go.
+ */
+void physmap_release_unmapped(struct domain *d)
+{
+	struct gnttab *gt = d->gnt;
+	uint64_t start = 0;
+
+	pthread_mutex_lock(&gt->lock);
+	for (uint64_t i = 0; gt->frame_pins && i <= d->nr_pages; i++) {
+		if (i < d->nr_pages && !gt->frame_pins[i])
+			continue;
+		if (i > start)
+			fallocate(d->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  (off_t)(start * HV_PAGE_SIZE), (off_t)((i - start) * HV_PAGE_SIZE));
+		start = i + 1;
+	}
+	pthread_mutex_unlock(&gt->lock);
+}

@@ -327,6 +327,8 @@ static void reap(struct domain *d)
 	timer_remove_domain(d);
 	evtchn_teardown(d);
 	gnttab_teardown(d);
+	if (atomic_load(&d->refs) > 1)
+		physmap_release_unmapped(d); /* others' grant mappings keep d */
 	domain_info(d, &info);
 	info.state = KCTL_STATE_DYING;
 	domain_put(d);

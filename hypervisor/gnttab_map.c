@@ -4,7 +4,8 @@
  * at host_addr, as a 4 KiB KVM memory slot whose backing is the page inside
  * the granter's memfd mapping (read-only slots for GNTMAP_readonly).  The
  * mapping holds a reference on the granter, so a granter destroyed while
- * mapped stays a zombie whose memory nothing frees until the last unmap.
+ * mapped lives on for it; at destroy its unmapped frames go back to the
+ * host (physmap_release_unmapped), so only the mapped pages stay.
  */
 #include <errno.h>
 #include <sys/ioctl.h>

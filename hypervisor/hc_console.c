@@ -43,16 +43,20 @@ static long console_read(struct vcpu *v, uint64_t count, uint64_t va)
 
 	if (count > CONSOLEIO_MAX)
 		return -XEN_EINVAL;
+	/*
+	 * Take the bytes out in one locked step: two vCPUs reading at once
+	 * must each get their own bytes, and measuring under one lock and
+	 * consuming under another let both consume the same n (the length
+	 * then wrapped).  The copy to the guest, which may fault, is outside.
+	 */
 	pthread_mutex_lock(&d->lock);
 	n = d->console_in_len < count ? d->console_in_len : (size_t)count;
 	memcpy(buf, d->console_in, n);
-	pthread_mutex_unlock(&d->lock);
-	if (n && gm_copy_to(v, va, buf, n))
-		return -XEN_EFAULT;
-	pthread_mutex_lock(&d->lock);
 	memmove(d->console_in, d->console_in + n, d->console_in_len - n);
 	d->console_in_len -= n;
 	pthread_mutex_unlock(&d->lock);
+	if (n && gm_copy_to(v, va, buf, n))
+		return -XEN_EFAULT; /* the bytes are gone, as from Xen's ring */
 	return (long)n;
 }
 

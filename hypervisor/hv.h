@@ -402,6 +402,8 @@ int domain_set_shared_info(struct domain *d, uint64_t gpa);
 int gnttab_init(struct domain *d);     /* 0 or -ENOMEM */
 void gnttab_teardown(struct domain *d); /* unmap every grant d has mapped */
 void gnttab_free(struct domain *d);    /* after the last reference */
+/* Destroyed but still mapped by others: free every frame nobody maps. */
+void physmap_release_unmapped(struct domain *d);
 /* The table's frames for control-domain grant libraries. */
 int gnttab_info(struct domain *d, struct kctl_gnttab_info *out);
 long hc_grant_table_op(struct vcpu *v, const uint64_t a[6]);

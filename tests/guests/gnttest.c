@@ -10,6 +10,7 @@
  * unmaps the data page (3); A ends access (4); B's second map fails (5);
  * A ends the mailbox grant once B has unmapped it.
  * die=1 (both): after state 1 A stops at once; B waits until A is gone
+ * (hold_ms=N on B: then keeps its mappings N ms, saying so, before checking)
  * (a copy from A reports GNTST_bad_domain), then checks that its mappings
  * still hold A's memory, and unmaps them.
  */
@@ -151,6 +152,14 @@ static void b_survives(domid_t peer, struct mailbox *mb, uint8_t *data, uint8_t 
 		sched_yield();
 	}
 	verdict_rc("granter is gone", st, GNTST_bad_domain);
+	if (start_info_arg_ul("hold_ms", 0)) {
+		/* Let the host look at what the dead granter still holds. */
+		uint64_t end = deadline_after_ns(start_info_arg_ul("hold_ms", 0) * 1000000ULL);
+
+		printk("gnttest b: holding the dead granter's pages\n");
+		while (!deadline_passed(end))
+			sched_yield();
+	}
 	verdict_check(check_page(data, 0, 2048, pattern_b) && check_page(data, 2048, 4096, pattern_a),
 		      "mapping still holds the dead granter's page", "pattern");
 	for (unsigned int i = 0; i < 4096; i++)
