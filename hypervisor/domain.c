@@ -327,6 +327,7 @@ static void reap(struct domain *d)
 	timer_remove_domain(d);
 	evtchn_teardown(d);
 	gnttab_teardown(d);
+	console_report_dropped(d, true);
 	if (atomic_load(&d->refs) > 1)
 		physmap_release_unmapped(d); /* others' grant mappings keep d */
 	domain_info(d, &info);

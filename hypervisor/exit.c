@@ -15,16 +15,19 @@
 #include "ketch/builder.h"
 #include "entry.h"
 
+/* The guest's ELF names the symbol: escaped like console text, so it cannot forge log lines. */
 static void symbol_of(struct domain *d, uint64_t rip, char *out, size_t len)
 {
-	char name[128];
+	char name[128], esc[128];
 	uint64_t off;
 
 	out[0] = 0;
 	if (d->image && d->elf_info &&
 	    kb_elf_symbolize(d->image, d->image_len, d->elf_info, rip, name,
-			     sizeof(name), &off) == 0)
-		snprintf(out, len, " <%s+0x%" PRIx64 ">", name, off);
+			     sizeof(name), &off) == 0) {
+		hv_log_escape(esc, sizeof(esc), name, strnlen(name, sizeof(name)));
+		snprintf(out, len, " <%s+0x%" PRIx64 ">", esc, off);
+	}
 }
 
 /* v's registers from KVM; zeros where KVM cannot give them. */

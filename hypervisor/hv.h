@@ -141,6 +141,11 @@ struct domain {
 	void *console_opaque;
 	char console_in[HV_CONSOLE_IN_SIZE];
 	size_t console_in_len;
+	/* Console text into the log (hc_console.c), under lock: a token bucket. */
+	uint64_t console_tokens;       /* bytes the domain may still log now */
+	uint64_t console_refill_ns;    /* when tokens were last added */
+	uint64_t console_dropped;      /* bytes refused since last reported */
+	uint64_t console_reported_ns;  /* when drops were last reported */
 
 	/* Event channels (evtchn.c): guarded by evtchn_lock. */
 	pthread_mutex_t evtchn_lock;
@@ -200,6 +205,17 @@ void hv_log_set_sink(void (*fn)(const char *line, void *opaque), void *opaque);
 size_t hv_log_read(uint64_t from, char *buf, size_t cap, uint64_t *first, uint64_t *next);
 /* Forget the lines before sequence number upto (`xl dmesg -c`). */
 void hv_log_clear(uint64_t upto);
+/* Wait up to timeout_ms until every queued line has been written. */
+void hv_log_flush(int timeout_ms);
+/* stderr is the log file at path: rename it to path.1 past max_bytes. */
+void hv_log_set_file(const char *path, uint64_t max_bytes);
+/*
+ * Copy len bytes of guest text into out (cap bytes, NUL-terminated) with
+ * every byte outside printable ASCII as \xNN, so guest text can neither
+ * start a log line of its own nor carry terminal escapes.  Returns the
+ * number of input bytes consumed (all of them unless out filled up).
+ */
+size_t hv_log_escape(char *out, size_t cap, const char *in, size_t len);
 /* pthread_create with all signals blocked in the new thread; 0 or errno. */
 int hv_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 
@@ -331,6 +347,13 @@ long hc_set_timer_op(struct vcpu *v, const uint64_t a[6]);
 long hc_multicall(struct vcpu *v, const uint64_t a[6]);
 long hc_xen_version(struct vcpu *v, const uint64_t a[6]);
 long hc_console_io(struct vcpu *v, const uint64_t a[6]);
+/*
+ * Log what console_io text d dropped and has not reported yet: at most
+ * once a second unless now (destroy), so reports cannot flood either.
+ */
+void console_report_dropped(struct domain *d, bool now);
+#define HV_CONSOLE_LOG_RATE 8192   /* bytes/s a domain may put in the log */
+#define HV_CONSOLE_LOG_BURST 32768 /* and at once */
 long hc_sched_op(struct vcpu *v, const uint64_t a[6]);
 long hc_mmuext_op(struct vcpu *v, const uint64_t a[6]);
 long hc_update_va_mapping(struct vcpu *v, const uint64_t a[6]);

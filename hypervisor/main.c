@@ -17,7 +17,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ketch-hv [--socket PATH] [--log FILE]\n"
+		"usage: ketch-hv [--socket PATH] [--log FILE] [--log-max BYTES]\n"
 		"       ketch-hv run --kernel ELF [--memory SIZE] [--vcpus N]\n"
 		"                    [--cmdline STR] [--ramdisk FILE] [--timeout SEC]\n"
 		"The socket defaults to $KETCH_HV_SOCKET, else " KCTL_DEFAULT_SOCKET ".\n");
@@ -28,11 +28,14 @@ static int daemon_main(struct hv *hv, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "log", required_argument, NULL, 'l' },
+		{ "log-max", required_argument, NULL, 'm' },
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *sock = getenv("KETCH_HV_SOCKET");
+	const char *sock = getenv("KETCH_HV_SOCKET"), *log = NULL;
+	uint64_t log_max = 16ULL << 20;
+	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "s:l:Fh", opts, NULL)) != -1) {
@@ -44,6 +47,14 @@ static int daemon_main(struct hv *hv, int argc, char **argv)
 				return 1;
 			}
 			setvbuf(stderr, NULL, _IOLBF, 0);
+			log = optarg;
+			break;
+		case 'm':
+			log_max = strtoull(optarg, &end, 10);
+			if (*end || log_max < 4096) {
+				fprintf(stderr, "ketch-hv: --log-max: at least 4096 bytes\n");
+				return 2;
+			}
 			break;
 		case 'F': break; /* always foreground; kept for service files */
 		case 'h': usage(stdout); return 0;
@@ -55,6 +66,8 @@ static int daemon_main(struct hv *hv, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (log)
+		hv_log_set_file(log, log_max); /* rotated: FILE.1 holds the previous part */
 	return ctl_server_run(hv, sock ? sock : KCTL_DEFAULT_SOCKET) < 0 ? 1 : 0;
 }
 

@@ -136,6 +136,7 @@ int run_main(struct hv *hv, int argc, char **argv)
 	run_console_stop(con);
 	domain_info(d, &info);
 	status = r ? EXIT_TIMEOUT : exit_status(&info);
+	hv_log_flush(1000); /* the log's lines (a crash dump) before the verdict */
 	if (r)
 		fprintf(stderr, "ketch-hv run: timed out after %d s\n", o.timeout_s);
 	else if (info.state == KCTL_STATE_CRASHED)

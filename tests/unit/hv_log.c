@@ -1,5 +1,11 @@
-/* Unit tests: ketch-hv's log ring (what HV_LOG and `ketch dmesg` read, clear). */
+/*
+ * Unit tests: ketch-hv's log ring (what HV_LOG and `ketch dmesg` read,
+ * clear), its output (a blocked output never blocks a logger; what could
+ * not be queued is counted and reported) and the escaping of guest text.
+ */
 #include <check.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +119,56 @@ START_TEST(clear_forgets_what_was_read)
 }
 END_TEST
 
+static pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+static char seen_drop[256];
+
+/* A sink stuck (as a full pipe would be) until the gate opens. */
+static void stuck(const char *line, void *opaque)
+{
+	(void)opaque;
+	pthread_mutex_lock(&gate);
+	pthread_mutex_unlock(&gate);
+	if (strstr(line, "log lines dropped"))
+		snprintf(seen_drop, sizeof(seen_drop), "%s", line);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+START_TEST(blocked_output_never_blocks_a_logger)
+{
+	double t0;
+
+	pthread_mutex_lock(&gate);
+	hv_log_set_sink(stuck, NULL);
+	t0 = now_ms();
+	for (int i = 0; i < 5000; i++)
+		hv_log("line %d while the output is stuck", i);
+	ck_assert_double_lt(now_ms() - t0, 1000);
+	pthread_mutex_unlock(&gate);
+	hv_log_flush(5000);
+	ck_assert_msg(strstr(seen_drop, "log lines dropped"), "no drop report: [%s]", seen_drop);
+	hv_log_set_sink(quiet, NULL);
+}
+END_TEST
+
+START_TEST(guest_text_is_escaped)
+{
+	char out[64];
+
+	ck_assert_uint_eq(hv_log_escape(out, sizeof(out), "ok \n(ketch-hv 1.0) \x1b[31m\\", 25), 25);
+	ck_assert_str_eq(out, "ok \\x0a(ketch-hv 1.0) \\x1b[31m\\x5c");
+	/* Never a partial escape: stops before what does not fit. */
+	ck_assert_uint_eq(hv_log_escape(out, 6, "ab\ncd", 5), 2);
+	ck_assert_str_eq(out, "ab");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("hv_log");
@@ -123,6 +179,8 @@ int main(void)
 	tcase_add_test(tc, ring_keeps_the_last_lines_whole_and_in_order);
 	tcase_add_test(tc, long_lines_are_cut_and_small_buffers_get_whole_lines);
 	tcase_add_test(tc, clear_forgets_what_was_read);
+	tcase_add_test(tc, blocked_output_never_blocks_a_logger);
+	tcase_add_test(tc, guest_text_is_escaped);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
