@@ -294,13 +294,7 @@ int domain_wait_stopped(struct domain *d, int timeout_ms)
 	struct timespec ts;
 	int r = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	hv_deadline(&ts, timeout_ms);
 	pthread_mutex_lock(&d->lock);
 	while (!stopped(d) && r == 0)
 		r = timeout_ms < 0 ? pthread_cond_wait(&d->cond, &d->lock)

@@ -218,6 +218,9 @@ void hv_log_set_file(const char *path, uint64_t max_bytes);
 size_t hv_log_escape(char *out, size_t cap, const char *in, size_t len);
 /* pthread_create with all signals blocked in the new thread; 0 or errno. */
 int hv_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
+/* ts = now + timeout_ms on CLOCK_REALTIME, for pthread_cond_timedwait. */
+struct timespec;
+void hv_deadline(struct timespec *ts, int timeout_ms);
 
 /* kvm.c: open /dev/kvm, check capabilities, name the flavour. */
 int hv_kvm_open(struct hv *hv);
