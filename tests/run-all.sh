@@ -71,17 +71,22 @@ scripts() {
 }
 
 run_scripts() {
-	local t out rc limit=600
+	local t out rc t0 tmp limit=600
 	# Emulation makes everything ~20x slower; the VM has its own outer limit.
 	[ "${KETCH_IN_VM:-0}" = 1 ] && limit=1800
+	tmp=$(mktemp /tmp/ketch-test-out.XXXXXX)
 	for t in "$@"; do
 		echo "== $t"
-		out=$(timeout "$limit" bash "$t" 2>&1)
-		rc=$?
-		echo "$out" | sed 's/^/    /'
+		t0=$SECONDS
+		# Streamed, so a run stopped from outside still shows how far it got.
+		timeout "$limit" bash "$t" 2>&1 | sed -u 's/^/    /' | tee "$tmp"
+		rc=${PIPESTATUS[0]}
+		out=$(sed 's/^    //' "$tmp")
 		[ "$rc" = 124 ] && echo "    (stopped after $limit s)"
+		echo "    ($t took $((SECONDS - t0)) s)"
 		add_summary "$out" "$rc" "$t"
 	done
+	rm -f "$tmp"
 }
 
 # The KVM scripts inside the emulated VM: one boot, this same script inside.
