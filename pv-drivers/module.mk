@@ -1,17 +1,20 @@
 # pv-drivers/: split-driver code.  common/ holds ring logic written once and
 # used by every backend (libketchpv.a) and, for the block ring, by the
 # guest-side frontend too (compiled again with the guest kit's flags).
-PV_SRCS := pv-drivers/common/cons_ring.c pv-drivers/common/blkif_ring.c
+PV_SRCS := pv-drivers/common/cons_ring.c pv-drivers/common/blkif_ring.c \
+	   pv-drivers/common/netif_ring.c
 PV_LIB  := $(BUILD)/lib/libketchpv.a
 LIBS    += $(PV_LIB)
-UNIT_TESTS += $(BUILD)/tests/unit/pv_cons_ring $(BUILD)/tests/unit/pv_blkif_ring
+UNIT_TESTS += $(BUILD)/tests/unit/pv_cons_ring $(BUILD)/tests/unit/pv_blkif_ring \
+	      $(BUILD)/tests/unit/pv_netif_ring
 
 $(PV_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(PV_SRCS))
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/tests/unit/pv_cons_ring $(BUILD)/tests/unit/pv_blkif_ring: \
+$(BUILD)/tests/unit/pv_cons_ring $(BUILD)/tests/unit/pv_blkif_ring \
+		$(BUILD)/tests/unit/pv_netif_ring: \
 		$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(PV_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
