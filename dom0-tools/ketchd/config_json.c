@@ -35,7 +35,8 @@ int kd_config_from_json(struct json_object *obj, struct kd_config *cfg,
 			return kd_error_set(err, "unknown_field", key,
 					    "unknown field (known: name, uuid, memory, "
 					    "maxmem, vcpus, kernel, ramdisk, cmdline, "
-					    "on_poweroff, on_reboot, on_crash, console_log)");
+					    "on_poweroff, on_reboot, on_crash, console_log, "
+					    "disks)");
 		}
 		r = f->set(f, val, cfg, err);
 		if (r) {
@@ -56,6 +57,8 @@ void kd_config_free(struct kd_config *cfg)
 	free(cfg->ramdisk);
 	free(cfg->cmdline);
 	free(cfg->console_log);
+	for (unsigned int i = 0; i < cfg->nr_disks && i < KD_DISKS_MAX; i++)
+		kd_disk_free(&cfg->disks[i]);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -70,10 +73,16 @@ static int dup_str(char **dst, const char *src)
 
 int kd_config_copy(struct kd_config *dst, const struct kd_config *src)
 {
+	bool fail;
+
 	*dst = *src;
-	if (dup_str(&dst->kernel, src->kernel) || dup_str(&dst->ramdisk, src->ramdisk) ||
-	    dup_str(&dst->cmdline, src->cmdline) ||
-	    dup_str(&dst->console_log, src->console_log)) {
+	dst->nr_disks = 0;
+	fail = dup_str(&dst->kernel, src->kernel) || dup_str(&dst->ramdisk, src->ramdisk) ||
+	       dup_str(&dst->cmdline, src->cmdline) ||
+	       dup_str(&dst->console_log, src->console_log);
+	for (unsigned int i = 0; !fail && i < src->nr_disks; i++, dst->nr_disks++)
+		fail = kd_disk_copy(&dst->disks[i], &src->disks[i]) != 0;
+	if (fail) {
 		kd_config_free(dst);
 		return -ENOMEM;
 	}
@@ -114,5 +123,12 @@ struct json_object *kd_config_to_json(const struct kd_config *cfg)
 	add_str(o, "on_reboot", kd_action_name(cfg->on_reboot));
 	add_str(o, "on_crash", kd_action_name(cfg->on_crash));
 	add_str(o, "console_log", cfg->console_log);
+	if (cfg->nr_disks) {
+		struct json_object *a = json_object_new_array();
+
+		for (unsigned int i = 0; i < cfg->nr_disks; i++)
+			json_object_array_add(a, kd_disk_to_json(&cfg->disks[i]));
+		json_object_object_add(o, "disks", a);
+	}
 	return o;
 }

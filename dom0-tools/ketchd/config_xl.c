@@ -11,6 +11,104 @@
 
 #include "config.h"
 
+/* The first line of what libxlutil reported, for a message. */
+static const char *first_line(FILE *report, char *msg, size_t msglen)
+{
+	char *nl;
+
+	fflush(report);
+	if (!msg || !msglen)
+		return "";
+	nl = strchr(msg, '\n');
+	if (nl)
+		*nl = '\0';
+	return msg;
+}
+
+/* What xlu_disk_parse found, as the JSON disk object. */
+static struct json_object *disk_json(const libxl_device_disk *d, const char *spec,
+				     struct kd_error *err)
+{
+	struct json_object *o;
+
+	if (d->script)
+		return kd_error_set(err, "invalid_config", "disks", "\"%.200s\": script= is "
+				    "not supported (ketch-blkback serves the image itself)",
+				    spec), NULL;
+	if (d->is_cdrom)
+		return kd_error_set(err, "invalid_config", "disks", "\"%.200s\": CD-ROM "
+				    "devices are not supported yet", spec), NULL;
+	o = json_object_new_object();
+	if (d->pdev_path && *d->pdev_path)
+		json_object_object_add(o, "target", json_object_new_string(d->pdev_path));
+	if (d->vdev)
+		json_object_object_add(o, "vdev", json_object_new_string(d->vdev));
+	/* Not given: left out, so the default (raw, header checked) applies. */
+	if (d->format != LIBXL_DISK_FORMAT_UNKNOWN)
+		json_object_object_add(o, "format", json_object_new_string(
+			libxl_disk_format_to_string(d->format)));
+	json_object_object_add(o, "access", json_object_new_string(d->readwrite ? "rw" : "ro"));
+	return o;
+}
+
+struct json_object *kd_disk_xl_to_json(const char *spec, struct kd_error *err)
+{
+	char *msg = NULL;
+	size_t msglen = 0;
+	FILE *report = open_memstream(&msg, &msglen);
+	XLU_Config *c = report ? xlu_cfg_init(report, "disk") : NULL;
+	libxl_device_disk disk;
+	struct json_object *o = NULL;
+	int r;
+
+	if (!c) {
+		kd_error_set(err, "internal", "disks", "out of memory");
+	} else {
+		libxl_device_disk_init(&disk);
+		r = xlu_disk_parse(c, 1, &spec, &disk);
+		if (r)
+			kd_error_set(err, "invalid_config", "disks", "\"%.200s\" is not a valid "
+				     "disk spec: %.200s", spec, r == EINVAL ?
+				     first_line(report, msg, msglen) : strerror(r));
+		else
+			o = disk_json(&disk, spec, err);
+		libxl_device_disk_dispose(&disk);
+	}
+	if (c)
+		xlu_cfg_destroy(c);
+	if (report)
+		fclose(report);
+	free(msg);
+	return o;
+}
+
+/* disk = [ 'spec', ... ] into "disks"; false with err set. */
+static bool copy_disks(XLU_Config *c, struct json_object *o, struct kd_error *err)
+{
+	XLU_ConfigList *list;
+	struct json_object *a;
+	const char *spec;
+	int n = 0;
+
+	if (xlu_cfg_get_string(c, "disk", &spec, 1) == 0)
+		return kd_error_set(err, "invalid_config", "disks", "disk must be a list: "
+				    "disk = [ 'vdev=xvda, target=/path' ]"), false;
+	if (xlu_cfg_get_list(c, "disk", &list, &n, 1))
+		return true; /* none */
+	a = json_object_new_array();
+	json_object_object_add(o, "disks", a);
+	for (int i = 0; i < n && i <= KD_DISKS_MAX; i++) {
+		struct json_object *d;
+
+		spec = xlu_cfg_get_listitem(list, i);
+		if (!spec || !(d = kd_disk_xl_to_json(spec, err)))
+			return spec ? false : (kd_error_set(err, "invalid_config", "disks",
+							    "disk %d is not a string", i), false);
+		json_object_array_add(a, d);
+	}
+	return true;
+}
+
 static const char *const str_keys[] = { "name", "uuid", "kernel", "ramdisk",
 					"cmdline", "on_poweroff", "on_reboot",
 					"on_crash", "console_log" };
@@ -56,6 +154,10 @@ struct json_object *kd_config_xl_to_json(const char *text, size_t len,
 			copy_key(c, str_keys[i], o, false);
 		for (size_t i = 0; i < sizeof(num_keys) / sizeof(*num_keys); i++)
 			copy_key(c, num_keys[i], o, true);
+		if (!copy_disks(c, o, err)) {
+			json_object_put(o);
+			o = NULL;
+		}
 	}
 	if (c)
 		xlu_cfg_destroy(c);

@@ -2,13 +2,14 @@
 # xl.cfg, validation) which the ketch CLI and the unit tests share.
 KD_DIR     := dom0-tools/ketchd
 KD_CFG_LIB := $(BUILD)/lib/libketchcfg.a
-KD_CFG_OBJS := $(addprefix $(BUILD)/obj/$(KD_DIR)/,config_json.o validate.o config_xl.o)
+KD_CFG_OBJS := $(addprefix $(BUILD)/obj/$(KD_DIR)/,config_json.o validate.o config_xl.o \
+                config_disk.o)
 KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o domain.o \
                 console.o xs_layout.o lifecycle.o events.o state.o \
                 api_query.o api_xenstore.o console_pty.o)
 KD_BIN     := $(BUILD)/bin/ketchd
-KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil 2>/dev/null || \
-                echo -ljson-c -luuid -lxenstore -lxlutil)
+KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil xenlight 2>/dev/null || \
+                echo -ljson-c -luuid -lxenstore -lxlutil -lxenlight)
 
 LIBS       += $(KD_CFG_LIB)
 BINS       += $(KD_BIN)

@@ -175,6 +175,34 @@ static int set_action(const struct kd_field *f, struct json_object *v,
 	return bad(f, err, "must be \"destroy\", \"restart\" or \"preserve\"");
 }
 
+/* disks: an array of disk objects, each vdev once. */
+static int set_disks(const struct kd_field *f, struct json_object *v,
+		     struct kd_config *cfg, struct kd_error *err)
+{
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return bad(f, err, "must be an array of disk objects");
+	n = json_object_array_length(v);
+	if (n > KD_DISKS_MAX)
+		return kd_error_set(err, "invalid_config", f->name, "%zu disks; at most %d",
+				    n, KD_DISKS_MAX);
+	for (unsigned int i = 0; i < n; i++) {
+		struct kd_disk *d = &cfg->disks[cfg->nr_disks];
+
+		if (kd_disk_from_json(json_object_array_get_idx(v, i), i, d, err))
+			return -EINVAL;
+		cfg->nr_disks++;
+		for (unsigned int j = 0; j < i; j++)
+			if (cfg->disks[j].devid == d->devid)
+				return kd_error_set(err, "invalid_config", f->name,
+						    "disk %u: vdev %s is the same device as "
+						    "disk %u's (%s, devid %u)", i, d->vdev, j,
+						    cfg->disks[j].vdev, d->devid);
+	}
+	return 0;
+}
+
 static const struct kd_field fields[] = {
 	{ "name", set_name },	     { "uuid", set_uuid },
 	{ "memory", set_memory },    { "maxmem", set_memory },
@@ -182,6 +210,7 @@ static const struct kd_field fields[] = {
 	{ "ramdisk", set_path },     { "cmdline", set_cmdline },
 	{ "on_poweroff", set_action }, { "on_reboot", set_action },
 	{ "on_crash", set_action },  { "console_log", set_path },
+	{ "disks", set_disks },
 };
 
 const struct kd_field *kd_field_find(const char *name)

@@ -1,11 +1,12 @@
 /* Unit tests: ketchd's domain config rules (dom0-tools/ketchd/config_json.c,
- * validate.c, config_xl.c): defaults, every field's bad values with the
+ * validate.c, config_xl.c, config_disk.c): defaults, every field's bad values with the
  * message naming it, unknown fields, xl.cfg through libxlutil, round trip. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "config.h"
@@ -154,7 +155,7 @@ START_TEST(unknown_fields)
 {
 	refused("{\"name\":\"a\"," K ",\"memmory\":32}", "unknown_field", "memmory",
 		"memmory: unknown field (known: name, uuid, memory, maxmem, vcpus, kernel, "
-		"ramdisk, cmdline, on_poweroff, on_reboot, on_crash, console_log)");
+		"ramdisk, cmdline, on_poweroff, on_reboot, on_crash, console_log, disks)");
 }
 END_TEST
 
@@ -256,6 +257,222 @@ START_TEST(long_unknown_key)
 }
 END_TEST
 
+/* ---- disks ------------------------------------------------------------- */
+
+static uint32_t devid(const char *vdev)
+{
+	uint32_t id = 0xdeadbeef;
+
+	ck_assert_msg(kd_vdev_to_devid(vdev, &id) == 0, "%s refused", vdev);
+	return id;
+}
+
+/* Xen's numbers (libxl__device_disk_dev_number). */
+START_TEST(vdev_numbers)
+{
+	ck_assert_uint_eq(devid("xvda"), 51712);
+	ck_assert_uint_eq(devid("xvdb"), 51728);
+	ck_assert_uint_eq(devid("xvda1"), 51713);
+	ck_assert_uint_eq(devid("xvdp15"), (202 << 8) | (15 << 4) | 15);
+	ck_assert_uint_eq(devid("xvdq"), (1u << 28) | (16 << 8));
+	ck_assert_uint_eq(devid("xvda16"), (1u << 28) | 16);
+	ck_assert_uint_eq(devid("xvdaa"), (1u << 28) | (26 << 8));
+	ck_assert_uint_eq(devid("xvdba3"), (1u << 28) | (52 << 8) | 3);
+	ck_assert_uint_eq(devid("d0p0"), 51712);
+	ck_assert_uint_eq(devid("d16p2"), (1u << 28) | (16 << 8) | 2);
+	ck_assert_uint_eq(devid("hda"), 768);
+	ck_assert_uint_eq(devid("hdb"), 768 | 64);
+	ck_assert_uint_eq(devid("hdc1"), (22 << 8) | 1);
+	ck_assert_uint_eq(devid("sda"), 2048);
+	ck_assert_uint_eq(devid("sdb2"), 2048 | 16 | 2);
+	ck_assert_uint_eq(devid("51712"), 51712);
+	ck_assert_uint_eq(devid("0xca10"), 51728);
+}
+END_TEST
+
+START_TEST(vdev_refused)
+{
+	static const char *const bad[] = { "", "xvd", "xvd1", "xvda0", "xvda01", "xvda256",
+					   "xvdA", "xvda-1", "hde", "hda64", "sdq", "sda16",
+					   "vda", "d1", "dp1", "d1p", "d01p1", "d1048576p0",
+					   "d0p256", "99999999999", "-1", "51712x", "xvd a" };
+	uint32_t id;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		ck_assert_msg(kd_vdev_to_devid(bad[i], &id) == -EINVAL, "%s accepted", bad[i]);
+}
+END_TEST
+
+#define DISK(x) "{\"name\":\"a\"," K ",\"disks\":[" x "]}"
+
+START_TEST(disks_good)
+{
+	struct kd_config cfg, b;
+	struct kd_error err;
+	struct json_object *o;
+
+	ck_assert_int_eq(parse(DISK("{\"target\":\"/i/a.img\",\"vdev\":\"xvda\"},"
+				    "{\"target\":\"/i/b.img\",\"format\":\"raw\",\"vdev\":\"xvdb\","
+				    "\"access\":\"ro\"}"), &cfg, &err), 0);
+	ck_assert_uint_eq(cfg.nr_disks, 2);
+	ck_assert_str_eq(cfg.disks[0].target, "/i/a.img");
+	ck_assert_uint_eq(cfg.disks[0].devid, 51712);
+	ck_assert(!cfg.disks[0].readonly); /* rw by default, as xl */
+	ck_assert_str_eq(cfg.disks[1].vdev, "xvdb");
+	ck_assert(cfg.disks[1].readonly);
+	o = kd_config_to_json(&cfg);
+	ck_assert_int_eq(kd_config_from_json(o, &b, &err), 0);
+	ck_assert_uint_eq(b.nr_disks, 2);
+	ck_assert_str_eq(b.disks[1].target, "/i/b.img");
+	ck_assert(b.disks[1].readonly);
+	json_object_put(o);
+	kd_config_free(&b);
+	ck_assert_int_eq(kd_config_copy(&b, &cfg), 0);
+	ck_assert_ptr_ne(b.disks[0].target, cfg.disks[0].target);
+	ck_assert_str_eq(b.disks[0].target, "/i/a.img");
+	kd_config_free(&b);
+	kd_config_free(&cfg);
+}
+END_TEST
+
+START_TEST(disks_hostile)
+{
+	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvdA\"}"), "invalid_config", "disks",
+		"disks: disk 0: vdev is not a virtual disk name (xvda, xvdb1, hda..hdd, "
+		"sda..sdp, d<N>p<M> or a device number): \"xvdA\"");
+	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\"},{\"target\":\"/j\",\"vdev\":\"51712\"}"),
+		"invalid_config", "disks",
+		"disks: disk 1: vdev 51712 is the same device as disk 0's (xvda, devid 51712)");
+	refused(DISK("{\"vdev\":\"xvda\"}"), "invalid_config", "disks",
+		"disks: disk 0: target is required (the image's absolute path)");
+	refused(DISK("{\"target\":\"/i\"}"), "invalid_config", "disks",
+		"disks: disk 0: vdev is required (e.g. \"xvda\")");
+	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"format\":\"qcow2\"}"),
+		"invalid_config", "disks",
+		"disks: disk 0: format qcow2 is not supported yet (only raw images are served)");
+	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"format\":\"floppy\"}"),
+		"invalid_config", "disks", "disks: disk 0: unknown format (known: raw; not yet: "
+		"qcow, qcow2, qed, vmdk, vdi, vhd, vhdx) \"floppy\"");
+	refused(DISK("{\"target\":\"i.img\",\"vdev\":\"xvda\"}"), "invalid_config", "disks",
+		"disks: disk 0: target must be an absolute path, not \"i.img\"");
+	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"access\":\"rwx\"}"),
+		"invalid_config", "disks", "disks: disk 0: access must be \"rw\" or \"ro\", not \"rwx\"");
+	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"cache\":\"none\"}"),
+		"unknown_field", "disks",
+		"disks: disk 0: unknown key \"cache\" (known: target, vdev, format, access)");
+	refused(DISK("{\"target\":7,\"vdev\":\"xvda\"}"), "invalid_config", "disks",
+		"disks: disk 0: target must be a string (an absolute path)");
+	refused(DISK("\"/i\""), "invalid_config", "disks", "disks: disk 0: must be an object "
+		"{\"target\", \"vdev\", \"format\", \"access\"}");
+	refused("{\"name\":\"a\"," K ",\"disks\":{}}", "invalid_config", "disks",
+		"disks: must be an array of disk objects");
+}
+END_TEST
+
+START_TEST(disks_too_many)
+{
+	char text[4096] = "{\"name\":\"a\"," K ",\"disks\":[";
+
+	for (int i = 0; i < 17; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+			 "%s{\"target\":\"/i\",\"vdev\":\"xvd%c\"}", i ? "," : "", 'a' + i);
+	strcat(text, "]}");
+	refused(text, "invalid_config", "disks", "disks: 17 disks; at most 16");
+}
+END_TEST
+
+/* An image file holding head at offset off; its path in path. */
+static void image(char *path, size_t n, size_t off, const void *head, size_t len)
+{
+	int fd;
+
+	snprintf(path, n, "/tmp/ketchd-config-img.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+	ck_assert_int_eq(pwrite(fd, head, len, (off_t)off), (ssize_t)len);
+	close(fd);
+}
+
+static int check_img(const char *path, struct kd_error *err)
+{
+	struct kd_disk d = { .target = (char *)path, .vdev = "xvda", .devid = 51712 };
+
+	memset(err, 0, sizeof(*err));
+	return kd_disk_check_image(&d, 0, err);
+}
+
+START_TEST(image_formats)
+{
+	static const struct { size_t off; const char *magic; size_t len; const char *name; } f[] = {
+		{ 0, "QFI\xfb\0\0\0\3", 8, "qcow or qcow2" }, { 0, "KDMV", 4, "VMDK" },
+		{ 0x40, "\x7f\x10\xda\xbe", 4, "VDI" }, { 0, "vhdxfile", 8, "VHDX" },
+		{ 0, "conectix", 8, "VHD" }, { 0, "QED", 4, "QED" },
+	};
+	struct kd_error err;
+	char path[64], want[256];
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++) {
+		image(path, sizeof(path), f[i].off, f[i].magic, f[i].len);
+		ck_assert_int_eq(check_img(path, &err), -EINVAL);
+		snprintf(want, sizeof(want), "disks: disk 0 (xvda): %s holds a %s image, not raw", path,
+			 f[i].name);
+		ck_assert_msg(strncmp(err.message, want, strlen(want)) == 0, "%s", err.message);
+		unlink(path);
+	}
+	image(path, sizeof(path), 0, "KETCH", 5); /* anything else is raw */
+	ck_assert_int_eq(check_img(path, &err), 0);
+	unlink(path);
+	ck_assert_int_eq(check_img("/nonexistent/disk.img", &err), -ENOENT);
+	ck_assert_str_eq(err.message, "disks: disk 0 (xvda): cannot open /nonexistent/disk.img: "
+				      "No such file or directory");
+	ck_assert_int_eq(check_img("/tmp", &err), -EINVAL);
+	ck_assert_str_eq(err.message, "disks: disk 0 (xvda): /tmp is not a regular file or a "
+				      "block device");
+}
+END_TEST
+
+START_TEST(xl_disks)
+{
+	struct kd_config cfg;
+	struct kd_error err;
+
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'format=raw, vdev=xvda, "
+			    "access=rw, target=/i/a.img', '/i/b.img,,xvdb,r' ]\n", &cfg, &err), 0);
+	ck_assert_uint_eq(cfg.nr_disks, 2);
+	ck_assert_str_eq(cfg.disks[0].target, "/i/a.img");
+	ck_assert_uint_eq(cfg.disks[0].devid, 51712);
+	ck_assert(!cfg.disks[0].readonly);
+	ck_assert_str_eq(cfg.disks[1].target, "/i/b.img"); /* xl's positional form */
+	ck_assert_uint_eq(cfg.disks[1].devid, 51728);
+	ck_assert(cfg.disks[1].readonly);
+	kd_config_free(&cfg);
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'format=qcow2, vdev=xvda, "
+			    "target=/i/a.qcow2' ]\n", &cfg, &err), -EINVAL);
+	ck_assert_str_eq(err.message, "disks: disk 0: format qcow2 is not supported yet (only "
+				      "raw images are served)");
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'format=vmdk, vdev=xvda, "
+			    "target=/i/a' ]\n", &cfg, &err), -1);
+	ck_assert_msg(strstr(err.message, "is not a valid disk spec") != NULL, "%s", err.message);
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'vdev=xvda, frob=1, "
+			    "target=/i/a' ]\n", &cfg, &err), -1);
+	ck_assert_str_eq(err.field, "disks");
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'vdev=xvda, devtype=cdrom, "
+			    "target=/i/a' ]\n", &cfg, &err), -1);
+	ck_assert_msg(strstr(err.message, "CD-ROM devices are not supported yet") != NULL, "%s",
+		      err.message);
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'vdev=xvda, "
+			    "script=block-iscsi, target=/i/a' ]\n", &cfg, &err), -1);
+	ck_assert_msg(strstr(err.message, "script= is not supported") != NULL, "%s", err.message);
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = 'vdev=xvda, target=/i'\n",
+			    &cfg, &err), -1);
+	ck_assert_str_eq(err.message, "disks: disk must be a list: disk = [ 'vdev=xvda, target=/path' ]");
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'vdev=xvdZZ, target=/i' ]\n",
+			    &cfg, &err), -EINVAL);
+	ck_assert_str_eq(err.field, "disks");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ketchd_config");
@@ -272,6 +489,13 @@ int main(void)
 	tcase_add_test(tc, xl_cfg);
 	tcase_add_test(tc, xl_cfg_nul);
 	tcase_add_test(tc, long_unknown_key);
+	tcase_add_test(tc, vdev_numbers);
+	tcase_add_test(tc, vdev_refused);
+	tcase_add_test(tc, disks_good);
+	tcase_add_test(tc, disks_hostile);
+	tcase_add_test(tc, disks_too_many);
+	tcase_add_test(tc, image_formats);
+	tcase_add_test(tc, xl_disks);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
