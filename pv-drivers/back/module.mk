@@ -8,3 +8,20 @@ $(BLKBACK): $(BLKBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(PV_LIB) $(BUILD)/lib/libketch
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -luring -lxenstore
+
+# ketch-netback, one control-domain process per vif: a TAP device set up
+# through libnl-route, the netif rings through libketchgnt.
+NETBACK_SRCS := $(addprefix pv-drivers/back/,netback_main.c netback_xenbus.c netback_tap.c \
+		  netback_tx.c netback_rx.c netback_csum.c)
+NETBACK      := $(BUILD)/bin/ketch-netback
+NL_CFLAGS    := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null || echo -I/usr/include/libnl3)
+NL_LIBS      := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
+BINS         += $(NETBACK)
+
+$(BUILD)/obj/pv-drivers/back/netback_tap.o: CFLAGS += $(NL_CFLAGS)
+
+$(NETBACK): $(NETBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(PV_LIB) $(BUILD)/lib/libketchgnt.a \
+	    $(BUILD)/lib/libketchctl.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS)

@@ -158,14 +158,17 @@ bool netif_tx_back_push(netif_tx_back_ring_t *r)
 
 bool netif_tx_back_final_check(netif_tx_back_ring_t *r)
 {
-	RING_IDX prod;
+	RING_IDX prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
 
-	/* Not RING_FINAL_CHECK_FOR_REQUESTS: its unchecked difference would
-	 * call a rewound req_prod "work"; netif_tx_back_next judges it. */
-	r->sring->req_event = r->req_cons + 1;
+	/*
+	 * Not RING_FINAL_CHECK_FOR_REQUESTS, whose req_cons + 1 would never
+	 * be crossed again while the slots of an incomplete packet wait:
+	 * we want the next push past everything published so far.  prod is
+	 * only compared here; netif_tx_back_next judges it.
+	 */
+	r->sring->req_event = prod + 1;
 	xen_mb();
-	prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
-	return prod != r->req_cons;
+	return __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE) != prod;
 }
 
 /* ---- rx, backend ---------------------------------------------------------- */

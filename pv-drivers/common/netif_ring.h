@@ -85,7 +85,11 @@ void netif_tx_back_respond(netif_tx_back_ring_t *r, const struct netif_tx_packet
 			   int16_t status);
 /* Publish queued responses; true when the frontend asked to be notified. */
 bool netif_tx_back_push(netif_tx_back_ring_t *r);
-/* Re-arm req_event; true if requests arrived meanwhile (do not sleep). */
+/*
+ * Call when netif_tx_back_next answered 0: re-arm req_event for the next
+ * push past what is published (the rest of a packet still incomplete
+ * included).  True if requests were published meanwhile (look again).
+ */
 bool netif_tx_back_final_check(netif_tx_back_ring_t *r);
 
 /*

@@ -112,8 +112,9 @@ START_TEST(tx_waits_for_the_rest_of_a_packet)
 	netif_tx_front_push(&txf);
 	ck_assert_int_eq(netif_tx_back_next(&txb, &pkt, MAX_FRAME), 0);
 	ck_assert_uint_eq(txb.req_cons, 0);
+	ck_assert(!netif_tx_back_final_check(&txb)); /* nothing new: sleep */
 	slot(2, 0, 100, 0);
-	netif_tx_front_push(&txf);
+	ck_assert(netif_tx_front_push(&txf)); /* the rest wakes the backend */
 	expect_packet(NETIF_TX_OK, 2);
 	ck_assert_uint_eq(pkt.first_len, 100);
 }

@@ -1,0 +1,314 @@
+/*
+ * netback_xenbus.c - the backend half of Xen's xenbus handshake for one
+ * vif, as Linux's xen-netback runs it (xen/io/netif.h, xen/io/xenbus.h):
+ *
+ *   start: features written, hotplug-status "connected" (we set the TAP
+ *          up ourselves, the job of Xen's vif-bridge script), InitWait
+ *   frontend Initialised: nothing yet (netback waits for Connected)
+ *   frontend Connected: read tx-ring-ref, rx-ring-ref, event-channel,
+ *          request-rx-copy (required), feature-rx-notify, feature-sg;
+ *          map both rings, bind the port, Connected
+ *   frontend Closing: disconnect, Closing
+ *   frontend Closed: Closed; exit if the toolstack set online to 0
+ *   frontend Initialising after Closed: InitWait again (a reconnect)
+ *   frontend state gone, or its domain stopped: exit
+ *
+ * The toolstack wrote our directory (libxl's layout: frontend,
+ * frontend-id, online, state, mac, bridge, handle, type...) first.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netback.h"
+
+/* Read dir/name; NULL if missing.  Free the result. */
+static char *xs_get(struct nb *b, const char *dir, const char *name)
+{
+	char path[192];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return xs_read(b->xs, XBT_NULL, path, &len);
+}
+
+static bool xs_get_ulong(struct nb *b, const char *dir, const char *name, unsigned long *v)
+{
+	char *s = xs_get(b, dir, name), *end;
+	bool ok = false;
+
+	if (s) {
+		errno = 0;
+		*v = strtoul(s, &end, 10);
+		ok = !errno && end != s && !*end;
+		free(s);
+	}
+	return ok;
+}
+
+/* A frontend flag: 1 if present and non-zero, else def. */
+static bool fe_flag(struct nb *b, const char *name, bool def)
+{
+	unsigned long v;
+
+	return xs_get_ulong(b, b->fe, name, &v) ? v != 0 : def;
+}
+
+static bool xs_put(struct nb *b, xs_transaction_t t, const char *name, const char *val)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/%s", b->be, name);
+	return xs_write(b->xs, t, path, val, strlen(val));
+}
+
+void nb_switch_state(struct nb *b, XenbusState s)
+{
+	char v[8];
+
+	snprintf(v, sizeof(v), "%d", (int)s);
+	if (!xs_put(b, XBT_NULL, "state", v))
+		nb_log("cannot write state %d: %s", s, strerror(errno));
+	b->state = s;
+}
+
+/* What we offer, in one transaction, retried while it conflicts.  Not
+ * offered (Linux's netback does): GSO, IPv6 checksum offload, split
+ * event channels, multiple queues, multicast control, the control ring. */
+static bool write_features(struct nb *b)
+{
+	static const char *const on[] = { "feature-sg", "feature-rx-copy" };
+	static const char *const off[] = { "feature-rx-flip", "feature-split-event-channels" };
+
+	for (int tries = 0; tries < 10; tries++) {
+		xs_transaction_t t = xs_transaction_start(b->xs);
+		bool ok = t != XBT_NULL;
+
+		for (unsigned int i = 0; ok && i < 2; i++)
+			ok = xs_put(b, t, on[i], "1") && xs_put(b, t, off[i], "0");
+		ok = ok && xs_put(b, t, "hotplug-status", "connected");
+		if (t == XBT_NULL)
+			return false;
+		if (!ok) {
+			xs_transaction_end(b->xs, t, true);
+			return false;
+		}
+		if (xs_transaction_end(b->xs, t, false))
+			return true;
+		if (errno != EAGAIN)
+			return false;
+	}
+	return false;
+}
+
+int nb_xenbus_start(struct nb *b)
+{
+	char path[192], *fe;
+
+	b->xs = xs_open(0);
+	if (!b->xs)
+		return -errno;
+	snprintf(b->be, sizeof(b->be), "/local/domain/0/backend/vif/%u/%u", b->domid, b->devid);
+	fe = xs_get(b, b->be, "frontend");
+	if (!fe) {
+		nb_log("%s/frontend is missing: the toolstack has not set the vif up", b->be);
+		return -ENOENT;
+	}
+	snprintf(b->fe, sizeof(b->fe), "%s", fe);
+	free(fe);
+	if (!write_features(b))
+		return -errno;
+	nb_switch_state(b, XenbusStateInitWait);
+	snprintf(path, sizeof(path), "%s/state", b->fe);
+	if (!xs_watch(b->xs, path, "fe") || !xs_watch(b->xs, "@releaseDomain", "rel"))
+		return -errno;
+	return 0;
+}
+
+static int map_rings(struct nb *b)
+{
+	int16_t st = 0;
+	int err = 0;
+	void *tx, *rx = NULL;
+
+	b->gnt = kgnt_open(b->hv, b->domid, 0, &err);
+	if (!b->gnt)
+		return err;
+	tx = kgnt_map(b->gnt, b->tx_ref, true, &st);
+	if (tx)
+		rx = kgnt_map(b->gnt, b->rx_ref, true, &st);
+	if (!rx) {
+		nb_log("ring grant refused (status %d)", st);
+		kgnt_close(b->gnt); /* releases the tx mapping too */
+		b->gnt = NULL;
+		return -EACCES;
+	}
+	BACK_RING_INIT(&b->tx, (netif_tx_sring_t *)tx, NETIF_PAGE);
+	BACK_RING_INIT(&b->rx, (netif_rx_sring_t *)rx, NETIF_PAGE);
+	return 0;
+}
+
+/* What the frontend must have written; false (logged) if it cannot be
+ * served. */
+static bool read_frontend(struct nb *b)
+{
+	unsigned long tx, rx, port, queues;
+
+	if (!xs_get_ulong(b, b->fe, "tx-ring-ref", &tx) ||
+	    !xs_get_ulong(b, b->fe, "rx-ring-ref", &rx) ||
+	    !xs_get_ulong(b, b->fe, "event-channel", &port) || tx > UINT32_MAX ||
+	    rx > UINT32_MAX || port > UINT32_MAX) {
+		nb_log("frontend's tx-ring-ref, rx-ring-ref or event-channel missing or bad");
+		return false;
+	}
+	if (xs_get_ulong(b, b->fe, "multi-queue-num-queues", &queues) && queues != 1) {
+		nb_log("frontend asks for %lu queues: one is offered", queues);
+		return false;
+	}
+	if (!fe_flag(b, "request-rx-copy", false)) {
+		nb_log("frontend does not support rx-copy");
+		return false;
+	}
+	b->tx_ref = (grant_ref_t)tx;
+	b->rx_ref = (grant_ref_t)rx;
+	b->port = (uint32_t)port;
+	b->rx_notify = fe_flag(b, "feature-rx-notify", false);
+	return true;
+}
+
+static int connect_rings(struct nb *b)
+{
+	int r;
+
+	if (!read_frontend(b))
+		return -EINVAL;
+	if ((r = map_rings(b)))
+		return r;
+	r = kctl_evtchn_bind(b->hv, b->domid, b->port, &b->from_guest, &b->to_guest);
+	if (r) {
+		nb_log("cannot bind event channel %u: %s", b->port, kctl_strerror(r));
+		kgnt_close(b->gnt);
+		b->gnt = NULL;
+		return r;
+	}
+	fcntl(b->from_guest, F_SETFL, fcntl(b->from_guest, F_GETFL) | O_NONBLOCK);
+	fcntl(b->to_guest, F_SETFL, fcntl(b->to_guest, F_GETFL) | O_NONBLOCK);
+	b->frame_len = 0;
+	b->connected = true;
+	return 0;
+}
+
+void nb_disconnect(struct nb *b)
+{
+	if (!b->connected)
+		return;
+	b->connected = false;
+	b->tx_more = b->rx_more = false;
+	kgnt_close(b->gnt); /* unmaps both rings */
+	b->gnt = NULL;
+	kctl_evtchn_unbind(b->hv, b->domid, b->port); /* fails if the domain died */
+	close(b->from_guest);
+	close(b->to_guest);
+	b->from_guest = b->to_guest = -1;
+}
+
+static void connect_frontend(struct nb *b)
+{
+	if (b->state == XenbusStateConnected)
+		return;
+	if (connect_rings(b)) {
+		nb_disconnect(b);
+		nb_switch_state(b, XenbusStateClosing);
+		return;
+	}
+	nb_switch_state(b, XenbusStateConnected);
+	nb_log("connected: tx-ring-ref %u, rx-ring-ref %u, event channel %u%s", b->tx_ref,
+	       b->rx_ref, b->port, b->rx_notify ? "" : ", no rx notifications (polling)");
+	b->tx_more = b->rx_more = true; /* packets queued before we looked */
+}
+
+static XenbusState fe_state(struct nb *b)
+{
+	unsigned long s;
+
+	return xs_get_ulong(b, b->fe, "state", &s) ? (XenbusState)s : XenbusStateUnknown;
+}
+
+static bool online(struct nb *b)
+{
+	unsigned long v;
+
+	return !xs_get_ulong(b, b->be, "online", &v) || v != 0;
+}
+
+/* The frontend's domain stopped or is gone: nobody left to serve. */
+static bool domain_gone(struct nb *b)
+{
+	struct kctl_dominfo info;
+	int r = kctl_getinfo(b->hv, b->domid, &info);
+
+	return r == -ESRCH || (r == 0 && (info.state == KCTL_STATE_SHUTDOWN ||
+					  info.state == KCTL_STATE_CRASHED ||
+					  info.state == KCTL_STATE_DYING));
+}
+
+static void follow(struct nb *b, XenbusState fs)
+{
+	switch (fs) {
+	case XenbusStateInitialising:
+		if (b->state == XenbusStateClosed)
+			nb_switch_state(b, XenbusStateInitWait);
+		break;
+	case XenbusStateConnected:
+		connect_frontend(b);
+		break;
+	case XenbusStateClosing:
+		nb_disconnect(b);
+		nb_switch_state(b, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+		nb_disconnect(b);
+		nb_switch_state(b, XenbusStateClosed);
+		if (!online(b))
+			b->quit = true; /* the toolstack is removing the vif */
+		break;
+	case XenbusStateUnknown:
+		if (b->fe_seen) { /* the frontend's directory was removed */
+			nb_disconnect(b);
+			b->quit = true;
+		}
+		break;
+	default: /* Initialised: wait for Connected, as Linux's netback */
+		break;
+	}
+}
+
+void nb_xenbus_changed(struct nb *b)
+{
+	bool release = false;
+	XenbusState fs;
+	char **w;
+
+	while ((w = xs_check_watch(b->xs))) {
+		release |= !strcmp(w[XS_WATCH_TOKEN], "rel");
+		free(w);
+	}
+	if (errno != EAGAIN) {
+		nb_log("lost xenstore: %s", strerror(errno));
+		b->quit = true;
+		return;
+	}
+	if (release && domain_gone(b)) {
+		nb_log("domain %u stopped", b->domid);
+		nb_disconnect(b);
+		b->quit = true;
+		return;
+	}
+	fs = fe_state(b);
+	follow(b, fs);
+	if (fs != XenbusStateUnknown)
+		b->fe_seen = true;
+}
