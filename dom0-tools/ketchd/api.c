@@ -209,6 +209,8 @@ static const char *const k_mem[] = { "target_kib", NULL };
 static const char *const k_path[] = { "path", NULL };
 static const char *const k_from[] = { "from", "clear", NULL };
 static const char *const k_xsw[] = { "path", "value", NULL };
+static const char *const k_battach[] = { "disk", NULL };
+static const char *const k_bdetach[] = { "vdev", "force", "timeout", NULL };
 
 static const struct api_op ops[] = {
 	{ "create", k_create, false, op_create },
@@ -228,6 +230,9 @@ static const struct api_op ops[] = {
 	{ "xenstore_read", k_path, false, kd_api_xs_read },
 	{ "xenstore_write", k_xsw, false, kd_api_xs_write },
 	{ "xenstore_ls", k_path, false, kd_api_xs_ls },
+	{ "block_attach", k_battach, true, kd_api_block_attach },
+	{ "block_detach", k_bdetach, true, kd_api_block_detach },
+	{ "block_list", k_none, true, kd_api_block_list },
 };
 
 /* The op's entry after checking the request's shape; NULL with err set. */
@@ -285,6 +290,10 @@ void kd_api_handle(struct kd *kd, struct kd_conn *c, const char *line)
 			     "on one line (%s)", r.obj ? "not an object" : json_tokener_error_desc(jerr));
 	else if ((a = check(kd, &r)))
 		reply = a->run(kd, &r);
+	if (!reply && r.deferred) {
+		json_object_put(r.obj);
+		return;
+	}
 	if (!reply)
 		reply = kd_api_error(&r.err);
 	if (r.obj && json_object_is_type(r.obj, json_type_object) &&

@@ -12,6 +12,7 @@ struct req {
 	struct kd_domain *d; /* for ops on a domain */
 	struct kd_conn *c;
 	struct kd_error err;
+	bool deferred; /* the handler will reply later (returns NULL) */
 };
 
 /* A reply object {"ok":true}. */
@@ -29,5 +30,9 @@ struct json_object *kd_api_dmesg(struct kd *kd, struct req *r);
 struct json_object *kd_api_xs_read(struct kd *kd, struct req *r);
 struct json_object *kd_api_xs_write(struct kd *kd, struct req *r);
 struct json_object *kd_api_xs_ls(struct kd *kd, struct req *r);
+/* api_block.c: block_attach, block_detach (may defer), block_list */
+struct json_object *kd_api_block_attach(struct kd *kd, struct req *r);
+struct json_object *kd_api_block_detach(struct kd *kd, struct req *r);
+struct json_object *kd_api_block_list(struct kd *kd, struct req *r);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * domain.c - ketchd's domain table: create (read images, kctl_boot, attach
- * the console, write xenstore, then run), destroy (release in the reverse
+ * the console, write xenstore, start the disks' backends, then run), destroy (release in the reverse
  * order), restart, lookup and the JSON view of one domain.
  */
 #include <errno.h>
@@ -144,6 +144,16 @@ static int boot(struct kd *kd, struct kd_domain *d, struct kd_error *err)
 	return r;
 }
 
+/* One backend per disk, started before the guest runs (as libxl does). */
+static int attach_disks(struct kd *kd, struct kd_domain *d, struct kd_error *err)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; !r && i < d->cfg.nr_disks; i++)
+		r = kd_vbd_attach(kd, d, &d->cfg.disks[i], i, err);
+	return r;
+}
+
 static void unlink_domain(struct kd *kd, struct kd_domain *d)
 {
 	for (struct kd_domain **p = &kd->domains; *p; p = &(*p)->next)
@@ -186,6 +196,8 @@ int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 		kd_error_set(err, "xenstore_failed", "",
 			     "cannot write the xenstore entries of domain %u: %s",
 			     d->domid, strerror(-r));
+	else if ((r = attach_disks(kd, d, err)))
+		;
 	else if (!paused && (r = kctl_unpause(kd->hv, d->domid)) < 0)
 		kd_error_set(err, "hv_error", "", "unpause of domain %u: %s", d->domid,
 			     kctl_strerror(r));
@@ -208,6 +220,7 @@ void kd_domain_destroy(struct kd *kd, struct kd_domain *d)
 	kd_state_remove(kd, d);
 	kd_console_close(kd, d, true);
 	kd_conn_close_viewers(kd, d->domid);
+	kd_vbd_remove_all(kd, d);
 	kd_xs_domain_remove(kd, d);
 	r = kctl_destroy(kd->hv, d->domid);
 	if (r && r != -ESRCH)

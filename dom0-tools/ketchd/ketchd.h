@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <xen/io/console.h>
 
 #include "config.h"
@@ -46,6 +47,41 @@ struct kd_console {
 	char *pty_path;            /* /dev/pts/N, or NULL */
 };
 
+/*
+ * One PV disk of a domain: ketchd holds the image open and locked for as
+ * long as the disk is attached (so the lock outlives a backend crash) and
+ * runs one ketch-blkback for it, restarted with backoff if it dies.
+ */
+struct kd_vbd {
+	struct kd_vbd *next;
+	struct kd_disk disk;
+	uint32_t domid;
+	int image_fd;              /* flock()ed: LOCK_EX read-write, LOCK_SH read-only */
+	pid_t pid;                 /* the running backend; 0 while none */
+	int64_t started_ms;
+	int64_t restart_at_ms;     /* when to start it again; 0 if not scheduled */
+	unsigned int backoff_ms;   /* the next restart's delay */
+	unsigned int restarts;     /* for block_list and the log */
+	/* block_detach in progress (xl's order: Closing, frontend Closed, remove) */
+	bool detaching;
+	int64_t detach_deadline_ms;
+	struct kd_conn *waiter;    /* owed the reply; NULL if it went away */
+	struct json_object *waiter_id;
+};
+
+/* A backend told to stop, killed if it has not exited by kill_at_ms. */
+struct kd_child {
+	struct kd_child *next;
+	pid_t pid;
+	int64_t kill_at_ms;
+};
+
+#define KD_VBD_BACKOFF_MIN_MS 100
+#define KD_VBD_BACKOFF_MAX_MS 5000
+#define KD_VBD_STABLE_MS 30000     /* a backend up this long resets its backoff */
+#define KD_VBD_STOP_GRACE_MS 5000  /* SIGTERM, then SIGKILL after this long */
+#define KD_VBD_POLL_MS 100         /* how often a detach looks at the frontend */
+
 struct kd_domain {
 	struct kd_domain *next;
 	uint32_t domid;
@@ -54,6 +90,7 @@ struct kd_domain {
 	int32_t shutdown_reason;
 	struct kctl_boot_info boot;
 	struct kd_console *con;
+	struct kd_vbd *vbds;     /* its disks (vbd.c) */
 	bool introduced;         /* xenstored accepted INTRODUCE */
 	int pending;             /* -1, or the SHUTDOWN_* reason asked of the guest */
 	int64_t deadline_ms;     /* when a pending request falls back */
@@ -80,12 +117,15 @@ struct kd_conn {
 	char *out;
 	size_t out_len, out_cap;
 	bool closing; /* close once out is flushed */
+	bool waiting; /* a reply is deferred (block_detach): later lines wait */
+	bool resume;  /* the deferred reply went: handle the lines that waited */
 	bool dead;
 };
 
 struct kd_opts {
 	const char *socket, *hv_socket, *xenstore, *log_dir;
 	const char *state_dir; /* NULL: domains do not outlive ketchd */
+	const char *blkback;   /* the ketch-blkback program */
 	uint64_t console_log_max;
 	int shutdown_timeout_s;
 	int hv_timeout_s;      /* each ketch-hv request gives up after this */
@@ -100,6 +140,7 @@ struct kd {
 	struct kd_watch listen_w, ev_w, sig_w;
 	struct kd_domain *domains;
 	struct kd_conn *conns;
+	struct kd_child *stopping; /* backends told to stop, not yet reaped */
 	bool stop;
 };
 
@@ -153,6 +194,58 @@ int kd_xs_shutdown_request(struct kd *kd, struct kd_domain *d, const char *what)
 /* Rewrite the name under /local/domain/<id> and /vm/<uuid>. */
 void kd_xs_rename(struct kd *kd, struct kd_domain *d);
 
+/* ---- vbd.c: a domain's disks, their backends and hotplug ---- */
+/*
+ * Attach disk (index names it in messages) to d: check its image, open and
+ * lock it, write libxl's xenstore layout, start its ketch-blkback.  On
+ * failure nothing is left and err says why ("invalid_config",
+ * "disk_in_use", "duplicate_vdev", "no_xenstore", "internal").
+ */
+int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk,
+		  unsigned int index, struct kd_error *err);
+/* The disk named by vdev (as given, or its devid); NULL if none. */
+struct kd_vbd *kd_vbd_find(struct kd_domain *d, const char *vdev);
+/*
+ * Remove v as xl does: online 0 and backend state Closing, then wait (up
+ * to timeout_s, never in the loop) for the frontend to close before the
+ * nodes go and the backend stops; past the timeout it is removed anyway,
+ * as libxl forces it.  force skips the wait: 0, done (v is freed).
+ * Otherwise 1: the reply ({"ok":true,"forced":...}, id echoed) is sent on
+ * c later and c takes no other request meanwhile.
+ */
+int kd_vbd_detach(struct kd *kd, struct kd_domain *d, struct kd_vbd *v, bool force,
+		  int timeout_s, struct kd_conn *c, struct json_object *id);
+/* Remove every disk of d at once (the domain is going away). */
+void kd_vbd_remove_all(struct kd *kd, struct kd_domain *d);
+/* Let go of d's disks without touching their backends (ketchd stops, state kept). */
+void kd_vbd_release_all(struct kd_domain *d);
+/* SIGCHLD: reap every exited child; schedule restarts of backends that died. */
+void kd_vbd_reap(struct kd *kd);
+/* Due restarts, detach progress, overdue stops; ms to the next, or -1. */
+int kd_vbd_timers(struct kd *kd);
+/* A connection is being freed: forget replies owed to it. */
+void kd_vbd_conn_gone(struct kd *kd, struct kd_conn *c);
+
+/* ---- vbd_proc.c: ketch-blkback processes ---- */
+/* Start v's backend (v->image_fd handed over as fd 3). 0 or -errno. */
+int kd_vbd_spawn(struct kd *kd, struct kd_vbd *v);
+/* SIGTERM v's backend and remember it until reaped (SIGKILL after a grace). */
+void kd_vbd_stop(struct kd *kd, struct kd_vbd *v);
+/* Reap an exited stopped child; false if pid is not one of them. */
+bool kd_child_reaped(struct kd *kd, pid_t pid);
+/* SIGKILL stopped children past their grace; ms to the next deadline or -1. */
+int kd_child_timers(struct kd *kd);
+
+/* ---- vbd_xs.c: libxl's vbd layout in xenstore ---- */
+/* Write backend/vbd/<domid>/<devid> and the guest's device/vbd/<devid>. */
+int kd_vbd_xs_add(struct kd *kd, const struct kd_vbd *v);
+/* Remove both (and backend/vbd/<domid> once empty). */
+void kd_vbd_xs_remove(struct kd *kd, const struct kd_vbd *v);
+/* online 0 and, unless Closed already, backend state Closing (one transaction). */
+int kd_vbd_xs_closing(struct kd *kd, const struct kd_vbd *v);
+/* An integer node under the frontend (fe true) or backend directory; -1 if absent. */
+long kd_vbd_xs_read(struct kd *kd, const struct kd_vbd *v, bool fe, const char *name);
+
 /* ---- console.c ---- */
 /* Map the console ring, bind its port, open the log.  NULL on failure (logged). */
 struct kd_console *kd_console_open(struct kd *kd, struct kd_domain *d);
@@ -199,6 +292,11 @@ void kd_server_io(struct kd *kd, struct kd_conn *c, uint32_t events);
 void kd_server_close_all(struct kd *kd);
 /* Free connections that were closed or dropped. */
 void kd_server_reap(struct kd *kd);
+/* Send the reply a request deferred; the lines queued behind it are
+ * handled by kd_server_resume (never from inside another handler). */
+void kd_conn_reply_deferred(struct kd *kd, struct kd_conn *c, struct json_object *reply);
+/* Handle lines that waited for a deferred reply; true if any connection did. */
+bool kd_server_resume(struct kd *kd);
 
 /* ---- api.c ---- */
 /* Handle one request line; the reply (if any yet) is queued on c. */

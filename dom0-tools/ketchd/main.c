@@ -23,9 +23,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ketchd [--socket PATH] [--hv-socket PATH] [--xenstore PATH]\n"
 		"              [--log-dir DIR] [--state-dir DIR] [--console-log-max BYTES]\n"
-		"              [--shutdown-timeout SEC] [--hv-timeout SEC]\n"
+		"              [--shutdown-timeout SEC] [--hv-timeout SEC] [--blkback PATH]\n"
 		"Runs in the foreground.  Environment: KETCH_SOCKET, KETCH_HV_SOCKET,\n"
-		"XENSTORED_PATH, KETCH_LOG_DIR, KETCH_STATE_DIR (docs/config-reference.md).\n");
+		"XENSTORED_PATH, KETCH_LOG_DIR, KETCH_STATE_DIR, KETCH_BLKBACK\n"
+		"(docs/config-reference.md).\n");
 }
 
 static const char *env_or(const char *name, const char *def)
@@ -33,6 +34,23 @@ static const char *env_or(const char *name, const char *def)
 	const char *v = getenv(name);
 
 	return v && *v ? v : def;
+}
+
+/* ketch-blkback is installed beside ketchd unless told otherwise. */
+static int default_blkback(struct kd_opts *o)
+{
+	static char path[4096];
+	ssize_t n;
+	char *slash;
+
+	if (o->blkback)
+		return 0;
+	n = readlink("/proc/self/exe", path, sizeof(path) - 16);
+	if (n <= 0 || !(slash = memrchr(path, '/', (size_t)n)))
+		return fprintf(stderr, "ketchd: cannot find ketch-blkback: give --blkback\n"), -1;
+	strcpy(slash + 1, "ketch-blkback");
+	o->blkback = path;
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct kd_opts *o)
@@ -46,6 +64,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		{ "shutdown-timeout", required_argument, NULL, 't' },
 		{ "hv-timeout", required_argument, NULL, 'T' },
 		{ "state-dir", required_argument, NULL, 'S' },
+		{ "blkback", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -57,6 +76,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 	o->xenstore = env_or("XENSTORED_PATH", NULL);
 	o->log_dir = env_or("KETCH_LOG_DIR", KD_DEFAULT_LOG_DIR);
 	o->state_dir = env_or("KETCH_STATE_DIR", NULL);
+	o->blkback = env_or("KETCH_BLKBACK", NULL);
 	o->console_log_max = 1 << 20;
 	o->shutdown_timeout_s = 30;
 	o->hv_timeout_s = 10;
@@ -67,6 +87,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		case 'x': o->xenstore = optarg; break;
 		case 'l': o->log_dir = optarg; break;
 		case 'S': o->state_dir = optarg; break;
+		case 'B': o->blkback = optarg; break;
 		case 'm':
 			o->console_log_max = strtoull(optarg, &end, 10);
 			if (*end || o->console_log_max < 4096)
@@ -88,7 +109,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 	}
 	if (optind != argc)
 		return usage(stderr), -1;
-	return 0;
+	return default_blkback(o);
 }
 
 static int watch_fd(struct kd *kd, int fd, struct kd_watch *w, enum kd_watch_type t, void *obj)
@@ -124,6 +145,7 @@ static int setup(struct kd *kd)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD); /* backends' exits, read from sig_fd */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* Bounded, so one stuck request cannot freeze the loop that serves everything. */
@@ -155,6 +177,25 @@ static int setup(struct kd *kd)
 	return 0;
 }
 
+/* SIGCHLD: reap backends; SIGTERM or SIGINT: stop. */
+static void signals(struct kd *kd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(kd->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			kd_vbd_reap(kd);
+		else
+			kd->stop = true;
+	}
+}
+
+/* The nearer of two timeouts (-1: none). */
+static int nearer(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 static void dispatch(struct kd *kd, struct epoll_event *e)
 {
 	struct kd_watch *w = e->data.ptr;
@@ -173,7 +214,7 @@ static void dispatch(struct kd *kd, struct epoll_event *e)
 	case KD_W_LISTEN: kd_server_accept(kd); break;
 	case KD_W_CONN: kd_server_io(kd, w->obj, e->events); break;
 	case KD_W_CONSOLE: break;
-	case KD_W_SIGNAL: kd->stop = true; break;
+	case KD_W_SIGNAL: signals(kd); break;
 	case KD_W_HVEVENTS:
 		kd_lifecycle_hv_events(kd);
 		if (kd->ev && kctl_events_fd(kd->ev) != evfd)
@@ -189,7 +230,12 @@ static void serve(struct kd *kd)
 	kd_log("serving %s (ketch-hv %s, xenstore %s)", kd->opt.socket, kd->opt.hv_socket,
 	       kd->opt.xenstore ? kd->opt.xenstore : "none");
 	while (!kd->stop) {
-		int n = epoll_wait(kd->epfd, evs, 64, kd_lifecycle_timers(kd));
+		int t = nearer(kd_lifecycle_timers(kd), kd_vbd_timers(kd));
+		int n;
+
+		if (kd_server_resume(kd))
+			t = 0; /* those lines may have set new timers */
+		n = epoll_wait(kd->epfd, evs, 64, t);
 
 		if (n < 0 && errno != EINTR)
 			break;
@@ -209,6 +255,7 @@ static void release_all(struct kd *kd)
 
 		kd->domains = d->next;
 		kd_console_close(kd, d, false);
+		kd_vbd_release_all(d);
 		kd_config_free(&d->cfg);
 		free(d);
 	}

@@ -200,7 +200,7 @@ static void consume(struct kd *kd, struct kd_conn *c)
 	size_t off = 0;
 	char *nl;
 
-	while (c->mode == KD_CONN_REQUEST && !c->dead && !c->closing &&
+	while (c->mode == KD_CONN_REQUEST && !c->dead && !c->closing && !c->waiting &&
 	       (nl = memchr(c->in + off, '\n', c->in_len - off))) {
 		*nl = '\0';
 		kd_api_handle(kd, c, c->in + off);
@@ -261,6 +261,7 @@ static void reap(struct kd *kd)
 			continue;
 		}
 		*p = c->next;
+		kd_vbd_conn_gone(kd, c);
 		epoll_ctl(kd->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
 		free(c->out);
@@ -278,4 +279,24 @@ void kd_server_close_all(struct kd *kd)
 void kd_server_reap(struct kd *kd)
 {
 	reap(kd);
+}
+
+void kd_conn_reply_deferred(struct kd *kd, struct kd_conn *c, struct json_object *reply)
+{
+	kd_conn_send_json(kd, c, reply);
+	c->waiting = false;
+	c->resume = true;
+}
+
+bool kd_server_resume(struct kd *kd)
+{
+	bool any = false;
+
+	for (struct kd_conn *c = kd->conns; c; c = c->next)
+		if (c->resume) {
+			c->resume = false;
+			any = true;
+			consume(kd, c);
+		}
+	return any;
 }

@@ -1,0 +1,124 @@
+/*
+ * api_block.c - hotplug of PV disks (docs/api.md): block_attach,
+ * block_detach (xl's order; the reply waits for the frontend, not the
+ * loop) and block_list (what xl block-list shows, and the backend's
+ * process).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+
+/* A disk changes only on a domain that runs or is paused. */
+static bool domain_live(struct req *r)
+{
+	if (r->d->state == KCTL_STATE_SHUTDOWN || r->d->state == KCTL_STATE_CRASHED) {
+		kd_error_set(&r->err, "domain_stopped", "", "domain %u (%s) has stopped",
+			     r->d->domid, r->d->cfg.name);
+		return false;
+	}
+	return true;
+}
+
+struct json_object *kd_api_block_attach(struct kd *kd, struct req *r)
+{
+	struct kd_config *c = &r->d->cfg;
+	struct json_object *spec = json_object_object_get(r->obj, "disk"), *o;
+	struct kd_disk disk;
+
+	if (!spec)
+		return kd_error_set(&r->err, "bad_request", "disk", "is required (a disk "
+				    "object: target, vdev, format, access)"), NULL;
+	if (!domain_live(r) || kd_disk_from_json(spec, c->nr_disks, &disk, &r->err))
+		return NULL;
+	if (c->nr_disks >= KD_DISKS_MAX) {
+		kd_disk_free(&disk);
+		return kd_error_set(&r->err, "invalid_config", "disks", "domain %u has %d "
+				    "disks already, the most it may have", r->d->domid,
+				    KD_DISKS_MAX), NULL;
+	}
+	if (kd_vbd_attach(kd, r->d, &disk, c->nr_disks, &r->err)) {
+		kd_disk_free(&disk);
+		return NULL;
+	}
+	c->disks[c->nr_disks++] = disk; /* a restart by policy brings it back */
+	kd_state_save(kd, r->d);
+	kd_log("d%u: vbd %s (%u) attached: %s", r->d->domid, disk.vdev, disk.devid, disk.target);
+	o = kd_api_ok();
+	json_object_object_add(o, "vdev", json_object_new_string(disk.vdev));
+	json_object_object_add(o, "devid", json_object_new_int64(disk.devid));
+	return o;
+}
+
+struct json_object *kd_api_block_detach(struct kd *kd, struct req *r)
+{
+	struct json_object *vdev = json_object_object_get(r->obj, "vdev"), *f, *t, *o;
+	int64_t timeout = 10;
+	bool force = false;
+	struct kd_vbd *v;
+
+	if (!json_object_is_type(vdev, json_type_string) && !json_object_is_type(vdev, json_type_int))
+		return kd_error_set(&r->err, "bad_request", "vdev", "is required (e.g. \"xvdb\" "
+				    "or 51728)"), NULL;
+	if (json_object_object_get_ex(r->obj, "force", &f)) {
+		if (!json_object_is_type(f, json_type_boolean))
+			return kd_error_set(&r->err, "bad_request", "force",
+					    "must be true or false"), NULL;
+		force = json_object_get_boolean(f);
+	}
+	if (json_object_object_get_ex(r->obj, "timeout", &t)) {
+		timeout = json_object_is_type(t, json_type_int) ? json_object_get_int64(t) : 0;
+		if (timeout < 1 || timeout > 3600)
+			return kd_error_set(&r->err, "bad_request", "timeout", "must be an integer "
+					    "number of seconds from 1 to 3600"), NULL;
+	}
+	v = kd_vbd_find(r->d, json_object_get_string(vdev));
+	if (!v)
+		return kd_error_set(&r->err, "no_such_device", "vdev", "domain %u has no disk "
+				    "\"%.32s\"", r->d->domid, json_object_get_string(vdev)), NULL;
+	if (v->detaching)
+		return kd_error_set(&r->err, "busy", "vdev", "%s is being detached already",
+				    v->disk.vdev), NULL;
+	if (kd_vbd_detach(kd, r->d, v, force, (int)timeout, r->c,
+			  json_object_object_get(r->obj, "id"))) {
+		r->deferred = true;
+		return NULL;
+	}
+	o = kd_api_ok();
+	json_object_object_add(o, "forced", json_object_new_boolean(force));
+	return o;
+}
+
+static struct json_object *disk_json(struct kd *kd, const struct kd_vbd *v)
+{
+	struct json_object *o = json_object_new_object();
+	char be[128];
+
+	snprintf(be, sizeof(be), "/local/domain/0/backend/vbd/%u/%u", v->domid, v->disk.devid);
+	json_object_object_add(o, "vdev", json_object_new_string(v->disk.vdev));
+	json_object_object_add(o, "devid", json_object_new_int64(v->disk.devid));
+	json_object_object_add(o, "backend_id", json_object_new_int(0));
+	json_object_object_add(o, "frontend_id", json_object_new_int64(v->domid));
+	json_object_object_add(o, "state", json_object_new_int64(kd_vbd_xs_read(kd, v, true, "state")));
+	json_object_object_add(o, "evtchn", json_object_new_int64(kd_vbd_xs_read(kd, v, true, "event-channel")));
+	json_object_object_add(o, "ring_ref", json_object_new_int64(kd_vbd_xs_read(kd, v, true, "ring-ref")));
+	json_object_object_add(o, "backend", json_object_new_string(be));
+	json_object_object_add(o, "backend_state",
+			       json_object_new_int64(kd_vbd_xs_read(kd, v, false, "state")));
+	json_object_object_add(o, "target", json_object_new_string(v->disk.target));
+	json_object_object_add(o, "access", json_object_new_string(v->disk.readonly ? "ro" : "rw"));
+	json_object_object_add(o, "backend_pid", json_object_new_int64(v->pid));
+	json_object_object_add(o, "restarts", json_object_new_int64(v->restarts));
+	return o;
+}
+
+struct json_object *kd_api_block_list(struct kd *kd, struct req *r)
+{
+	struct json_object *o = kd_api_ok(), *a = json_object_new_array();
+
+	for (struct kd_vbd *v = r->d->vbds; v; v = v->next)
+		json_object_array_add(a, disk_json(kd, v));
+	json_object_object_add(o, "disks", a);
+	return o;
+}

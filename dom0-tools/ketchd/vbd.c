@@ -1,0 +1,325 @@
+/*
+ * vbd.c - a domain's PV disks (docs/block.md): attach (image checked,
+ * opened and locked, libxl's xenstore layout, one ketch-blkback), the
+ * backends' supervision (a backend that dies while its domain runs is
+ * started again after a growing delay; the frontend reconnects through
+ * the xenbus states), and removal: at once when the domain goes, or as
+ * xl's block-detach does it, without ever waiting in the loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xen/io/xenbus.h>
+
+#include "api.h"
+
+struct kd_vbd *kd_vbd_find(struct kd_domain *d, const char *vdev)
+{
+	uint32_t devid;
+	bool numbered = kd_vdev_to_devid(vdev, &devid) == 0;
+
+	for (struct kd_vbd *v = d->vbds; v; v = v->next)
+		if (!strcmp(v->disk.vdev, vdev) || (numbered && v->disk.devid == devid))
+			return v;
+	return NULL;
+}
+
+/* Open the image as the disk will use it and take QEMU's lock on it. */
+static int open_locked(struct kd_vbd *v, unsigned int index, struct kd_error *err)
+{
+	const struct kd_disk *k = &v->disk;
+	int e;
+
+	v->image_fd = open(k->target, (k->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+	if (v->image_fd < 0) {
+		e = errno;
+		return kd_error_set(err, "invalid_config", "disks", "disk %u (%s): cannot open "
+				    "%s %s: %s", index, k->vdev, k->target,
+				    k->readonly ? "read-only" : "read-write", strerror(e)), -e;
+	}
+	if (flock(v->image_fd, (k->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0)
+		return 0;
+	e = errno;
+	close(v->image_fd);
+	v->image_fd = -1;
+	if (e != EWOULDBLOCK)
+		return kd_error_set(err, "internal", "disks", "disk %u (%s): cannot lock %s: %s",
+				    index, k->vdev, k->target, strerror(e)), -e;
+	return kd_error_set(err, "disk_in_use", "disks", "disk %u (%s): %s is in use (locked) "
+			    "by another domain or program%s", index, k->vdev, k->target,
+			    k->readonly ? " that writes it; read-only sharing needs every user "
+					  "read-only" : "; a writable image is never shared"), -EBUSY;
+}
+
+static void vbd_free(struct kd_vbd *v)
+{
+	if (v->image_fd >= 0)
+		close(v->image_fd);
+	json_object_put(v->waiter_id);
+	kd_disk_free(&v->disk);
+	free(v);
+}
+
+int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk,
+		  unsigned int index, struct kd_error *err)
+{
+	struct kd_vbd *v, **tail = &d->vbds;
+	int r;
+
+	if (!kd->xs)
+		return kd_error_set(err, "no_xenstore", "disks", "disk %u (%s): disks need "
+				    "xenstore and ketchd runs without one", index, disk->vdev);
+	for (; *tail; tail = &(*tail)->next)
+		if ((*tail)->disk.devid == disk->devid)
+			return kd_error_set(err, "duplicate_vdev", "vdev", "%s is the same device "
+					    "as the domain's %s (devid %u)", disk->vdev,
+					    (*tail)->disk.vdev, disk->devid);
+	if ((r = kd_disk_check_image(disk, index, err)))
+		return r;
+	if (!(v = calloc(1, sizeof(*v))) || kd_disk_copy(&v->disk, disk)) {
+		free(v);
+		return kd_error_set(err, "internal", "disks", "out of memory");
+	}
+	v->domid = d->domid;
+	v->image_fd = -1;
+	v->backoff_ms = KD_VBD_BACKOFF_MIN_MS;
+	if ((r = open_locked(v, index, err))) {
+		vbd_free(v);
+		return r;
+	}
+	if ((r = kd_vbd_xs_add(kd, v))) {
+		kd_error_set(err, "xenstore_failed", "disks", "disk %u (%s): cannot write its "
+			     "xenstore nodes: %s", index, disk->vdev, strerror(-r));
+	} else if ((r = kd_vbd_spawn(kd, v))) {
+		kd_error_set(err, "internal", "disks", "disk %u (%s): cannot start "
+			     "ketch-blkback: %s", index, disk->vdev, strerror(-r));
+	}
+	if (r) {
+		kd_vbd_xs_remove(kd, v);
+		vbd_free(v);
+		return r;
+	}
+	*tail = v;
+	return 0;
+}
+
+static void unlink_vbd(struct kd_domain *d, struct kd_vbd *v)
+{
+	for (struct kd_vbd **p = &d->vbds; *p; p = &(*p)->next)
+		if (*p == v) {
+			*p = v->next;
+			return;
+		}
+}
+
+/* Forget the disk in the domain's config, so a restart does not bring it back. */
+static void drop_from_config(struct kd_domain *d, uint32_t devid)
+{
+	struct kd_config *c = &d->cfg;
+
+	for (unsigned int i = 0; i < c->nr_disks; i++)
+		if (c->disks[i].devid == devid) {
+			kd_disk_free(&c->disks[i]);
+			memmove(&c->disks[i], &c->disks[i + 1],
+				(c->nr_disks - i - 1) * sizeof(c->disks[0]));
+			memset(&c->disks[--c->nr_disks], 0, sizeof(c->disks[0]));
+			return;
+		}
+}
+
+static struct json_object *detach_reply(bool forced)
+{
+	struct json_object *o = kd_api_ok();
+
+	json_object_object_add(o, "forced", json_object_new_boolean(forced));
+	return o;
+}
+
+/* The last step of a detach: nodes gone, backend stopped, disk forgotten. */
+static void finish_detach(struct kd *kd, struct kd_domain *d, struct kd_vbd *v, bool forced)
+{
+	unlink_vbd(d, v);
+	kd_vbd_stop(kd, v);
+	kd_vbd_xs_remove(kd, v);
+	drop_from_config(d, v->disk.devid);
+	kd_state_save(kd, d);
+	kd_log("d%u: vbd %s (%u) detached%s", d->domid, v->disk.vdev, v->disk.devid,
+	       forced ? " (forced: the frontend did not close)" : "");
+	if (v->waiter) {
+		struct json_object *o = detach_reply(forced);
+
+		if (v->waiter_id)
+			json_object_object_add(o, "id", json_object_get(v->waiter_id));
+		kd_conn_reply_deferred(kd, v->waiter, o);
+	}
+	vbd_free(v);
+}
+
+int kd_vbd_detach(struct kd *kd, struct kd_domain *d, struct kd_vbd *v, bool force,
+		  int timeout_s, struct kd_conn *c, struct json_object *id)
+{
+	int r = kd_vbd_xs_closing(kd, v);
+
+	if (r)
+		kd_log("d%u: vbd %u: cannot write Closing: %s; removing it at once", d->domid,
+		       v->disk.devid, strerror(-r));
+	v->restart_at_ms = 0;
+	if (force || r) {
+		finish_detach(kd, d, v, force);
+		return 0;
+	}
+	v->detaching = true;
+	v->detach_deadline_ms = kd_now_ms() + (int64_t)timeout_s * 1000;
+	v->waiter = c;
+	v->waiter_id = id ? json_object_get(id) : NULL;
+	c->waiting = true;
+	return 1;
+}
+
+/* The frontend let go: Closed, never connected (no driver took the
+ * device), its directory gone, or the backend finished. */
+static bool detach_done(struct kd *kd, const struct kd_vbd *v)
+{
+	long fe = kd_vbd_xs_read(kd, v, true, "state");
+	long be = kd_vbd_xs_read(kd, v, false, "state");
+
+	return fe <= XenbusStateInitialising || fe == XenbusStateClosed ||
+	       be == XenbusStateClosed || !v->pid;
+}
+
+void kd_vbd_remove_all(struct kd *kd, struct kd_domain *d)
+{
+	while (d->vbds) {
+		struct kd_vbd *v = d->vbds;
+
+		d->vbds = v->next;
+		kd_vbd_stop(kd, v);
+		kd_vbd_xs_remove(kd, v);
+		if (v->waiter) {
+			struct json_object *o = detach_reply(false);
+
+			if (v->waiter_id)
+				json_object_object_add(o, "id", json_object_get(v->waiter_id));
+			kd_conn_reply_deferred(kd, v->waiter, o);
+		}
+		vbd_free(v);
+	}
+}
+
+void kd_vbd_release_all(struct kd_domain *d)
+{
+	while (d->vbds) {
+		struct kd_vbd *v = d->vbds;
+
+		d->vbds = v->next;
+		vbd_free(v); /* the backend keeps its own copy of the image and lock */
+	}
+}
+
+static struct kd_vbd *by_pid(struct kd *kd, pid_t pid, struct kd_domain **dom)
+{
+	for (struct kd_domain *d = kd->domains; d; d = d->next)
+		for (struct kd_vbd *v = d->vbds; v; v = v->next)
+			if (v->pid == pid) {
+				*dom = d;
+				return v;
+			}
+	return NULL;
+}
+
+/* A backend exited: say how, and start it again if its domain still runs. */
+static void backend_died(struct kd_domain *d, struct kd_vbd *v, int status)
+{
+	int64_t now = kd_now_ms(), ran = now - v->started_ms;
+	char how[48];
+	bool stopped = d->state == KCTL_STATE_SHUTDOWN || d->state == KCTL_STATE_CRASHED;
+
+	v->pid = 0;
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
+	if (v->detaching || (WIFEXITED(status) && WEXITSTATUS(status) == 0) || stopped) {
+		kd_log("d%u: vbd %s (%u): ketch-blkback %s%s", d->domid, v->disk.vdev,
+		       v->disk.devid, how, v->detaching ? "" : "; not restarted");
+		return;
+	}
+	if (ran >= KD_VBD_STABLE_MS)
+		v->backoff_ms = KD_VBD_BACKOFF_MIN_MS;
+	v->restart_at_ms = now + v->backoff_ms;
+	kd_log("d%u: vbd %s (%u): ketch-blkback %s after %lld ms; restarting it in %u ms",
+	       d->domid, v->disk.vdev, v->disk.devid, how, (long long)ran, v->backoff_ms);
+	v->backoff_ms = v->backoff_ms * 2 > KD_VBD_BACKOFF_MAX_MS ? KD_VBD_BACKOFF_MAX_MS
+								 : v->backoff_ms * 2;
+}
+
+void kd_vbd_reap(struct kd *kd)
+{
+	struct kd_domain *d;
+	struct kd_vbd *v;
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (kd_child_reaped(kd, pid))
+			continue;
+		if ((v = by_pid(kd, pid, &d)))
+			backend_died(d, v, status);
+	}
+}
+
+static void restart(struct kd *kd, struct kd_vbd *v)
+{
+	int r = kd_vbd_spawn(kd, v);
+
+	if (r) {
+		kd_log("d%u: vbd %u: cannot restart ketch-blkback: %s", v->domid, v->disk.devid,
+		       strerror(-r));
+		v->restart_at_ms = kd_now_ms() + KD_VBD_BACKOFF_MAX_MS;
+		return;
+	}
+	v->restarts++;
+}
+
+static void at_most(int64_t *next, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	if (*next < 0 || ms < *next)
+		*next = ms;
+}
+
+int kd_vbd_timers(struct kd *kd)
+{
+	int64_t now = kd_now_ms(), next = kd_child_timers(kd);
+
+	for (struct kd_domain *d = kd->domains; d; d = d->next)
+		for (struct kd_vbd *v = d->vbds, *n; v; v = n) {
+			n = v->next;
+			if (v->restart_at_ms && v->restart_at_ms <= now)
+				restart(kd, v);
+			else if (v->restart_at_ms)
+				at_most(&next, v->restart_at_ms - now);
+			if (!v->detaching)
+				continue;
+			if (detach_done(kd, v) || v->detach_deadline_ms <= now)
+				finish_detach(kd, d, v, !detach_done(kd, v));
+			else
+				at_most(&next, KD_VBD_POLL_MS);
+		}
+	return next > 0x7fffffff ? 0x7fffffff : (int)next;
+}
+
+void kd_vbd_conn_gone(struct kd *kd, struct kd_conn *c)
+{
+	for (struct kd_domain *d = kd->domains; d; d = d->next)
+		for (struct kd_vbd *v = d->vbds; v; v = v->next)
+			if (v->waiter == c)
+				v->waiter = NULL;
+}
