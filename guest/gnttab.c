@@ -97,6 +97,19 @@ int gnttab_end_access(grant_ref_t ref)
 	return 0;
 }
 
+int gnttab_end_access_force(grant_ref_t ref)
+{
+	uint16_t f;
+
+	if (ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= nr_entries)
+		return -XEN_EINVAL;
+	f = __atomic_exchange_n(&entry(ref)->flags, 0, __ATOMIC_ACQ_REL);
+	if ((f & GTF_type_mask) != GTF_permit_access)
+		return -XEN_EINVAL; /* was not granted: left free */
+	free_refs[nr_free++] = ref;
+	return 0;
+}
+
 uint16_t gnttab_entry_flags(grant_ref_t ref)
 {
 	return ref < nr_entries ? __atomic_load_n(&entry(ref)->flags, __ATOMIC_ACQUIRE) : 0;

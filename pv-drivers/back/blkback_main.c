@@ -1,7 +1,7 @@
 /*
  * ketch-blkback - the backend of one PV disk (see README.md).
- *   ketch-blkback --domid N --devid N --image PATH [--read-only]
- *                 [--hv-socket PATH]
+ *   ketch-blkback --domid N --devid N --image PATH [--image-fd N]
+ *                 [--read-only] [--hv-socket PATH]
  * ketch-hv's socket: --hv-socket, else $KETCH_HV_SOCKET; xenstore: where
  * libxenstore looks ($XENSTORED_PATH).  Exit 0 when the disk is removed
  * or its domain stops, 1 on a failure to start, 2 on bad options.
@@ -40,7 +40,7 @@ void bb_log(const char *fmt, ...)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ketch-blkback --domid N --devid N --image PATH "
-			"[--read-only] [--hv-socket PATH]\n");
+			"[--image-fd N] [--read-only] [--hv-socket PATH]\n");
 	return 2;
 }
 
@@ -63,9 +63,11 @@ static int parse(struct bb *b, int argc, char **argv)
 		{ "image", required_argument, NULL, 'i' },
 		{ "read-only", no_argument, NULL, 'r' },
 		{ "hv-socket", required_argument, NULL, 's' },
+		{ "image-fd", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool have_dom = false, have_dev = false;
+	bool have_dom = false, have_dev = false, fd_ok = true;
+	uint32_t fd;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -75,10 +77,14 @@ static int parse(struct bb *b, int argc, char **argv)
 		case 'i': b->image = optarg; break;
 		case 'r': b->readonly = true; break;
 		case 's': b->hv_socket = optarg; break;
+		case 'f':
+			fd_ok = parse_u32(optarg, &fd) && fd > 2 && fd < 1024;
+			b->disk_fd = (int)fd;
+			break;
 		default: return -1;
 		}
 	}
-	if (optind != argc || !have_dom || !have_dev || !b->domid || !b->image)
+	if (optind != argc || !have_dom || !have_dev || !b->domid || !b->image || !fd_ok)
 		return -1;
 	if (!b->hv_socket)
 		b->hv_socket = getenv("KETCH_HV_SOCKET");
@@ -87,16 +93,24 @@ static int parse(struct bb *b, int argc, char **argv)
 
 /*
  * Open the image and lock it as QEMU does: a writer excludes everyone, a
- * reader excludes writers, so two domains never write one image.
+ * reader excludes writers, so two domains never write one image.  With
+ * --image-fd the toolstack opened and locked it already (and keeps the
+ * lock across our restarts); locking the same open file again is a no-op.
  */
 static int open_disk(struct bb *b)
 {
 	struct stat st;
 	uint64_t bytes;
+	int fl;
 
-	b->disk_fd = open(b->image, (b->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (b->disk_fd < 0)
+		b->disk_fd = open(b->image, (b->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	else if ((fl = fcntl(b->disk_fd, F_GETFL)) < 0 ||
+		 (!b->readonly && (fl & O_ACCMODE) != O_RDWR))
+		return fl < 0 ? -errno : -EBADF;
 	if (b->disk_fd < 0 || fstat(b->disk_fd, &st) < 0)
 		return -errno;
+	fcntl(b->disk_fd, F_SETFD, FD_CLOEXEC);
 	if (flock(b->disk_fd, (b->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
 		return -errno;
 	if (S_ISBLK(st.st_mode)) {

@@ -2,7 +2,8 @@
  * blkback_xenbus.c - the backend half of Xen's xenbus handshake for one
  * vbd, as Linux's blkback runs it (xen/io/xenbus.h):
  *
- *   start: features written, InitWait
+ *   start: features written, InitWait (Closed if the frontend is still
+ *          connected to an earlier instance of us: it must start over)
  *   frontend Initialised/Connected: map ring-ref, bind event-channel,
  *            write sectors/info/sector-size, Connected
  *   frontend Closing: drain I/O, unmap, Closing
@@ -105,6 +106,25 @@ static bool fill_disk(struct bb *b, xs_transaction_t t)
 	       xs_put(b, t, "physical-sector-size", "%llu", BLKIF_SECTOR);
 }
 
+static XenbusState fe_state(struct bb *b);
+
+/*
+ * A frontend already Initialised or Connected at our start was talking to
+ * an earlier backend of this disk (one that died: the toolstack restarts
+ * us).  Its ring-ref and port belong to that connection, so we do not
+ * take them: we say Closed, and the frontend starts over from
+ * Initialising, which brings us to InitWait (the reconnect path below).
+ */
+static bool stale_frontend(struct bb *b)
+{
+	XenbusState s = fe_state(b);
+
+	if (s != XenbusStateInitialised && s != XenbusStateConnected)
+		return false;
+	bb_log("frontend is in state %d from an earlier backend: asking it to reconnect", s);
+	return true;
+}
+
 int bb_xenbus_start(struct bb *b)
 {
 	char *fe;
@@ -122,7 +142,7 @@ int bb_xenbus_start(struct bb *b)
 	free(fe);
 	if (!write_all(b, fill_features))
 		return -errno;
-	bb_switch_state(b, XenbusStateInitWait);
+	bb_switch_state(b, stale_frontend(b) ? XenbusStateClosed : XenbusStateInitWait);
 	char path[192];
 
 	snprintf(path, sizeof(path), "%s/state", b->fe);
@@ -256,7 +276,9 @@ static void follow(struct bb *b, XenbusState fs)
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
-		connect_frontend(b);
+		/* Only from InitWait: after Closed the frontend must start over. */
+		if (b->state == XenbusStateInitWait)
+			connect_frontend(b);
 		break;
 	case XenbusStateClosing:
 		bb_disconnect(b);

@@ -19,7 +19,12 @@ struct slot {
 	int16_t status;
 	unsigned int nref;
 	grant_ref_t ref[SEGS];
+	unsigned long gpfn[SEGS]; /* the pages granted, to grant again after a reconnect */
+	blkif_request_t req;      /* as queued, to queue again after a reconnect */
 };
+
+/* How often a wait for responses looks at the backend's state. */
+#define CHECK_NS (200 * 1000000ULL)
 
 struct blkfront {
 	char fe[64], be[128];
@@ -32,7 +37,12 @@ struct blkfront {
 	struct slot slot[BLKIF_RING_ENTRIES];
 	unsigned int pending;
 	int broken;
+	unsigned int reconnects; /* backend restarts survived */
 };
+
+static int reconnect(struct blkfront *d);
+static void kick(struct blkfront *d);
+static XenbusState backend_state(struct blkfront *d);
 
 /* Waiting is done on the ring itself (events_block_until): no work here. */
 static void on_event(evtchn_port_t port, void *arg)
@@ -134,13 +144,11 @@ static int publish(xenbus_transaction_t t, void *arg)
 	return switch_state(d, t, XenbusStateInitialised);
 }
 
-static int setup_ring(struct blkfront *d)
+/* A fresh ring on page s, granted to the backend, and a fresh port. */
+static int init_ring(struct blkfront *d, blkif_sring_t *s)
 {
-	blkif_sring_t *s = alloc_page();
 	int ref;
 
-	if (!s)
-		return -XEN_ENOMEM;
 	memset(s, 0, 4096);
 	SHARED_RING_INIT(s);
 	FRONT_RING_INIT(&d->ring, s, 4096);
@@ -149,6 +157,53 @@ static int setup_ring(struct blkfront *d)
 		return ref;
 	d->ring_ref = (grant_ref_t)ref;
 	return evtchn_alloc_unbound(d->be_id, on_event, d, &d->port);
+}
+
+static int setup_ring(struct blkfront *d)
+{
+	blkif_sring_t *s = alloc_page();
+
+	return s ? init_ring(d, s) : -XEN_ENOMEM;
+}
+
+/* Read the backend's state until it is want (others are passed through). */
+static int poll_backend(struct blkfront *d, XenbusState want)
+{
+	uint64_t deadline = now_ns() + d->timeout_ns;
+
+	while (backend_state(d) != want) {
+		if (now_ns() >= deadline)
+			return -XEN_ETIME;
+		events_block_until(NULL, NULL, now_ns() + CHECK_NS / 4);
+	}
+	return 0;
+}
+
+/* Queue every request that has no response yet again, with new grants. */
+static int requeue(struct blkfront *d)
+{
+	for (unsigned int i = 0; i < BLKIF_RING_ENTRIES; i++) {
+		struct slot *s = &d->slot[i];
+		blkif_request_t *q;
+
+		if (s->busy != 1)
+			continue;
+		q = RING_GET_REQUEST(&d->ring, d->ring.req_prod_pvt);
+		*q = s->req;
+		for (unsigned int k = 0; k < s->nref; k++) {
+			int ref = gnttab_grant_access(d->be_id, s->gpfn[k],
+						      s->op == BLKIF_OP_WRITE);
+
+			if (ref < 0)
+				return ref;
+			s->ref[k] = (grant_ref_t)ref;
+			q->seg[k].gref = (grant_ref_t)ref;
+		}
+		s->req = *q;
+		d->ring.req_prod_pvt++;
+	}
+	kick(d);
+	return 0;
 }
 
 static int find_backend(struct blkfront *d, unsigned int devid)
@@ -200,6 +255,37 @@ int blkfront_open(unsigned int devid, uint64_t timeout_ns, struct blkfront **dev
 	if ((r = switch_state(d, XBT_NIL, XenbusStateConnected)))
 		return r;
 	*dev = d;
+	return 0;
+}
+
+/*
+ * The backend went away with our requests (its process was restarted):
+ * what it held is released by force (a dead process cannot give it back),
+ * then the handshake runs again on the same ring page and the unanswered
+ * requests are queued again.  Replaying a write or a flush is harmless.
+ */
+static int reconnect(struct blkfront *d)
+{
+	XenbusState was = backend_state(d);
+	int r;
+
+	printk("blkfront %s: backend state %d, not Connected: reconnecting\n", d->fe, was);
+	gnttab_end_access_force(d->ring_ref);
+	evtchn_close(d->port);
+	for (unsigned int i = 0; i < BLKIF_RING_ENTRIES; i++)
+		for (unsigned int k = 0; d->slot[i].busy == 1 && k < d->slot[i].nref; k++)
+			gnttab_end_access_force(d->slot[i].ref[k]);
+	if ((r = switch_state(d, XBT_NIL, XenbusStateInitialising)) ||
+	    (r = poll_backend(d, XenbusStateInitWait)) || (r = init_ring(d, d->ring.sring)) ||
+	    (r = xenbus_transaction_retry(publish, d, 10)) ||
+	    (r = poll_backend(d, XenbusStateConnected)) ||
+	    (r = switch_state(d, XBT_NIL, XenbusStateConnected)) || (r = requeue(d))) {
+		printk("blkfront %s: reconnect failed (%d)\n", d->fe, r);
+		return r;
+	}
+	d->reconnects++;
+	printk("blkfront %s: reconnected (%u); %u requests queued again\n", d->fe,
+	       d->reconnects, d->pending);
 	return 0;
 }
 
@@ -256,17 +342,39 @@ static void take_responses(struct blkfront *d)
 	}
 }
 
+static XenbusState backend_state(struct blkfront *d)
+{
+	return (XenbusState)path_long(d->be, "state", XenbusStateUnknown);
+}
+
+/*
+ * Wait for every request's response.  Each 200 ms without one the
+ * backend's state is read: a backend that restarted (Closed or InitWait
+ * where it was Connected) gets a new ring and the requests again.
+ */
 static int wait_pending(struct blkfront *d)
 {
 	uint64_t deadline = now_ns() + d->timeout_ns;
 
 	while (d->pending && !d->broken) {
+		uint64_t slice = now_ns() + CHECK_NS;
+		int r;
+
 		take_responses(d);
 		if (!d->pending || d->broken)
 			break;
-		if (events_block_until(has_responses, d, deadline)) {
+		if (!events_block_until(has_responses, d, slice < deadline ? slice : deadline))
+			continue;
+		if (now_ns() >= deadline) {
 			d->broken = 1; /* its slots and pages may still be in use */
 			return -XEN_ETIME;
+		}
+		if (backend_state(d) != XenbusStateConnected) {
+			if ((r = reconnect(d))) {
+				d->broken = 1;
+				return r;
+			}
+			deadline = now_ns() + d->timeout_ns;
 		}
 	}
 	return d->broken ? -XEN_EBADMSG : 0;
@@ -296,8 +404,8 @@ static int grant_pages(struct blkfront *d, struct slot *s, blkif_request_t *q, c
 {
 	for (unsigned int done = 0; done < nsect; s->nref++) {
 		unsigned int n = nsect - done < 8 ? nsect - done : 8;
-		int ref = gnttab_grant_access(d->be_id, virt_to_pfn(buf + done * BLKIF_SECTOR),
-					      q->operation == BLKIF_OP_WRITE);
+		unsigned long gpfn = virt_to_pfn(buf + done * BLKIF_SECTOR);
+		int ref = gnttab_grant_access(d->be_id, gpfn, q->operation == BLKIF_OP_WRITE);
 
 		if (ref < 0) {
 			revoke(s);
@@ -306,6 +414,7 @@ static int grant_pages(struct blkfront *d, struct slot *s, blkif_request_t *q, c
 		q->seg[s->nref] = (struct blkif_request_segment){
 			.gref = (grant_ref_t)ref, .first_sect = 0, .last_sect = (uint8_t)(n - 1) };
 		s->ref[s->nref] = (grant_ref_t)ref;
+		s->gpfn[s->nref] = gpfn;
 		done += n;
 	}
 	q->nr_segments = (uint8_t)s->nref;
@@ -329,6 +438,7 @@ static int queue(struct blkfront *d, unsigned int i, uint8_t op, uint64_t sector
 		s->busy = 0;
 		return r;
 	}
+	s->req = *q;
 	d->ring.req_prod_pvt++;
 	d->pending++;
 	return 0;
@@ -402,7 +512,7 @@ static int single(struct blkfront *d, blkif_request_t *q)
 	int r;
 
 	q->id = 0;
-	d->slot[0] = (struct slot){ .busy = 1, .op = q->operation };
+	d->slot[0] = (struct slot){ .busy = 1, .op = q->operation, .req = *q };
 	d->ring.req_prod_pvt++;
 	d->pending++;
 	kick(d);

@@ -7,6 +7,8 @@
  *   cmdline: base= (64) count= (2048) seed= (1) timeout_s= (60)
  *            verify=1  only read back and verify a pattern written before
  *            ro=1      expect a read-only disk: writes, flush, discard refused
+ *            gap_ms=N  pause N ms between write calls: a burst long enough for
+ *                      a test to kill the backend in the middle of it
  * Sector s holds "ketch-blk sector %08lu seed %lu\n", then bytes
  * (s*7 + i*13 + seed) & 0xff, then a 64-bit FNV-1a of the first 504 bytes.
  */
@@ -24,7 +26,7 @@
 #define DISCARD_AT 4096
 #define HOST_MARK "KETCH-HOST-MARK"
 
-static unsigned long seed;
+static unsigned long seed, gap_ms;
 
 static uint64_t fnv1a(const unsigned char *p, unsigned int n)
 {
@@ -66,6 +68,8 @@ static int write_pattern(struct blkfront *d, unsigned char *buf, unsigned long b
 			fill(buf + i * SECT, s + i);
 		if ((r = blkfront_write(d, s, buf, n)))
 			return r;
+		if (gap_ms)
+			sleep_ns(gap_ms * 1000000ULL);
 	}
 	return 0;
 }
@@ -147,6 +151,7 @@ static void run(struct blkfront *d, unsigned char *buf)
 	if (start_info_arg_ul("ro", 0))
 		check_readonly(d, buf);
 	if (!start_info_arg_ul("verify", 0)) {
+		printk("diskcheck: writing %lu sectors from %lu\n", count, base);
 		verdict_rc("write pattern", write_pattern(d, buf, base, count), 0);
 		verdict_rc("flush", blkfront_flush(d), 0);
 	}
@@ -166,6 +171,7 @@ int main(const start_info_t *si)
 	uint64_t timeout = start_info_arg_ul("timeout_s", 60) * NSEC_PER_SEC;
 
 	seed = start_info_arg_ul("seed", 1);
+	gap_ms = start_info_arg_ul("gap_ms", 0);
 	verdict_rc("xenbus", init_xenbus(si), 0);
 	verdict_rc("grant table", gnttab_init(1), 0);
 	verdict_rc("device/vbd listed", blkfront_discover(ids, 4, &n), 0);

@@ -30,6 +30,14 @@ int gnttab_grant_access(domid_t domid, unsigned long gpfn, int readonly);
  * GTF_writing), and nothing changes; -XEN_EINVAL for a reference not granted.
  */
 int gnttab_end_access(grant_ref_t ref);
+/*
+ * Revoke ref even while GTF_reading/GTF_writing say it is in use.  Only
+ * for a grantee known to be gone: Xen drops a dead mapper's pins itself,
+ * but a control-domain backend pins our entries from its own process, so
+ * one that was killed leaves them set (blkfront uses this when its backend
+ * restarted).  0, or -XEN_EINVAL for a reference not granted.
+ */
+int gnttab_end_access_force(grant_ref_t ref);
 /* The entry's current flags (for tests). */
 uint16_t gnttab_entry_flags(grant_ref_t ref);
 
