@@ -1,7 +1,8 @@
 /*
  * cmd_create.c - `ketch create [-c] [-p] CONFIG`: read a JSON or xl.cfg
- * file (xl.cfg through libxlutil), make relative paths absolute against
- * the current directory (ketchd has no idea of yours), send it to ketchd.
+ * file (xl.cfg through libxlutil), make relative paths (disk targets too)
+ * absolute against the current directory (ketchd has no idea of yours),
+ * send it to ketchd.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,24 +41,37 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+static void absolutize_key(struct json_object *cfg, const char *key, const char *cwd)
+{
+	struct json_object *v = json_object_object_get(cfg, key);
+	const char *s = json_object_get_string(v);
+	char *abs;
+
+	if (!json_object_is_type(v, json_type_string) || !*s || *s == '/')
+		return;
+	if (asprintf(&abs, "%s/%s", cwd, s) < 0)
+		return;
+	json_object_object_add(cfg, key, json_object_new_string(abs));
+	free(abs);
+}
+
+/* kernel, ramdisk, console_log and each disk's target. */
 static void absolutize(struct json_object *cfg)
 {
 	static const char *const keys[] = { "kernel", "ramdisk", "console_log" };
+	struct json_object *disks = json_object_object_get(cfg, "disks");
 	char cwd[PATH_MAX];
 
 	if (!getcwd(cwd, sizeof(cwd)))
 		return;
-	for (size_t i = 0; i < 3; i++) {
-		struct json_object *v = json_object_object_get(cfg, keys[i]);
-		const char *s = json_object_get_string(v);
-		char *abs;
+	for (size_t i = 0; i < 3; i++)
+		absolutize_key(cfg, keys[i], cwd);
+	for (size_t i = 0; json_object_is_type(disks, json_type_array) &&
+			   i < json_object_array_length(disks); i++) {
+		struct json_object *d = json_object_array_get_idx(disks, i);
 
-		if (!json_object_is_type(v, json_type_string) || !*s || *s == '/')
-			continue;
-		if (asprintf(&abs, "%s/%s", cwd, s) < 0)
-			continue;
-		json_object_object_add(cfg, keys[i], json_object_new_string(abs));
-		free(abs);
+		if (json_object_is_type(d, json_type_object))
+			absolutize_key(d, "target", cwd);
 	}
 }
 

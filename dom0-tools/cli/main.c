@@ -52,6 +52,17 @@ static const struct command commands[] = {
 	{ "mem-set", cmd_mem_set, "mem-set DOMAIN SIZE",
 	  "Set the balloon target (memory/target in xenstore, in KiB).  SIZE takes\n"
 	  "a suffix b, k, m (default), g or t; at most the domain's maxmem." },
+	{ "block-attach", cmd_block_attach, "block-attach DOMAIN DISKSPEC",
+	  "Give a running domain another disk.  DISKSPEC is xl's disk spec, e.g.\n"
+	  "'format=raw, vdev=xvdb, access=rw, target=/srv/data.img' (docs/block.md)." },
+	{ "block-detach", cmd_block_detach, "block-detach [-f] [-t SEC] DOMAIN VDEV",
+	  "Remove a disk as xl does: the backend says Closing, the guest closes it,\n"
+	  "then it goes.  After SEC seconds (default 10) it is removed anyway.\n"
+	  "  -f, --force  do not wait for the guest" },
+	{ "block-list", cmd_block_list, "block-list DOMAIN",
+	  "List a domain's disks with xl's columns: Vdev (devid), BE (backend domain),\n"
+	  "handle (the domain), state (the frontend's xenbus state), evt-ch,\n"
+	  "ring-ref, BE-path.  --json adds the image, access and backend process." },
 	{ "xenstore-ls", cmd_xs_ls, "xenstore-ls [PATH]",
 	  "Print every node under PATH (default /) as 'path = \"value\"'." },
 	{ "xenstore-read", cmd_xs_read, "xenstore-read PATH", "Print one node's value." },
