@@ -23,10 +23,13 @@ include pv-drivers/back/module.mk
 
 # pv-drivers/front: blkfront for guests on the guest kit, with the block
 # ring compiled again with the kit's flags (libketchfront.a), and the
-# disk-checker test guest linked with it.
-PVF_SRCS  := pv-drivers/front/blkfront.c pv-drivers/common/blkif_ring.c
+# disk-checker test guest linked with it; netfront and the network ring
+# likewise, with the netecho guest.
+PVF_SRCS  := pv-drivers/front/blkfront.c pv-drivers/common/blkif_ring.c \
+	     pv-drivers/front/netfront.c pv-drivers/front/netfront_io.c \
+	     pv-drivers/common/netif_ring.c
 PVF_LIB   := $(BUILD)/lib/libketchfront.a
-PVF_GUEST := $(BUILD)/guests/diskcheck
+PVF_GUEST := $(BUILD)/guests/diskcheck $(BUILD)/guests/netecho
 LIBS      += $(PVF_LIB)
 GUESTS    += $(PVF_GUEST)
 
@@ -35,7 +38,8 @@ $(PVF_LIB): $(patsubst %.c,$(BUILD)/guest-obj/%.o,$(PVF_SRCS))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(PVF_GUEST): $(BUILD)/guest-obj/tests/guests/diskcheck.o $(PVF_LIB) $(GK_LIB) guest/guest.lds
+$(PVF_GUEST): $(BUILD)/guests/%: $(BUILD)/guest-obj/tests/guests/%.o $(PVF_LIB) $(GK_LIB) \
+	      guest/guest.lds
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GLD     $@")
 	$(Q)$(CC) $(GK_LDFLAGS) -o $@ $< $(PVF_LIB) $(GK_LIB) -lgcc

@@ -24,6 +24,9 @@
 /* Frames must fit one receive buffer (one page: rx is never split). */
 #define NB_MTU_MAX (NETIF_PAGE - NETIF_ETH_HLEN)
 #define NB_MTU_MIN 68
+/* Malformed packets of each kind logged one by one; the rest only
+ * counted, so a hostile frontend cannot flood the log. */
+#define NB_LOG_FIRST 3
 /* The largest frame taken from the guest: the MTU, the Ethernet header
  * and one 802.1Q tag. */
 #define NB_FRAME_MAX (NB_MTU_MAX + NETIF_ETH_HLEN + 4)

@@ -51,8 +51,8 @@ static int put_frame(struct nb *b)
 		return got;
 	st = kgnt_copy_to(b->gnt, req.gref, 0, b->frame, b->frame_len);
 	if (st != GNTST_okay) {
-		b->c.rx_bad_grant++;
-		nb_log("rx buffer id %u: grant refused (status %d)", req.id, st);
+		if (++b->c.rx_bad_grant <= NB_LOG_FIRST)
+			nb_log("rx buffer id %u: grant refused (status %d)", req.id, st);
 		netif_rx_back_respond(&b->rx, req.id, 0, 0, NETIF_RSP_ERROR);
 	} else {
 		b->c.rx_packets++;

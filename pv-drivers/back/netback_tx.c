@@ -36,14 +36,15 @@ static int16_t deliver(struct nb *b, const struct netif_tx_packet *p)
 	int16_t st;
 
 	if (p->err != NETIF_TX_OK) {
-		b->c.tx_refused[p->err]++;
-		nb_log("tx packet id %u refused: %s", p->first.id, netif_tx_strerror(p->err));
+		if (++b->c.tx_refused[p->err] <= NB_LOG_FIRST)
+			nb_log("tx packet id %u refused: %s", p->first.id,
+			       netif_tx_strerror(p->err));
 		return NETIF_RSP_ERROR;
 	}
 	st = gather(b, p, buf);
 	if (st != GNTST_okay) {
-		b->c.tx_bad_grant++;
-		nb_log("tx packet id %u: grant refused (status %d)", p->first.id, st);
+		if (++b->c.tx_bad_grant <= NB_LOG_FIRST)
+			nb_log("tx packet id %u: grant refused (status %d)", p->first.id, st);
 		return NETIF_RSP_ERROR;
 	}
 	if ((p->first.flags & NETTXF_csum_blank) && !nb_csum_complete(buf, p->first.size)) {

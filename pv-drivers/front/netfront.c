@@ -1,0 +1,269 @@
+/*
+ * netfront.c - the guest's network frontend: discovery and the xenbus
+ * handshake, as Linux's xen-netfront runs it: on the backend's InitWait,
+ * share the rings and the port and say request-rx-copy,
+ * feature-rx-notify, feature-sg and feature-no-csum-offload (our frames
+ * always carry their checksums), all with state Connected in one
+ * transaction; then wait for the backend's Connected.  Frames are in
+ * netfront_io.c.
+ */
+#include <ketch-guest/xenbus.h>
+
+#include "netfront_internal.h"
+
+/* Waiting is done on the rings (events_block_until): no work here. */
+static void on_event(evtchn_port_t port, void *arg)
+{
+	(void)port;
+	(void)arg;
+}
+
+static int parse_uint(const char *s, unsigned int *v)
+{
+	unsigned long x = 0;
+
+	if (!*s)
+		return -XEN_EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || x > 0xffffffffUL / 10)
+			return -XEN_EINVAL;
+		x = x * 10 + (unsigned long)(*s - '0');
+	}
+	*v = (unsigned int)x;
+	return 0;
+}
+
+int netfront_discover(unsigned int *devids, unsigned int max, unsigned int *n)
+{
+	char **names;
+	unsigned int count;
+	int r = xenbus_directory(XBT_NIL, "device/vif", &names, &count);
+
+	*n = 0;
+	if (r)
+		return r;
+	for (unsigned int i = 0; i < count && *n < max; i++)
+		if (parse_uint(names[i], &devids[*n]) == 0)
+			(*n)++;
+	free(names);
+	return 0;
+}
+
+const uint8_t *netfront_mac(const struct netfront *d)
+{
+	return d->mac;
+}
+
+const struct netfront_stats *netfront_get_stats(const struct netfront *d)
+{
+	return &d->st;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* "00:16:3e:01:02:03" into mac. */
+static int parse_mac(const char *s, uint8_t *mac)
+{
+	for (int i = 0; i < 6; i++, s += 3) {
+		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+
+		if (lo < 0 || s[2] != (i == 5 ? '\0' : ':'))
+			return -XEN_EINVAL;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+static int node_read(const char *dir, const char *name, char **v)
+{
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return xenbus_read(XBT_NIL, p, v, NULL);
+}
+
+static int find_backend(struct netfront *d, unsigned int devid)
+{
+	char *v, p[96];
+	long id;
+	int r;
+
+	snprintf(d->fe, sizeof(d->fe), "device/vif/%u", devid);
+	if ((r = node_read(d->fe, "backend", &v)))
+		return r;
+	snprintf(d->be, sizeof(d->be), "%s", v);
+	free(v);
+	if ((r = node_read(d->fe, "mac", &v)))
+		return r;
+	r = parse_mac(v, d->mac);
+	free(v);
+	snprintf(p, sizeof(p), "%s/backend-id", d->fe);
+	if (r || (r = xenbus_read_integer(XBT_NIL, p, &id)))
+		return r;
+	if (id < 0 || id >= DOMID_FIRST_RESERVED)
+		return -XEN_EINVAL;
+	d->be_id = (domid_t)id;
+	return 0;
+}
+
+static int wait_backend(struct netfront *d, XenbusState want)
+{
+	char p[160];
+	XenbusState got;
+
+	snprintf(p, sizeof(p), "%s/state", d->be);
+	return xenbus_wait_for_state(p, want, &got, now_ns() + d->timeout_ns);
+}
+
+static int put(xenbus_transaction_t t, struct netfront *d, const char *name, unsigned int v)
+{
+	char p[96], s[16];
+
+	snprintf(p, sizeof(p), "%s/%s", d->fe, name);
+	snprintf(s, sizeof(s), "%u", v);
+	return xenbus_write(t, p, s);
+}
+
+/* Rings, port, what we do and do not do, and Connected, together. */
+static int publish(xenbus_transaction_t t, void *arg)
+{
+	struct netfront *d = arg;
+	char p[96];
+	int r;
+
+	if ((r = put(t, d, "tx-ring-ref", d->tx_ref)) || (r = put(t, d, "rx-ring-ref", d->rx_ref)) ||
+	    (r = put(t, d, "event-channel", d->port)) || (r = put(t, d, "request-rx-copy", 1)) ||
+	    (r = put(t, d, "feature-rx-notify", 1)) || (r = put(t, d, "feature-sg", 1)) ||
+	    (r = put(t, d, "feature-no-csum-offload", 1)))
+		return r;
+	snprintf(p, sizeof(p), "%s/state", d->fe);
+	return xenbus_switch_state(t, p, XenbusStateConnected);
+}
+
+/* A shared ring page granted to the backend; its reference in *ref. */
+static void *ring_page(struct netfront *d, grant_ref_t *ref)
+{
+	void *s = alloc_page();
+	int r;
+
+	if (!s)
+		return NULL;
+	memset(s, 0, NETIF_PAGE);
+	r = gnttab_grant_access(d->be_id, virt_to_pfn(s), 0);
+	if (r < 0)
+		return NULL;
+	*ref = (grant_ref_t)r;
+	return s;
+}
+
+/* Buffers granted once: transmit ones read-only, receive ones writable. */
+static int setup_buffers(struct netfront *d)
+{
+	for (unsigned int i = 0; i < NETFRONT_BUFS; i++) {
+		struct nf_buf *t = &d->txb[i], *x = &d->rxb[i];
+		int rt, rx;
+
+		t->page = alloc_page();
+		x->page = alloc_page();
+		if (!t->page || !x->page)
+			return -XEN_ENOMEM;
+		rt = gnttab_grant_access(d->be_id, virt_to_pfn(t->page), 1);
+		rx = gnttab_grant_access(d->be_id, virt_to_pfn(x->page), 0);
+		if (rt < 0 || rx < 0)
+			return -XEN_ENOSPC;
+		t->ref = (grant_ref_t)rt;
+		x->ref = (grant_ref_t)rx;
+	}
+	return 0;
+}
+
+static int setup_rings(struct netfront *d)
+{
+	netif_tx_sring_t *ts = ring_page(d, &d->tx_ref);
+	netif_rx_sring_t *rs = ts ? ring_page(d, &d->rx_ref) : NULL;
+
+	if (!rs)
+		return -XEN_ENOMEM;
+	SHARED_RING_INIT(ts);
+	SHARED_RING_INIT(rs);
+	FRONT_RING_INIT(&d->tx, ts, NETIF_PAGE);
+	FRONT_RING_INIT(&d->rx, rs, NETIF_PAGE);
+	return evtchn_alloc_unbound(d->be_id, on_event, d, &d->port);
+}
+
+int netfront_open(unsigned int devid, uint64_t timeout_ns, struct netfront **dev)
+{
+	struct netfront *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (!d)
+		return -XEN_ENOMEM;
+	d->timeout_ns = timeout_ns;
+	if ((r = find_backend(d, devid)) || (r = wait_backend(d, XenbusStateInitWait)) ||
+	    (r = setup_rings(d)) || (r = setup_buffers(d)) ||
+	    (r = xenbus_transaction_retry(publish, d, 10)) ||
+	    (r = wait_backend(d, XenbusStateConnected))) {
+		printk("netfront %u: handshake failed (%d)\n", devid, r);
+		return r; /* d and its pages stay: the backend may hold them */
+	}
+	nf_rx_refill(d);
+	*dev = d;
+	return 0;
+}
+
+int netfront_send_bad_index(struct netfront *d, uint32_t ahead)
+{
+	d->tx.sring->req_prod = d->tx.req_prod_pvt + ahead;
+	d->broken = 1;
+	evtchn_send(d->port);
+	return wait_backend(d, XenbusStateClosing);
+}
+
+static int switch_state(struct netfront *d, XenbusState s)
+{
+	char p[96];
+
+	snprintf(p, sizeof(p), "%s/state", d->fe);
+	return xenbus_switch_state(XBT_NIL, p, s);
+}
+
+/* End every grant; -XEN_EBUSY if the backend still holds one. */
+static int revoke_all(struct netfront *d)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; i < NETFRONT_BUFS; i++) {
+		if (gnttab_end_access(d->txb[i].ref) || gnttab_end_access(d->rxb[i].ref))
+			r = -XEN_EBUSY;
+	}
+	if (gnttab_end_access(d->tx_ref) || gnttab_end_access(d->rx_ref))
+		r = -XEN_EBUSY;
+	return r;
+}
+
+int netfront_close(struct netfront *d)
+{
+	int r = switch_state(d, XenbusStateClosing);
+	int w = wait_backend(d, XenbusStateClosing);
+
+	/* A backend already Closed answers -XEN_ENOTCONN: also gone. */
+	if (!r && w && w != -XEN_ENOTCONN)
+		r = w;
+	if (!r)
+		r = switch_state(d, XenbusStateClosed);
+	if (r || (r = revoke_all(d)))
+		return r; /* pages still shared stay allocated */
+	evtchn_close(d->port);
+	for (unsigned int i = 0; i < NETFRONT_BUFS; i++) {
+		free_page(d->txb[i].page);
+		free_page(d->rxb[i].page);
+	}
+	free_page(d->tx.sring);
+	free_page(d->rx.sring);
+	free(d);
+	return 0;
+}

@@ -1,0 +1,158 @@
+#!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
+# PV networking: inside a network namespace made here (removed on exit),
+# ketch-netback serves the netecho guest (netfront and the kit's IPv4
+# stack) over Xen's network protocol, with the xenstore layout libxl
+# writes.  Its TAP vif<domid>.0 is a port of a bridge it creates; the
+# host, on that bridge, pings the guest and has UDP datagrams echoed, one
+# of them larger than the guest's transmit slots (NETTXF_more_data).
+# Before serving, the guest sends malformed packets, each refused and
+# counted while the vif goes on working; at the end it publishes an
+# impossible ring index and the backend closes that vif and stays up.
+if [ -z "${KETCH_NET_NS:-}" ]; then
+	ns=ketch-net-$$
+	if ip netns add "$ns" 2>/dev/null; then
+		KETCH_NET_NS=$ns ip netns exec "$ns" "$0" "$@"
+		rc=$?
+		ip netns del "$ns"
+		exit $rc
+	fi
+	. "$(dirname "$0")/lib.sh"
+	bad "ip netns add $ns: network namespaces are needed (root, iproute2)"
+	finish
+fi
+. "$(dirname "$0")/lib.sh"
+
+HVSOCK=$TMP/hv.sock
+export XENSTORED_PATH=$TMP/xs.sock KETCH_HV_SOCKET=$TMP/hv.sock
+CTL() { "$BIN/ketchctl-hv" --socket "$HVSOCK" "$@"; }
+NB=$BIN/ketch-netback
+BR=ketchbr0 HOST_IP=10.0.0.1 GUEST_IP=10.0.0.2 MAC=00:16:3e:00:00:2a
+CHUNK=512 # the guest's transmit slots: larger frames take several
+
+state_of() { CTL info "$1" 2>/dev/null | sed -n 's/^state: //p'; }
+wait_for() { # SECONDS COMMAND...: true once COMMAND succeeds (scaled)
+	local n=$(($1 * 10 * T_SCALE))
+	shift
+	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+stopped() { [ "$(state_of "$1")" = shutdown ] || [ "$(state_of "$1")" = crashed ]; }
+be_state_is() { [ "$(xenstore-read "$BE/state" 2>/dev/null)" = "$1" ]; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+gone_link() { ! ip link show "$1" >/dev/null 2>&1; }
+guest_log() { grep "d$id: " "$TMP/hv.log"; }
+guest_says() { guest_log | grep -qE -- "$1"; }
+
+# add_vif DOMID: the nodes libxl writes for a vif, the backend's owned by
+# domain 0 and readable by the guest, the frontend's the guest's.
+add_vif() {
+	local d=$1 fe=/local/domain/$1/device/vif/0
+	BE=/local/domain/0/backend/vif/$1/0
+	xenstore-write "$BE/frontend" "$fe" "$BE/frontend-id" "$d" "$BE/online" 1 \
+		"$BE/state" 1 "$BE/mac" "$MAC" "$BE/bridge" "$BR" "$BE/handle" 0 \
+		"$BE/type" vif "$BE/script" vif-bridge &&
+		xenstore-chmod -r "$BE" n0 "r$d" &&
+		xenstore-write "$fe/backend" "$BE" "$fe/backend-id" 0 "$fe/state" 1 \
+			"$fe/handle" 0 "$fe/mac" "$MAC" &&
+		xenstore-chmod -r "$fe" "n$d" r0
+}
+
+# udp_echo PAYLOAD-LENGTH TEXT: send one datagram of that length (TEXT
+# repeated) to the guest's port 7 and print what comes back.
+udp_echo() {
+	python3 - "$GUEST_IP" "$1" "$2" "$((3 * T_SCALE))" <<'PY'
+import socket, sys
+ip, n, text, wait = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), float(sys.argv[4])
+msg = (text * (n // len(text) + 1))[:n]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(wait)
+for attempt in range(3):
+    s.sendto(msg, (ip, 7))
+    try:
+        data, peer = s.recvfrom(65536)
+    except socket.timeout:
+        continue
+    print("same" if data == msg else "differs: %d bytes %r" % (len(data), data[:40]))
+    sys.exit(0)
+print("no answer")
+PY
+}
+
+ip link set lo up
+"$BIN/ketch-hv" --socket "$HVSOCK" 2>"$TMP/hv.log" &
+on_exit "kill $!"
+wait_for 5 test -S "$HVSOCK"
+"$BIN/ketch-xenstored" --socket "$XENSTORED_PATH" --hv-socket "$HVSOCK" 2>"$TMP/xs.log" &
+on_exit "kill $!"
+wait_for 5 test -S "$XENSTORED_PATH"
+
+out=$("$NB" --domid 1 --devid 0 --mtu 9000 2>&1)
+expect_eq "an MTU larger than a page: exit 2" 2 "$?"
+out=$("$NB" --domid 99 --devid 0 2>&1)
+expect_match "no vif in xenstore: exit 1, says why" 'frontend is missing' "$out"
+
+# --- the guest, its vif, the backend, the bridge ----------------------------
+id=$(CTL boot "$GUESTS/netecho" --memory 32M --paused \
+	--cmdline "ip=$GUEST_IP/24 gw=$HOST_IP chunk=$CHUNK hostile=1 timeout_s=$((30 * T_SCALE)) run_s=$((120 * T_SCALE))")
+expect_match "netecho booted" '^[0-9]+$' "$id"
+"$BUILD/tests/bin/xs_toolstack" introduce "$HVSOCK" "$id" "net$id" >/dev/null && add_vif "$id" ||
+	{ bad "xenstore layout for domain $id"; finish; }
+"$NB" --domid "$id" --devid 0 --create-bridge >/dev/null 2>"$TMP/nb.log" &
+NBPID=$!
+on_exit "kill $NBPID"
+if ! wait_for 10 be_state_is 2; then
+	bad "backend reached InitWait: $(cat "$TMP/nb.log")"
+	finish
+fi
+ok "backend reached InitWait"
+expect_eq "backend offers rx-copy" 1 "$(xenstore-read "$BE/feature-rx-copy")"
+expect_eq "backend offers scatter-gather" 1 "$(xenstore-read "$BE/feature-sg")"
+expect_eq "backend did the hotplug script's work" connected "$(xenstore-read "$BE/hotplug-status")"
+link=$(ip -d link show "vif$id.0" 2>&1)
+expect_match "TAP vif$id.0 exists, up" "vif$id.0: <.*UP.*> mtu 1500 .*master $BR" "$link"
+expect_match "with Xen's backend address" 'link/ether fe:ff:ff:ff:ff:ff' "$link"
+expect_match "bridge $BR created from xenstore's bridge node" 'bridge' "$(ip -d link show "$BR" 2>&1)"
+ip addr add "$HOST_IP/24" dev "$BR"
+
+CTL unpause "$id"
+check "guest connected and ready" wait_for 60 guest_says 'netecho: ready vif 0 mac 00:16:3e:00:00:2a ip 10.0.0.2 udp 7'
+expect_log "backend logged the connection" "$TMP/nb.log" 'connected: tx-ring-ref [0-9]+, rx-ring-ref [0-9]+, event channel [0-9]+$'
+for c in "cross-page slot" "bad grant" "oversize frame" "runt frame" \
+	"slot bigger than its packet" "too many slots"; do
+	expect_match "guest: $c refused" "PASS $c refused\$" "$(guest_log)"
+done
+
+# --- traffic -----------------------------------------------------------------
+pong=$(ping -c 3 -i 0.5 -W $((2 * T_SCALE)) "$GUEST_IP" 2>&1)
+expect_match "the host pings the guest" ' 0% packet loss' "$pong"
+expect_eq "a small datagram is echoed" same "$(udp_echo 12 'hello ketch ')"
+expect_eq "a 1400-byte datagram is echoed (3 slots each way out)" same \
+	"$(udp_echo 1400 'abcdefghijklmnopqrstuvwxyz0123456789')"
+expect_match "the host learnt the guest's address by ARP" "$GUEST_IP .*$MAC" \
+	"$(ip neigh show dev "$BR")"
+
+kill -USR1 "$NBPID"
+expect_log "netback's counters: packets both ways, five malformed refused, one bad grant" "$TMP/nb.log" \
+	'counters: tx [1-9][0-9]* packets [0-9]+ bytes, 5 refused, 1 bad grants, .*rx [1-9][0-9]* packets'
+expect_log "each malformed kind counted" "$TMP/nb.log" \
+	'counters: .*shorter than an Ethernet header 1; larger than the largest frame 1; a slot crosses its page 1; a slot larger than the packet 1; too many slots 1'
+
+# --- the end: quit, an impossible index, the backend survives ----------------
+expect_eq "quit is answered" "differs: 3 bytes b'bye'" "$(udp_echo 4 quit)"
+check "netecho stopped" wait_for 60 stopped "$id"
+expect_match "netecho exit code 0" '^shutdown_code: 0$' "$(CTL info "$id")"
+expect_match "guest: the backend closed the vif on an impossible index" \
+	'PASS impossible tx index: the backend closed the vif$' "$(guest_log)"
+expect_match "netecho verdict" 'netecho: PASS, 0 failures' "$(guest_log)"
+guest_log | grep -E 'FAIL|netecho: (netfront|stack)'
+expect_log "backend logged the impossible index" "$TMP/nb.log" 'tx ring: impossible request index'
+check "the backend outlived the bad frontend" kill -0 "$NBPID"
+CTL destroy "$id"
+check "backend exits when its domain is destroyed" wait_for 10 gone "$NBPID"
+wait "$NBPID"
+expect_eq "backend exit status 0" 0 "$?"
+expect_log "final counters with the ring error" "$TMP/nb.log" 'stopped: tx .* 1 ring errors'
+check "the TAP went with the backend" wait_for 5 gone_link "vif$id.0"
+
+finish
