@@ -11,6 +11,8 @@
 # Environment: KETCH_VM_TIMEOUT (whole VM, default 2700 s) KETCH_VM_MEM (4G)
 #   KETCH_VM_SMP (nproc) KETCH_VM_CPU (max) KETCH_VM_DIR (build/vm)
 #   KETCH_VM_KEEP=1 keeps the run folder (command, status, dmesg, qemu log).
+#   KETCH_VM_KERNEL_LOG=N: the VM kernel's console log level (default 3,
+#   errors only; 7 shows the stacks of soft lockups and warnings).
 # Passed into the VM: BUILD, SANITIZE, CI, KETCH_*, ASAN_OPTIONS,
 # UBSAN_OPTIONS; KETCH_IN_VM=1 tells the command it runs emulated.
 set -uo pipefail
@@ -65,7 +67,7 @@ timeout -k 15 "$LIMIT" qemu-system-x86_64 \
 	-nodefaults -no-user-config -nographic -no-reboot "${BIOS[@]}" \
 	-serial stdio -monitor none \
 	-kernel "$D/vmlinuz" -initrd "$D/initrd.img" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off ketch.work=$ROOT ketch.run=$RUN" \
+	-append "console=ttyS0 quiet loglevel=${KETCH_VM_KERNEL_LOG:-3} panic=-1 mitigations=off ketch.work=$ROOT ketch.run=$RUN" \
 	-fsdev local,id=hostroot,path=/,security_model=passthrough,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev local,id=checkout,path="$ROOT",security_model=passthrough,multidevs=remap \
