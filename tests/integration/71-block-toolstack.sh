@@ -1,0 +1,254 @@
+#!/bin/bash
+# needs: kvm  (starts guests: tests/run-all.sh runs it inside the emulated VM where KVM is missing)
+# PV disks through the toolstack: real ketch-hv, ketch-xenstored and ketchd;
+# the diskcheck guest gets its disk from a JSON config and from an xl
+# config.  libxl's xenstore layout and permissions, block-list's columns,
+# the pattern found in the image from the host; ketch-blkback killed with
+# SIGKILL in the middle of a write burst is restarted by ketchd and the
+# guest reconnects and verifies every block; destroy and re-create finds
+# every block again; a writable image is never shared, read-only sharing
+# works; hotplug (block-attach/-list/-detach) on a running domain (the
+# guests here do not open a disk attached after boot, so it is checked on
+# the xenstore and backend-process side); hostile configs and arguments.
+. "$(dirname "$0")/lib.sh"
+
+BIN=$(cd "$BIN" && pwd)
+GUESTS=$(cd "$GUESTS" && pwd)
+HV_SOCK=$TMP/hv.sock
+XS_SOCK=$TMP/xs.sock
+KD_SOCK=$TMP/run/ketchd.sock
+LOGS=$TMP/logs
+export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
+K() { "$BIN/ketch" "$@"; }
+HVCTL() { "$BIN/ketchctl-hv" --socket "$HV_SOCK" "$@"; }
+wait_for() { # SECONDS COMMAND...: true once COMMAND succeeds (scaled)
+	local n=$(($1 * 10 * T_SCALE)) i
+	shift
+	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+jget() { python3 -c 'import json,sys; d=json.load(sys.stdin)
+for k in sys.argv[1].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
+print(d)' "$1"; }
+domid_of() { K list --json | python3 -c 'import json,sys
+print(next((str(d["domid"]) for d in json.load(sys.stdin) if d["name"]==sys.argv[1]), ""))' "$1"; }
+hv_state() { HVCTL info "$1" 2>/dev/null | sed -n 's/^state: //p'; }
+stopped() { [ "$(hv_state "$1")" = shutdown ] || [ "$(hv_state "$1")" = crashed ]; }
+gone() { ! kill -0 "$1" 2>/dev/null; }
+xs_missing() { ! xenstore-read "$1" >/dev/null 2>&1; }
+be_state_is() { [ "$(xenstore-read "/local/domain/0/backend/vbd/$1/$2/state" 2>/dev/null)" = "$3" ]; }
+bb_pid() { K block-list "$1" --json | jget "disks.$2.backend_pid"; }
+console_has() { grep -qE -- "$2" "$LOGS/console-$1.log" 2>/dev/null; }
+
+BASE=64 COUNT=4096 SEED=11
+# The pattern diskcheck writes, checksums left zero (as 70-block.sh).
+expected_pattern() {
+	LC_ALL=C awk -v base=$BASE -v count=$COUNT -v seed=$SEED 'BEGIN {
+		for (s = base; s < base + count; s++) {
+			h = sprintf("ketch-blk sector %08d seed %d\n", s, seed)
+			printf "%s", h
+			for (i = length(h); i < 504; i++) printf "%c", (s * 7 + i * 13 + seed) % 256
+			for (i = 0; i < 8; i++) printf "%c", 0
+		}
+	}'
+}
+bad_sectors() { # IMAGE: sectors whose bytes (checksums aside) differ from the pattern
+	dd if="$1" bs=512 skip=$BASE count=$COUNT status=none | cmp -l "$TMP/expected" - |
+		awk '($1 - 1) % 512 < 504 { n++ } END { print n + 0 }'
+}
+
+# --- daemons -----------------------------------------------------------------
+"$BIN/ketch-hv" --socket "$HV_SOCK" 2>"$TMP/hv.log" &
+on_exit "kill -9 $!"
+wait_for 5 test -S "$HV_SOCK"
+"$BIN/ketch-xenstored" --socket "$XS_SOCK" --hv-socket "$HV_SOCK" 2>"$TMP/xs.log" &
+on_exit "kill -9 $!"
+wait_for 5 test -S "$XS_SOCK"
+"$BIN/ketchd" --socket "$KD_SOCK" --hv-socket "$HV_SOCK" --xenstore "$XS_SOCK" \
+	--log-dir "$LOGS" 2>"$TMP/kd.log" &
+KD_PID=$!
+on_exit "kill $KD_PID" # SIGTERM: it destroys its domains and stops their backends
+check "ketchd serves its socket" wait_for 5 test -S "$KD_SOCK"
+
+cd "$TMP"
+cp "$GUESTS/diskcheck" "$GUESTS/shutdown_watch" "$TMP/"
+truncate -s 16M img1.img
+printf 'KETCH-HOST-MARK' | dd of=img1.img bs=512 seek=7 conv=notrunc status=none
+truncate -s 4M img2.img
+expected_pattern >"$TMP/expected"
+CMD="seed=$SEED base=$BASE count=$COUNT timeout_s=$((30 * T_SCALE))"
+# disk_cfg NAME CMDLINE ACCESS: a JSON config for diskcheck on img1
+disk_cfg() {
+	printf '{"name":"%s","kernel":"diskcheck","memory":32,"on_poweroff":"preserve","cmdline":"%s",
+	 "disks":[{"target":"img1.img","format":"raw","vdev":"xvda","access":"%s"}]}\n' "$1" "$2" "$3"
+}
+
+# --- hostile configs and arguments: refused by name, nothing left behind -------
+printf 'QFI\373\0\0\0\3' >qcow.img && truncate -s 1M qcow.img
+reject() { # DESCRIPTION DISKS-JSON MESSAGE-REGEX
+	echo "{\"name\":\"bad\",\"kernel\":\"diskcheck\",\"disks\":[$2]}" >bad.json
+	out=$(K create bad.json 2>&1)
+	expect_eq "$1: exit 5" 5 "$?"
+	expect_match "$1: message" "$3" "$out"
+}
+reject "bad vdev" '{"target":"img2.img","vdev":"xvdA"}' \
+	'^ketch: create: disks: disk 0: vdev is not a virtual disk name .*"xvdA"$'
+reject "duplicate vdev" '{"target":"img2.img","vdev":"xvdb"},{"target":"img1.img","vdev":"51728"}' \
+	'disk 1: vdev 51728 is the same device as disk 0.s \(xvdb, devid 51728\)'
+reject "missing target" '{"vdev":"xvda"}' 'disk 0: target is required'
+reject "unknown format" '{"target":"img2.img","vdev":"xvda","format":"floppy"}' 'unknown format'
+reject "qcow2 asked for" '{"target":"img2.img","vdev":"xvda","format":"qcow2"}' \
+	'format qcow2 is not supported yet \(only raw images are served\)'
+reject "nonexistent image" '{"target":"nope.img","vdev":"xvda"}' \
+	"disk 0 \(xvda\): cannot open $TMP/nope.img: No such file or directory"
+reject "a qcow2 file defaulted to raw" '{"target":"qcow.img","vdev":"xvda"}' \
+	'qcow.img holds a qcow or qcow2 image, not raw'
+reject "a directory" '{"target":"/tmp","vdev":"xvda"}' 'is not a regular file or a block device'
+printf 'name = "badxl"\nkernel = "diskcheck"\ndisk = [ "format=vmdk, vdev=xvda, target=img2.img" ]\n' >bad.cfg
+out=$(K create bad.cfg 2>&1)
+expect_eq "xl: a format xl does not know: exit 5" 5 "$?"
+expect_match "xl: says which spec" 'is not a valid disk spec' "$out"
+printf 'name = "badxl"\nkernel = "diskcheck"\ndisk = [ "vdev=xvda, devtype=cdrom, target=img2.img" ]\n' >bad.cfg
+expect_match "xl: a CD-ROM is refused" 'CD-ROM devices are not supported yet' "$(K create bad.cfg 2>&1)"
+expect_eq "nothing was created" "" "$(HVCTL list | tail -n +2)"
+check "no vbd left in xenstore" xs_missing /local/domain/0/backend/vbd
+K block-attach >/dev/null 2>&1
+expect_eq "block-attach without operands: exit 2" 2 "$?"
+K block-detach -t 0 x xvda >/dev/null 2>&1
+expect_eq "block-detach -t 0: exit 2" 2 "$?"
+K block-list nosuch >/dev/null 2>&1
+expect_eq "block-list of an unknown domain: exit 4" 4 "$?"
+
+# --- a disk from a JSON config; SIGKILL of its backend mid-burst ----------------
+disk_cfg alpha "$CMD gap_ms=150" rw >alpha.json
+out=$(K create alpha.json)
+expect_match "create with a disk" '^Created domain alpha \(id [0-9]+\)$' "$out"
+A=$(domid_of alpha)
+BE=/local/domain/0/backend/vbd/$A/51712
+FE=/local/domain/$A/device/vbd/51712
+expect_eq "backend: frontend" "$FE" "$(xenstore-read $BE/frontend)"
+expect_eq "backend: frontend-id" "$A" "$(xenstore-read $BE/frontend-id)"
+expect_eq "backend: online" 1 "$(xenstore-read $BE/online)"
+expect_eq "backend: params (absolute)" "$TMP/img1.img" "$(xenstore-read $BE/params)"
+expect_eq "backend: mode, type, dev, device-type" "w phy xvda disk" \
+	"$(xenstore-read $BE/mode) $(xenstore-read $BE/type) $(xenstore-read $BE/dev) $(xenstore-read $BE/device-type)"
+expect_eq "backend: removable, bootable" "0 1" "$(xenstore-read $BE/removable) $(xenstore-read $BE/bootable)"
+expect_eq "frontend: backend" "$BE" "$(xenstore-read $FE/backend)"
+expect_eq "frontend: backend-id, virtual-device, device-type" "0 51712 disk" \
+	"$(xenstore-read $FE/backend-id) $(xenstore-read $FE/virtual-device) $(xenstore-read $FE/device-type)"
+expect_match "backend owned by dom0, readable by the guest" "^params = .*\(n0,r$A\)" "$(xenstore-ls -p $BE)"
+expect_match "frontend owned by the guest, readable by dom0" "^virtual-device = .*\(n$A,r0\)" "$(xenstore-ls -p $FE)"
+check "the frontend connects (state 4)" wait_for 60 be_state_is "$A" 51712 4
+list=$(K block-list alpha)
+expect_eq "block-list: xl's header" "Vdev  BE  handle state evt-ch ring-ref BE-path" "$(echo "$list" | head -1 | sed 's/ *$//')"
+expect_match "block-list: the disk" "^51712 +0 +$A +4 +[0-9]+ +[0-9]+ +$BE *$" "$list"
+out=$(disk_cfg rival "$CMD" rw | K create - 2>&1)
+expect_eq "a second writer of img1: exit 5" 5 "$?"
+expect_match "and why" 'img1.img is in use \(locked\) by another domain or program; a writable image is never shared' "$out"
+expect_eq "the refused domain is gone" "" "$(domid_of rival)"
+
+check "the write burst began" wait_for 60 console_has alpha 'diskcheck: writing'
+sleep 0.5
+OLD=$(bb_pid alpha 0)
+console_has alpha 'PASS write pattern' && bad "the burst ended before the kill (the kill proves nothing)"
+kill -9 "$OLD"
+expect_log "ketchd saw it die and restarts it" "$TMP/kd.log" \
+	"d$A: vbd xvda \(51712\): ketch-blkback was killed by signal 9 .*restarting it in [0-9]+ ms"
+check "a new backend runs" wait_for 20 bash -c "[ \"\$('$BIN/ketch' block-list alpha --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"disks\"][0][\"backend_pid\"])')\" != '$OLD' ]"
+expect_eq "block-list counts the restart" 1 "$(K block-list alpha --json | jget disks.0.restarts)"
+check "diskcheck finished" wait_for 120 stopped "$A"
+expect_match "diskcheck exit code 0" '^shutdown_code: 0$' "$(HVCTL info "$A")"
+log=$(cat "$LOGS/console-alpha.log")
+expect_match "blkfront noticed and reconnected" 'blkfront device/vbd/51712: reconnected \(1\)' "$log"
+for c in "connect" "host's marker read" "write pattern" "flush" "every sector verifies" "discard"; do
+	expect_match "guest: $c" "PASS $c\$" "$log"
+done
+expect_match "diskcheck verdict" 'diskcheck: PASS, 0 failures' "$log"
+echo "$log" | grep -E 'FAIL|reconnect' | head -5
+expect_eq "the host finds every sector of the pattern in img1" 0 "$(bad_sectors img1.img)"
+expect_eq "and the host's marker" KETCH-HOST-MARK "$(dd if=img1.img bs=512 skip=7 count=1 status=none | head -c 15)"
+
+# --- destroy, then the same disk again: every block is there ---------------------
+LAST=$(bb_pid alpha 0)
+check "destroy" K destroy alpha
+check "its backend exits" wait_for 10 gone "$LAST"
+check "its vbd nodes are removed" xs_missing "$BE"
+check "and backend/vbd/<domid>" xs_missing "/local/domain/0/backend/vbd/$A"
+disk_cfg alpha "$CMD verify=1" rw >alpha2.json
+check "re-create with the same image" K create alpha2.json
+A=$(domid_of alpha)
+check "the re-created diskcheck finished" wait_for 120 stopped "$A"
+expect_match "every block written before the flush verifies" 'PASS every sector verifies$' \
+	"$(cat "$LOGS/console-alpha.log")"
+expect_match "re-created: exit code 0" '^shutdown_code: 0$' "$(HVCTL info "$A")"
+K destroy alpha
+
+# --- read-only sharing: one domain from an xl config, one from JSON ---------------
+cat >beta.cfg <<CFG
+name = "beta"
+kernel = "diskcheck"
+memory = 32
+on_poweroff = "preserve"
+cmdline = "$CMD verify=1 ro=1"
+disk = [ 'format=raw, vdev=xvda, access=ro, target=img1.img' ]
+CFG
+check "xl config with a read-only disk" K create -p beta.cfg
+B=$(domid_of beta)
+expect_eq "xl config: mode r" r "$(xenstore-read /local/domain/0/backend/vbd/$B/51712/mode)"
+disk_cfg gamma "$CMD verify=1 ro=1" ro >gamma.json
+check "a second reader of the same image" K create -p gamma.json
+G=$(domid_of gamma)
+out=$(disk_cfg writer "$CMD" rw | K create - 2>&1)
+expect_match "a writer while two read: refused" 'img1.img is in use \(locked\)' "$out"
+K unpause beta && K unpause gamma
+check "the xl-config reader finished" wait_for 120 stopped "$B"
+check "the JSON reader finished" wait_for 120 stopped "$G"
+for n in beta gamma; do
+	log=$(cat "$LOGS/console-$n.log")
+	expect_match "$n: read-only disk verifies" 'PASS every sector verifies$' "$log"
+	expect_match "$n: writes refused" 'PASS write refused: BLKIF_RSP_ERROR$' "$log"
+	expect_match "$n: verdict" 'diskcheck: PASS, 0 failures' "$log"
+done
+K destroy beta
+K destroy gamma
+
+# --- hotplug on a running domain -----------------------------------------------
+echo '{"name":"hp","kernel":"shutdown_watch","memory":16}' >hp.json
+check "a domain without disks" K create hp.json
+H=$(domid_of hp)
+HB=/local/domain/0/backend/vbd/$H/51728
+check "block-attach" K block-attach hp 'format=raw, vdev=xvdb, access=rw, target=img2.img'
+expect_eq "attached: params" "$TMP/img2.img" "$(xenstore-read $HB/params)"
+expect_eq "attached: the guest's node" "$HB" "$(xenstore-read /local/domain/$H/device/vbd/51728/backend)"
+check "its backend waits for a frontend (InitWait)" wait_for 20 be_state_is "$H" 51728 2
+expect_match "block-list shows it" "^51728 +0 +$H +1 +-1 +-1 +$HB *$" "$(K block-list hp)"
+HP_PID=$(bb_pid hp 0)
+expect_eq "the config now has it" xvdb "$(K info hp --json | jget domain.config.disks.0.vdev)"
+out=$(K block-attach hp 'vdev=xvdb, target=img1.img' 2>&1)
+expect_eq "the same vdev again: exit 5" 5 "$?"
+expect_match "and why" 'xvdb is the same device as the domain.s xvdb' "$out"
+out=$(K block-attach hp 'vdev=xvdc, target=img2.img' 2>&1)
+expect_match "the same image twice, writable: refused" 'img2.img is in use \(locked\)' "$out"
+out=$(K block-attach hp 'vdev=xvdc' 2>&1)
+expect_eq "a spec without target: exit 5" 5 "$?"
+expect_match "and why" 'target is required' "$out"
+out=$(K block-detach hp xvdz 2>&1)
+expect_eq "detach of a disk it lacks: exit 4" 4 "$?"
+expect_match "and why" "domain $H has no disk \"xvdz\"" "$out"
+check "block-detach" K block-detach hp xvdb
+check "its nodes are gone" xs_missing "$HB"
+check "the guest's node too" xs_missing "/local/domain/$H/device/vbd/51728"
+check "its backend exits" wait_for 10 gone "$HP_PID"
+expect_eq "block-list is empty" 1 "$(K block-list hp | wc -l)"
+expect_eq "the config no longer has it" "" "$(K info hp --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["domain"]["config"].get("disks",""))')"
+check "attach again (the lock went with the backend)" K block-attach hp 'vdev=xvdb, target=img2.img'
+check "block-detach --force" K block-detach --force hp 51728
+check "gone at once" xs_missing "$HB"
+K destroy hp
+
+# --- stop ---------------------------------------------------------------------
+kill "$KD_PID"
+check "ketchd stops" wait_for 10 gone "$KD_PID"
+check "no ketch-blkback is left" wait_for 10 bash -c '! pgrep -x ketch-blkback >/dev/null'
+expect_eq "no vbd is left in xenstore" "" "$(xenstore-list /local/domain/0/backend/vbd 2>/dev/null)"
+finish
