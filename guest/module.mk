@@ -90,3 +90,17 @@ $(GK_UNIT_EV): $(BUILD)/obj/tests/unit/guest_events.o \
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+# Host unit test of the kit's IPv4 stack: guest/net*.c built with the host
+# flags against a fake link (tests/unit/guest_net.c).
+GK_UNIT_NET := $(BUILD)/tests/unit/guest_net
+UNIT_TESTS  += $(GK_UNIT_NET)
+
+$(BUILD)/obj/tests/unit/guest_net.o: CFLAGS += -Iguest/include
+
+$(GK_UNIT_NET): $(BUILD)/obj/tests/unit/guest_net.o \
+		$(patsubst guest/%.c,$(BUILD)/obj/guest-host/%.o,guest/net.c guest/net_arp.c \
+		guest/net_ip.c guest/net_udp.c)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
