@@ -175,7 +175,11 @@ int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 	}
 	d->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
-	r = boot(kd, d, err);
+	/* Images first: a missing or non-raw one is refused before anything is built. */
+	for (unsigned int i = 0; !r && i < d->cfg.nr_disks; i++)
+		r = kd_disk_check_image(&d->cfg.disks[i], i, err);
+	if (!r)
+		r = boot(kd, d, err);
 	if (r) {
 		kd_config_free(&d->cfg);
 		free(d);

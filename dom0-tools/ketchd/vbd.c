@@ -31,7 +31,8 @@ struct kd_vbd *kd_vbd_find(struct kd_domain *d, const char *vdev)
 }
 
 /* Open the image as the disk will use it and take QEMU's lock on it. */
-static int open_locked(struct kd_vbd *v, unsigned int index, struct kd_error *err)
+static int open_locked(struct kd_vbd *v, bool stopping, unsigned int index,
+		       struct kd_error *err)
 {
 	const struct kd_disk *k = &v->disk;
 	int e;
@@ -52,9 +53,11 @@ static int open_locked(struct kd_vbd *v, unsigned int index, struct kd_error *er
 		return kd_error_set(err, "internal", "disks", "disk %u (%s): cannot lock %s: %s",
 				    index, k->vdev, k->target, strerror(e)), -e;
 	return kd_error_set(err, "disk_in_use", "disks", "disk %u (%s): %s is in use (locked) "
-			    "by another domain or program%s", index, k->vdev, k->target,
+			    "by another domain or program%s%s", index, k->vdev, k->target,
 			    k->readonly ? " that writes it; read-only sharing needs every user "
-					  "read-only" : "; a writable image is never shared"), -EBUSY;
+					  "read-only" : "; a writable image is never shared",
+			    stopping ? " (a backend being stopped may still hold it for a "
+				       "moment)" : ""), -EBUSY;
 }
 
 static void vbd_free(struct kd_vbd *v)
@@ -89,7 +92,7 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 	v->domid = d->domid;
 	v->image_fd = -1;
 	v->backoff_ms = KD_VBD_BACKOFF_MIN_MS;
-	if ((r = open_locked(v, index, err))) {
+	if ((r = open_locked(v, kd->stopping != NULL, index, err))) {
 		vbd_free(v);
 		return r;
 	}
