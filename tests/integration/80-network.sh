@@ -147,11 +147,13 @@ expect_match "guest: the backend closed the vif on an impossible index" \
 expect_match "netecho verdict" 'netecho: PASS, 0 failures' "$(guest_log)"
 guest_log | grep -E 'FAIL|netecho: (netfront|stack)'
 expect_log "backend logged the impossible index" "$TMP/nb.log" 'tx ring: impossible request index'
-check "the backend outlived the bad frontend" kill -0 "$NBPID"
-CTL destroy "$id"
-check "backend exits when its domain is destroyed" wait_for 10 gone "$NBPID"
+check "backend exits once its domain stopped" wait_for 10 gone "$NBPID"
 wait "$NBPID"
-expect_eq "backend exit status 0" 0 "$?"
+expect_eq "backend exit status 0: it outlived the bad frontend" 0 "$?"
+expect_match "and went on serving until its domain stopped" \
+	'impossible request index.*domain [0-9]+ stopped' "$(tr '\n' ' ' <"$TMP/nb.log")"
+expect_eq "backend state Closed" 6 "$(xenstore-read "$BE/state")"
+CTL destroy "$id"
 expect_log "final counters with the ring error" "$TMP/nb.log" 'stopped: tx .* 1 ring errors'
 check "the TAP went with the backend" wait_for 5 gone_link "vif$id.0"
 
