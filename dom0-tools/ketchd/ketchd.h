@@ -62,6 +62,10 @@ struct kd_vbd {
 	int64_t restart_at_ms;     /* when to start it again; 0 if not scheduled */
 	unsigned int backoff_ms;   /* the next restart's delay */
 	unsigned int restarts;     /* for block_list and the log */
+	/* The lock is still held by a backend of this image being stopped (a
+	 * reboot, a re-create): its backend starts once the lock is ours. */
+	bool lock_pending;
+	int64_t lock_deadline_ms;
 	/* block_detach in progress (xl's order: Closing, frontend Closed, remove) */
 	bool detaching;
 	int64_t detach_deadline_ms;
@@ -74,6 +78,8 @@ struct kd_child {
 	struct kd_child *next;
 	pid_t pid;
 	int64_t kill_at_ms;
+	dev_t dev;  /* its image, so a new disk of it waits for the lock */
+	ino_t ino;
 };
 
 #define KD_VBD_BACKOFF_MIN_MS 100
@@ -81,6 +87,7 @@ struct kd_child {
 #define KD_VBD_STABLE_MS 30000     /* a backend up this long resets its backoff */
 #define KD_VBD_STOP_GRACE_MS 5000  /* SIGTERM, then SIGKILL after this long */
 #define KD_VBD_POLL_MS 100         /* how often a detach looks at the frontend */
+#define KD_VBD_LOCK_POLL_MS 50     /* how often a disk waiting for its lock tries */
 
 struct kd_domain {
 	struct kd_domain *next;
@@ -231,6 +238,8 @@ void kd_vbd_conn_gone(struct kd *kd, struct kd_conn *c);
 int kd_vbd_spawn(struct kd *kd, struct kd_vbd *v);
 /* SIGTERM v's backend and remember it until reaped (SIGKILL after a grace). */
 void kd_vbd_stop(struct kd *kd, struct kd_vbd *v);
+/* Is the image open on fd held by a backend being stopped? */
+bool kd_child_holds(struct kd *kd, int fd);
 /* Reap an exited stopped child; false if pid is not one of them. */
 bool kd_child_reaped(struct kd *kd, pid_t pid);
 /* SIGKILL stopped children past their grace; ms to the next deadline or -1. */

@@ -31,7 +31,7 @@ struct kd_vbd *kd_vbd_find(struct kd_domain *d, const char *vdev)
 }
 
 /* Open the image as the disk will use it and take QEMU's lock on it. */
-static int open_locked(struct kd_vbd *v, bool stopping, unsigned int index,
+static int open_locked(struct kd *kd, struct kd_vbd *v, unsigned int index,
 		       struct kd_error *err)
 {
 	const struct kd_disk *k = &v->disk;
@@ -47,17 +47,22 @@ static int open_locked(struct kd_vbd *v, bool stopping, unsigned int index,
 	if (flock(v->image_fd, (k->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0)
 		return 0;
 	e = errno;
+	if (e == EWOULDBLOCK && kd_child_holds(kd, v->image_fd)) {
+		/* Its previous domain's backend is exiting (a reboot, a
+		 * re-create): ours starts when that one lets go. */
+		v->lock_pending = true;
+		v->lock_deadline_ms = kd_now_ms() + 2 * KD_VBD_STOP_GRACE_MS;
+		return 0;
+	}
 	close(v->image_fd);
 	v->image_fd = -1;
 	if (e != EWOULDBLOCK)
 		return kd_error_set(err, "internal", "disks", "disk %u (%s): cannot lock %s: %s",
 				    index, k->vdev, k->target, strerror(e)), -e;
 	return kd_error_set(err, "disk_in_use", "disks", "disk %u (%s): %s is in use (locked) "
-			    "by another domain or program%s%s", index, k->vdev, k->target,
+			    "by another domain or program%s", index, k->vdev, k->target,
 			    k->readonly ? " that writes it; read-only sharing needs every user "
-					  "read-only" : "; a writable image is never shared",
-			    stopping ? " (a backend being stopped may still hold it for a "
-				       "moment)" : ""), -EBUSY;
+					  "read-only" : "; a writable image is never shared"), -EBUSY;
 }
 
 static void vbd_free(struct kd_vbd *v)
@@ -92,14 +97,14 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 	v->domid = d->domid;
 	v->image_fd = -1;
 	v->backoff_ms = KD_VBD_BACKOFF_MIN_MS;
-	if ((r = open_locked(v, kd->stopping != NULL, index, err))) {
+	if ((r = open_locked(kd, v, index, err))) {
 		vbd_free(v);
 		return r;
 	}
 	if ((r = kd_vbd_xs_add(kd, v))) {
 		kd_error_set(err, "xenstore_failed", "disks", "disk %u (%s): cannot write its "
 			     "xenstore nodes: %s", index, disk->vdev, strerror(-r));
-	} else if ((r = kd_vbd_spawn(kd, v))) {
+	} else if (!v->lock_pending && (r = kd_vbd_spawn(kd, v))) {
 		kd_error_set(err, "internal", "disks", "disk %u (%s): cannot start "
 			     "ketch-blkback: %s", index, disk->vdev, strerror(-r));
 	}
@@ -290,6 +295,23 @@ static void restart(struct kd *kd, struct kd_vbd *v)
 	v->restarts++;
 }
 
+/* A disk waiting for its image's lock: start its backend once it has it. */
+static void try_lock(struct kd *kd, struct kd_vbd *v, int64_t now)
+{
+	int lock = v->disk.readonly ? LOCK_SH : LOCK_EX;
+
+	if (flock(v->image_fd, lock | LOCK_NB) == 0) {
+		v->lock_pending = false;
+		if (kd_vbd_spawn(kd, v))
+			v->restart_at_ms = now + KD_VBD_BACKOFF_MAX_MS;
+	} else if (now >= v->lock_deadline_ms) {
+		v->lock_pending = false;
+		kd_log("d%u: vbd %s (%u): %s is still locked by a stopped backend; the disk "
+		       "gets no backend (detach it and attach it again)", v->domid,
+		       v->disk.vdev, v->disk.devid, v->disk.target);
+	}
+}
+
 static void at_most(int64_t *next, int64_t ms)
 {
 	if (ms < 0)
@@ -305,6 +327,10 @@ int kd_vbd_timers(struct kd *kd)
 	for (struct kd_domain *d = kd->domains; d; d = d->next)
 		for (struct kd_vbd *v = d->vbds, *n; v; v = n) {
 			n = v->next;
+			if (v->lock_pending)
+				try_lock(kd, v, now);
+			if (v->lock_pending)
+				at_most(&next, KD_VBD_LOCK_POLL_MS);
 			if (v->restart_at_ms && v->restart_at_ms <= now)
 				restart(kd, v);
 			else if (v->restart_at_ms)

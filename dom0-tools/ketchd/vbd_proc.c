@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +78,12 @@ void kd_vbd_stop(struct kd *kd, struct kd_vbd *v)
 	kill(v->pid, SIGTERM);
 	c = calloc(1, sizeof(*c));
 	if (c) {
+		struct stat st;
+
+		if (v->image_fd >= 0 && fstat(v->image_fd, &st) == 0) {
+			c->dev = st.st_dev;
+			c->ino = st.st_ino;
+		}
 		c->pid = v->pid;
 		c->kill_at_ms = kd_now_ms() + KD_VBD_STOP_GRACE_MS;
 		c->next = kd->stopping;
@@ -85,6 +92,18 @@ void kd_vbd_stop(struct kd *kd, struct kd_vbd *v)
 		kill(v->pid, SIGKILL); /* cannot keep track of it: do not let it linger */
 	}
 	v->pid = 0;
+}
+
+bool kd_child_holds(struct kd *kd, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return false;
+	for (struct kd_child *c = kd->stopping; c; c = c->next)
+		if (c->ino == st.st_ino && c->dev == st.st_dev)
+			return true;
+	return false;
 }
 
 bool kd_child_reaped(struct kd *kd, pid_t pid)
