@@ -11,12 +11,11 @@
 
 #include "config.h"
 
-/* The first line of what libxlutil reported, for a message. */
-static const char *first_line(FILE *report, char *msg, size_t msglen)
+/* The first line of what libxlutil reported (flushed), for a message. */
+static const char *first_line(char *msg, size_t msglen)
 {
 	char *nl;
 
-	fflush(report);
 	if (!msg || !msglen)
 		return "";
 	nl = strchr(msg, '\n');
@@ -66,10 +65,11 @@ struct json_object *kd_disk_xl_to_json(const char *spec, struct kd_error *err)
 	} else {
 		libxl_device_disk_init(&disk);
 		r = xlu_disk_parse(c, 1, &spec, &disk);
+		fflush(report); /* msg and msglen are up to date only now */
 		if (r)
 			kd_error_set(err, "invalid_config", "disks", "\"%.200s\" is not a valid "
 				     "disk spec: %.200s", spec, r == EINVAL ?
-				     first_line(report, msg, msglen) : strerror(r));
+				     first_line(msg, msglen) : strerror(r));
 		else
 			o = disk_json(&disk, spec, err);
 		libxl_device_disk_dispose(&disk);

@@ -453,10 +453,17 @@ START_TEST(xl_disks)
 				      "raw images are served)");
 	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'format=vmdk, vdev=xvda, "
 			    "target=/i/a' ]\n", &cfg, &err), -1);
-	ck_assert_msg(strstr(err.message, "is not a valid disk spec") != NULL, "%s", err.message);
+	ck_assert_msg(strstr(err.message, "is not a valid disk spec: disk: config parsing error "
+				 "in disk specification: unknown value for format: near `vmdk'") != NULL,
+		      "%s", err.message);
 	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'vdev=xvda, frob=1, "
 			    "target=/i/a' ]\n", &cfg, &err), -1);
 	ck_assert_str_eq(err.field, "disks");
+	ck_assert_msg(strstr(err.message, "unknown parameter: near `frob=1,'") != NULL, "%s",
+		      err.message);
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'vdev=xvda' ]\n", &cfg, &err),
+			 -1);
+	ck_assert_msg(strstr(err.message, "no target specified") != NULL, "%s", err.message);
 	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'vdev=xvda, devtype=cdrom, "
 			    "target=/i/a' ]\n", &cfg, &err), -1);
 	ck_assert_msg(strstr(err.message, "CD-ROM devices are not supported yet") != NULL, "%s",
