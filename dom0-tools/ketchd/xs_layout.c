@@ -132,6 +132,10 @@ void kd_xs_domain_remove(struct kd *kd, struct kd_domain *d)
 	snprintf(path, sizeof(path), "/vm/%s", uuid);
 	if (!xs_rm(kd->xs, XBT_NULL, path) && errno != ENOENT)
 		kd_log("d%u: xenstore rm %s: %s", d->domid, path, strerror(errno));
+	/* Disks ketchd does not supervise (an adopted domain's) leave these. */
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", d->domid);
+	if (!xs_rm(kd->xs, XBT_NULL, path) && errno != ENOENT)
+		kd_log("d%u: xenstore rm %s: %s", d->domid, path, strerror(errno));
 }
 
 int kd_xs_shutdown_request(struct kd *kd, struct kd_domain *d, const char *what)
