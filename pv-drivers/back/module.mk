@@ -25,3 +25,14 @@ $(NETBACK): $(NETBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(PV_LIB) $(BUILD)/lib/libketch
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS)
+
+# netback's data path against a fake guest (tests/unit/pv_netback_data.c).
+NETBACK_UNIT := $(BUILD)/tests/unit/pv_netback_data
+UNIT_TESTS   += $(NETBACK_UNIT)
+
+$(NETBACK_UNIT): $(BUILD)/obj/tests/unit/pv_netback_data.o \
+		 $(addprefix $(BUILD)/obj/pv-drivers/back/,netback_tx.o netback_rx.o netback_csum.o) \
+		 $(PV_LIB) $(BUILD)/lib/libketchgnt.a $(BUILD)/lib/libketchctl.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
