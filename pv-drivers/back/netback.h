@@ -97,6 +97,12 @@ bool nb_rx_wants_tap(const struct nb *b);
 void nb_notify(struct nb *b);
 
 /* netback_xenbus.c */
+/* Connect to xenstore and find the frontend the toolstack named; -ENOENT
+ * (logged) when there is no such vif. */
+int nb_xenbus_open(struct nb *b);
+/* Our backend directory's node name, or NULL.  Free the result. */
+char *nb_xenbus_be_node(struct nb *b, const char *name);
+/* Features, InitWait, watches.  0 or a negative errno (logged). */
 int nb_xenbus_start(struct nb *b);
 /* A watch fired: follow the frontend's state.  Sets b->quit when done. */
 void nb_xenbus_changed(struct nb *b);

@@ -117,28 +117,17 @@ static int parse(struct nb *b, int argc, char **argv)
 	return 0;
 }
 
-/* Our backend directory's node name, or NULL.  Free the result. */
-static char *be_node(struct nb *b, const char *name)
-{
-	char path[192];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/%u/%s", b->domid,
-		 b->devid, name);
-	return xs_read(b->xs, XBT_NULL, path, &len);
-}
-
 /* Bridge and MTU from the backend directory when not given as options. */
 static int xenstore_defaults(struct nb *b)
 {
 	char *v;
 	unsigned long mtu;
 
-	if (!b->bridge && (v = be_node(b, "bridge")))
+	if (!b->bridge && (v = nb_xenbus_be_node(b, "bridge")))
 		b->bridge = v; /* kept for the process's life */
 	if (b->mtu)
 		return 0;
-	v = be_node(b, "mtu");
+	v = nb_xenbus_be_node(b, "mtu");
 	mtu = v ? strtoul(v, NULL, 10) : 1500;
 	free(v);
 	if (mtu < NB_MTU_MIN || mtu > NB_MTU_MAX) {
@@ -158,18 +147,9 @@ static int start(struct nb *b)
 		nb_log("cannot reach ketch-hv: %s", kctl_strerror(r));
 		return r;
 	}
-	b->xs = xs_open(0);
-	if (!b->xs) {
-		nb_log("xenstore: %s", strerror(errno));
-		return -errno;
-	}
-	if ((r = xenstore_defaults(b)) || (r = nb_tap_open(b)))
+	if ((r = nb_xenbus_open(b)) || (r = xenstore_defaults(b)) || (r = nb_tap_open(b)))
 		return r;
-	xs_close(b->xs); /* nb_xenbus_start opens its own, with its watches */
-	r = nb_xenbus_start(b);
-	if (r)
-		nb_log("xenstore: %s", strerror(-r));
-	return r;
+	return nb_xenbus_start(b);
 }
 
 void nb_notify(struct nb *b)

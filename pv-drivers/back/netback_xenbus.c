@@ -104,13 +104,15 @@ static bool write_features(struct nb *b)
 	return false;
 }
 
-int nb_xenbus_start(struct nb *b)
+int nb_xenbus_open(struct nb *b)
 {
-	char path[192], *fe;
+	char *fe;
 
 	b->xs = xs_open(0);
-	if (!b->xs)
+	if (!b->xs) {
+		nb_log("xenstore: %s", strerror(errno));
 		return -errno;
+	}
 	snprintf(b->be, sizeof(b->be), "/local/domain/0/backend/vif/%u/%u", b->domid, b->devid);
 	fe = xs_get(b, b->be, "frontend");
 	if (!fe) {
@@ -119,12 +121,28 @@ int nb_xenbus_start(struct nb *b)
 	}
 	snprintf(b->fe, sizeof(b->fe), "%s", fe);
 	free(fe);
-	if (!write_features(b))
+	return 0;
+}
+
+char *nb_xenbus_be_node(struct nb *b, const char *name)
+{
+	return xs_get(b, b->be, name);
+}
+
+int nb_xenbus_start(struct nb *b)
+{
+	char path[192];
+
+	if (!write_features(b)) {
+		nb_log("xenstore: cannot write the features: %s", strerror(errno));
 		return -errno;
+	}
 	nb_switch_state(b, XenbusStateInitWait);
 	snprintf(path, sizeof(path), "%s/state", b->fe);
-	if (!xs_watch(b->xs, path, "fe") || !xs_watch(b->xs, "@releaseDomain", "rel"))
+	if (!xs_watch(b->xs, path, "fe") || !xs_watch(b->xs, "@releaseDomain", "rel")) {
+		nb_log("xenstore: cannot watch: %s", strerror(errno));
 		return -errno;
+	}
 	return 0;
 }
 
