@@ -180,8 +180,27 @@ def api_seeds():
     write("kd_fuzz_api", "events", b"\xff" + (req(op="events") + req(op="list")).encode())
 
 
+def netif_tx_seeds():
+    """A start index, then rounds: req_prod step (2), first entry (1), entries."""
+    def txreq(gref, off, flags, rid, size):
+        return struct.pack("<IHHHH", gref, off, flags, rid, size)
+
+    def rnd(step, slot, body):
+        return struct.pack("<HB", step, slot) + body
+
+    more, extra_info = 4, 8
+    three = txreq(8, 100, more, 0, 1000) + txreq(9, 0, more, 1, 600) + txreq(10, 10, 0, 2, 304)
+    write("pv_fuzz_netif_tx", "three_slots", struct.pack("<I", 0) + rnd(3, 0, three))
+    write("pv_fuzz_netif_tx", "two_rounds_wrap", struct.pack("<I", 0xfffffffe) +
+          rnd(1, 254, txreq(8, 0, more, 0, 200)) + rnd(2, 255, txreq(9, 0, 0, 1, 100)))
+    hash_extra = struct.pack("<BB6s", 4, 0, bytes(6)) + bytes(4)
+    write("pv_fuzz_netif_tx", "extra_then_bad_prod", struct.pack("<I", 5) +
+          rnd(2, 5, txreq(8, 0, extra_info, 0, 60) + hash_extra) + rnd(0x4000, 0, b""))
+
+
 def main():
     elf = tiny_elf()
+    netif_tx_seeds()
     write("kb_fuzz_elf", "tiny", elf)
     ctl_seeds(elf)
     config_seeds()

@@ -41,8 +41,10 @@ FZ_LIB_kd_fuzz_api     := $(FZ_KD_LIBS)
 # API's covers a request line at its 64 KiB limit.
 FZ_MAXLEN_kd_fuzz_api := 70000
 
+FZ_SRC_pv_fuzz_netif_tx := pv-drivers/common/netif_ring.c
+
 FZ_NAMES := ctl_fuzz_server kctl_fuzz_recv kb_fuzz_elf kd_fuzz_config_json \
-            kd_fuzz_config_xl kd_fuzz_api
+            kd_fuzz_config_xl kd_fuzz_api pv_fuzz_netif_tx
 FZ_BINS  := $(FZ_NAMES:%=$(BUILD)/fuzz/%)
 FUZZERS      += $(FZ_BINS)
 FUZZ_TARGETS += $(FZ_NAMES:%=fuzz-%)

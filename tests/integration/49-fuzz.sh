@@ -5,7 +5,8 @@
 # ELF/notes builder (tests/fuzz/README.md).  `make fuzz` runs each longer.
 . "$(dirname "$0")/lib.sh"
 
-NAMES="ctl_fuzz_server kctl_fuzz_recv kd_fuzz_api kd_fuzz_config_json kd_fuzz_config_xl kb_fuzz_elf"
+NAMES="ctl_fuzz_server kctl_fuzz_recv kd_fuzz_api kd_fuzz_config_json kd_fuzz_config_xl kb_fuzz_elf
+       pv_fuzz_netif_tx"
 SECONDS_EACH=${FUZZ_SECONDS:-6}
 
 out=$(make --no-print-directory BUILD="$BUILD" SANITIZE= fuzzers 2>&1)
