@@ -36,3 +36,22 @@ $(NETBACK_UNIT): $(BUILD)/obj/tests/unit/pv_netback_data.o \
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+# netfront's frame path against netback's (tests/unit/pv_net_loop.c).
+NET_LOOP_UNIT := $(BUILD)/tests/unit/pv_net_loop
+UNIT_TESTS    += $(NET_LOOP_UNIT)
+
+$(BUILD)/obj/tests/unit/pv_net_loop_front.o: CFLAGS += -Iguest/include
+
+$(BUILD)/obj/pv-drivers/front/netfront_io.host.o: pv-drivers/front/netfront_io.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (host)")
+	$(Q)$(CC) $(CFLAGS) -Iguest/include -c -o $@ $<
+
+$(NET_LOOP_UNIT): $(BUILD)/obj/tests/unit/pv_net_loop.o $(BUILD)/obj/tests/unit/pv_net_loop_front.o \
+		  $(BUILD)/obj/pv-drivers/front/netfront_io.host.o \
+		  $(addprefix $(BUILD)/obj/pv-drivers/back/,netback_tx.o netback_rx.o netback_csum.o) \
+		  $(PV_LIB) $(BUILD)/lib/libketchgnt.a $(BUILD)/lib/libketchctl.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)

@@ -54,11 +54,6 @@ const uint8_t *netfront_mac(const struct netfront *d)
 	return d->mac;
 }
 
-const struct netfront_stats *netfront_get_stats(const struct netfront *d)
-{
-	return &d->st;
-}
-
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :

@@ -9,6 +9,11 @@
  */
 #include "netfront_internal.h"
 
+const struct netfront_stats *netfront_get_stats(const struct netfront *d)
+{
+	return &d->st;
+}
+
 static void kick(struct netfront *d, bool notify)
 {
 	if (notify)
