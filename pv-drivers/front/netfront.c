@@ -212,7 +212,13 @@ int netfront_open(unsigned int devid, uint64_t timeout_ns, struct netfront **dev
 
 int netfront_send_bad_index(struct netfront *d, uint32_t ahead)
 {
-	d->tx.sring->req_prod = d->tx.req_prod_pvt + ahead;
+	uint64_t deadline = now_ns() + d->timeout_ns;
+
+	/* Frames queued before are answered first, so they are not lost. */
+	while (!d->broken && d->tx_inflight && now_ns() < deadline)
+		if (!nf_tx_reclaim(d) && d->tx_inflight)
+			netfront_wait(d, deadline);
+	__atomic_store_n(&d->tx.sring->req_prod, d->tx.req_prod_pvt + ahead, __ATOMIC_RELEASE);
 	d->broken = 1;
 	evtchn_send(d->port);
 	return wait_backend(d, XenbusStateClosing);

@@ -67,9 +67,10 @@ int netfront_send_raw(struct netfront *dev, const netif_tx_request_t *slots, uns
 		      int16_t *statuses);
 
 /*
- * For tests of a backend's checks: publish a tx req_prod ahead slots
- * beyond what was queued, notify, and wait for the backend to close the
- * device (its state Closing).  The device is unusable afterwards.
+ * For tests of a backend's checks: once every frame sent was answered,
+ * publish a tx req_prod ahead slots beyond what was queued, notify, and
+ * wait for the backend to close the device (its state Closing).  The
+ * device is unusable afterwards.
  */
 int netfront_send_bad_index(struct netfront *dev, uint32_t ahead);
 
