@@ -95,6 +95,12 @@ int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 	return 0;
 }
 
+static void vbd_free(struct kd_vbd *v)
+{
+	kd_disk_free(&v->disk);
+	free(v);
+}
+
 void kd_domain_destroy(struct kd *kd, struct kd_domain *d)
 {
 	for (struct kd_domain **p = &kd->domains; *p; p = &(*p)->next)
@@ -102,8 +108,66 @@ void kd_domain_destroy(struct kd *kd, struct kd_domain *d)
 			*p = d->next;
 			break;
 		}
+	while (d->vbds) {
+		struct kd_vbd *v = d->vbds;
+
+		d->vbds = v->next;
+		vbd_free(v);
+	}
 	kd_config_free(&d->cfg);
 	free(d);
+}
+
+/* Disks: a list per domain, no image, no xenstore, no backend process. */
+int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk,
+		  unsigned int index, struct kd_error *err)
+{
+	struct kd_vbd *v;
+
+	(void)kd;
+	for (v = d->vbds; v; v = v->next)
+		if (v->disk.devid == disk->devid)
+			return kd_error_set(err, "duplicate_vdev", "vdev", "disk %u taken", index);
+	if (!(v = calloc(1, sizeof(*v))) || kd_disk_copy(&v->disk, disk)) {
+		free(v);
+		return kd_error_set(err, "internal", "disks", "out of memory");
+	}
+	v->domid = d->domid;
+	v->next = d->vbds;
+	d->vbds = v;
+	return 0;
+}
+
+struct kd_vbd *kd_vbd_find(struct kd_domain *d, const char *vdev)
+{
+	for (struct kd_vbd *v = d->vbds; v; v = v->next)
+		if (!strcmp(v->disk.vdev, vdev))
+			return v;
+	return NULL;
+}
+
+int kd_vbd_detach(struct kd *kd, struct kd_domain *d, struct kd_vbd *v, bool force,
+		  int timeout_s, struct kd_conn *c, struct json_object *id)
+{
+	(void)kd, (void)force, (void)timeout_s, (void)c, (void)id;
+	for (struct kd_vbd **p = &d->vbds; *p; p = &(*p)->next)
+		if (*p == v) {
+			*p = v->next;
+			break;
+		}
+	vbd_free(v);
+	return 0;
+}
+
+long kd_vbd_xs_read(struct kd *kd, const struct kd_vbd *v, bool fe, const char *name)
+{
+	(void)kd, (void)v, (void)fe, (void)name;
+	return -1;
+}
+
+void kd_vbd_conn_gone(struct kd *kd, struct kd_conn *c)
+{
+	(void)kd, (void)c;
 }
 
 struct json_object *kd_domain_json(struct kd *kd, struct kd_domain *d)

@@ -9,6 +9,18 @@
 #include "config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+/*
+ * Debian's libxlutil (4.17) leaks a list's last item when a bad byte
+ * follows it ("n=['','' \335"): its own bug, on a parse error, and only
+ * in the short-lived `ketch` CLI (ketchd never reads xl.cfg).  Ours would
+ * still be found: only allocations made inside libxlutil are excused.
+ */
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:xlu__cfg_string_mk\nleak:xlu__cfgl_dequote\n";
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
