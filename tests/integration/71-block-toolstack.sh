@@ -53,6 +53,11 @@ expected_pattern() {
 		}
 	}'
 }
+dump() { # what the daemons and guests said, when something failed
+	echo "--- ketchd:"; tail -30 "$TMP/kd.log"
+	for f in "$LOGS"/console-*.log; do [ -e "$f" ] && { echo "--- $f:"; tail -15 "$f"; }; done
+	echo "--- ketch-hv:"; grep -vE 'console|^$' "$TMP/hv.log" | tail -10
+}
 bad_sectors() { # IMAGE: sectors whose bytes (checksums aside) differ from the pattern
 	dd if="$1" bs=512 skip=$BASE count=$COUNT status=none | cmp -l "$TMP/expected" - |
 		awk '($1 - 1) % 512 < 504 { n++ } END { print n + 0 }'
@@ -121,9 +126,9 @@ K block-list nosuch >/dev/null 2>&1
 expect_eq "block-list of an unknown domain: exit 4" 4 "$?"
 
 # --- a disk from a JSON config; SIGKILL of its backend mid-burst ----------------
-disk_cfg alpha "$CMD gap_ms=150" rw >alpha.json
-out=$(K create alpha.json)
-expect_match "create with a disk" '^Created domain alpha \(id [0-9]+\)$' "$out"
+disk_cfg alpha "$CMD gap_ms=300" rw >alpha.json
+out=$(K create -p alpha.json)
+expect_match "create with a disk (paused)" '^Created domain alpha \(id [0-9]+\)$' "$out"
 A=$(domid_of alpha)
 BE=/local/domain/0/backend/vbd/$A/51712
 FE=/local/domain/$A/device/vbd/51712
@@ -139,17 +144,28 @@ expect_eq "frontend: backend-id, virtual-device, device-type" "0 51712 disk" \
 	"$(xenstore-read $FE/backend-id) $(xenstore-read $FE/virtual-device) $(xenstore-read $FE/device-type)"
 expect_match "backend owned by dom0, readable by the guest" "^params = .*\(n0,r$A\)" "$(xenstore-ls -p $BE)"
 expect_match "frontend owned by the guest, readable by dom0" "^virtual-device = .*\(n$A,r0\)" "$(xenstore-ls -p $FE)"
-check "the frontend connects (state 4)" wait_for 60 fe_state_is "$A" 51712 4
+if ! wait_for 20 be_state_is "$A" 51712 2; then
+	bad "the backend started before the guest runs (InitWait)"
+	dump
+	finish
+fi
+ok "the backend started before the guest runs (InitWait)"
 list=$(K block-list alpha)
 expect_eq "block-list: xl's header" "Vdev  BE  handle state evt-ch ring-ref BE-path" "$(echo "$list" | head -1 | sed 's/ *$//')"
-expect_match "block-list: the disk" "^51712 +0 +$A +4 +[0-9]+ +[0-9]+ +$BE *$" "$list"
+expect_match "block-list: before the guest connects" "^51712 +0 +$A +1 +-1 +-1 +$BE *$" "$list"
 out=$(disk_cfg rival "$CMD" rw | K create - 2>&1)
 expect_eq "a second writer of img1: exit 5" 5 "$?"
 expect_match "and why" 'img1.img is in use \(locked\) by another domain or program; a writable image is never shared' "$out"
 expect_eq "the refused domain is gone" "" "$(domid_of rival)"
 
-check "the write burst began" wait_for 60 console_has alpha 'diskcheck: writing'
-sleep 0.5
+check "unpause" K unpause alpha
+if ! wait_for 30 console_has alpha 'diskcheck: writing'; then
+	bad "the write burst began"
+	dump
+	finish
+fi
+ok "the write burst began"
+expect_match "block-list: connected" "^51712 +0 +$A +4 +[0-9]+ +[0-9]+ +$BE *$" "$(K block-list alpha)"
 OLD=$(bb_pid alpha 0)
 console_has alpha 'PASS write pattern' && bad "the burst ended before the kill (the kill proves nothing)"
 kill -9 "$OLD"
@@ -158,7 +174,7 @@ expect_log "ketchd saw it die and restarts it" "$TMP/kd.log" \
 new_backend() { local p; p=$(bb_pid alpha 0); [ -n "$p" ] && [ "$p" != "$OLD" ] && [ "$p" != 0 ]; }
 check "a new backend runs" wait_for 20 new_backend
 expect_eq "block-list counts the restart" 1 "$(K block-list alpha --json | jget disks.0.restarts)"
-check "diskcheck finished" wait_for 120 stopped "$A"
+check "diskcheck finished" wait_for 60 stopped "$A"
 expect_match "diskcheck exit code 0" '^shutdown_code: 0$' "$(HVCTL info "$A")"
 log=$(cat "$LOGS/console-alpha.log")
 expect_match "blkfront noticed and reconnected" 'blkfront device/vbd/51712: reconnected \(1\)' "$log"
@@ -181,7 +197,7 @@ SEEN=$(wc -l <"$LOGS/console-alpha.log")
 check "re-create with the same image at once" K create alpha2.json
 check "the old backend exits" wait_for 10 gone "$LAST"
 A=$(domid_of alpha)
-check "the re-created diskcheck finished" wait_for 120 stopped "$A"
+check "the re-created diskcheck finished" wait_for 60 stopped "$A"
 log=$(tail -n +$((SEEN + 1)) "$LOGS/console-alpha.log")
 expect_match "every block written before the flush verifies" 'PASS every sector verifies$' "$log"
 expect_match "the second run's verdict" 'diskcheck: PASS, 0 failures' "$log"
@@ -206,8 +222,8 @@ G=$(domid_of gamma)
 out=$(disk_cfg writer "$CMD" rw | K create - 2>&1)
 expect_match "a writer while two read: refused" 'img1.img is in use \(locked\)' "$out"
 K unpause beta && K unpause gamma
-check "the xl-config reader finished" wait_for 120 stopped "$B"
-check "the JSON reader finished" wait_for 120 stopped "$G"
+check "the xl-config reader finished" wait_for 60 stopped "$B"
+check "the JSON reader finished" wait_for 60 stopped "$G"
 for n in beta gamma; do
 	log=$(cat "$LOGS/console-$n.log")
 	expect_match "$n: read-only disk verifies" 'PASS every sector verifies$' "$log"
@@ -256,4 +272,5 @@ kill "$KD_PID"
 check "ketchd stops" wait_for 10 gone "$KD_PID"
 check "no ketch-blkback is left" wait_for 10 bash -c '! pgrep -x ketch-blkback >/dev/null'
 expect_eq "no vbd is left in xenstore" "" "$(xenstore-list /local/domain/0/backend/vbd 2>/dev/null)"
+[ "$T_FAIL" -eq 0 ] || dump
 finish
