@@ -27,7 +27,7 @@
 struct netfront;
 
 struct netfront_stats {
-	uint64_t tx_packets, tx_errors;  /* responses OKAY / not */
+	uint64_t tx_slots, tx_slot_errors; /* slots answered OKAY / not */
 	uint64_t rx_packets, rx_errors;  /* frames taken / responses refused */
 	uint64_t rx_malformed;           /* bad offset or length, chained or extra */
 };

@@ -55,9 +55,9 @@ int nf_tx_reclaim(struct netfront *d)
 		b->status = rsp.status;
 		d->tx_inflight--;
 		if (rsp.status == NETIF_RSP_OKAY)
-			d->st.tx_packets++;
+			d->st.tx_slots++;
 		else
-			d->st.tx_errors++;
+			d->st.tx_slot_errors++;
 	}
 	if (got < 0) {
 		printk("netfront: backend's tx response index is impossible\n");

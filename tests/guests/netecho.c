@@ -116,8 +116,8 @@ static void report(const struct echo *e)
 	const struct net_stats *n = &e->net.st;
 	const struct netfront_stats *f = netfront_get_stats(e->dev);
 
-	printk("netecho: netfront tx %lu errors %lu rx %lu errors %lu malformed %lu\n",
-	       (unsigned long)f->tx_packets, (unsigned long)f->tx_errors,
+	printk("netecho: netfront tx slots %lu refused %lu rx %lu errors %lu malformed %lu\n",
+	       (unsigned long)f->tx_slots, (unsigned long)f->tx_slot_errors,
 	       (unsigned long)f->rx_packets, (unsigned long)f->rx_errors,
 	       (unsigned long)f->rx_malformed);
 	printk("netecho: stack frames %lu arp answered %lu icmp echo %lu udp in %lu out %lu "
