@@ -6,7 +6,8 @@
 # inside this checkout (mounted read-write at the same path); the rest of
 # the host's / is visible read-only under a throwaway overlay.  COMMAND's
 # output streams here; the exit status is COMMAND's, 124 when the whole VM
-# ran past its time limit, 125 when the VM could not start or died.
+# ran past its time limit, 125 when the VM could not start or died, 123
+# when the VM's own kernel locked up (see "Kernel lock-ups" in README.md).
 #
 # Environment: KETCH_VM_TIMEOUT (whole VM, default 2700 s) KETCH_VM_MEM (4G)
 #   KETCH_VM_SMP (nproc) KETCH_VM_CPU (max) KETCH_VM_DIR (build/vm)
@@ -67,16 +68,20 @@ timeout -k 15 "$LIMIT" qemu-system-x86_64 \
 	-nodefaults -no-user-config -nographic -no-reboot "${BIOS[@]}" \
 	-serial stdio -monitor none \
 	-kernel "$D/vmlinuz" -initrd "$D/initrd.img" \
-	-append "console=ttyS0 quiet loglevel=${KETCH_VM_KERNEL_LOG:-3} panic=-1 mitigations=off ketch.work=$ROOT ketch.run=$RUN" \
+	-append "console=ttyS0 quiet loglevel=${KETCH_VM_KERNEL_LOG:-3} panic=-1 softlockup_panic=1 watchdog_thresh=30 mitigations=off ketch.work=$ROOT ketch.run=$RUN" \
 	-fsdev local,id=hostroot,path=/,security_model=passthrough,readonly=on,multidevs=remap \
 	-device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
 	-fsdev local,id=checkout,path="$ROOT",security_model=passthrough,multidevs=remap \
 	-device virtio-9p-pci,fsdev=checkout,mount_tag=checkout \
-	< /dev/null 2> "$RUN/qemu.log" | sed -u -e 's/\r$//' -e '/^\[ *[0-9.]*\] reboot: Power down$/d'
+	< /dev/null 2> "$RUN/qemu.log" | sed -u -e 's/\r$//' -e '/^\[ *[0-9.]*\] reboot: Power down$/d' |
+	tee "$RUN/console.log"
 qrc=${PIPESTATUS[0]}
 secs=$(($(date +%s) - start))
 if [ -s "$RUN/rc" ]; then
 	rc=$(cat "$RUN/rc")
+elif grep -q 'Kernel panic - not syncing: softlockup' "$RUN/console.log"; then
+	echo "ketch-vm: the VM's kernel locked up (a soft lock-up of its own CPUs, a hazard of nested SVM under software emulation, not of the command) and was stopped" >&2
+	rc=123
 elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "ketch-vm: the VM ran past its limit of $LIMIT s and was stopped" >&2
 	rc=124
