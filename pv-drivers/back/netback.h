@@ -62,6 +62,7 @@ struct nb {
 	struct kgnt *gnt;
 	bool connected;
 	bool rx_notify;        /* the frontend notifies when it posts buffers */
+	char mac[18];          /* the guest's, from our mac node */
 	grant_ref_t tx_ref, rx_ref;
 	netif_tx_back_ring_t tx;
 	netif_rx_back_ring_t rx;

@@ -5,13 +5,15 @@
  *   start: features written, hotplug-status "connected" (we set the TAP
  *          up ourselves, the job of Xen's vif-bridge script), InitWait
  *   frontend Initialised: nothing yet (netback waits for Connected)
- *   frontend Connected: read tx-ring-ref, rx-ring-ref, event-channel,
- *          request-rx-copy (required), feature-rx-notify, feature-sg;
+ *   frontend Connected: our mac, the frontend's tx-ring-ref, rx-ring-ref,
+ *          event-channel, request-rx-copy (required), feature-rx-notify;
  *          map both rings, bind the port, Connected
- *   frontend Closing: disconnect, Closing
- *   frontend Closed: Closed; exit if the toolstack set online to 0
- *   frontend Initialising after Closed: InitWait again (a reconnect)
+ *   frontend Closing / Closed / Initialising: toward Closing / Closed /
+ *          InitWait (a reconnect), disconnecting on the way; exit on
+ *          Closed if the toolstack set online to 0
  *   frontend state gone, or its domain stopped: exit
+ * Each move walks Linux's set_backend_state path, writing every state on
+ * the way (from Closing to Connected: Closed, InitWait, Connected).
  *
  * The toolstack wrote our directory (libxl's layout: frontend,
  * frontend-id, online, state, mac, bridge, handle, type...) first.
@@ -169,6 +171,24 @@ static int map_rings(struct nb *b)
 	return 0;
 }
 
+/* Our mac node, the guest's address, as Linux's netback requires it. */
+static bool mac_ok(struct nb *b)
+{
+	char *m = xs_get(b, b->be, "mac");
+	unsigned int x[6];
+	char end;
+	bool ok = m && strlen(m) == 17 &&
+		  sscanf(m, "%2x:%2x:%2x:%2x:%2x:%2x%c", &x[0], &x[1], &x[2], &x[3], &x[4], &x[5],
+			 &end) == 6;
+
+	if (ok)
+		snprintf(b->mac, sizeof(b->mac), "%s", m);
+	else
+		nb_log("%s/mac is missing or not an address", b->be);
+	free(m);
+	return ok;
+}
+
 /* What the frontend must have written; false (logged) if it cannot be
  * served. */
 static bool read_frontend(struct nb *b)
@@ -186,6 +206,8 @@ static bool read_frontend(struct nb *b)
 		nb_log("frontend asks for %lu queues: one is offered", queues);
 		return false;
 	}
+	if (!mac_ok(b))
+		return false;
 	if (!fe_flag(b, "request-rx-copy", false)) {
 		nb_log("frontend does not support rx-copy");
 		return false;
@@ -233,19 +255,55 @@ void nb_disconnect(struct nb *b)
 	b->from_guest = b->to_guest = -1;
 }
 
-static void connect_frontend(struct nb *b)
+/* Map the rings and bind the port; false (logged) if the frontend
+ * cannot be served. */
+static bool connect_frontend(struct nb *b)
 {
-	if (b->state == XenbusStateConnected)
-		return;
 	if (connect_rings(b)) {
 		nb_disconnect(b);
-		nb_switch_state(b, XenbusStateClosing);
-		return;
+		return false;
 	}
-	nb_switch_state(b, XenbusStateConnected);
-	nb_log("connected: tx-ring-ref %u, rx-ring-ref %u, event channel %u%s", b->tx_ref,
-	       b->rx_ref, b->port, b->rx_notify ? "" : ", no rx notifications (polling)");
+	nb_log("connected: guest %s, tx-ring-ref %u, rx-ring-ref %u, event channel %u%s", b->mac,
+	       b->tx_ref, b->rx_ref, b->port,
+	       b->rx_notify ? "" : ", no rx notifications (polling)");
 	b->tx_more = b->rx_more = true; /* packets queued before we looked */
+	return true;
+}
+
+/* The state Linux's netback writes next on its way from `from` to `to`
+ * (its set_backend_state: Initialising -> InitWait -> Connected ->
+ * Closing <-> Closed -> InitWait, by the shortest path). */
+static XenbusState next_step(XenbusState from, XenbusState to)
+{
+	switch (from) {
+	case XenbusStateInitialising:
+		return to == XenbusStateClosed ? XenbusStateClosed : XenbusStateInitWait;
+	case XenbusStateClosed:
+		return to == XenbusStateClosing ? XenbusStateClosing : XenbusStateInitWait;
+	case XenbusStateInitWait:
+		return to == XenbusStateConnected ? XenbusStateConnected : XenbusStateClosing;
+	case XenbusStateConnected:
+		return XenbusStateClosing;
+	default: /* Closing */
+		return XenbusStateClosed;
+	}
+}
+
+/* Walk to target, writing each state on the way; connecting on the way
+ * into Connected, disconnecting on the way out of it. */
+static void set_state(struct nb *b, XenbusState target)
+{
+	for (int steps = 0; b->state != target && steps < 4; steps++) {
+		XenbusState next = next_step(b->state, target);
+
+		if (b->state == XenbusStateConnected)
+			nb_disconnect(b);
+		if (next == XenbusStateConnected && !connect_frontend(b)) {
+			next = XenbusStateClosing; /* as xenbus_dev_fatal leaves it */
+			target = XenbusStateClosing;
+		}
+		nb_switch_state(b, next);
+	}
 }
 
 static XenbusState fe_state(struct nb *b)
@@ -277,29 +335,33 @@ static void follow(struct nb *b, XenbusState fs)
 {
 	switch (fs) {
 	case XenbusStateInitialising:
-		if (b->state == XenbusStateClosed)
-			nb_switch_state(b, XenbusStateInitWait);
+		set_state(b, XenbusStateInitWait);
 		break;
+	case XenbusStateInitialised:
+		break; /* netback waits for Connected */
 	case XenbusStateConnected:
-		connect_frontend(b);
+		set_state(b, XenbusStateConnected);
+		break;
+	case XenbusStateReconfiguring:
+		nb_switch_state(b, XenbusStateReconfigured); /* nothing to reconfigure */
 		break;
 	case XenbusStateClosing:
-		nb_disconnect(b);
-		nb_switch_state(b, XenbusStateClosing);
+		set_state(b, XenbusStateClosing);
 		break;
 	case XenbusStateClosed:
-		nb_disconnect(b);
-		nb_switch_state(b, XenbusStateClosed);
+		set_state(b, XenbusStateClosed);
 		if (!online(b))
 			b->quit = true; /* the toolstack is removing the vif */
 		break;
 	case XenbusStateUnknown:
 		if (b->fe_seen) { /* the frontend's directory was removed */
-			nb_disconnect(b);
+			set_state(b, XenbusStateClosed);
 			b->quit = true;
 		}
 		break;
-	default: /* Initialised: wait for Connected, as Linux's netback */
+	default:
+		nb_log("saw state %d at the frontend", fs);
+		set_state(b, XenbusStateClosing);
 		break;
 	}
 }

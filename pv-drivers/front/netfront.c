@@ -190,6 +190,27 @@ static int setup_rings(struct netfront *d)
 	return evtchn_alloc_unbound(d->be_id, on_event, d, &d->port);
 }
 
+static int switch_state(struct netfront *d, XenbusState s)
+{
+	char p[96];
+
+	snprintf(p, sizeof(p), "%s/state", d->fe);
+	return xenbus_switch_state(XBT_NIL, p, s);
+}
+
+/* The backend's InitWait; one still Closed from an earlier connection
+ * (which xenbus_wait_for_state calls gone) is given until the deadline. */
+static int wait_initwait(struct netfront *d)
+{
+	uint64_t deadline = now_ns() + d->timeout_ns;
+	int r;
+
+	while ((r = wait_backend(d, XenbusStateInitWait)) == -XEN_ENOTCONN &&
+	       now_ns() < deadline)
+		sleep_ns(10 * NSEC_PER_MSEC);
+	return r;
+}
+
 int netfront_open(unsigned int devid, uint64_t timeout_ns, struct netfront **dev)
 {
 	struct netfront *d = calloc(1, sizeof(*d));
@@ -198,8 +219,10 @@ int netfront_open(unsigned int devid, uint64_t timeout_ns, struct netfront **dev
 	if (!d)
 		return -XEN_ENOMEM;
 	d->timeout_ns = timeout_ns;
-	if ((r = find_backend(d, devid)) || (r = wait_backend(d, XenbusStateInitWait)) ||
-	    (r = setup_rings(d)) || (r = setup_buffers(d)) ||
+	/* Initialising first: a backend left Closed by an earlier connection
+	 * goes back to InitWait. */
+	if ((r = find_backend(d, devid)) || (r = switch_state(d, XenbusStateInitialising)) ||
+	    (r = wait_initwait(d)) || (r = setup_rings(d)) || (r = setup_buffers(d)) ||
 	    (r = xenbus_transaction_retry(publish, d, 10)) ||
 	    (r = wait_backend(d, XenbusStateConnected))) {
 		printk("netfront %u: handshake failed (%d)\n", devid, r);
@@ -222,14 +245,6 @@ int netfront_send_bad_index(struct netfront *d, uint32_t ahead)
 	d->broken = 1;
 	evtchn_send(d->port);
 	return wait_backend(d, XenbusStateClosing);
-}
-
-static int switch_state(struct netfront *d, XenbusState s)
-{
-	char p[96];
-
-	snprintf(p, sizeof(p), "%s/state", d->fe);
-	return xenbus_switch_state(XBT_NIL, p, s);
 }
 
 /* End every grant; -XEN_EBUSY if the backend still holds one. */

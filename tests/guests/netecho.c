@@ -7,8 +7,9 @@
  *            timeout_s= (60) chunk=N  send each frame in slots of N bytes
  *            hostile=1  first send malformed packets, each of which the
  *                       backend must refuse (NETIF_RSP_ERROR) without
- *                       harm; at the end publish an impossible tx index
- *                       and expect the backend to close the vif
+ *                       harm; after the quit publish an impossible tx
+ *                       index, expect the backend to close the vif,
+ *                       connect again and serve until a second quit
  * Prints "netecho: ready ...", then its counters and a verdict.
  */
 #include <ketch-guest/kit.h>
@@ -22,7 +23,7 @@
 struct echo {
 	struct netfront *dev;
 	struct net_stack net;
-	unsigned int chunk;
+	unsigned int chunk, devid;
 	uint16_t port;
 	int quit;
 };
@@ -138,6 +139,7 @@ static int start(struct echo *e, const start_info_t *si, uint64_t timeout)
 	verdict_check(n == 1, "one vif", "none or several");
 	if (verdict_failures)
 		return -1;
+	e->devid = ids[0];
 	verdict_rc("connect", netfront_open(ids[0], timeout, &e->dev), 0);
 	if (!e->dev)
 		return -1;
@@ -153,24 +155,45 @@ static int start(struct echo *e, const start_info_t *si, uint64_t timeout)
 	return 0;
 }
 
+/*
+ * After an impossible index the backend closed the vif: close our end,
+ * connect again (the backend goes back to InitWait), keep the stack and
+ * its ARP cache on the new device, and serve until the next quit.
+ */
+static void reconnect(struct echo *e, unsigned int devid, uint64_t timeout, uint64_t until)
+{
+	verdict_rc("close after the impossible index", netfront_close(e->dev), 0);
+	e->dev = NULL;
+	verdict_rc("reconnected", netfront_open(devid, timeout, &e->dev), 0);
+	if (!e->dev)
+		return;
+	e->quit = 0;
+	printk("netecho: ready again\n");
+	serve(e, until);
+	report(e);
+}
+
 int main(const start_info_t *si)
 {
 	static struct echo e;
 	uint64_t timeout = start_info_arg_ul("timeout_s", 60) * NSEC_PER_SEC;
 	uint64_t until = now_ns() + start_info_arg_ul("run_s", 300) * NSEC_PER_SEC;
+	int hostile = start_info_arg_ul("hostile", 0) != 0;
 
 	e.port = (uint16_t)start_info_arg_ul("port", 7);
 	e.chunk = (unsigned int)start_info_arg_ul("chunk", 0);
 	if (start(&e, si, timeout))
 		return verdict_done("netecho");
-	if (start_info_arg_ul("hostile", 0))
+	if (hostile)
 		hostile_packets(&e);
 	serve(&e, until);
 	report(&e);
-	if (start_info_arg_ul("hostile", 0)) {
+	if (hostile) {
 		verdict_rc("impossible tx index: the backend closed the vif",
 			   netfront_send_bad_index(e.dev, 1000), 0);
+		reconnect(&e, e.devid, timeout, until);
 	}
-	verdict_rc("close", netfront_close(e.dev), 0);
+	if (e.dev)
+		verdict_rc("close", netfront_close(e.dev), 0);
 	return verdict_done("netecho");
 }

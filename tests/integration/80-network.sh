@@ -7,8 +7,9 @@
 # host, on that bridge, pings the guest and has UDP datagrams echoed, one
 # of them larger than the guest's transmit slots (NETTXF_more_data).
 # Before serving, the guest sends malformed packets, each refused and
-# counted while the vif goes on working; at the end it publishes an
-# impossible ring index and the backend closes that vif and stays up.
+# counted while the vif goes on working; then it publishes an impossible
+# ring index, the backend closes that vif and stays up, and the guest
+# connects again and is pinged and echoed again.
 if [ -z "${KETCH_NET_NS:-}" ]; then
 	ns=ketch-net-$$
 	if ip netns add "$ns" 2>/dev/null; then
@@ -117,7 +118,8 @@ ip addr add "$HOST_IP/24" dev "$BR"
 
 CTL unpause "$id"
 check "guest connected and ready" wait_for 60 guest_says 'netecho: ready vif 0 mac 00:16:3e:00:00:2a ip 10.0.0.2 udp 7'
-expect_log "backend logged the connection" "$TMP/nb.log" 'connected: tx-ring-ref [0-9]+, rx-ring-ref [0-9]+, event channel [0-9]+$'
+expect_log "backend logged the connection" "$TMP/nb.log" \
+	"connected: guest $MAC, tx-ring-ref [0-9]+, rx-ring-ref [0-9]+, event channel [0-9]+\$"
 for c in "cross-page slot" "bad grant" "oversize frame" "runt frame" \
 	"slot bigger than its packet" "too many slots"; do
 	expect_match "guest: $c refused" "PASS $c refused\$" "$(guest_log)"
@@ -138,12 +140,19 @@ expect_log "netback's counters: packets both ways, five malformed refused, one b
 expect_log "each malformed kind counted" "$TMP/nb.log" \
 	'counters: .*shorter than an Ethernet header 1; larger than the largest frame 1; a slot crosses its page 1; a slot larger than the packet 1; too many slots 1'
 
-# --- the end: quit, an impossible index, the backend survives ----------------
+# --- quit, an impossible index, a reconnection, quit again ------------------
 expect_eq "quit is answered" "differs: 3 bytes b'bye'" "$(udp_echo 4 quit)"
-check "netecho stopped" wait_for 60 stopped "$id"
-expect_match "netecho exit code 0" '^shutdown_code: 0$' "$(CTL info "$id")"
+check "guest connected again after the backend closed the vif" \
+	wait_for 60 guest_says 'netecho: ready again'
 expect_match "guest: the backend closed the vif on an impossible index" \
 	'PASS impossible tx index: the backend closed the vif$' "$(guest_log)"
+expect_eq "the same backend serves the new connection" 2 "$(grep -c 'connected: guest' "$TMP/nb.log")"
+expect_match "the host pings the guest again" ' 0% packet loss' \
+	"$(ping -c 2 -i 0.5 -W $((2 * T_SCALE)) "$GUEST_IP" 2>&1)"
+expect_eq "a datagram is echoed again" same "$(udp_echo 100 'again ')"
+expect_eq "the second quit is answered" "differs: 3 bytes b'bye'" "$(udp_echo 4 quit)"
+check "netecho stopped" wait_for 60 stopped "$id"
+expect_match "netecho exit code 0" '^shutdown_code: 0$' "$(CTL info "$id")"
 expect_match "netecho verdict" 'netecho: PASS, 0 failures' "$(guest_log)"
 guest_log | grep -E 'FAIL|netecho: (netfront|stack)'
 expect_log "backend logged the impossible index" "$TMP/nb.log" 'tx ring: impossible request index'
