@@ -158,7 +158,8 @@ static void finish_detach(struct kd *kd, struct kd_domain *d, struct kd_vbd *v, 
 	drop_from_config(d, v->disk.devid);
 	kd_state_save(kd, d);
 	kd_log("d%u: vbd %s (%u) detached%s", d->domid, v->disk.vdev, v->disk.devid,
-	       forced ? " (forced: the frontend did not close)" : "");
+	       !forced ? "" : v->detaching ? " by force: the frontend did not close in time"
+				       : " by force");
 	if (v->waiter) {
 		struct json_object *o = detach_reply(forced);
 

@@ -41,7 +41,7 @@ fe_state_is() { [ "$(xenstore-read "/local/domain/$1/device/vbd/$2/state" 2>/dev
 bb_pid() { K block-list "$1" --json | jget "disks.$2.backend_pid"; }
 console_has() { grep -qE -- "$2" "$LOGS/console-$1.log" 2>/dev/null; }
 
-BASE=64 COUNT=4096 SEED=11
+BASE=64 COUNT=3584 SEED=11 # clear of the range diskcheck discards (3840..4351)
 # The pattern diskcheck writes, checksums left zero (as 70-block.sh).
 expected_pattern() {
 	LC_ALL=C awk -v base=$BASE -v count=$COUNT -v seed=$SEED 'BEGIN {
@@ -187,7 +187,7 @@ expect_eq "the host finds every sector of the pattern in img1" 0 "$(bad_sectors 
 expect_eq "and the host's marker" KETCH-HOST-MARK "$(dd if=img1.img bs=512 skip=7 count=1 status=none | head -c 15)"
 
 # --- destroy, then the same disk again: every block is there ---------------------
-LAST=$(bb_pid alpha 0)
+LAST=$(bb_pid alpha 0) # 0 when it already left with the stopped guest
 disk_cfg alpha "$CMD verify=1" rw >alpha2.json
 check "destroy" K destroy alpha
 check "its vbd nodes are removed" xs_missing "$BE"
@@ -195,7 +195,7 @@ check "and backend/vbd/<domid>" xs_missing "/local/domain/0/backend/vbd/$A"
 # At once: the old backend may still hold the lock; the new disk waits for it.
 SEEN=$(wc -l <"$LOGS/console-alpha.log")
 check "re-create with the same image at once" K create alpha2.json
-check "the old backend exits" wait_for 10 gone "$LAST"
+[ "$LAST" = 0 ] || check "the old backend exits" wait_for 10 gone "$LAST"
 A=$(domid_of alpha)
 check "the re-created diskcheck finished" wait_for 60 stopped "$A"
 log=$(tail -n +$((SEEN + 1)) "$LOGS/console-alpha.log")
