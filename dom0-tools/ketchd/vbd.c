@@ -52,6 +52,9 @@ static int open_locked(struct kd *kd, struct kd_vbd *v, unsigned int index,
 		 * re-create): ours starts when that one lets go. */
 		v->lock_pending = true;
 		v->lock_deadline_ms = kd_now_ms() + 2 * KD_VBD_STOP_GRACE_MS;
+		kd_log("d%u: vbd %s (%u): %s is still held by a backend being stopped; "
+		       "this disk's backend starts when it lets go", v->domid, k->vdev,
+		       k->devid, k->target);
 		return 0;
 	}
 	close(v->image_fd);

@@ -265,7 +265,16 @@ expect_eq "the config no longer has it" "" "$(K info hp --json | python3 -c 'imp
 check "attach again (the lock went with the backend)" K block-attach hp 'vdev=xvdb, target=img2.img'
 check "block-detach --force" K block-detach --force hp 51728
 check "gone at once" xs_missing "$HB"
+# A destroy with a live backend and the same image again at once (a
+# reboot does this): the new disk waits for the old backend's lock.
+check "attach once more" K block-attach hp 'vdev=xvdb, target=img2.img'
+check "its backend waits for a frontend" wait_for 20 be_state_is "$H" 51728 2
 K destroy hp
+echo '{"name":"hp2","kernel":"shutdown_watch","memory":16,"disks":[{"target":"img2.img","vdev":"xvdb"}]}' >hp2.json
+check "the same image in a new domain right after destroy" K create hp2.json
+H2=$(domid_of hp2)
+check "its backend starts once the old one let go" wait_for 20 be_state_is "$H2" 51728 2
+K destroy hp2
 
 # --- stop ---------------------------------------------------------------------
 kill "$KD_PID"
