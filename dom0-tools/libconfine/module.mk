@@ -6,9 +6,13 @@ KCF_LDLIBS := $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp
 
 LIBS += $(KCF_LIB)
 
-$(KCF_LIB): $(BUILD)/obj/$(KCF_DIR)/confine.o $(BUILD)/obj/$(KCF_DIR)/private_socket.o
+KCF_OBJS   := $(patsubst %,$(BUILD)/obj/$(KCF_DIR)/%.o,confine confine_trap profiles private_socket)
+# Linked into the tests' -selftest builds only: $KETCH_CONFINE_SELFTEST probes.
+KCF_SELFTEST_OBJ := $(BUILD)/obj/$(KCF_DIR)/confine_selftest.o
+
+$(KCF_LIB): $(KCF_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/obj/$(KCF_DIR)/confine.o: CFLAGS += $(shell pkg-config --cflags libseccomp 2>/dev/null)
+$(BUILD)/obj/$(KCF_DIR)/confine.o $(BUILD)/obj/$(KCF_DIR)/confine_trap.o: CFLAGS += $(shell pkg-config --cflags libseccomp 2>/dev/null)
