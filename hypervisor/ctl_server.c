@@ -294,6 +294,8 @@ int ctl_server_run(struct hv *hv, const char *path)
 	r = ctl_ops_selfcheck();
 	if (r == 0)
 		r = setup(srv, path);
+	if (r == 0)
+		r = hv_confine(hv); /* every file and socket it needs is open */
 	if (r == 0) {
 		hv->state_opaque = srv;
 		hv->state_fn = ctl_events_push;

@@ -189,7 +189,17 @@ struct hv {
 	bool timer_stop;
 	/* evtchn_dom0.c */
 	int dom0_epoll;
+	/* confine.c: false with --no-confine */
+	bool confine;
 };
+
+/* confine.c */
+/* Drop every capability (unless !confine); call before any thread
+ * exists, hv_init included.  0 or -errno. */
+int hv_confine_early(bool confine);
+/* Install the seccomp allow-list once setup is done (logs either way).
+ * 0 or a negative errno; the caller must not serve on failure. */
+int hv_confine(struct hv *hv);
 
 /* log.c */
 void hv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -17,10 +17,13 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ketch-hv [--socket PATH] [--log FILE] [--log-max BYTES]\n"
+		"usage: ketch-hv [--socket PATH] [--log FILE] [--log-max BYTES] [--no-confine]\n"
 		"       ketch-hv run --kernel ELF [--memory SIZE] [--vcpus N]\n"
 		"                    [--cmdline STR] [--ramdisk FILE] [--timeout SEC]\n"
-		"The socket defaults to $KETCH_HV_SOCKET, else " KCTL_DEFAULT_SOCKET ".\n");
+		"                    [--no-confine]\n"
+		"The socket defaults to $KETCH_HV_SOCKET, else " KCTL_DEFAULT_SOCKET ".\n"
+		"--no-confine keeps every capability and system call (debugging only:\n"
+		"strace, gdb, a profiler; docs/security.md).\n");
 }
 
 static int daemon_main(struct hv *hv, int argc, char **argv)
@@ -30,6 +33,7 @@ static int daemon_main(struct hv *hv, int argc, char **argv)
 		{ "log", required_argument, NULL, 'l' },
 		{ "log-max", required_argument, NULL, 'm' },
 		{ "foreground", no_argument, NULL, 'F' },
+		{ "no-confine", no_argument, NULL, 'N' }, /* read by main() */
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -57,6 +61,7 @@ static int daemon_main(struct hv *hv, int argc, char **argv)
 			}
 			break;
 		case 'F': break; /* always foreground; kept for service files */
+		case 'N': break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -71,10 +76,20 @@ static int daemon_main(struct hv *hv, int argc, char **argv)
 	return ctl_server_run(hv, sock ? sock : KCTL_DEFAULT_SOCKET) < 0 ? 1 : 0;
 }
 
+/* Looked for before anything else: capabilities go before any thread. */
+static bool wants_confinement(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--no-confine"))
+			return false;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static struct hv hv;
 	bool run = argc > 1 && strcmp(argv[1], "run") == 0;
+	bool confine = wants_confinement(argc, argv);
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
@@ -85,10 +100,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (hv_confine_early(confine) < 0)
+		return run ? 125 : 1;
 	if (hv_init(&hv) < 0) {
 		fprintf(stderr, "ketch-hv: cannot use /dev/kvm; Ketch needs KVM\n");
 		return run ? 125 : 1;
 	}
+	hv.confine = confine;
 	if (run)
 		return run_main(&hv, argc - 1, argv + 1);
 	return daemon_main(&hv, argc, argv);

@@ -27,7 +27,19 @@ $(HV_LIB): $(HV_LIB_OBJS)
 $(HV_BIN): $(BUILD)/obj/hypervisor/main.o $(HV_LINK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KCF_LDLIBS)
+
+# For tests only: the same daemon with libconfine's $KETCH_CONFINE_SELFTEST
+# probes (forbidden calls tried once confined).
+HV_SELFTEST := $(BUILD)/tests/bin/ketch-hv-selftest
+ifneq ($(wildcard hypervisor/ctl_server.c),)
+BINS += $(HV_SELFTEST)
+endif
+
+$(HV_SELFTEST): $(BUILD)/obj/hypervisor/main.o $(BUILD)/obj/dom0-tools/libconfine/confine_selftest.o $(HV_LINK)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KCF_LDLIBS)
 
 # Unit tests of hypervisor internals (Check).
 HV_UNIT := hv_hcpage hv_guestmem hv_util hv_log hv_evtchn_dom0 hv_console hv_zap
@@ -39,4 +51,4 @@ $(BUILD)/tests/unit/hv_console: LDFLAGS += -Wl,--wrap=gm_copy_to
 $(patsubst %,$(BUILD)/tests/unit/%,$(HV_UNIT)): $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(HV_LINK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(KCF_LDLIBS)

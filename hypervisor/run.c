@@ -46,6 +46,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "cmdline", required_argument, NULL, 'l' },
 		{ "ramdisk", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "no-confine", no_argument, NULL, 'N' }, /* read by main() */
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -69,6 +70,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case 't':
 			o->timeout_s = atoi(optarg);
+			break;
+		case 'N':
 			break;
 		default:
 			return -1;
@@ -116,7 +119,7 @@ int run_main(struct hv *hv, int argc, char **argv)
 	b.cmdline = o.cmdline;
 	b.mem_bytes = o.mem_bytes;
 	b.vcpus = o.vcpus;
-	if (!b.kernel || (o.ramdisk && !b.ramdisk))
+	if (!b.kernel || (o.ramdisk && !b.ramdisk) || hv_confine(hv) < 0)
 		goto out;
 	r = hv_boot(hv, &b, &domid, err, sizeof(err));
 	if (r) {
