@@ -14,6 +14,7 @@
 #include <xenstore.h>
 #include <xen/io/xenbus.h>
 
+#include "ketch/confine.h"
 #include "ketch/gntaccess.h"
 #include "ketch/ketchctl.h"
 #include "../common/blkif_ring.h"
@@ -32,6 +33,7 @@ struct bb_req {
 struct bb {
 	/* what was asked for */
 	const char *hv_socket, *image;
+	struct kcf_cli confine; /* --user, --no-confine */
 	uint32_t domid, devid;
 	bool readonly;
 	/* the disk */

@@ -1,7 +1,7 @@
 /*
  * ketch-blkback - the backend of one PV disk (see README.md).
  *   ketch-blkback --domid N --devid N --image PATH [--image-fd N]
- *                 [--read-only] [--hv-socket PATH]
+ *                 [--read-only] [--hv-socket PATH] [--user NAME] [--no-confine]
  * ketch-hv's socket: --hv-socket, else $KETCH_HV_SOCKET; xenstore: where
  * libxenstore looks ($XENSTORED_PATH).  Exit 0 when the disk is removed
  * or its domain stops, 1 on a failure to start, 2 on bad options.
@@ -40,7 +40,8 @@ void bb_log(const char *fmt, ...)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ketch-blkback --domid N --devid N --image PATH "
-			"[--image-fd N] [--read-only] [--hv-socket PATH]\n");
+			"[--image-fd N] [--read-only] [--hv-socket PATH] [--user NAME] "
+			"[--no-confine]\n");
 	return 2;
 }
 
@@ -64,6 +65,8 @@ static int parse(struct bb *b, int argc, char **argv)
 		{ "read-only", no_argument, NULL, 'r' },
 		{ "hv-socket", required_argument, NULL, 's' },
 		{ "image-fd", required_argument, NULL, 'f' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "no-confine", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_dom = false, have_dev = false, fd_ok = true;
@@ -77,6 +80,8 @@ static int parse(struct bb *b, int argc, char **argv)
 		case 'i': b->image = optarg; break;
 		case 'r': b->readonly = true; break;
 		case 's': b->hv_socket = optarg; break;
+		case 'u': b->confine.user = optarg; break;
+		case 'N': b->confine.off = true; break;
 		case 'f':
 			fd_ok = parse_u32(optarg, &fd) && fd > 2 && fd < 1024;
 			b->disk_fd = (int)fd;
@@ -150,6 +155,33 @@ static int start(struct bb *b)
 	return r;
 }
 
+/*
+ * Capabilities go before libxenstore starts its reader thread (they are
+ * per thread); the seccomp filter and --user once the image, io_uring
+ * and both sockets are open (docs/security.md).
+ */
+static int confine(struct bb *b, bool early)
+{
+	char err[256];
+	int r;
+
+	if (b->confine.off) {
+		if (!early) {
+			bb_log("not confined (--no-confine)");
+			kcf_selftest("ketch-blkback"); /* test builds: the same probes, unrefused */
+		}
+		return 0;
+	}
+	r = early ? kcf_drop_early(0, b->confine.user, err, sizeof(err))
+		  : kcf_confine_blkback(b->confine.user, err, sizeof(err));
+	if (r)
+		bb_log("cannot confine: %s", err);
+	else if (!early)
+		bb_log("confined: seccomp allow-list, no capabilities%s%s",
+		       b->confine.user ? ", user " : "", b->confine.user ? b->confine.user : "");
+	return r;
+}
+
 static int signal_fd(void)
 {
 	sigset_t set;
@@ -207,7 +239,7 @@ int main(int argc, char **argv)
 		return usage();
 	snprintf(log_prefix, sizeof(log_prefix), "ketch-blkback d%u/%u", b.domid, b.devid);
 	sig = signal_fd();
-	if (sig < 0 || start(&b))
+	if (sig < 0 || confine(&b, true) || start(&b) || confine(&b, false))
 		return 1;
 	loop(&b, sig);
 	bb_disconnect(&b);
