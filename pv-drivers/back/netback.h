@@ -14,6 +14,7 @@
 #include <xenstore.h>
 #include <xen/io/xenbus.h>
 
+#include "ketch/confine.h"
 #include "ketch/gntaccess.h"
 #include "ketch/ketchctl.h"
 #include "../common/netif_ring.h"
@@ -46,6 +47,7 @@ struct nb_counters {
 struct nb {
 	/* what was asked for */
 	const char *hv_socket, *bridge;
+	struct kcf_cli confine; /* --user, --no-confine */
 	uint32_t domid, devid;
 	unsigned int mtu;
 	bool create_bridge;

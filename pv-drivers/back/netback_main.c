@@ -1,7 +1,7 @@
 /*
  * ketch-netback - the backend of one PV network interface (see README.md).
  *   ketch-netback --domid N --devid N [--bridge NAME [--create-bridge]]
- *                 [--mtu N] [--hv-socket PATH]
+ *                 [--mtu N] [--hv-socket PATH] [--user NAME] [--no-confine]
  * The bridge and MTU default to the backend directory's "bridge" and
  * "mtu" nodes (libxl writes them), else no bridge and 1500.  ketch-hv's
  * socket: --hv-socket, else $KETCH_HV_SOCKET; xenstore: where
@@ -10,6 +10,7 @@
  * SIGUSR1 logs the counters; SIGTERM ends it cleanly.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -67,7 +68,8 @@ void nb_log_counters(const struct nb *b, const char *why)
 static int usage(void)
 {
 	fprintf(stderr, "usage: ketch-netback --domid N --devid N [--bridge NAME "
-			"[--create-bridge]] [--mtu N] [--hv-socket PATH]\n");
+			"[--create-bridge]] [--mtu N] [--hv-socket PATH] [--user NAME] "
+			"[--no-confine]\n");
 	return 2;
 }
 
@@ -91,6 +93,8 @@ static int parse(struct nb *b, int argc, char **argv)
 		{ "create-bridge", no_argument, NULL, 'c' },
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "hv-socket", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "no-confine", no_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool have_dom = false, have_dev = false, mtu_ok = true;
@@ -105,6 +109,8 @@ static int parse(struct nb *b, int argc, char **argv)
 		case 'c': b->create_bridge = true; break;
 		case 'm': mtu_ok = parse_u32(optarg, &mtu); break;
 		case 's': b->hv_socket = optarg; break;
+		case 'u': b->confine.user = optarg; break;
+		case 'N': b->confine.off = true; break;
 		default: return -1;
 		}
 	}
@@ -158,6 +164,34 @@ void nb_notify(struct nb *b)
 
 	if (write(b->to_guest, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		nb_log("cannot notify the frontend: %s", strerror(errno));
+}
+
+/*
+ * Capabilities go before libxenstore starts its reader thread (they are
+ * per thread), all but CAP_NET_ADMIN for the TAP and bridge; the seccomp
+ * filter, the rest and --user once the TAP and both sockets are open
+ * (docs/security.md).
+ */
+static int confine(struct nb *b, bool early)
+{
+	char err[256];
+	int r;
+
+	if (b->confine.off) {
+		if (!early) {
+			nb_log("not confined (--no-confine)");
+			kcf_selftest("ketch-netback"); /* test builds: the same probes, unrefused */
+		}
+		return 0;
+	}
+	r = early ? kcf_drop_early(1ULL << CAP_NET_ADMIN, b->confine.user, err, sizeof(err))
+		  : kcf_confine_netback(b->confine.user, err, sizeof(err));
+	if (r)
+		nb_log("cannot confine: %s", err);
+	else if (!early)
+		nb_log("confined: seccomp allow-list, no capabilities%s%s",
+		       b->confine.user ? ", user " : "", b->confine.user ? b->confine.user : "");
+	return r;
 }
 
 static int signal_fd(void)
@@ -243,7 +277,7 @@ int main(int argc, char **argv)
 		return usage();
 	snprintf(log_prefix, sizeof(log_prefix), "ketch-netback d%u/%u", b->domid, b->devid);
 	sig = signal_fd();
-	if (sig < 0 || start(b))
+	if (sig < 0 || confine(b, true) || start(b) || confine(b, false))
 		return 1;
 	loop(b, sig);
 	nb_disconnect(b);
