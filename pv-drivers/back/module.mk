@@ -4,10 +4,20 @@ BLKBACK      := $(BUILD)/bin/ketch-blkback
 BINS         += $(BLKBACK)
 
 $(BLKBACK): $(BLKBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(PV_LIB) $(BUILD)/lib/libketchgnt.a \
-	    $(BUILD)/lib/libketchctl.a
+	    $(BUILD)/lib/libketchctl.a $(KCF_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -luring -lxenstore
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -luring -lxenstore $(KCF_LDLIBS)
+
+# Test builds of both backends with libconfine's $KETCH_CONFINE_SELFTEST
+# probes (forbidden calls tried once confined); never installed.
+BINS += $(BUILD)/tests/bin/ketch-blkback-selftest $(BUILD)/tests/bin/ketch-netback-selftest
+
+$(BUILD)/tests/bin/ketch-blkback-selftest: $(BLKBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(KCF_SELFTEST_OBJ) \
+	    $(PV_LIB) $(BUILD)/lib/libketchgnt.a $(BUILD)/lib/libketchctl.a $(KCF_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -luring -lxenstore $(KCF_LDLIBS)
 
 # ketch-netback, one control-domain process per vif: a TAP device set up
 # through libnl-route, the netif rings through libketchgnt.
@@ -21,10 +31,16 @@ BINS         += $(NETBACK)
 $(BUILD)/obj/pv-drivers/back/netback_tap.o: CFLAGS += $(NL_CFLAGS)
 
 $(NETBACK): $(NETBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(PV_LIB) $(BUILD)/lib/libketchgnt.a \
-	    $(BUILD)/lib/libketchctl.a
+	    $(BUILD)/lib/libketchctl.a $(KCF_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) $(KCF_LDLIBS)
+
+$(BUILD)/tests/bin/ketch-netback-selftest: $(NETBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(KCF_SELFTEST_OBJ) \
+	    $(PV_LIB) $(BUILD)/lib/libketchgnt.a $(BUILD)/lib/libketchctl.a $(KCF_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lxenstore $(NL_LIBS) $(KCF_LDLIBS)
 
 # netback's data path against a fake guest (tests/unit/pv_netback_data.c).
 NETBACK_UNIT := $(BUILD)/tests/unit/pv_netback_data
