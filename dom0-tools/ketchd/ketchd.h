@@ -133,6 +133,7 @@ struct kd_opts {
 	const char *socket, *hv_socket, *xenstore, *log_dir;
 	const char *state_dir; /* NULL: domains do not outlive ketchd */
 	const char *blkback;   /* the ketch-blkback program */
+	const char *backend_user; /* backends run as this user once set up; NULL: root */
 	uint64_t console_log_max;
 	int shutdown_timeout_s;
 	int hv_timeout_s;      /* each ketch-hv request gives up after this */

@@ -24,8 +24,10 @@ static void usage(FILE *f)
 		"usage: ketchd [--socket PATH] [--hv-socket PATH] [--xenstore PATH]\n"
 		"              [--log-dir DIR] [--state-dir DIR] [--console-log-max BYTES]\n"
 		"              [--shutdown-timeout SEC] [--hv-timeout SEC] [--blkback PATH]\n"
+		"              [--backend-user NAME]\n"
 		"Runs in the foreground.  Environment: KETCH_SOCKET, KETCH_HV_SOCKET,\n"
-		"XENSTORED_PATH, KETCH_LOG_DIR, KETCH_STATE_DIR, KETCH_BLKBACK\n"
+		"XENSTORED_PATH, KETCH_LOG_DIR, KETCH_STATE_DIR, KETCH_BLKBACK,\n"
+		"KETCH_BACKEND_USER\n"
 		"(docs/config-reference.md).\n");
 }
 
@@ -65,6 +67,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		{ "hv-timeout", required_argument, NULL, 'T' },
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "blkback", required_argument, NULL, 'B' },
+		{ "backend-user", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -77,6 +80,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 	o->log_dir = env_or("KETCH_LOG_DIR", KD_DEFAULT_LOG_DIR);
 	o->state_dir = env_or("KETCH_STATE_DIR", NULL);
 	o->blkback = env_or("KETCH_BLKBACK", NULL);
+	o->backend_user = env_or("KETCH_BACKEND_USER", NULL);
 	o->console_log_max = 1 << 20;
 	o->shutdown_timeout_s = 30;
 	o->hv_timeout_s = 10;
@@ -88,6 +92,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		case 'l': o->log_dir = optarg; break;
 		case 'S': o->state_dir = optarg; break;
 		case 'B': o->blkback = optarg; break;
+		case 'U': o->backend_user = optarg; break;
 		case 'm':
 			o->console_log_max = strtoull(optarg, &end, 10);
 			if (*end || o->console_log_max < 4096)

@@ -46,6 +46,8 @@ static void exec_backend(struct kd *kd, const struct kd_vbd *v)
 	argv[n++] = "--hv-socket", argv[n++] = kd->opt.hv_socket;
 	if (v->disk.readonly)
 		argv[n++] = "--read-only";
+	if (kd->opt.backend_user) /* it drops to it once its sockets are open */
+		argv[n++] = "--user", argv[n++] = kd->opt.backend_user;
 	argv[n] = NULL;
 	execv(kd->opt.blkback, (char *const *)argv);
 	fprintf(stderr, "ketchd: cannot run %s: %s\n", kd->opt.blkback, strerror(errno));
