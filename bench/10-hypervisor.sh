@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: bench/run-all.sh runs it inside the emulated VM where KVM is missing)
 # ketch-hv figures, each beside a floor measured with bare KVM (or the
 # host) in this same run, as a ratio (figure / floor).
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: bench/run-all.sh runs it inside the emulated VM where KVM is missing)
 # Event-channel figures beside bare-KVM floors from this same run:
 #  - guest <-> control-domain round trip (guest blocking; guest spinning and
 #    taking upcalls) beside a bare ioeventfd notify + eventfd wake round trip;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: bench/run-all.sh runs it inside the emulated VM where KVM is missing)
 # Grant tables: grant copy throughput (4 KiB and 64 KiB batches) beside
 # memcpy of the same sizes, and grant map+unmap rates, from a guest through
 # ketch-hv (gnt_bench guest) and from the control domain through

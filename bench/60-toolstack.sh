@@ -1,4 +1,5 @@
 #!/bin/bash
+# needs: kvm  (starts guests: bench/run-all.sh runs it inside the emulated VM where KVM is missing)
 # Toolstack figures through ketchd (real ketch-hv, ketch-xenstored, ketchd
 # on private sockets), each beside a floor measured in this same run:
 # create to first console line vs `ketch-hv run` start to first line and
