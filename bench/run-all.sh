@@ -14,10 +14,12 @@ export BUILD=${BUILD:-build}
 needs_kvm() { grep -q '^# needs: kvm' "$1"; }
 
 run_benches() {
-	local b rc=0
+	local b t0 rc=0
 	for b in "$@"; do
 		echo "== $b"
+		t0=$SECONDS
 		bash "$b" || { echo "FAIL $b"; rc=1; }
+		echo "   ($b took $((SECONDS - t0)) s)"
 	done
 	return $rc
 }
