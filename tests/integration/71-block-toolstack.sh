@@ -39,6 +39,7 @@ xs_missing() { ! xenstore-read "$1" >/dev/null 2>&1; }
 be_state_is() { [ "$(xenstore-read "/local/domain/0/backend/vbd/$1/$2/state" 2>/dev/null)" = "$3" ]; }
 fe_state_is() { [ "$(xenstore-read "/local/domain/$1/device/vbd/$2/state" 2>/dev/null)" = "$3" ]; }
 bb_pid() { K block-list "$1" --json | jget "disks.$2.backend_pid"; }
+quiet() { "$@" >/dev/null; }
 console_has() { grep -qE -- "$2" "$LOGS/console-$1.log" 2>/dev/null; }
 
 BASE=64 COUNT=3584 SEED=11 # clear of the range diskcheck discards (3840..4351)
@@ -194,7 +195,7 @@ check "its vbd nodes are removed" xs_missing "$BE"
 check "and backend/vbd/<domid>" xs_missing "/local/domain/0/backend/vbd/$A"
 # At once: the old backend may still hold the lock; the new disk waits for it.
 SEEN=$(wc -l <"$LOGS/console-alpha.log")
-check "re-create with the same image at once" K create alpha2.json >/dev/null
+check "re-create with the same image at once" quiet K create alpha2.json
 [ "$LAST" = 0 ] || check "the old backend exits" wait_for 10 gone "$LAST"
 A=$(domid_of alpha)
 check "the re-created diskcheck finished" wait_for 60 stopped "$A"
@@ -213,11 +214,11 @@ on_poweroff = "preserve"
 cmdline = "$CMD verify=1 ro=1"
 disk = [ 'format=raw, vdev=xvda, access=ro, target=img1.img' ]
 CFG
-check "xl config with a read-only disk" K create -p beta.cfg >/dev/null
+check "xl config with a read-only disk" quiet K create -p beta.cfg
 B=$(domid_of beta)
 expect_eq "xl config: mode r" r "$(xenstore-read /local/domain/0/backend/vbd/$B/51712/mode)"
 disk_cfg gamma "$CMD verify=1 ro=1" ro >gamma.json
-check "a second reader of the same image" K create -p gamma.json >/dev/null
+check "a second reader of the same image" quiet K create -p gamma.json
 G=$(domid_of gamma)
 out=$(disk_cfg writer "$CMD" rw | K create - 2>&1)
 expect_match "a writer while two read: refused" 'img1.img is in use \(locked\)' "$out"
@@ -235,7 +236,7 @@ K destroy gamma
 
 # --- hotplug on a running domain -----------------------------------------------
 echo '{"name":"hp","kernel":"shutdown_watch","memory":16}' >hp.json
-check "a domain without disks" K create hp.json >/dev/null
+check "a domain without disks" quiet K create hp.json
 H=$(domid_of hp)
 HB=/local/domain/0/backend/vbd/$H/51728
 check "block-attach" K block-attach hp 'format=raw, vdev=xvdb, access=rw, target=img2.img'
@@ -271,7 +272,7 @@ check "attach once more" K block-attach hp 'vdev=xvdb, target=img2.img'
 check "its backend waits for a frontend" wait_for 20 be_state_is "$H" 51728 2
 K destroy hp
 echo '{"name":"hp2","kernel":"shutdown_watch","memory":16,"disks":[{"target":"img2.img","vdev":"xvdb"}]}' >hp2.json
-check "the same image in a new domain right after destroy" K create hp2.json >/dev/null
+check "the same image in a new domain right after destroy" quiet K create hp2.json
 H2=$(domid_of hp2)
 check "its backend starts once the old one let go" wait_for 20 be_state_is "$H2" 51728 2
 K destroy hp2
