@@ -301,7 +301,12 @@ int blkfront_close(struct blkfront *d)
 		r = switch_state(d, XBT_NIL, XenbusStateClosed);
 	if (r)
 		return r;
-	if ((r = gnttab_end_access(d->ring_ref)))
+	/* A toolstack detaching the disk writes the backend's Closing itself,
+	 * so the backend may still be letting go of the ring: give it time. */
+	for (uint64_t end = now_ns() + d->timeout_ns;
+	     (r = gnttab_end_access(d->ring_ref)) == -XEN_EBUSY && now_ns() < end;)
+		events_block_until(NULL, NULL, now_ns() + CHECK_NS / 20);
+	if (r)
 		return r; /* still mapped by the backend: the page must stay */
 	evtchn_close(d->port);
 	free_pages(d->ring.sring, 1);

@@ -9,6 +9,8 @@
  *            ro=1      expect a read-only disk: writes, flush, discard refused
  *            gap_ms=N  pause N ms between write calls: a burst long enough for
  *                      a test to kill the backend in the middle of it
+ *            wait_detach=1  before closing, wait for the backend to go Closing
+ *                      (the toolstack detaching the disk, as xl block-detach)
  * Sector s holds "ketch-blk sector %08lu seed %lu\n", then bytes
  * (s*7 + i*13 + seed) & 0xff, then a 64-bit FNV-1a of the first 504 bytes.
  */
@@ -163,6 +165,23 @@ static void run(struct blkfront *d, unsigned char *buf)
 		check_discard(d, buf);
 }
 
+/* The toolstack's block-detach: the backend's state becomes Closing. */
+static void wait_detach(unsigned int devid, uint64_t timeout)
+{
+	char p[64], *be = NULL, state[160];
+
+	snprintf(p, sizeof(p), "device/vbd/%u/backend", devid);
+	if (xenbus_read(XBT_NIL, p, &be, NULL)) {
+		verdict_check(0, "backend path", p);
+		return;
+	}
+	snprintf(state, sizeof(state), "%s/state", be);
+	free(be);
+	printk("diskcheck: waiting for the toolstack to detach the disk\n");
+	verdict_rc("backend Closing (detach)",
+		   xenbus_wait_for_state(state, XenbusStateClosing, NULL, now_ns() + timeout), 0);
+}
+
 int main(const start_info_t *si)
 {
 	unsigned int ids[4], n = 0;
@@ -183,6 +202,8 @@ int main(const start_info_t *si)
 	if (!d)
 		return verdict_done("diskcheck");
 	run(d, buf);
+	if (start_info_arg_ul("wait_detach", 0))
+		wait_detach(ids[0], timeout);
 	verdict_rc("close", blkfront_close(d), 0);
 	return verdict_done("diskcheck");
 }

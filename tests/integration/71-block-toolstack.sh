@@ -234,6 +234,25 @@ done
 K destroy beta
 K destroy gamma
 
+# --- block-detach of a disk the guest uses: xl's order, the guest closes it -----
+disk_cfg delta "$CMD verify=1 wait_detach=1" rw >delta.json
+check "a guest that closes its disk when the toolstack asks" quiet K create delta.json
+D=$(domid_of delta)
+check "it waits for the detach" wait_for 60 console_has delta 'waiting for the toolstack to detach'
+DP=$(bb_pid delta 0)
+out=$(K --json block-detach -t $((6 * T_SCALE)) delta xvda)
+expect_eq "block-detach: done" True "$(echo "$out" | jget ok)"
+expect_eq "not forced: the guest closed the disk" False "$(echo "$out" | jget forced)"
+check "its nodes are gone" xs_missing /local/domain/0/backend/vbd/$D/51712
+check "its backend exits" wait_for 10 gone "$DP"
+expect_log "ketchd: detached, not by force" "$TMP/kd.log" "d$D: vbd xvda \(51712\) detached$"
+check "delta finished" wait_for 60 stopped "$D"
+log=$(cat "$LOGS/console-delta.log")
+expect_match "delta: the guest saw Closing" 'PASS backend Closing \(detach\)$' "$log"
+expect_match "delta: and closed" 'PASS close$' "$log"
+expect_match "delta: verdict" 'diskcheck: PASS, 0 failures' "$log"
+K destroy delta
+
 # --- hotplug on a running domain -----------------------------------------------
 echo '{"name":"hp","kernel":"shutdown_watch","memory":16}' >hp.json
 check "a domain without disks" quiet K create hp.json
