@@ -58,11 +58,30 @@ static bool xs_put(struct bb *b, xs_transaction_t t, const char *name, const cha
 	return xs_write(b->xs, t, path, val, strlen(val));
 }
 
+static bool write_all(struct bb *b, bool (*fill)(struct bb *, xs_transaction_t));
+
+/* Our directory is still there: once the toolstack removed it (the disk
+ * is going), a write would create nodes nobody removes. */
+static bool dir_present(struct bb *b, xs_transaction_t t)
+{
+	char path[192], *fe;
+
+	snprintf(path, sizeof(path), "%s/frontend", b->be);
+	fe = xs_read(b->xs, t, path, NULL);
+	free(fe);
+	return fe != NULL;
+}
+
+static bool fill_state(struct bb *b, xs_transaction_t t)
+{
+	return !dir_present(b, t) || xs_put(b, t, "state", "%llu", b->state);
+}
+
 void bb_switch_state(struct bb *b, XenbusState s)
 {
-	if (!xs_put(b, XBT_NULL, "state", "%llu", s))
-		bb_log("cannot write state %d: %s", s, strerror(errno));
 	b->state = s;
+	if (!write_all(b, fill_state))
+		bb_log("cannot write state %d: %s", s, strerror(errno));
 }
 
 /* Write what one transaction holds, retrying while it conflicts. */
@@ -100,6 +119,8 @@ static bool fill_features(struct bb *b, xs_transaction_t t)
 /* The disk, written when connecting (it could have changed meanwhile). */
 static bool fill_disk(struct bb *b, xs_transaction_t t)
 {
+	if (!dir_present(b, t))
+		return true;
 	return xs_put(b, t, "sectors", "%llu", b->sectors) &&
 	       xs_put(b, t, "info", "%llu", b->readonly ? VDISK_READONLY : 0) &&
 	       xs_put(b, t, "sector-size", "%llu", BLKIF_SECTOR) &&
