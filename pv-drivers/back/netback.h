@@ -59,6 +59,7 @@ struct nb {
 	char be[128], fe[128]; /* our directory, the frontend's */
 	XenbusState state;     /* what we last wrote in be/state */
 	bool fe_seen;          /* the frontend's state was read once */
+	bool stale;            /* it was connected to an earlier backend */
 	/* the connection to the frontend, while connected */
 	struct kctl *hv;
 	struct kgnt *gnt;

@@ -3,7 +3,9 @@
  * vif, as Linux's xen-netback runs it (xen/io/netif.h, xen/io/xenbus.h):
  *
  *   start: features written, hotplug-status "connected" (we set the TAP
- *          up ourselves, the job of Xen's vif-bridge script), InitWait
+ *          up ourselves, the job of Xen's vif-bridge script), InitWait;
+ *          Closed instead if the frontend is still connected to an
+ *          earlier instance of us (it must start over from Initialising)
  *   frontend Initialised: nothing yet (netback waits for Connected)
  *   frontend Connected: our mac, the frontend's tx-ring-ref, rx-ring-ref,
  *          event-channel, request-rx-copy (required), feature-rx-notify;
@@ -131,6 +133,25 @@ char *nb_xenbus_be_node(struct nb *b, const char *name)
 	return xs_get(b, b->be, name);
 }
 
+static XenbusState fe_state(struct nb *b);
+
+/*
+ * A frontend already Initialised or Connected when we start was talking
+ * to an earlier backend of this vif, one that died (the toolstack starts
+ * us again).  Its rings and port belong to that connection, half used and
+ * perhaps still pinned, so we do not take them: we say Closed, and wait
+ * for the frontend to start over from Initialising (as ketch-blkback).
+ */
+static bool stale_frontend(struct nb *b)
+{
+	XenbusState s = fe_state(b);
+
+	if (s != XenbusStateInitialised && s != XenbusStateConnected)
+		return false;
+	nb_log("frontend is in state %d from an earlier backend: asking it to reconnect", s);
+	return true;
+}
+
 int nb_xenbus_start(struct nb *b)
 {
 	char path[192];
@@ -139,7 +160,8 @@ int nb_xenbus_start(struct nb *b)
 		nb_log("xenstore: cannot write the features: %s", strerror(errno));
 		return -errno;
 	}
-	nb_switch_state(b, XenbusStateInitWait);
+	b->stale = stale_frontend(b);
+	nb_switch_state(b, b->stale ? XenbusStateClosed : XenbusStateInitWait);
 	snprintf(path, sizeof(path), "%s/state", b->fe);
 	if (!xs_watch(b->xs, path, "fe") || !xs_watch(b->xs, "@releaseDomain", "rel")) {
 		nb_log("xenstore: cannot watch: %s", strerror(errno));
@@ -335,12 +357,14 @@ static void follow(struct nb *b, XenbusState fs)
 {
 	switch (fs) {
 	case XenbusStateInitialising:
+		b->stale = false; /* it starts over: a connection of its own */
 		set_state(b, XenbusStateInitWait);
 		break;
 	case XenbusStateInitialised:
 		break; /* netback waits for Connected */
 	case XenbusStateConnected:
-		set_state(b, XenbusStateConnected);
+		if (!b->stale) /* never the rings of an earlier backend */
+			set_state(b, XenbusStateConnected);
 		break;
 	case XenbusStateReconfiguring:
 		nb_switch_state(b, XenbusStateReconfigured); /* nothing to reconfigure */

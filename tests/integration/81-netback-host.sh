@@ -7,7 +7,8 @@
 # options, a missing vif, a missing bridge and a device that is not a
 # bridge; it logs its counters on SIGUSR1, leaves on SIGTERM, when its
 # frontend directory is removed, and when the toolstack takes the vif
-# offline, its TAP going with it each time.
+# offline, its TAP going with it each time.  A frontend left connected to
+# a backend that died is told Closed and served only once it starts over.
 if [ -z "${KETCH_NET_NS:-}" ]; then
 	ns=ketch-nbh-$$
 	if ip netns add "$ns" 2>/dev/null; then
@@ -127,6 +128,23 @@ wait $NBPID
 expect_eq "exit status 0" 0 "$?"
 check "its TAP went with it" wait_for 5 no_link vif$DOM.0
 check "the bridge stays" ip link show ketchbr9 >/dev/null
+
+# A frontend still Connected to a backend that died: the new one says
+# Closed, never takes the old rings, and waits for it to start over.
+add_vif 3
+xenstore-write /local/domain/$DOM/device/vif/3/state 4 /local/domain/$DOM/device/vif/3/tx-ring-ref 9 \
+	/local/domain/$DOM/device/vif/3/rx-ring-ref 10 /local/domain/$DOM/device/vif/3/event-channel 5
+start_nb 3
+check "a frontend left connected is told Closed" wait_for 10 be_state_is 6
+expect_log "and why" "$TMP/nb.3.log" 'frontend is in state 4 from an earlier backend: asking it to reconnect'
+xenstore-write /local/domain/$DOM/device/vif/3/state 4
+sleep $((1 * T_SCALE))
+expect_eq "its Connected again changes nothing" 6 "$(xenstore-read "$BE/state")"
+check "the old rings were not taken" bash -c "! grep -q 'connected:\|ring grant' '$TMP/nb.3.log'"
+xenstore-write /local/domain/$DOM/device/vif/3/state 1
+check "it starts over from Initialising: InitWait" wait_for 10 be_state_is 2
+kill -TERM $NBPID
+check "and leaves on SIGTERM" wait_for 10 gone $NBPID
 
 add_vif 2
 start_nb 2
