@@ -47,6 +47,7 @@ struct nb_counters {
 struct nb {
 	/* what was asked for */
 	const char *hv_socket, *bridge;
+	char *bridge_node;     /* the bridge as read from xenstore, if it was */
 	struct kcf_cli confine; /* --user, --no-confine */
 	uint32_t domid, devid;
 	unsigned int mtu;

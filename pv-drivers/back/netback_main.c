@@ -130,7 +130,7 @@ static int xenstore_defaults(struct nb *b)
 	unsigned long mtu;
 
 	if (!b->bridge && (v = nb_xenbus_be_node(b, "bridge")))
-		b->bridge = v; /* kept for the process's life */
+		b->bridge = b->bridge_node = v;
 	if (b->mtu)
 		return 0;
 	v = nb_xenbus_be_node(b, "mtu");
@@ -265,6 +265,18 @@ static void loop(struct nb *b, int sig)
 	}
 }
 
+/* Everything start() may have opened; safe on a half-started backend. */
+static void release(struct nb *b)
+{
+	if (b->xs)
+		xs_close(b->xs);
+	kctl_close(b->hv);
+	if (b->tap_fd >= 0)
+		close(b->tap_fd);
+	free(b->bridge_node);
+	free(b);
+}
+
 int main(int argc, char **argv)
 {
 	struct nb *b = calloc(1, sizeof(*b));
@@ -273,20 +285,21 @@ int main(int argc, char **argv)
 	if (!b)
 		return 1;
 	b->tap_fd = b->from_guest = b->to_guest = -1;
-	if (parse(b, argc, argv))
+	if (parse(b, argc, argv)) {
+		free(b);
 		return usage();
+	}
 	snprintf(log_prefix, sizeof(log_prefix), "ketch-netback d%u/%u", b->domid, b->devid);
 	sig = signal_fd();
-	if (sig < 0 || confine(b, true) || start(b) || confine(b, false))
+	if (sig < 0 || confine(b, true) || start(b) || confine(b, false)) {
+		release(b);
 		return 1;
+	}
 	loop(b, sig);
 	nb_disconnect(b);
 	if (b->state != XenbusStateClosed)
 		nb_switch_state(b, XenbusStateClosed);
 	nb_log_counters(b, "stopped");
-	xs_close(b->xs);
-	kctl_close(b->hv);
-	close(b->tap_fd);
-	free(b);
+	release(b);
 	return 0;
 }
