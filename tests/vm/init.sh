@@ -56,6 +56,8 @@ hostname ketch-vm
 stty -F /dev/console -onlcr 2> /dev/null
 say "up in $(cut -d' ' -f1 /proc/uptime) s, $(grep -c ^processor /proc/cpuinfo) vCPUs, $(ls /dev/kvm 2> /dev/null || echo 'no /dev/kvm')"
 
+# A heartbeat the host watches: if it stops, the VM froze (see README.md).
+(while :; do date +%s > "$R$RUN/heartbeat"; sleep 10; done) &
 chroot $R /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	/bin/bash "$RUN/cmd.sh" < /dev/console > /dev/console 2>&1

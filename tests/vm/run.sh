@@ -7,13 +7,15 @@
 # the host's / is visible read-only under a throwaway overlay.  COMMAND's
 # output streams here; the exit status is COMMAND's, 124 when the whole VM
 # ran past its time limit, 125 when the VM could not start or died, 123
-# when the VM's own kernel locked up (see "Kernel lock-ups" in README.md).
+# when the VM's own kernel locked up or the VM froze (see "Kernel lock-ups"
+# in README.md).
 #
 # Environment: KETCH_VM_TIMEOUT (whole VM, default 2700 s) KETCH_VM_MEM (4G)
 #   KETCH_VM_SMP (nproc) KETCH_VM_CPU (max) KETCH_VM_DIR (build/vm)
 #   KETCH_VM_KEEP=1 keeps the run folder (command, status, dmesg, qemu log).
 #   KETCH_VM_KERNEL_LOG=N: the VM kernel's console log level (default 3,
 #   errors only; 7 shows the stacks of soft lockups and warnings).
+#   KETCH_VM_FROZEN=SECONDS: a VM whose heartbeat is older is stopped (180).
 # Passed into the VM: BUILD, SANITIZE, CI, KETCH_*, ASAN_OPTIONS,
 # UBSAN_OPTIONS; KETCH_IN_VM=1 tells the command it runs emulated.
 set -uo pipefail
@@ -58,15 +60,36 @@ trap '[ "${KETCH_VM_KEEP:-0}" = 1 ] || rm -rf "$RUN"' EXIT
 	echo
 } > "$RUN/cmd.sh"
 
+# watch_heartbeat: once the VM has started beating (init.sh writes the time
+# every 10 s), a beat older than KETCH_VM_FROZEN seconds (180) means the VM
+# froze: nothing inside it runs, its timers included, so its own watchdog
+# cannot tell.  Stop QEMU and leave a mark.
+watch_heartbeat() {
+	local hb=$RUN/heartbeat limit=${KETCH_VM_FROZEN:-180} age pid
+	while sleep 10; do
+		pid=$(cat "$RUN/qemu.pid" 2> /dev/null) || continue
+		kill -0 "$pid" 2> /dev/null || return
+		[ -f "$hb" ] || continue
+		age=$(($(date +%s) - $(stat -c %Y "$hb")))
+		if [ "$age" -gt "$limit" ]; then
+			touch "$RUN/frozen"
+			kill "$pid"
+			return
+		fi
+	done
+}
+
 BIOS=()
 [ -e /usr/share/qemu/qboot.rom ] && BIOS=(-bios /usr/share/qemu/qboot.rom)
 start=$(date +%s)
+watch_heartbeat &
+watcher=$!
 # -k: a VM that ignores SIGTERM (frozen under emulation) is killed.
 timeout -k 15 "$LIMIT" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu "${KETCH_VM_CPU:-max}" \
 	-m "${KETCH_VM_MEM:-4G}" -smp "${KETCH_VM_SMP:-$(nproc)}" \
 	-nodefaults -no-user-config -nographic -no-reboot "${BIOS[@]}" \
-	-serial stdio -monitor none \
+	-serial stdio -monitor none -pidfile "$RUN/qemu.pid" \
 	-kernel "$D/vmlinuz" -initrd "$D/initrd.img" \
 	-append "console=ttyS0 quiet loglevel=${KETCH_VM_KERNEL_LOG:-3} panic=-1 softlockup_panic=1 watchdog_thresh=30 mitigations=off ketch.work=$ROOT ketch.run=$RUN" \
 	-fsdev local,id=hostroot,path=/,security_model=passthrough,readonly=on,multidevs=remap \
@@ -76,9 +99,13 @@ timeout -k 15 "$LIMIT" qemu-system-x86_64 \
 	< /dev/null 2> "$RUN/qemu.log" | sed -u -e 's/\r$//' -e '/^\[ *[0-9.]*\] reboot: Power down$/d' |
 	tee "$RUN/console.log"
 qrc=${PIPESTATUS[0]}
+kill "$watcher" 2> /dev/null
 secs=$(($(date +%s) - start))
 if [ -s "$RUN/rc" ]; then
 	rc=$(cat "$RUN/rc")
+elif [ -e "$RUN/frozen" ]; then
+	echo "ketch-vm: the VM froze (no heartbeat for ${KETCH_VM_FROZEN:-180} s: a hazard of nested SVM under software emulation, not of the command) and was stopped" >&2
+	rc=123
 elif grep -q 'Kernel panic - not syncing: softlockup' "$RUN/console.log"; then
 	echo "ketch-vm: the VM's kernel locked up (a soft lock-up of its own CPUs, a hazard of nested SVM under software emulation, not of the command) and was stopped" >&2
 	rc=123
