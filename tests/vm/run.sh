@@ -7,8 +7,8 @@
 # the host's / is visible read-only under a throwaway overlay.  COMMAND's
 # output streams here; the exit status is COMMAND's, 124 when the whole VM
 # ran past its time limit, 125 when the VM could not start or died, 123
-# when the VM's own kernel locked up or the VM froze (see "Kernel lock-ups"
-# in README.md).
+# when the VM's own kernel locked up or panicked or the VM froze (see
+# "Kernel lock-ups" in README.md).
 #
 # Environment: KETCH_VM_TIMEOUT (whole VM, default 2700 s) KETCH_VM_MEM (4G)
 #   KETCH_VM_SMP (nproc) KETCH_VM_CPU (max) KETCH_VM_DIR (build/vm)
@@ -108,6 +108,9 @@ elif [ -e "$RUN/frozen" ]; then
 	rc=123
 elif grep -q 'Kernel panic - not syncing: softlockup' "$RUN/console.log"; then
 	echo "ketch-vm: the VM's kernel locked up (a soft lock-up of its own CPUs, a hazard of nested SVM under software emulation, not of the command) and was stopped" >&2
+	rc=123
+elif why=$(sed -n 's/.*Kernel panic - not syncing: //p' "$RUN/console.log" | head -1) && [ -n "$why" ]; then
+	echo "ketch-vm: the VM's kernel panicked ($why; seen under nested SVM in software emulation, a fault of the emulated machine) and the VM stopped" >&2
 	rc=123
 elif [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "ketch-vm: the VM ran past its limit of $LIMIT s and was stopped" >&2
