@@ -92,22 +92,23 @@ run_scripts() {
 }
 
 # The KVM scripts inside the emulated VM: one boot, this same script inside.
-# If the VM's own kernel locks up (run.sh exits 123), the scripts that had
-# not finished run once more in a fresh VM, and the output says so.
+# If the VM's own kernel locks up or panics or the VM freezes (run.sh exits
+# 123), the scripts that had not finished run again in a fresh VM (twice at
+# most), and the output says so.
 run_in_vm() {
 	local log rc left t try
-	for try in 1 2; do
+	for try in 1 2 3; do
 		echo "== inside the emulated VM: $*"
 		log=$(mktemp /tmp/ketch-vm-tests.XXXXXX)
 		KETCH_TESTS_ONLY=kvm tests/vm/run.sh -- tests/run-all.sh integration "$filter" "$@" 2>&1 | tee "$log"
 		rc=${PIPESTATUS[0]}
-		[ "$rc" = 123 ] && [ "$try" = 1 ] || break
+		[ "$rc" = 123 ] && [ "$try" -lt 3 ] || break
 		left=()
 		for t in "$@"; do
 			grep -q "^    (tests/integration/$t took " "$log" || left+=("$t")
 		done
 		[ ${#left[@]} -gt 0 ] || break
-		echo "== the emulated VM's kernel locked up during ${left[0]}: not a test result; again in a fresh VM: ${left[*]}"
+		echo "== the emulated VM failed under ${left[0]} (its kernel locked up or panicked, or it froze): not a test result; again in a fresh VM: ${left[*]}"
 		vm_add_finished "$log" "${left[@]}"
 		rm -f "$log"
 		set -- "${left[@]}"
