@@ -13,6 +13,7 @@
 #include "ctl_server.h"
 #include "hv.h"
 #include "run.h"
+#include "ketch/confine.h"
 
 static void usage(FILE *f)
 {
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	kcf_raise_fd_limit();
 	if (hv_confine_early(confine) < 0)
 		return run ? 125 : 1;
 	if (hv_init(&hv) < 0) {

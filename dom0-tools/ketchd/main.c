@@ -17,6 +17,7 @@
 #include <xenstore.h>
 
 #include "ketchd.h"
+#include "ketch/confine.h"
 
 static void usage(FILE *f)
 {
@@ -153,6 +154,7 @@ static int setup(struct kd *kd)
 	sigaddset(&set, SIGCHLD); /* backends' exits, read from sig_fd */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	kcf_raise_fd_limit();
 	/* Bounded, so one stuck request cannot freeze the loop that serves everything. */
 	kd->hv = kctl_open_timeout(kd->opt.hv_socket, kd->opt.hv_timeout_s * 1000, &err);
 	if (!kd->hv)

@@ -21,10 +21,10 @@ $(KD_CFG_LIB): $(KD_CFG_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(KD_BIN): $(KD_OBJS) $(KD_CFG_LIB) $(BUILD)/lib/libketchctl.a $(BUILD)/lib/libketchbuild.a $(BUILD)/lib/libketchpv.a
+$(KD_BIN): $(KD_OBJS) $(KD_CFG_LIB) $(BUILD)/lib/libketchctl.a $(BUILD)/lib/libketchbuild.a $(BUILD)/lib/libketchpv.a $(KCF_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS) $(KCF_LDLIBS)
 
 $(BUILD)/tests/unit/ketchd_config: $(BUILD)/obj/tests/unit/ketchd_config.o $(KD_CFG_LIB)
 	@mkdir -p $(dir $@)

@@ -6,7 +6,7 @@ KCF_LDLIBS := $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp
 
 LIBS += $(KCF_LIB)
 
-KCF_OBJS   := $(patsubst %,$(BUILD)/obj/$(KCF_DIR)/%.o,confine confine_trap profiles private_socket)
+KCF_OBJS   := $(patsubst %,$(BUILD)/obj/$(KCF_DIR)/%.o,confine confine_trap profiles private_socket limits)
 # Linked into the tests' -selftest builds only: $KETCH_CONFINE_SELFTEST probes.
 KCF_SELFTEST_OBJ := $(BUILD)/obj/$(KCF_DIR)/confine_selftest.o
 

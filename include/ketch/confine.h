@@ -71,6 +71,10 @@ extern const char *const kcf_base_syscalls[];
  */
 int kcf_confine(const struct kcf_opts *o, char *err, size_t errlen);
 
+/* Raises the soft limit on open descriptors to the hard one (many domains
+ * need many descriptors); called at start, before any filter. */
+void kcf_raise_fd_limit(void);
+
 /*
  * Drop, before any thread exists, every capability except `keep` (a mask
  * of 1ULL << CAP_*) and, when `user` is set, those kcf_confine still needs
