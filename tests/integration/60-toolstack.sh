@@ -50,6 +50,7 @@ wait_for '[ -S "$XS_SOCK" ]'
 	--log-dir "$LOGS" --console-log-max 8192 2>"$TMP/kd.log" &
 KD_PID=$!
 on_exit "kill -9 $KD_PID"
+show_on_failure "$TMP/hv.log" "$TMP/xs.log" "$TMP/kd.log" "$LOGS/console-tick.log" "$LOGS/console-tock.log"
 check "ketchd serves its socket" wait_for '[ -S "$KD_SOCK" ]'
 expect_eq "socket mode 0600" 600 "$(stat -c %a "$KD_SOCK")"
 expect_eq "empty list" "Name ID Mem VCPUs State Time(s)" "$(K list | tr -s ' ')"

@@ -38,6 +38,10 @@ expect_log() {
 	if log_has "$2" "$3"; then ok "$1"; else bad "$1: /$3/ not in $2: $(tail -5 "$2")"; fi
 }
 on_exit() { CLEANUP_CMDS+=("$*"); }
+# show_on_failure FILE...: finish prints the tail of each FILE when a check
+# failed, so a failure far away (CI, the emulated VM) carries its daemons' say.
+T_LOGS=()
+show_on_failure() { T_LOGS+=("$@"); }
 _cleanup() {
 	local c
 	for c in "${CLEANUP_CMDS[@]}"; do eval "$c" >/dev/null 2>&1; done
@@ -45,6 +49,14 @@ _cleanup() {
 }
 trap _cleanup EXIT
 finish() {
+	local f
+	if [ "$T_FAIL" -ne 0 ]; then
+		for f in "${T_LOGS[@]}"; do
+			[ -s "$f" ] || continue
+			echo "--- the last lines of $(basename "$f") ---"
+			tail -n 40 "$f" | sed 's/^/    | /'
+		done
+	fi
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
 	exit $?
