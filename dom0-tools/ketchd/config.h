@@ -18,6 +18,13 @@
 #define KD_VCPUS_MAX 64
 #define KD_DISKS_MAX 16
 #define KD_VDEV_MAX 15
+#define KD_VIFS_MAX 8
+#define KD_VIF_DEVID_MAX 1023 /* vif<domid>.<devid> must fit a 15-byte device name */
+#define KD_BRIDGE_MAX 15      /* IFNAMSIZ - 1 */
+#define KD_MTU_MIN 68
+#define KD_MTU_MAX 4082       /* ketch-netback: a frame fits one page */
+#define KD_VIF_RATE_MAX 64
+#define KD_VIF_IP_MAX 63
 
 enum kd_action { KD_ACT_DESTROY, KD_ACT_RESTART, KD_ACT_PRESERVE };
 
@@ -29,6 +36,20 @@ struct kd_disk {
 	bool readonly;                /* access=ro */
 };
 
+/* One PV network interface (docs/network.md). */
+struct kd_nic {
+	uint32_t devid;
+	bool devid_set;               /* given, or numbered by kd_config_check */
+	uint8_t mac[6];
+	bool mac_set;                 /* given, or derived by kd_config_check */
+	char bridge[KD_BRIDGE_MAX + 1]; /* "" for none */
+	char *rate;                   /* xl's rate= as given; NULL for none */
+	uint64_t rate_bytes;          /* what rate means: bytes per interval ... */
+	uint32_t rate_usecs;          /* ... of this many microseconds */
+	char *ip;                     /* space-separated IPv4 addresses; NULL for none */
+	uint32_t mtu;                 /* 1500 unless given */
+};
+
 struct kd_config {
 	char name[KD_NAME_MAX + 1];
 	uint8_t uuid[16];
@@ -38,6 +59,8 @@ struct kd_config {
 	enum kd_action on_poweroff, on_reboot, on_crash;
 	unsigned int nr_disks;
 	struct kd_disk disks[KD_DISKS_MAX];
+	unsigned int nr_nics;
+	struct kd_nic nics[KD_VIFS_MAX];
 };
 
 /* An API error: a stable code, the field at fault ("" if none), a sentence. */
@@ -121,5 +144,48 @@ int kd_disk_copy(struct kd_disk *dst, const struct kd_disk *src);
  * a CD-ROM) are refused by name.
  */
 struct json_object *kd_disk_xl_to_json(const char *spec, struct kd_error *err);
+
+/* ---- config_nic.c: network interfaces ---- */
+
+/*
+ * One vif object {"mac", "bridge", "rate", "ip", "mtu", "devid"} into n;
+ * index names it in messages (field "vifs").  Every key is optional: a
+ * missing devid or mac is filled in by kd_nic_defaults.  On failure n is
+ * left empty.
+ */
+int kd_nic_from_json(struct json_object *v, unsigned int index, struct kd_nic *n,
+		     struct kd_error *err);
+
+/*
+ * Give the vifs of nics[0..count) without a devid the lowest free ones,
+ * and those without a mac one in Xen's OUI 00:16:3e derived from uuid and
+ * devid (stable across restarts, unique within the domain).  Then refuse
+ * two vifs with one devid or one mac (field "vifs").  0 or -EINVAL.
+ */
+int kd_nic_defaults(struct kd_nic *nics, unsigned int count, const uint8_t uuid[16],
+		    struct kd_error *err);
+
+/* The mac Xen's OUI gives devid of the domain uuid (salt 0 unless it collided). */
+void kd_nic_default_mac(const uint8_t uuid[16], uint32_t devid, uint32_t salt, uint8_t mac[6]);
+
+/* "00:16:3e:01:02:03" into out (18 bytes). */
+void kd_mac_format(const uint8_t mac[6], char out[18]);
+
+/* Parse "xx:xx:xx:xx:xx:xx" (hex, either case); 0 or -EINVAL. */
+int kd_mac_parse(const char *s, uint8_t mac[6]);
+
+/* The vif object as configs hold it (devid and mac always). */
+struct json_object *kd_nic_to_json(const struct kd_nic *n);
+void kd_nic_free(struct kd_nic *n);
+int kd_nic_copy(struct kd_nic *dst, const struct kd_nic *src);
+
+/*
+ * One xl vif spec ("mac=00:16:3e:01:02:03, bridge=ketchbr0, rate=10Mb/s")
+ * as the JSON vif object, or NULL with err set (field "vifs").  xl's
+ * grammar: comma-separated key=value settings; settings Ketch cannot
+ * honour (another script, a driver domain, an emulated model) are refused
+ * by name, and so is any key xl does not know.
+ */
+struct json_object *kd_nic_xl_to_json(const char *spec, struct kd_error *err);
 
 #endif

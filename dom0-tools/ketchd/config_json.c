@@ -36,7 +36,7 @@ int kd_config_from_json(struct json_object *obj, struct kd_config *cfg,
 					    "unknown field (known: name, uuid, memory, "
 					    "maxmem, vcpus, kernel, ramdisk, cmdline, "
 					    "on_poweroff, on_reboot, on_crash, console_log, "
-					    "disks)");
+					    "disks, vifs)");
 		}
 		r = f->set(f, val, cfg, err);
 		if (r) {
@@ -59,6 +59,8 @@ void kd_config_free(struct kd_config *cfg)
 	free(cfg->console_log);
 	for (unsigned int i = 0; i < cfg->nr_disks && i < KD_DISKS_MAX; i++)
 		kd_disk_free(&cfg->disks[i]);
+	for (unsigned int i = 0; i < cfg->nr_nics && i < KD_VIFS_MAX; i++)
+		kd_nic_free(&cfg->nics[i]);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -77,11 +79,14 @@ int kd_config_copy(struct kd_config *dst, const struct kd_config *src)
 
 	*dst = *src;
 	dst->nr_disks = 0;
+	dst->nr_nics = 0;
 	fail = dup_str(&dst->kernel, src->kernel) || dup_str(&dst->ramdisk, src->ramdisk) ||
 	       dup_str(&dst->cmdline, src->cmdline) ||
 	       dup_str(&dst->console_log, src->console_log);
 	for (unsigned int i = 0; !fail && i < src->nr_disks; i++, dst->nr_disks++)
 		fail = kd_disk_copy(&dst->disks[i], &src->disks[i]) != 0;
+	for (unsigned int i = 0; !fail && i < src->nr_nics; i++, dst->nr_nics++)
+		fail = kd_nic_copy(&dst->nics[i], &src->nics[i]) != 0;
 	if (fail) {
 		kd_config_free(dst);
 		return -ENOMEM;
@@ -129,6 +134,13 @@ struct json_object *kd_config_to_json(const struct kd_config *cfg)
 		for (unsigned int i = 0; i < cfg->nr_disks; i++)
 			json_object_array_add(a, kd_disk_to_json(&cfg->disks[i]));
 		json_object_object_add(o, "disks", a);
+	}
+	if (cfg->nr_nics) {
+		struct json_object *a = json_object_new_array();
+
+		for (unsigned int i = 0; i < cfg->nr_nics; i++)
+			json_object_array_add(a, kd_nic_to_json(&cfg->nics[i]));
+		json_object_object_add(o, "vifs", a);
 	}
 	return o;
 }

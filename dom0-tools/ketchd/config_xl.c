@@ -109,6 +109,36 @@ static bool copy_disks(XLU_Config *c, struct json_object *o, struct kd_error *er
 	return true;
 }
 
+/* vif = [ 'spec', ... ] into "vifs"; false with err set. */
+static bool copy_vifs(XLU_Config *c, struct json_object *o, struct kd_error *err)
+{
+	XLU_ConfigList *list;
+	struct json_object *a;
+	const char *spec;
+	int n = 0;
+
+	if (xlu_cfg_get_string(c, "vif", &spec, 1) == 0)
+		return kd_error_set(err, "invalid_config", "vifs", "vif must be a list: "
+				    "vif = [ 'mac=00:16:3e:01:02:03, bridge=ketchbr0' ]"), false;
+	if (xlu_cfg_get_list(c, "vif", &list, &n, 1))
+		return true; /* none */
+	a = json_object_new_array();
+	json_object_object_add(o, "vifs", a);
+	/* One past the most, so the JSON check says how many is too many. */
+	for (int i = 0; i < n && i <= KD_VIFS_MAX; i++) {
+		struct json_object *v;
+
+		spec = xlu_cfg_get_listitem(list, i);
+		if (!spec)
+			return kd_error_set(err, "invalid_config", "vifs", "vif %d is not a string",
+					    i), false;
+		if (!(v = kd_nic_xl_to_json(spec, err)))
+			return false;
+		json_object_array_add(a, v);
+	}
+	return true;
+}
+
 static const char *const str_keys[] = { "name", "uuid", "kernel", "ramdisk",
 					"cmdline", "on_poweroff", "on_reboot",
 					"on_crash", "console_log" };
@@ -154,7 +184,7 @@ struct json_object *kd_config_xl_to_json(const char *text, size_t len,
 			copy_key(c, str_keys[i], o, false);
 		for (size_t i = 0; i < sizeof(num_keys) / sizeof(*num_keys); i++)
 			copy_key(c, num_keys[i], o, true);
-		if (!copy_disks(c, o, err)) {
+		if (!copy_disks(c, o, err) || !copy_vifs(c, o, err)) {
 			json_object_put(o);
 			o = NULL;
 		}

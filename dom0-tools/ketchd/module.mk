@@ -3,7 +3,7 @@
 KD_DIR     := dom0-tools/ketchd
 KD_CFG_LIB := $(BUILD)/lib/libketchcfg.a
 KD_CFG_OBJS := $(addprefix $(BUILD)/obj/$(KD_DIR)/,config_json.o validate.o config_xl.o \
-                config_disk.o)
+                config_disk.o config_nic.o config_nic_xl.o)
 KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o domain.o \
                 console.o xs_layout.o lifecycle.o events.o state.o \
                 api_query.o api_xenstore.o console_pty.o \
@@ -15,6 +15,7 @@ KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil xenlight 2>/
 LIBS       += $(KD_CFG_LIB)
 BINS       += $(KD_BIN)
 UNIT_TESTS += $(if $(wildcard tests/unit/ketchd_config.c),$(BUILD)/tests/unit/ketchd_config)
+UNIT_TESTS += $(if $(wildcard tests/unit/ketchd_vif.c),$(BUILD)/tests/unit/ketchd_vif)
 
 $(KD_CFG_LIB): $(KD_CFG_OBJS)
 	@mkdir -p $(dir $@)
@@ -26,12 +27,12 @@ $(KD_BIN): $(KD_OBJS) $(KD_CFG_LIB) $(BUILD)/lib/libketchctl.a $(BUILD)/lib/libk
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS) $(KCF_LDLIBS)
 
-$(BUILD)/tests/unit/ketchd_config: $(BUILD)/obj/tests/unit/ketchd_config.o $(KD_CFG_LIB)
+$(BUILD)/tests/unit/ketchd_config $(BUILD)/tests/unit/ketchd_vif: $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(KD_CFG_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS) $(CHECK_LIBS)
 
-$(BUILD)/obj/tests/unit/ketchd_config.o: CFLAGS += -I$(KD_DIR)
+$(BUILD)/obj/tests/unit/ketchd_config.o $(BUILD)/obj/tests/unit/ketchd_vif.o: CFLAGS += -I$(KD_DIR)
 
 # Test guests of tests/integration/60-toolstack.sh: one answers control/shutdown,
 # one echoes console input.

@@ -203,6 +203,27 @@ static int set_disks(const struct kd_field *f, struct json_object *v,
 	return 0;
 }
 
+/* vifs: an array of vif objects; devids and macs are checked once the
+ * defaults are filled in (kd_config_check). */
+static int set_vifs(const struct kd_field *f, struct json_object *v,
+		    struct kd_config *cfg, struct kd_error *err)
+{
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return bad(f, err, "must be an array of vif objects");
+	n = json_object_array_length(v);
+	if (n > KD_VIFS_MAX)
+		return kd_error_set(err, "invalid_config", f->name, "%zu vifs; at most %d",
+				    n, KD_VIFS_MAX);
+	for (unsigned int i = 0; i < n; i++) {
+		if (kd_nic_from_json(json_object_array_get_idx(v, i), i, &cfg->nics[i], err))
+			return -EINVAL;
+		cfg->nr_nics++;
+	}
+	return 0;
+}
+
 static const struct kd_field fields[] = {
 	{ "name", set_name },	     { "uuid", set_uuid },
 	{ "memory", set_memory },    { "maxmem", set_memory },
@@ -210,7 +231,7 @@ static const struct kd_field fields[] = {
 	{ "ramdisk", set_path },     { "cmdline", set_cmdline },
 	{ "on_poweroff", set_action }, { "on_reboot", set_action },
 	{ "on_crash", set_action },  { "console_log", set_path },
-	{ "disks", set_disks },
+	{ "disks", set_disks },	     { "vifs", set_vifs },
 };
 
 const struct kd_field *kd_field_find(const char *name)
@@ -236,5 +257,5 @@ int kd_config_check(struct kd_config *cfg, struct kd_error *err)
 				    (unsigned long long)cfg->memory_mib);
 	if (uuid_is_null(cfg->uuid))
 		uuid_generate(cfg->uuid);
-	return 0;
+	return kd_nic_defaults(cfg->nics, cfg->nr_nics, cfg->uuid, err);
 }

@@ -155,7 +155,7 @@ START_TEST(unknown_fields)
 {
 	refused("{\"name\":\"a\"," K ",\"memmory\":32}", "unknown_field", "memmory",
 		"memmory: unknown field (known: name, uuid, memory, maxmem, vcpus, kernel, "
-		"ramdisk, cmdline, on_poweroff, on_reboot, on_crash, console_log, disks)");
+		"ramdisk, cmdline, on_poweroff, on_reboot, on_crash, console_log, disks, vifs)");
 }
 END_TEST
 
