@@ -22,7 +22,8 @@ GK_SRCS := guest/entry.S guest/notes.S guest/start.c guest/startinfo.c \
 	   guest/timer.c guest/smp.c guest/events.c guest/events_dispatch.c \
 	   guest/upcall.S guest/multicall.c guest/xenbus.c guest/xenbus_ops.c \
 	   guest/xenbus_state.c guest/gnttab.c guest/balloon.c \
-	   guest/net.c guest/net_arp.c guest/net_ip.c guest/net_udp.c
+	   guest/net.c guest/net_arp.c guest/net_ip.c guest/net_udp.c \
+	   guest/net_tcp.c guest/net_tcp_in.c guest/net_tcp_out.c
 GK_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(basename $(GK_SRCS)))
 
 GK_TEST_NAMES  := hello crash enosys efault mm bench_hcall ticker \
@@ -91,16 +92,19 @@ $(GK_UNIT_EV): $(BUILD)/obj/tests/unit/guest_events.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
-# Host unit test of the kit's IPv4 stack: guest/net*.c built with the host
-# flags against a fake link (tests/unit/guest_net.c).
-GK_UNIT_NET := $(BUILD)/tests/unit/guest_net
-UNIT_TESTS  += $(GK_UNIT_NET)
+# Host unit tests of the kit's IPv4 stack: guest/net*.c built with the
+# host flags against a fake link (tests/unit/guest_net.c) and, for TCP,
+# a fake peer and clock (tests/unit/guest_net_tcp.c).
+GK_NET_SRCS  := guest/net.c guest/net_arp.c guest/net_ip.c guest/net_udp.c \
+		guest/net_tcp.c guest/net_tcp_in.c guest/net_tcp_out.c
+GK_UNIT_NET  := $(BUILD)/tests/unit/guest_net $(BUILD)/tests/unit/guest_net_tcp
+UNIT_TESTS   += $(GK_UNIT_NET)
 
-$(BUILD)/obj/tests/unit/guest_net.o: CFLAGS += -Iguest/include
+$(BUILD)/obj/tests/unit/guest_net.o $(BUILD)/obj/tests/unit/guest_net_tcp.o: \
+	CFLAGS += -Iguest/include
 
-$(GK_UNIT_NET): $(BUILD)/obj/tests/unit/guest_net.o \
-		$(patsubst guest/%.c,$(BUILD)/obj/guest-host/%.o,guest/net.c guest/net_arp.c \
-		guest/net_ip.c guest/net_udp.c)
+$(GK_UNIT_NET): $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o \
+		$(patsubst guest/%.c,$(BUILD)/obj/guest-host/%.o,$(GK_NET_SRCS))
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)

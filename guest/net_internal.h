@@ -1,6 +1,6 @@
 /*
  * net_internal.h - what the stack's files (net.c, net_arp.c, net_ip.c,
- * net_udp.c) share: wire helpers and the paths between layers.
+ * net_udp.c, net_tcp*.c) share: wire helpers and the paths between layers.
  */
 #ifndef KETCH_GUEST_NET_INTERNAL_H
 #define KETCH_GUEST_NET_INTERNAL_H
@@ -15,6 +15,7 @@
 #define ETH_P_ARP 0x0806
 #define IP_HLEN 20u
 #define IP_PROTO_ICMP 1
+#define IP_PROTO_TCP 6
 #define IP_PROTO_UDP 17
 
 static inline uint16_t get16(const uint8_t *p)
@@ -55,6 +56,10 @@ void net_ip_input(struct net_stack *s, const uint8_t *frame, unsigned int len);
  * not NULL, is the next hop's (a reply to a frame just received). */
 int net_ip_send(struct net_stack *s, uint32_t dst, uint8_t proto, unsigned int len,
 		const uint8_t *mac);
+
+/* net_tcp_in.c: a segment for one of our addresses (s->tcp may be NULL). */
+void net_tcp_input(struct net_stack *s, uint32_t src, uint32_t dst, const uint8_t *seg,
+		   unsigned int len);
 
 /* net_udp.c */
 void net_udp_input(struct net_stack *s, uint32_t src, uint32_t dst, const uint8_t *seg,

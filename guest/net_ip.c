@@ -119,6 +119,8 @@ void net_ip_input(struct net_stack *s, const uint8_t *f, unsigned int len)
 		icmp_input(s, src, h + ihl, tot - ihl, f + 6);
 	else if (h[9] == IP_PROTO_UDP)
 		net_udp_input(s, src, dst, h + ihl, tot - ihl);
+	else if (h[9] == IP_PROTO_TCP)
+		net_tcp_input(s, src, dst, h + ihl, tot - ihl);
 	else
 		s->st.rx_not_ours++;
 }

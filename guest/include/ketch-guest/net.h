@@ -1,7 +1,8 @@
 /*
  * A small IPv4 stack for guests: Ethernet, ARP (a cache, answers to
  * requests for our address), IPv4 (no fragments, no options honoured),
- * ICMP echo replies and UDP.  It sits on any link that can send a frame
+ * ICMP echo replies, UDP and a server's TCP (<ketch-guest/net_tcp.h>,
+ * when attached).  It sits on any link that can send a frame
  * (the xmit callback: netfront_send, or a test's fake) and is fed every
  * frame received with net_input.  Static configuration only (command
  * line ip=A.B.C.D/N gw=A.B.C.D).  Addresses are held in host byte order.
@@ -44,6 +45,8 @@ struct net_udp_bind {
 	void *arg;
 };
 
+struct net_tcp; /* <ketch-guest/net_tcp.h>, attached by net_tcp_init */
+
 struct net_stack {
 	uint8_t mac[6];
 	uint32_t ip, netmask, gw;
@@ -53,6 +56,7 @@ struct net_stack {
 	unsigned int arp_next;        /* the entry replaced next */
 	struct net_udp_bind udp[NET_UDP_BINDS];
 	uint16_t ip_id;
+	struct net_tcp *tcp;          /* NULL: TCP is not spoken */
 	struct net_stats st;
 	uint8_t out[NET_FRAME_MAX];   /* the frame being built */
 };
