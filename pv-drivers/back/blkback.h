@@ -14,9 +14,10 @@
 #include <xenstore.h>
 #include <xen/io/xenbus.h>
 
-#include "ketch/confine.h"
 #include "ketch/gntaccess.h"
+#include "ketch/confine.h"
 #include "ketch/ketchctl.h"
+#include "../common/backend_main.h"
 #include "../common/blkif_ring.h"
 
 /* One request being served: the grants it holds and where they map. */
@@ -31,21 +32,14 @@ struct bb_req {
 };
 
 struct bb {
+	struct bkx x; /* the device, xenstore, ketch-hv (--domid, --devid, --hv-socket) */
 	/* what was asked for */
-	const char *hv_socket, *image;
-	struct kcf_cli confine; /* --user, --no-confine */
-	uint32_t domid, devid;
+	const char *image;
 	bool readonly;
 	/* the disk */
 	int disk_fd;
 	uint64_t sectors;
-	/* xenstore */
-	struct xs_handle *xs;
-	char be[128], fe[128]; /* our directory, the frontend's */
-	XenbusState state;     /* what we last wrote in be/state */
-	bool fe_seen;          /* the frontend's state was read once */
 	/* the connection to the frontend, while connected */
-	struct kctl *hv;
 	struct kgnt *gnt;
 	bool connected;
 	grant_ref_t ring_ref;
@@ -60,7 +54,6 @@ struct bb {
 	/* counters, for the log at exit */
 	uint64_t nr_requests, nr_errors;
 	bool more; /* bb_ring_work stopped with requests left */
-	bool quit;
 };
 
 /* blkback_io.c */
@@ -75,13 +68,13 @@ bool bb_io_complete(struct bb *b);
 void bb_io_drain(struct bb *b);
 
 /* blkback_xenbus.c */
+/* Find the frontend, offer the features, InitWait, watch.  0 or a
+ * negative errno (logged). */
 int bb_xenbus_start(struct bb *b);
-/* A watch fired: follow the frontend's state.  Sets b->quit when done. */
-void bb_xenbus_changed(struct bb *b);
+/* The frontend's state changed to fs: follow it.  Sets b->x.quit when done. */
+void bb_xenbus_follow(struct bb *b, XenbusState fs);
 /* Leave the frontend: drain I/O, unmap the ring, unbind the port. */
 void bb_disconnect(struct bb *b);
 void bb_switch_state(struct bb *b, XenbusState s);
-
-void bb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

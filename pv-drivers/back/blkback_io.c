@@ -42,7 +42,7 @@ static void notify(struct bb *b)
 	uint64_t one = 1;
 
 	if (write(b->to_guest, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		bb_log("cannot notify the frontend: %s", strerror(errno));
+		bk_log("cannot notify the frontend: %s", strerror(errno));
 }
 
 /* Give the request's grants back and queue its response. */
@@ -76,7 +76,7 @@ static int16_t map_segments(struct bb *b, const blkif_request_t *req, struct bb_
 		char *page = kgnt_map(b->gnt, s->gref, writable, &st);
 
 		if (!page) {
-			bb_log("request %llu: grant %u refused (status %d)",
+			bk_log("request %llu: grant %u refused (status %d)",
 			       (unsigned long long)req->id, s->gref, st);
 			return BLKIF_RSP_ERROR;
 		}
@@ -157,7 +157,7 @@ bool bb_ring_work(struct bb *b)
 		while ((got = blkif_back_next(&b->ring, &req)) == 1)
 			start(b, &req);
 		if (got < 0) {
-			bb_log("frontend's ring indices are impossible (req_prod %u, "
+			bk_log("frontend's ring indices are impossible (req_prod %u, "
 			       "req_cons %u); disconnecting", b->ring.sring->req_prod,
 			       b->ring.req_cons);
 			return false;
@@ -176,7 +176,7 @@ static int16_t status_of(const struct bb_req *r, int res)
 	if (res == -EOPNOTSUPP)
 		return BLKIF_RSP_EOPNOTSUPP;
 	if (res < 0) {
-		bb_log("request %llu (op %u) failed: %s", (unsigned long long)r->id, r->op,
+		bk_log("request %llu (op %u) failed: %s", (unsigned long long)r->id, r->op,
 		       strerror(-res));
 		return BLKIF_RSP_ERROR;
 	}
@@ -205,7 +205,7 @@ bool bb_io_complete(struct bb *b)
 	uint64_t cnt;
 
 	if (read(b->uring_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-		bb_log("io_uring eventfd: %s", strerror(errno));
+		bk_log("io_uring eventfd: %s", strerror(errno));
 	if (!b->connected || !reap(b))
 		return true;
 	if (blkif_back_push(&b->ring))

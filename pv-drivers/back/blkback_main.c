@@ -8,92 +8,45 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/fs.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "blkback.h"
 
-static char log_prefix[64] = "ketch-blkback";
+/* The options of ours; --domid, --devid and the rest are backend_main's. */
+static const struct option opts[] = {
+	{ "image", required_argument, NULL, 'i' },
+	{ "read-only", no_argument, NULL, 'r' },
+	{ "image-fd", required_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 },
+};
 
-void bb_log(const char *fmt, ...)
+static bool opt(void *be, int c, const char *arg)
 {
-	va_list ap;
-
-	fprintf(stderr, "%s: ", log_prefix);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static int usage(void)
-{
-	fprintf(stderr, "usage: ketch-blkback --domid N --devid N --image PATH "
-			"[--image-fd N] [--read-only] [--hv-socket PATH] [--user NAME] "
-			"[--no-confine]\n");
-	return 2;
-}
-
-static bool parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(s, &end, 10);
-	*v = (uint32_t)x;
-	return !errno && end != s && !*end && x <= UINT32_MAX;
-}
-
-static int parse(struct bb *b, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "domid", required_argument, NULL, 'd' },
-		{ "devid", required_argument, NULL, 'v' },
-		{ "image", required_argument, NULL, 'i' },
-		{ "read-only", no_argument, NULL, 'r' },
-		{ "hv-socket", required_argument, NULL, 's' },
-		{ "image-fd", required_argument, NULL, 'f' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "no-confine", no_argument, NULL, 'N' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool have_dom = false, have_dev = false, fd_ok = true;
+	struct bb *b = be;
 	uint32_t fd;
-	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': have_dom = parse_u32(optarg, &b->domid); break;
-		case 'v': have_dev = parse_u32(optarg, &b->devid); break;
-		case 'i': b->image = optarg; break;
-		case 'r': b->readonly = true; break;
-		case 's': b->hv_socket = optarg; break;
-		case 'u': b->confine.user = optarg; break;
-		case 'N': b->confine.off = true; break;
-		case 'f':
-			fd_ok = parse_u32(optarg, &fd) && fd > 2 && fd < 1024;
-			b->disk_fd = (int)fd;
-			break;
-		default: return -1;
-		}
+	switch (c) {
+	case 'i': b->image = arg; return true;
+	case 'r': b->readonly = true; return true;
+	case 'f':
+		if (!bk_parse_u32(arg, &fd) || fd <= 2 || fd >= 1024)
+			return false;
+		b->disk_fd = (int)fd;
+		return true;
+	default: return false;
 	}
-	if (optind != argc || !have_dom || !have_dev || !b->domid || !b->image || !fd_ok)
-		return -1;
-	if (!b->hv_socket)
-		b->hv_socket = getenv("KETCH_HV_SOCKET");
-	return 0;
+}
+
+static bool check(void *be)
+{
+	return ((struct bb *)be)->image != NULL;
 }
 
 /*
@@ -130,67 +83,46 @@ static int open_disk(struct bb *b)
 	return 0;
 }
 
-static int start(struct bb *b)
+static int start(void *be)
 {
+	struct bb *b = be;
 	int r = open_disk(b);
 
 	if (r) {
-		bb_log("%s: %s", b->image, r == -EWOULDBLOCK ?
+		bk_log("%s: %s", b->image, r == -EWOULDBLOCK ?
 		       "in use by another backend (locked)" : strerror(-r));
 		return r;
 	}
-	b->hv = kctl_open(b->hv_socket, &r);
-	if (!b->hv) {
-		bb_log("cannot reach ketch-hv: %s", kctl_strerror(r));
+	b->x.hv = kctl_open(b->x.hv_socket, &r);
+	if (!b->x.hv) {
+		bk_log("cannot reach ketch-hv: %s", kctl_strerror(r));
 		return r;
 	}
 	r = bb_io_init(b);
 	if (r) {
-		bb_log("io_uring: %s", strerror(-r));
+		bk_log("io_uring: %s", strerror(-r));
 		return r;
 	}
-	r = bb_xenbus_start(b);
-	if (r)
-		bb_log("xenstore: %s", strerror(-r));
-	return r;
+	return bb_xenbus_start(b);
 }
 
-/*
- * Capabilities go before libxenstore starts its reader thread (they are
- * per thread); the seccomp filter and --user once the image, io_uring
- * and both sockets are open (docs/security.md).
- */
-static int confine(struct bb *b, bool early)
+/* The guest's event channel while connected, and io_uring's completions;
+ * left-over requests are taken at once. */
+static int poll_fds(void *be, struct pollfd *p, int *timeout)
 {
-	char err[256];
-	int r;
+	struct bb *b = be;
 
-	if (b->confine.off) {
-		if (!early) {
-			bb_log("not confined (--no-confine)");
-			kcf_selftest("ketch-blkback"); /* test builds: the same probes, unrefused */
-		}
-		return 0;
-	}
-	r = early ? kcf_drop_early(0, b->confine.user, err, sizeof(err))
-		  : kcf_confine_blkback(b->confine.user, err, sizeof(err));
-	if (r)
-		bb_log("cannot confine: %s", err);
-	else if (!early)
-		bb_log("confined: seccomp allow-list, no capabilities%s%s",
-		       b->confine.user ? ", user " : "", b->confine.user ? b->confine.user : "");
-	return r;
+	p[0] = (struct pollfd){ .fd = b->uring_efd, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = b->connected ? b->from_guest : -1, .events = POLLIN };
+	*timeout = b->more ? 0 : -1;
+	return 2;
 }
 
-static int signal_fd(void)
+/* An impossible ring: this disk's frontend is left, the process stays. */
+static void ring_broken(struct bb *b)
 {
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	return signalfd(-1, &set, SFD_CLOEXEC);
+	bb_disconnect(b);
+	bb_switch_state(b, XenbusStateClosing);
 }
 
 static void guest_kicked(struct bb *b)
@@ -198,58 +130,72 @@ static void guest_kicked(struct bb *b)
 	uint64_t cnt;
 
 	if (read(b->from_guest, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-		bb_log("event channel: %s", strerror(errno));
-	if (!bb_ring_work(b)) {
-		bb_disconnect(b);
-		bb_switch_state(b, XenbusStateClosing);
-	}
+		bk_log("event channel: %s", strerror(errno));
+	if (!bb_ring_work(b))
+		ring_broken(b);
 }
 
-static void loop(struct bb *b, int sig)
+static void work(void *be, int n, const struct pollfd *p)
 {
-	while (!b->quit) {
-		struct pollfd p[4] = {
-			{ .fd = sig, .events = POLLIN },
-			{ .fd = xs_fileno(b->xs), .events = POLLIN },
-			{ .fd = b->uring_efd, .events = POLLIN },
-			{ .fd = b->connected ? b->from_guest : -1, .events = POLLIN },
-		};
+	struct bb *b = be;
 
-		if (poll(p, 4, b->more ? 0 : -1) < 0 && errno != EINTR)
-			break;
-		if (p[0].revents)
-			break;
-		if (p[1].revents)
-			bb_xenbus_changed(b);
-		if (p[2].revents && !bb_io_complete(b)) {
-			bb_disconnect(b);
-			bb_switch_state(b, XenbusStateClosing);
-		}
-		if (b->connected && (p[3].revents || b->more))
-			guest_kicked(b);
-	}
+	(void)n;
+	if (p[0].revents && !bb_io_complete(b))
+		ring_broken(b);
+	if (b->connected && (p[1].revents || b->more))
+		guest_kicked(b);
 }
+
+static void follow(void *be, XenbusState fs)
+{
+	bb_xenbus_follow(be, fs);
+}
+
+static void disconnect(void *be)
+{
+	bb_disconnect(be);
+}
+
+static void stop(void *be)
+{
+	struct bb *b = be;
+
+	if (b->x.state != XenbusStateClosed)
+		bb_switch_state(b, XenbusStateClosed);
+	bk_log("stopped: %llu requests, %llu refused or failed",
+	       (unsigned long long)b->nr_requests, (unsigned long long)b->nr_errors);
+}
+
+static void release(void *be)
+{
+	struct bb *b = be;
+
+	bkx_close(&b->x);
+	if (b->uring_efd >= 0)
+		bb_io_fini(b);
+	if (b->disk_fd >= 0)
+		close(b->disk_fd);
+}
+
+static const struct bk_program blkback = {
+	.name = "ketch-blkback",
+	.usage = "--image PATH [--image-fd N] [--read-only] ",
+	.opts = opts,
+	.opt = opt,
+	.check = check,
+	.confine = kcf_confine_blkback,
+	.start = start,
+	.poll_fds = poll_fds,
+	.follow = follow,
+	.disconnect = disconnect,
+	.work = work,
+	.stop = stop,
+	.release = release,
+};
 
 int main(int argc, char **argv)
 {
-	struct bb b = { .disk_fd = -1, .from_guest = -1, .to_guest = -1 };
-	int sig;
+	struct bb b = { .disk_fd = -1, .uring_efd = -1, .from_guest = -1, .to_guest = -1 };
 
-	if (parse(&b, argc, argv))
-		return usage();
-	snprintf(log_prefix, sizeof(log_prefix), "ketch-blkback d%u/%u", b.domid, b.devid);
-	sig = signal_fd();
-	if (sig < 0 || confine(&b, true) || start(&b) || confine(&b, false))
-		return 1;
-	loop(&b, sig);
-	bb_disconnect(&b);
-	if (b.state != XenbusStateClosed)
-		bb_switch_state(&b, XenbusStateClosed);
-	bb_log("stopped: %llu requests, %llu refused or failed",
-	       (unsigned long long)b.nr_requests, (unsigned long long)b.nr_errors);
-	xs_close(b.xs);
-	kctl_close(b.hv);
-	bb_io_fini(&b);
-	close(b.disk_fd);
-	return 0;
+	return bk_main(&blkback, &b.x, &b, argc, argv);
 }

@@ -24,162 +24,89 @@
 
 #include "blkback.h"
 
-/* Read dir/name; NULL if missing.  Free the result. */
-static char *xs_get(struct bb *b, const char *dir, const char *name)
-{
-	char path[192];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return xs_read(b->xs, XBT_NULL, path, &len);
-}
-
-static bool xs_get_ulong(struct bb *b, const char *dir, const char *name, unsigned long *v)
-{
-	char *s = xs_get(b, dir, name), *end;
-	bool ok = false;
-
-	if (s) {
-		errno = 0;
-		*v = strtoul(s, &end, 10);
-		ok = !errno && end != s && !*end;
-		free(s);
-	}
-	return ok;
-}
-
-static bool xs_put(struct bb *b, xs_transaction_t t, const char *name, const char *fmt,
-		   unsigned long long v)
-{
-	char path[192], val[32];
-
-	snprintf(path, sizeof(path), "%s/%s", b->be, name);
-	snprintf(val, sizeof(val), fmt, v);
-	return xs_write(b->xs, t, path, val, strlen(val));
-}
-
-static bool write_all(struct bb *b, bool (*fill)(struct bb *, xs_transaction_t));
-
 /* Our directory is still there: once the toolstack removed it (the disk
  * is going), a write would create nodes nobody removes. */
 static bool dir_present(struct bb *b, xs_transaction_t t)
 {
 	char path[192], *fe;
 
-	snprintf(path, sizeof(path), "%s/frontend", b->be);
-	fe = xs_read(b->xs, t, path, NULL);
+	snprintf(path, sizeof(path), "%s/frontend", b->x.be);
+	fe = xs_read(b->x.xs, t, path, NULL);
 	free(fe);
 	return fe != NULL;
 }
 
-static bool fill_state(struct bb *b, xs_transaction_t t)
+static bool fill_state(void *arg, xs_transaction_t t)
 {
-	return !dir_present(b, t) || xs_put(b, t, "state", "%llu", b->state);
+	struct bb *b = arg;
+
+	return !dir_present(b, t) || bkx_put_ull(&b->x, t, "state", b->x.state);
 }
 
 void bb_switch_state(struct bb *b, XenbusState s)
 {
-	b->state = s;
-	if (!write_all(b, fill_state))
-		bb_log("cannot write state %d: %s", s, strerror(errno));
-}
-
-/* Write what one transaction holds, retrying while it conflicts. */
-static bool write_all(struct bb *b, bool (*fill)(struct bb *, xs_transaction_t))
-{
-	for (int tries = 0; tries < 10; tries++) {
-		xs_transaction_t t = xs_transaction_start(b->xs);
-
-		if (t == XBT_NULL)
-			return false;
-		if (!fill(b, t)) {
-			xs_transaction_end(b->xs, t, true);
-			return false;
-		}
-		if (xs_transaction_end(b->xs, t, false))
-			return true;
-		if (errno != EAGAIN)
-			return false;
-	}
-	return false;
+	b->x.state = s;
+	if (!bkx_transaction(&b->x, fill_state, b))
+		bk_log("cannot write state %d: %s", s, strerror(errno));
 }
 
 /* What Linux's blkback offers at probe. */
-static bool fill_features(struct bb *b, xs_transaction_t t)
+static bool fill_features(void *arg, xs_transaction_t t)
 {
-	bool ok = xs_put(b, t, "feature-flush-cache", "%llu", 1);
+	struct bb *b = arg;
+	bool ok = bkx_put_ull(&b->x, t, "feature-flush-cache", 1);
 
 	if (!b->readonly)
-		ok = ok && xs_put(b, t, "feature-discard", "%llu", 1) &&
-		     xs_put(b, t, "discard-granularity", "%llu", 4096) &&
-		     xs_put(b, t, "discard-alignment", "%llu", 0);
+		ok = ok && bkx_put_ull(&b->x, t, "feature-discard", 1) &&
+		     bkx_put_ull(&b->x, t, "discard-granularity", 4096) &&
+		     bkx_put_ull(&b->x, t, "discard-alignment", 0);
 	return ok;
 }
 
 /* The disk, written when connecting (it could have changed meanwhile). */
-static bool fill_disk(struct bb *b, xs_transaction_t t)
+static bool fill_disk(void *arg, xs_transaction_t t)
 {
+	struct bb *b = arg;
+
 	if (!dir_present(b, t))
 		return true;
-	return xs_put(b, t, "sectors", "%llu", b->sectors) &&
-	       xs_put(b, t, "info", "%llu", b->readonly ? VDISK_READONLY : 0) &&
-	       xs_put(b, t, "sector-size", "%llu", BLKIF_SECTOR) &&
-	       xs_put(b, t, "physical-sector-size", "%llu", BLKIF_SECTOR);
+	return bkx_put_ull(&b->x, t, "sectors", b->sectors) &&
+	       bkx_put_ull(&b->x, t, "info", b->readonly ? VDISK_READONLY : 0) &&
+	       bkx_put_ull(&b->x, t, "sector-size", BLKIF_SECTOR) &&
+	       bkx_put_ull(&b->x, t, "physical-sector-size", BLKIF_SECTOR);
 }
-
-static XenbusState fe_state(struct bb *b);
 
 /*
- * A frontend already Initialised or Connected at our start was talking to
- * an earlier backend of this disk (one that died: the toolstack restarts
- * us).  Its ring-ref and port belong to that connection, so we do not
- * take them: we say Closed, and the frontend starts over from
- * Initialising, which brings us to InitWait (the reconnect path below).
+ * A frontend already Initialised or Connected at our start belongs to an
+ * earlier backend of this disk: we say Closed, and the frontend starts
+ * over from Initialising, which brings us to InitWait (see follow).
  */
-static bool stale_frontend(struct bb *b)
-{
-	XenbusState s = fe_state(b);
-
-	if (s != XenbusStateInitialised && s != XenbusStateConnected)
-		return false;
-	bb_log("frontend is in state %d from an earlier backend: asking it to reconnect", s);
-	return true;
-}
-
 int bb_xenbus_start(struct bb *b)
 {
-	char *fe;
+	int r = bkx_open(&b->x, "vbd", "disk");
 
-	b->xs = xs_open(0);
-	if (!b->xs)
+	if (r)
+		return r;
+	if (!bkx_transaction(&b->x, fill_features, b)) {
+		bk_log("xenstore: cannot write the features: %s", strerror(errno));
 		return -errno;
-	snprintf(b->be, sizeof(b->be), "/local/domain/0/backend/vbd/%u/%u", b->domid, b->devid);
-	fe = xs_get(b, b->be, "frontend");
-	if (!fe) {
-		bb_log("%s/frontend is missing: the toolstack has not set the disk up", b->be);
-		return -ENOENT;
 	}
-	snprintf(b->fe, sizeof(b->fe), "%s", fe);
-	free(fe);
-	if (!write_all(b, fill_features))
+	bb_switch_state(b, bkx_stale_frontend(&b->x) ? XenbusStateClosed : XenbusStateInitWait);
+	if (!bkx_watch(&b->x)) {
+		bk_log("xenstore: cannot watch: %s", strerror(errno));
 		return -errno;
-	bb_switch_state(b, stale_frontend(b) ? XenbusStateClosed : XenbusStateInitWait);
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/state", b->fe);
-	if (!xs_watch(b->xs, path, "fe") || !xs_watch(b->xs, "@releaseDomain", "rel"))
-		return -errno;
+	}
 	return 0;
 }
 
 /* The protocol the frontend names must be ours (x86-64); none means native. */
 static bool protocol_ok(struct bb *b)
 {
-	char *p = xs_get(b, b->fe, "protocol");
+	char *p = bkx_get(&b->x, b->x.fe, "protocol");
 	bool ok = !p || !strcmp(p, XEN_IO_PROTO_ABI_NATIVE);
 
 	if (!ok)
-		bb_log("frontend protocol %s is not offered", p);
+		bk_log("frontend protocol %s is not offered", p);
 	free(p);
 	return ok;
 }
@@ -190,12 +117,12 @@ static int map_ring(struct bb *b)
 	int err = 0;
 	void *sring;
 
-	b->gnt = kgnt_open(b->hv, b->domid, 0, &err);
+	b->gnt = kgnt_open(b->x.hv, b->x.domid, 0, &err);
 	if (!b->gnt)
 		return err;
 	sring = kgnt_map(b->gnt, b->ring_ref, true, &st);
 	if (!sring) {
-		bb_log("ring-ref %u refused (status %d)", b->ring_ref, st);
+		bk_log("ring-ref %u refused (status %d)", b->ring_ref, st);
 		kgnt_close(b->gnt);
 		b->gnt = NULL;
 		return -EACCES;
@@ -209,10 +136,10 @@ static int connect_ring(struct bb *b)
 	unsigned long ref, port;
 	int r;
 
-	if (!xs_get_ulong(b, b->fe, "ring-ref", &ref) ||
-	    !xs_get_ulong(b, b->fe, "event-channel", &port) || ref > UINT32_MAX ||
+	if (!bkx_get_ulong(&b->x, b->x.fe, "ring-ref", &ref) ||
+	    !bkx_get_ulong(&b->x, b->x.fe, "event-channel", &port) || ref > UINT32_MAX ||
 	    port > UINT32_MAX || !protocol_ok(b)) {
-		bb_log("frontend's ring-ref, event-channel or protocol missing or bad");
+		bk_log("frontend's ring-ref, event-channel or protocol missing or bad");
 		return -EINVAL;
 	}
 	b->ring_ref = (grant_ref_t)ref;
@@ -220,9 +147,9 @@ static int connect_ring(struct bb *b)
 	r = map_ring(b);
 	if (r)
 		return r;
-	r = kctl_evtchn_bind(b->hv, b->domid, b->port, &b->from_guest, &b->to_guest);
+	r = kctl_evtchn_bind(b->x.hv, b->x.domid, b->port, &b->from_guest, &b->to_guest);
 	if (r) {
-		bb_log("cannot bind event channel %u: %s", b->port, kctl_strerror(r));
+		bk_log("cannot bind event channel %u: %s", b->port, kctl_strerror(r));
 		kgnt_close(b->gnt);
 		b->gnt = NULL;
 		return r;
@@ -242,7 +169,7 @@ void bb_disconnect(struct bb *b)
 	kgnt_unmap(b->gnt, b->ring_ref);
 	kgnt_close(b->gnt);
 	b->gnt = NULL;
-	kctl_evtchn_unbind(b->hv, b->domid, b->port); /* fails if the domain died */
+	kctl_evtchn_unbind(b->x.hv, b->x.domid, b->port); /* fails if the domain died */
 	close(b->from_guest);
 	close(b->to_guest);
 	b->from_guest = b->to_guest = -1;
@@ -250,55 +177,30 @@ void bb_disconnect(struct bb *b)
 
 static void connect_frontend(struct bb *b)
 {
-	if (b->state == XenbusStateConnected)
+	if (b->x.state == XenbusStateConnected)
 		return;
-	if (connect_ring(b) || !write_all(b, fill_disk)) {
+	if (connect_ring(b) || !bkx_transaction(&b->x, fill_disk, b)) {
 		bb_disconnect(b);
 		bb_switch_state(b, XenbusStateClosing);
 		return;
 	}
 	bb_switch_state(b, XenbusStateConnected);
-	bb_log("connected: ring-ref %u, event channel %u, %llu sectors%s", b->ring_ref,
+	bk_log("connected: ring-ref %u, event channel %u, %llu sectors%s", b->ring_ref,
 	       b->port, (unsigned long long)b->sectors, b->readonly ? ", read-only" : "");
 	bb_ring_work(b); /* requests queued before we looked */
 }
 
-static XenbusState fe_state(struct bb *b)
-{
-	unsigned long s;
-
-	return xs_get_ulong(b, b->fe, "state", &s) ? (XenbusState)s : XenbusStateUnknown;
-}
-
-static bool online(struct bb *b)
-{
-	unsigned long v;
-
-	return !xs_get_ulong(b, b->be, "online", &v) || v != 0;
-}
-
-/* The frontend's domain stopped or is gone: nobody left to serve. */
-static bool domain_gone(struct bb *b)
-{
-	struct kctl_dominfo info;
-	int r = kctl_getinfo(b->hv, b->domid, &info);
-
-	return r == -ESRCH || (r == 0 && (info.state == KCTL_STATE_SHUTDOWN ||
-					  info.state == KCTL_STATE_CRASHED ||
-					  info.state == KCTL_STATE_DYING));
-}
-
-static void follow(struct bb *b, XenbusState fs)
+void bb_xenbus_follow(struct bb *b, XenbusState fs)
 {
 	switch (fs) {
 	case XenbusStateInitialising:
-		if (b->state == XenbusStateClosed)
+		if (b->x.state == XenbusStateClosed)
 			bb_switch_state(b, XenbusStateInitWait);
 		break;
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
 		/* Only from InitWait: after Closed the frontend must start over. */
-		if (b->state == XenbusStateInitWait)
+		if (b->x.state == XenbusStateInitWait)
 			connect_frontend(b);
 		break;
 	case XenbusStateClosing:
@@ -308,43 +210,16 @@ static void follow(struct bb *b, XenbusState fs)
 	case XenbusStateClosed:
 		bb_disconnect(b);
 		bb_switch_state(b, XenbusStateClosed);
-		if (!online(b))
-			b->quit = true; /* the toolstack is removing the disk */
+		if (!bkx_online(&b->x))
+			b->x.quit = true; /* the toolstack is removing the disk */
 		break;
 	case XenbusStateUnknown:
-		if (b->fe_seen) { /* the frontend's directory was removed */
+		if (b->x.fe_seen) { /* the frontend's directory was removed */
 			bb_disconnect(b);
-			b->quit = true;
+			b->x.quit = true;
 		}
 		break;
 	default:
 		break;
 	}
-}
-
-void bb_xenbus_changed(struct bb *b)
-{
-	bool release = false;
-	char **w;
-
-	while ((w = xs_check_watch(b->xs))) {
-		release |= !strcmp(w[XS_WATCH_TOKEN], "rel");
-		free(w);
-	}
-	if (errno != EAGAIN) {
-		bb_log("lost xenstore: %s", strerror(errno));
-		b->quit = true;
-		return;
-	}
-	if (release && domain_gone(b)) {
-		bb_log("domain %u stopped", b->domid);
-		bb_disconnect(b);
-		b->quit = true;
-		return;
-	}
-	XenbusState fs = fe_state(b);
-
-	follow(b, fs);
-	if (fs != XenbusStateUnknown)
-		b->fe_seen = true;
 }

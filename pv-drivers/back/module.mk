@@ -1,5 +1,9 @@
 # pv-drivers/back: ketch-blkback, one control-domain process per PV disk.
-BLKBACK_SRCS := $(addprefix pv-drivers/back/,blkback_main.c blkback_io.c blkback_xenbus.c)
+# Both backends are built on the skeleton in pv-drivers/common (process
+# and xenstore halves, BACKEND_SRCS).
+BACKEND_SRCS := pv-drivers/common/backend_main.c pv-drivers/common/backend_xenbus.c
+BLKBACK_SRCS := $(addprefix pv-drivers/back/,blkback_main.c blkback_io.c blkback_xenbus.c) \
+		$(BACKEND_SRCS)
 BLKBACK      := $(BUILD)/bin/ketch-blkback
 BINS         += $(BLKBACK)
 
@@ -22,7 +26,7 @@ $(BUILD)/tests/bin/ketch-blkback-selftest: $(BLKBACK_SRCS:%.c=$(BUILD)/obj/%.o) 
 # ketch-netback, one control-domain process per vif: a TAP device set up
 # through libnl-route, the netif rings through libketchgnt.
 NETBACK_SRCS := $(addprefix pv-drivers/back/,netback_main.c netback_xenbus.c netback_tap.c \
-		  netback_tx.c netback_rx.c netback_csum.c)
+		  netback_tx.c netback_rx.c netback_csum.c) $(BACKEND_SRCS)
 NETBACK      := $(BUILD)/bin/ketch-netback
 NL_CFLAGS    := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 NL_LIBS      := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)

@@ -17,6 +17,7 @@
 #include "ketch/confine.h"
 #include "ketch/gntaccess.h"
 #include "ketch/ketchctl.h"
+#include "../common/backend_main.h"
 #include "../common/netif_ring.h"
 
 /* Packets moved in each direction per loop turn: a busy frontend or a
@@ -45,24 +46,17 @@ struct nb_counters {
 };
 
 struct nb {
+	struct bkx x; /* the device, xenstore, ketch-hv (--domid, --devid, --hv-socket) */
 	/* what was asked for */
-	const char *hv_socket, *bridge;
+	const char *bridge;
 	char *bridge_node;     /* the bridge as read from xenstore, if it was */
-	struct kcf_cli confine; /* --user, --no-confine */
-	uint32_t domid, devid;
 	unsigned int mtu;
 	bool create_bridge;
 	/* the host side */
 	char ifname[16];
 	int tap_fd;
-	/* xenstore */
-	struct xs_handle *xs;
-	char be[128], fe[128]; /* our directory, the frontend's */
-	XenbusState state;     /* what we last wrote in be/state */
-	bool fe_seen;          /* the frontend's state was read once */
-	bool stale;            /* it was connected to an earlier backend */
+	bool stale;            /* the frontend was connected to an earlier backend */
 	/* the connection to the frontend, while connected */
-	struct kctl *hv;
 	struct kgnt *gnt;
 	bool connected;
 	bool rx_notify;        /* the frontend notifies when it posts buffers */
@@ -78,7 +72,6 @@ struct nb {
 	bool tx_more, rx_more;  /* work left when the budget ran out */
 	struct netif_tx_packet pkt; /* scratch for the tx path */
 	struct nb_counters c;
-	bool quit;
 };
 
 /* netback_tap.c */
@@ -102,21 +95,16 @@ bool nb_rx_wants_tap(const struct nb *b);
 void nb_notify(struct nb *b);
 
 /* netback_xenbus.c */
-/* Connect to xenstore and find the frontend the toolstack named; -ENOENT
- * (logged) when there is no such vif. */
-int nb_xenbus_open(struct nb *b);
-/* Our backend directory's node name, or NULL.  Free the result. */
-char *nb_xenbus_be_node(struct nb *b, const char *name);
-/* Features, InitWait, watches.  0 or a negative errno (logged). */
+/* Features, InitWait, watches (after bkx_open).  0 or a negative errno
+ * (logged). */
 int nb_xenbus_start(struct nb *b);
-/* A watch fired: follow the frontend's state.  Sets b->quit when done. */
-void nb_xenbus_changed(struct nb *b);
+/* The frontend's state changed to fs: follow it.  Sets b->x.quit when done. */
+void nb_xenbus_follow(struct nb *b, XenbusState fs);
 /* Leave the frontend: unmap the rings, unbind the port. */
 void nb_disconnect(struct nb *b);
 void nb_switch_state(struct nb *b, XenbusState s);
 
 /* netback_main.c */
-void nb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void nb_log_counters(const struct nb *b, const char *why);
 
 #endif

@@ -11,14 +11,9 @@
  */
 #include <errno.h>
 #include <linux/capability.h>
-#include <getopt.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "netback.h"
@@ -26,19 +21,6 @@
 /* Without feature-rx-notify the frontend never says it posted buffers:
  * look again this often while a frame waits for one. */
 #define NB_RX_POLL_MS 10
-
-static char log_prefix[64] = "ketch-netback";
-
-void nb_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", log_prefix);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 void nb_log_counters(const struct nb *b, const char *why)
 {
@@ -54,7 +36,7 @@ void nb_log_counters(const struct nb *b, const char *why)
 					       netif_tx_strerror(e),
 					       (unsigned long long)c->tx_refused[e]);
 	}
-	nb_log("%s: tx %llu packets %llu bytes, %llu refused, %llu bad grants, %llu csum "
+	bk_log("%s: tx %llu packets %llu bytes, %llu refused, %llu bad grants, %llu csum "
 	       "dropped, %llu tap dropped; rx %llu packets %llu bytes, %llu too big, %llu bad "
 	       "grants; %llu ring errors%s",
 	       why, (unsigned long long)c->tx_packets, (unsigned long long)c->tx_bytes,
@@ -65,62 +47,29 @@ void nb_log_counters(const struct nb *b, const char *why)
 	       (unsigned long long)c->ring_errors, detail);
 }
 
-static int usage(void)
+/* The options of ours; --domid, --devid and the rest are backend_main's. */
+static const struct option opts[] = {
+	{ "bridge", required_argument, NULL, 'b' },
+	{ "create-bridge", no_argument, NULL, 'c' },
+	{ "mtu", required_argument, NULL, 'm' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static bool opt(void *be, int c, const char *arg)
 {
-	fprintf(stderr, "usage: ketch-netback --domid N --devid N [--bridge NAME "
-			"[--create-bridge]] [--mtu N] [--hv-socket PATH] [--user NAME] "
-			"[--no-confine]\n");
-	return 2;
-}
+	struct nb *b = be;
+	uint32_t mtu;
 
-static bool parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long x;
-
-	errno = 0;
-	x = strtoul(s, &end, 10);
-	*v = (uint32_t)x;
-	return !errno && end != s && !*end && x <= UINT32_MAX;
-}
-
-static int parse(struct nb *b, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "domid", required_argument, NULL, 'd' },
-		{ "devid", required_argument, NULL, 'v' },
-		{ "bridge", required_argument, NULL, 'b' },
-		{ "create-bridge", no_argument, NULL, 'c' },
-		{ "mtu", required_argument, NULL, 'm' },
-		{ "hv-socket", required_argument, NULL, 's' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "no-confine", no_argument, NULL, 'N' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool have_dom = false, have_dev = false, mtu_ok = true;
-	uint32_t mtu = 0;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': have_dom = parse_u32(optarg, &b->domid); break;
-		case 'v': have_dev = parse_u32(optarg, &b->devid); break;
-		case 'b': b->bridge = optarg; break;
-		case 'c': b->create_bridge = true; break;
-		case 'm': mtu_ok = parse_u32(optarg, &mtu); break;
-		case 's': b->hv_socket = optarg; break;
-		case 'u': b->confine.user = optarg; break;
-		case 'N': b->confine.off = true; break;
-		default: return -1;
-		}
+	switch (c) {
+	case 'b': b->bridge = arg; return true;
+	case 'c': b->create_bridge = true; return true;
+	case 'm':
+		if (!bk_parse_u32(arg, &mtu) || (mtu && (mtu < NB_MTU_MIN || mtu > NB_MTU_MAX)))
+			return false;
+		b->mtu = mtu;
+		return true;
+	default: return false;
 	}
-	if (optind != argc || !have_dom || !have_dev || !b->domid || !mtu_ok ||
-	    (mtu && (mtu < NB_MTU_MIN || mtu > NB_MTU_MAX)))
-		return -1;
-	b->mtu = mtu;
-	if (!b->hv_socket)
-		b->hv_socket = getenv("KETCH_HV_SOCKET");
-	return 0;
 }
 
 /* Bridge and MTU from the backend directory when not given as options. */
@@ -129,31 +78,33 @@ static int xenstore_defaults(struct nb *b)
 	char *v;
 	unsigned long mtu;
 
-	if (!b->bridge && (v = nb_xenbus_be_node(b, "bridge")))
+	if (!b->bridge && (v = bkx_get(&b->x, b->x.be, "bridge")))
 		b->bridge = b->bridge_node = v;
 	if (b->mtu)
 		return 0;
-	v = nb_xenbus_be_node(b, "mtu");
+	v = bkx_get(&b->x, b->x.be, "mtu");
 	mtu = v ? strtoul(v, NULL, 10) : 1500;
 	free(v);
 	if (mtu < NB_MTU_MIN || mtu > NB_MTU_MAX) {
-		nb_log("mtu %lu: must be %u..%u", mtu, NB_MTU_MIN, NB_MTU_MAX);
+		bk_log("mtu %lu: must be %u..%u", mtu, NB_MTU_MIN, NB_MTU_MAX);
 		return -EINVAL;
 	}
 	b->mtu = (unsigned int)mtu;
 	return 0;
 }
 
-static int start(struct nb *b)
+static int start(void *be)
 {
+	struct nb *b = be;
 	int r;
 
-	b->hv = kctl_open(b->hv_socket, &r);
-	if (!b->hv) {
-		nb_log("cannot reach ketch-hv: %s", kctl_strerror(r));
+	b->x.hv = kctl_open(b->x.hv_socket, &r);
+	if (!b->x.hv) {
+		bk_log("cannot reach ketch-hv: %s", kctl_strerror(r));
 		return r;
 	}
-	if ((r = nb_xenbus_open(b)) || (r = xenstore_defaults(b)) || (r = nb_tap_open(b)))
+	if ((r = bkx_open(&b->x, "vif", "vif")) || (r = xenstore_defaults(b)) ||
+	    (r = nb_tap_open(b)))
 		return r;
 	return nb_xenbus_start(b);
 }
@@ -163,61 +114,7 @@ void nb_notify(struct nb *b)
 	uint64_t one = 1;
 
 	if (write(b->to_guest, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		nb_log("cannot notify the frontend: %s", strerror(errno));
-}
-
-/*
- * Capabilities go before libxenstore starts its reader thread (they are
- * per thread), all but CAP_NET_ADMIN for the TAP and bridge; the seccomp
- * filter, the rest and --user once the TAP and both sockets are open
- * (docs/security.md).
- */
-static int confine(struct nb *b, bool early)
-{
-	char err[256];
-	int r;
-
-	if (b->confine.off) {
-		if (!early) {
-			nb_log("not confined (--no-confine)");
-			kcf_selftest("ketch-netback"); /* test builds: the same probes, unrefused */
-		}
-		return 0;
-	}
-	r = early ? kcf_drop_early(1ULL << CAP_NET_ADMIN, b->confine.user, err, sizeof(err))
-		  : kcf_confine_netback(b->confine.user, err, sizeof(err));
-	if (r)
-		nb_log("cannot confine: %s", err);
-	else if (!early)
-		nb_log("confined: seccomp allow-list, no capabilities%s%s",
-		       b->confine.user ? ", user " : "", b->confine.user ? b->confine.user : "");
-	return r;
-}
-
-static int signal_fd(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	return signalfd(-1, &set, SFD_CLOEXEC);
-}
-
-/* A signal: true if it asks us to stop. */
-static bool on_signal(struct nb *b, int sig)
-{
-	struct signalfd_siginfo si;
-
-	if (read(sig, &si, sizeof(si)) != sizeof(si))
-		return false;
-	if (si.ssi_signo == SIGUSR1) {
-		nb_log_counters(b, "counters");
-		return false;
-	}
-	return true;
+		bk_log("cannot notify the frontend: %s", strerror(errno));
 }
 
 /* The guest kicked us or work was left over: both directions, bounded. */
@@ -226,80 +123,102 @@ static void guest_work(struct nb *b, bool kicked)
 	uint64_t cnt;
 
 	if (kicked && read(b->from_guest, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-		nb_log("event channel: %s", strerror(errno));
+		bk_log("event channel: %s", strerror(errno));
 	if (!nb_tx_work(b) || !nb_rx_work(b)) {
 		nb_disconnect(b); /* this vif only; the process stays for a reconnect */
 		nb_switch_state(b, XenbusStateClosing);
 	}
 }
 
-static int poll_timeout(const struct nb *b)
+/* The guest's event channel while connected, the TAP while a buffer
+ * waits for a frame; at once while work is left, and every
+ * NB_RX_POLL_MS while a frame waits for a frontend that never says it
+ * posted buffers. */
+static int poll_fds(void *be, struct pollfd *p, int *timeout)
 {
+	struct nb *b = be;
+
+	p[0] = (struct pollfd){ .fd = b->connected ? b->from_guest : -1, .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = nb_rx_wants_tap(b) ? b->tap_fd : -1, .events = POLLIN };
 	if (!b->connected)
-		return -1;
-	if (b->tx_more || b->rx_more)
-		return 0;
-	return b->frame_len && !b->rx_notify ? NB_RX_POLL_MS : -1;
+		*timeout = -1;
+	else if (b->tx_more || b->rx_more)
+		*timeout = 0;
+	else
+		*timeout = b->frame_len && !b->rx_notify ? NB_RX_POLL_MS : -1;
+	return 2;
 }
 
-static void loop(struct nb *b, int sig)
+static void work(void *be, int n, const struct pollfd *p)
 {
-	while (!b->quit) {
-		struct pollfd p[4] = {
-			{ .fd = sig, .events = POLLIN },
-			{ .fd = xs_fileno(b->xs), .events = POLLIN },
-			{ .fd = b->connected ? b->from_guest : -1, .events = POLLIN },
-			{ .fd = nb_rx_wants_tap(b) ? b->tap_fd : -1, .events = POLLIN },
-		};
-		int n = poll(p, 4, poll_timeout(b));
+	struct nb *b = be;
 
-		if (n < 0 && errno != EINTR)
-			break;
-		if (p[0].revents && on_signal(b, sig))
-			break;
-		if (p[1].revents)
-			nb_xenbus_changed(b);
-		if (b->connected && (n == 0 || p[2].revents || p[3].revents || b->tx_more ||
-				     b->rx_more))
-			guest_work(b, p[2].revents);
-	}
+	if (b->connected && (n == 0 || p[0].revents || p[1].revents || b->tx_more || b->rx_more))
+		guest_work(b, p[0].revents);
+}
+
+static void follow(void *be, XenbusState fs)
+{
+	nb_xenbus_follow(be, fs);
+}
+
+static void disconnect(void *be)
+{
+	nb_disconnect(be);
+}
+
+static void on_usr1(void *be)
+{
+	nb_log_counters(be, "counters");
+}
+
+static void stop(void *be)
+{
+	struct nb *b = be;
+
+	if (b->x.state != XenbusStateClosed)
+		nb_switch_state(b, XenbusStateClosed);
+	nb_log_counters(b, "stopped");
 }
 
 /* Everything start() may have opened; safe on a half-started backend. */
-static void release(struct nb *b)
+static void release(void *be)
 {
-	if (b->xs)
-		xs_close(b->xs);
-	kctl_close(b->hv);
+	struct nb *b = be;
+
+	bkx_close(&b->x);
 	if (b->tap_fd >= 0)
 		close(b->tap_fd);
 	free(b->bridge_node);
-	free(b);
 }
+
+/* All but CAP_NET_ADMIN go early: the TAP and the bridge need it. */
+static const struct bk_program netback = {
+	.name = "ketch-netback",
+	.usage = "[--bridge NAME [--create-bridge]] [--mtu N] ",
+	.opts = opts,
+	.opt = opt,
+	.early_caps = 1ULL << CAP_NET_ADMIN,
+	.confine = kcf_confine_netback,
+	.start = start,
+	.poll_fds = poll_fds,
+	.follow = follow,
+	.disconnect = disconnect,
+	.work = work,
+	.on_usr1 = on_usr1,
+	.stop = stop,
+	.release = release,
+};
 
 int main(int argc, char **argv)
 {
 	struct nb *b = calloc(1, sizeof(*b));
-	int sig;
+	int r;
 
 	if (!b)
 		return 1;
 	b->tap_fd = b->from_guest = b->to_guest = -1;
-	if (parse(b, argc, argv)) {
-		free(b);
-		return usage();
-	}
-	snprintf(log_prefix, sizeof(log_prefix), "ketch-netback d%u/%u", b->domid, b->devid);
-	sig = signal_fd();
-	if (sig < 0 || confine(b, true) || start(b) || confine(b, false)) {
-		release(b);
-		return 1;
-	}
-	loop(b, sig);
-	nb_disconnect(b);
-	if (b->state != XenbusStateClosed)
-		nb_switch_state(b, XenbusStateClosed);
-	nb_log_counters(b, "stopped");
-	release(b);
-	return 0;
+	r = bk_main(&netback, &b->x, b, argc, argv);
+	free(b);
+	return r;
 }

@@ -25,7 +25,7 @@ static bool read_frame(struct nb *b)
 
 	if (k < 0) {
 		if (errno != EAGAIN && errno != EINTR)
-			nb_log("%s: %s", b->ifname, strerror(errno));
+			bk_log("%s: %s", b->ifname, strerror(errno));
 		return false;
 	}
 	if (k > NETIF_PAGE) {
@@ -52,7 +52,7 @@ static int put_frame(struct nb *b)
 	st = kgnt_copy_to(b->gnt, req.gref, 0, b->frame, b->frame_len);
 	if (st != GNTST_okay) {
 		if (++b->c.rx_bad_grant <= NB_LOG_FIRST)
-			nb_log("rx buffer id %u: grant refused (status %d)", req.id, st);
+			bk_log("rx buffer id %u: grant refused (status %d)", req.id, st);
 		netif_rx_back_respond(&b->rx, req.id, 0, 0, NETIF_RSP_ERROR);
 	} else {
 		b->c.rx_packets++;
@@ -81,7 +81,7 @@ bool nb_rx_work(struct nb *b)
 	b->rx_more = n == NB_BUDGET;
 	if (got < 0) {
 		b->c.ring_errors++;
-		nb_log("rx ring: impossible request index from the frontend");
+		bk_log("rx ring: impossible request index from the frontend");
 		return false;
 	}
 	return true;

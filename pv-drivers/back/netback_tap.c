@@ -29,14 +29,14 @@ static int tap_create(struct nb *b)
 
 	b->tap_fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (b->tap_fd < 0) {
-		nb_log("/dev/net/tun: %s", strerror(errno));
+		bk_log("/dev/net/tun: %s", strerror(errno));
 		return -errno;
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", b->ifname);
 	if (ioctl(b->tap_fd, TUNSETIFF, &ifr) < 0) {
-		nb_log("cannot create TAP %s: %s", b->ifname, strerror(errno));
+		bk_log("cannot create TAP %s: %s", b->ifname, strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -59,14 +59,14 @@ static int bridge_index(struct nb *b, struct nl_sock *sk, int *ifindex)
 		if (r == 0 || r == -NLE_EXIST)
 			r = rtnl_link_get_kernel(sk, 0, b->bridge, &br);
 		if (r == 0)
-			nb_log("bridge %s created", b->bridge);
+			bk_log("bridge %s created", b->bridge);
 	}
 	if (r < 0) {
-		nb_log("bridge %s: %s", b->bridge, nl_geterror(r));
+		bk_log("bridge %s: %s", b->bridge, nl_geterror(r));
 		return -ENODEV;
 	}
 	if (!rtnl_link_is_bridge(br)) {
-		nb_log("%s is not a bridge", b->bridge);
+		bk_log("%s is not a bridge", b->bridge);
 		rtnl_link_put(br);
 		return -ENOTDIR;
 	}
@@ -76,7 +76,7 @@ static int bridge_index(struct nb *b, struct nl_sock *sk, int *ifindex)
 		r = rtnl_link_change(sk, br, up, 0);
 		rtnl_link_put(up);
 		if (r < 0)
-			nb_log("cannot bring bridge %s up: %s", b->bridge, nl_geterror(r));
+			bk_log("cannot bring bridge %s up: %s", b->bridge, nl_geterror(r));
 	}
 	rtnl_link_put(br);
 	return 0;
@@ -98,7 +98,7 @@ static int tap_configure(struct nb *b, struct nl_sock *sk, int master)
 		r = rtnl_link_change(sk, tap, change, 0);
 	}
 	if (r < 0)
-		nb_log("cannot configure %s: %s", b->ifname, nl_geterror(r));
+		bk_log("cannot configure %s: %s", b->ifname, nl_geterror(r));
 	rtnl_link_put(tap);
 	rtnl_link_put(change);
 	nl_addr_put(addr);
@@ -110,9 +110,9 @@ int nb_tap_open(struct nb *b)
 	struct nl_sock *sk;
 	int r, master = 0;
 
-	if (snprintf(b->ifname, sizeof(b->ifname), "vif%u.%u", b->domid, b->devid) >=
+	if (snprintf(b->ifname, sizeof(b->ifname), "vif%u.%u", b->x.domid, b->x.devid) >=
 	    (int)sizeof(b->ifname)) {
-		nb_log("vif%u.%u: name too long for a network device", b->domid, b->devid);
+		bk_log("vif%u.%u: name too long for a network device", b->x.domid, b->x.devid);
 		return -ENAMETOOLONG;
 	}
 	if ((r = tap_create(b)))
@@ -122,7 +122,7 @@ int nb_tap_open(struct nb *b)
 		return -ENOMEM;
 	r = nl_connect(sk, NETLINK_ROUTE);
 	if (r < 0) {
-		nb_log("netlink: %s", nl_geterror(r));
+		bk_log("netlink: %s", nl_geterror(r));
 		nl_socket_free(sk);
 		return -EIO;
 	}
@@ -131,7 +131,7 @@ int nb_tap_open(struct nb *b)
 		r = tap_configure(b, sk, master);
 	nl_socket_free(sk);
 	if (r == 0)
-		nb_log("%s up, mtu %u%s%s", b->ifname, b->mtu, b->bridge ? ", bridge " : "",
+		bk_log("%s up, mtu %u%s%s", b->ifname, b->mtu, b->bridge ? ", bridge " : "",
 		       b->bridge ? b->bridge : "");
 	return r;
 }

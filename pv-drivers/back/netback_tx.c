@@ -37,14 +37,14 @@ static int16_t deliver(struct nb *b, const struct netif_tx_packet *p)
 
 	if (p->err != NETIF_TX_OK) {
 		if (++b->c.tx_refused[p->err] <= NB_LOG_FIRST)
-			nb_log("tx packet id %u refused: %s", p->first.id,
+			bk_log("tx packet id %u refused: %s", p->first.id,
 			       netif_tx_strerror(p->err));
 		return NETIF_RSP_ERROR;
 	}
 	st = gather(b, p, buf);
 	if (st != GNTST_okay) {
 		if (++b->c.tx_bad_grant <= NB_LOG_FIRST)
-			nb_log("tx packet id %u: grant refused (status %d)", p->first.id, st);
+			bk_log("tx packet id %u: grant refused (status %d)", p->first.id, st);
 		return NETIF_RSP_ERROR;
 	}
 	if ((p->first.flags & NETTXF_csum_blank) && !nb_csum_complete(buf, p->first.size)) {
@@ -77,7 +77,7 @@ bool nb_tx_work(struct nb *b)
 	b->tx_more = n == NB_BUDGET;
 	if (got < 0) {
 		b->c.ring_errors++;
-		nb_log("tx ring: impossible request index from the frontend");
+		bk_log("tx ring: impossible request index from the frontend");
 		return false;
 	}
 	return true;

@@ -29,44 +29,12 @@
 
 #include "netback.h"
 
-/* Read dir/name; NULL if missing.  Free the result. */
-static char *xs_get(struct nb *b, const char *dir, const char *name)
-{
-	char path[192];
-	unsigned int len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return xs_read(b->xs, XBT_NULL, path, &len);
-}
-
-static bool xs_get_ulong(struct nb *b, const char *dir, const char *name, unsigned long *v)
-{
-	char *s = xs_get(b, dir, name), *end;
-	bool ok = false;
-
-	if (s) {
-		errno = 0;
-		*v = strtoul(s, &end, 10);
-		ok = !errno && end != s && !*end;
-		free(s);
-	}
-	return ok;
-}
-
 /* A frontend flag: 1 if present and non-zero, else def. */
 static bool fe_flag(struct nb *b, const char *name, bool def)
 {
 	unsigned long v;
 
-	return xs_get_ulong(b, b->fe, name, &v) ? v != 0 : def;
-}
-
-static bool xs_put(struct nb *b, xs_transaction_t t, const char *name, const char *val)
-{
-	char path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", b->be, name);
-	return xs_write(b->xs, t, path, val, strlen(val));
+	return bkx_get_ulong(&b->x, b->x.fe, name, &v) ? v != 0 : def;
 }
 
 void nb_switch_state(struct nb *b, XenbusState s)
@@ -74,97 +42,36 @@ void nb_switch_state(struct nb *b, XenbusState s)
 	char v[8];
 
 	snprintf(v, sizeof(v), "%d", (int)s);
-	if (!xs_put(b, XBT_NULL, "state", v))
-		nb_log("cannot write state %d: %s", s, strerror(errno));
-	b->state = s;
+	if (!bkx_put(&b->x, XBT_NULL, "state", v))
+		bk_log("cannot write state %d: %s", s, strerror(errno));
+	b->x.state = s;
 }
 
-/* What we offer, in one transaction, retried while it conflicts.  Not
- * offered (Linux's netback does): GSO, IPv6 checksum offload, split
- * event channels, multiple queues, multicast control, the control ring. */
-static bool write_features(struct nb *b)
+/* What we offer.  Not offered (Linux's netback does): GSO, IPv6 checksum
+ * offload, split event channels, multiple queues, multicast control, the
+ * control ring. */
+static bool fill_features(void *arg, xs_transaction_t t)
 {
 	static const char *const on[] = { "feature-sg", "feature-rx-copy" };
 	static const char *const off[] = { "feature-rx-flip", "feature-split-event-channels" };
+	struct bkx *x = arg;
+	bool ok = true;
 
-	for (int tries = 0; tries < 10; tries++) {
-		xs_transaction_t t = xs_transaction_start(b->xs);
-		bool ok = t != XBT_NULL;
-
-		for (unsigned int i = 0; ok && i < 2; i++)
-			ok = xs_put(b, t, on[i], "1") && xs_put(b, t, off[i], "0");
-		ok = ok && xs_put(b, t, "hotplug-status", "connected");
-		if (t == XBT_NULL)
-			return false;
-		if (!ok) {
-			xs_transaction_end(b->xs, t, true);
-			return false;
-		}
-		if (xs_transaction_end(b->xs, t, false))
-			return true;
-		if (errno != EAGAIN)
-			return false;
-	}
-	return false;
-}
-
-int nb_xenbus_open(struct nb *b)
-{
-	char *fe;
-
-	b->xs = xs_open(0);
-	if (!b->xs) {
-		nb_log("xenstore: %s", strerror(errno));
-		return -errno;
-	}
-	snprintf(b->be, sizeof(b->be), "/local/domain/0/backend/vif/%u/%u", b->domid, b->devid);
-	fe = xs_get(b, b->be, "frontend");
-	if (!fe) {
-		nb_log("%s/frontend is missing: the toolstack has not set the vif up", b->be);
-		return -ENOENT;
-	}
-	snprintf(b->fe, sizeof(b->fe), "%s", fe);
-	free(fe);
-	return 0;
-}
-
-char *nb_xenbus_be_node(struct nb *b, const char *name)
-{
-	return xs_get(b, b->be, name);
-}
-
-static XenbusState fe_state(struct nb *b);
-
-/*
- * A frontend already Initialised or Connected when we start was talking
- * to an earlier backend of this vif, one that died (the toolstack starts
- * us again).  Its rings and port belong to that connection, half used and
- * perhaps still pinned, so we do not take them: we say Closed, and wait
- * for the frontend to start over from Initialising (as ketch-blkback).
- */
-static bool stale_frontend(struct nb *b)
-{
-	XenbusState s = fe_state(b);
-
-	if (s != XenbusStateInitialised && s != XenbusStateConnected)
-		return false;
-	nb_log("frontend is in state %d from an earlier backend: asking it to reconnect", s);
-	return true;
+	for (unsigned int i = 0; ok && i < 2; i++)
+		ok = bkx_put(x, t, on[i], "1") && bkx_put(x, t, off[i], "0");
+	return ok && bkx_put(x, t, "hotplug-status", "connected");
 }
 
 int nb_xenbus_start(struct nb *b)
 {
-	char path[192];
-
-	if (!write_features(b)) {
-		nb_log("xenstore: cannot write the features: %s", strerror(errno));
+	if (!bkx_transaction(&b->x, fill_features, &b->x)) {
+		bk_log("xenstore: cannot write the features: %s", strerror(errno));
 		return -errno;
 	}
-	b->stale = stale_frontend(b);
+	b->stale = bkx_stale_frontend(&b->x);
 	nb_switch_state(b, b->stale ? XenbusStateClosed : XenbusStateInitWait);
-	snprintf(path, sizeof(path), "%s/state", b->fe);
-	if (!xs_watch(b->xs, path, "fe") || !xs_watch(b->xs, "@releaseDomain", "rel")) {
-		nb_log("xenstore: cannot watch: %s", strerror(errno));
+	if (!bkx_watch(&b->x)) {
+		bk_log("xenstore: cannot watch: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -176,14 +83,14 @@ static int map_rings(struct nb *b)
 	int err = 0;
 	void *tx, *rx = NULL;
 
-	b->gnt = kgnt_open(b->hv, b->domid, 0, &err);
+	b->gnt = kgnt_open(b->x.hv, b->x.domid, 0, &err);
 	if (!b->gnt)
 		return err;
 	tx = kgnt_map(b->gnt, b->tx_ref, true, &st);
 	if (tx)
 		rx = kgnt_map(b->gnt, b->rx_ref, true, &st);
 	if (!rx) {
-		nb_log("ring grant refused (status %d)", st);
+		bk_log("ring grant refused (status %d)", st);
 		kgnt_close(b->gnt); /* releases the tx mapping too */
 		b->gnt = NULL;
 		return -EACCES;
@@ -196,7 +103,7 @@ static int map_rings(struct nb *b)
 /* Our mac node, the guest's address, as Linux's netback requires it. */
 static bool mac_ok(struct nb *b)
 {
-	char *m = xs_get(b, b->be, "mac");
+	char *m = bkx_get(&b->x, b->x.be, "mac");
 	unsigned int x[6];
 	char end;
 	bool ok = m && strlen(m) == 17 &&
@@ -206,7 +113,7 @@ static bool mac_ok(struct nb *b)
 	if (ok)
 		snprintf(b->mac, sizeof(b->mac), "%s", m);
 	else
-		nb_log("%s/mac is missing or not an address", b->be);
+		bk_log("%s/mac is missing or not an address", b->x.be);
 	free(m);
 	return ok;
 }
@@ -217,21 +124,21 @@ static bool read_frontend(struct nb *b)
 {
 	unsigned long tx, rx, port, queues;
 
-	if (!xs_get_ulong(b, b->fe, "tx-ring-ref", &tx) ||
-	    !xs_get_ulong(b, b->fe, "rx-ring-ref", &rx) ||
-	    !xs_get_ulong(b, b->fe, "event-channel", &port) || tx > UINT32_MAX ||
+	if (!bkx_get_ulong(&b->x, b->x.fe, "tx-ring-ref", &tx) ||
+	    !bkx_get_ulong(&b->x, b->x.fe, "rx-ring-ref", &rx) ||
+	    !bkx_get_ulong(&b->x, b->x.fe, "event-channel", &port) || tx > UINT32_MAX ||
 	    rx > UINT32_MAX || port > UINT32_MAX) {
-		nb_log("frontend's tx-ring-ref, rx-ring-ref or event-channel missing or bad");
+		bk_log("frontend's tx-ring-ref, rx-ring-ref or event-channel missing or bad");
 		return false;
 	}
-	if (xs_get_ulong(b, b->fe, "multi-queue-num-queues", &queues) && queues != 1) {
-		nb_log("frontend asks for %lu queues: one is offered", queues);
+	if (bkx_get_ulong(&b->x, b->x.fe, "multi-queue-num-queues", &queues) && queues != 1) {
+		bk_log("frontend asks for %lu queues: one is offered", queues);
 		return false;
 	}
 	if (!mac_ok(b))
 		return false;
 	if (!fe_flag(b, "request-rx-copy", false)) {
-		nb_log("frontend does not support rx-copy");
+		bk_log("frontend does not support rx-copy");
 		return false;
 	}
 	b->tx_ref = (grant_ref_t)tx;
@@ -249,9 +156,9 @@ static int connect_rings(struct nb *b)
 		return -EINVAL;
 	if ((r = map_rings(b)))
 		return r;
-	r = kctl_evtchn_bind(b->hv, b->domid, b->port, &b->from_guest, &b->to_guest);
+	r = kctl_evtchn_bind(b->x.hv, b->x.domid, b->port, &b->from_guest, &b->to_guest);
 	if (r) {
-		nb_log("cannot bind event channel %u: %s", b->port, kctl_strerror(r));
+		bk_log("cannot bind event channel %u: %s", b->port, kctl_strerror(r));
 		kgnt_close(b->gnt);
 		b->gnt = NULL;
 		return r;
@@ -271,7 +178,7 @@ void nb_disconnect(struct nb *b)
 	b->tx_more = b->rx_more = false;
 	kgnt_close(b->gnt); /* unmaps both rings */
 	b->gnt = NULL;
-	kctl_evtchn_unbind(b->hv, b->domid, b->port); /* fails if the domain died */
+	kctl_evtchn_unbind(b->x.hv, b->x.domid, b->port); /* fails if the domain died */
 	close(b->from_guest);
 	close(b->to_guest);
 	b->from_guest = b->to_guest = -1;
@@ -285,7 +192,7 @@ static bool connect_frontend(struct nb *b)
 		nb_disconnect(b);
 		return false;
 	}
-	nb_log("connected: guest %s, tx-ring-ref %u, rx-ring-ref %u, event channel %u%s", b->mac,
+	bk_log("connected: guest %s, tx-ring-ref %u, rx-ring-ref %u, event channel %u%s", b->mac,
 	       b->tx_ref, b->rx_ref, b->port,
 	       b->rx_notify ? "" : ", no rx notifications (polling)");
 	b->tx_more = b->rx_more = true; /* packets queued before we looked */
@@ -315,10 +222,10 @@ static XenbusState next_step(XenbusState from, XenbusState to)
  * into Connected, disconnecting on the way out of it. */
 static void set_state(struct nb *b, XenbusState target)
 {
-	for (int steps = 0; b->state != target && steps < 4; steps++) {
-		XenbusState next = next_step(b->state, target);
+	for (int steps = 0; b->x.state != target && steps < 4; steps++) {
+		XenbusState next = next_step(b->x.state, target);
 
-		if (b->state == XenbusStateConnected)
+		if (b->x.state == XenbusStateConnected)
 			nb_disconnect(b);
 		if (next == XenbusStateConnected && !connect_frontend(b)) {
 			next = XenbusStateClosing; /* as xenbus_dev_fatal leaves it */
@@ -328,32 +235,7 @@ static void set_state(struct nb *b, XenbusState target)
 	}
 }
 
-static XenbusState fe_state(struct nb *b)
-{
-	unsigned long s;
-
-	return xs_get_ulong(b, b->fe, "state", &s) ? (XenbusState)s : XenbusStateUnknown;
-}
-
-static bool online(struct nb *b)
-{
-	unsigned long v;
-
-	return !xs_get_ulong(b, b->be, "online", &v) || v != 0;
-}
-
-/* The frontend's domain stopped or is gone: nobody left to serve. */
-static bool domain_gone(struct nb *b)
-{
-	struct kctl_dominfo info;
-	int r = kctl_getinfo(b->hv, b->domid, &info);
-
-	return r == -ESRCH || (r == 0 && (info.state == KCTL_STATE_SHUTDOWN ||
-					  info.state == KCTL_STATE_CRASHED ||
-					  info.state == KCTL_STATE_DYING));
-}
-
-static void follow(struct nb *b, XenbusState fs)
+void nb_xenbus_follow(struct nb *b, XenbusState fs)
 {
 	switch (fs) {
 	case XenbusStateInitialising:
@@ -374,45 +256,18 @@ static void follow(struct nb *b, XenbusState fs)
 		break;
 	case XenbusStateClosed:
 		set_state(b, XenbusStateClosed);
-		if (!online(b))
-			b->quit = true; /* the toolstack is removing the vif */
+		if (!bkx_online(&b->x))
+			b->x.quit = true; /* the toolstack is removing the vif */
 		break;
 	case XenbusStateUnknown:
-		if (b->fe_seen) { /* the frontend's directory was removed */
+		if (b->x.fe_seen) { /* the frontend's directory was removed */
 			set_state(b, XenbusStateClosed);
-			b->quit = true;
+			b->x.quit = true;
 		}
 		break;
 	default:
-		nb_log("saw state %d at the frontend", fs);
+		bk_log("saw state %d at the frontend", fs);
 		set_state(b, XenbusStateClosing);
 		break;
 	}
-}
-
-void nb_xenbus_changed(struct nb *b)
-{
-	bool release = false;
-	XenbusState fs;
-	char **w;
-
-	while ((w = xs_check_watch(b->xs))) {
-		release |= !strcmp(w[XS_WATCH_TOKEN], "rel");
-		free(w);
-	}
-	if (errno != EAGAIN) {
-		nb_log("lost xenstore: %s", strerror(errno));
-		b->quit = true;
-		return;
-	}
-	if (release && domain_gone(b)) {
-		nb_log("domain %u stopped", b->domid);
-		nb_disconnect(b);
-		b->quit = true;
-		return;
-	}
-	fs = fe_state(b);
-	follow(b, fs);
-	if (fs != XenbusStateUnknown)
-		b->fe_seen = true;
 }

@@ -39,7 +39,7 @@ static uint8_t got[4096];
 static unsigned int got_len, got_n;
 
 /* What the rest of the kit and netback_main.c provide. */
-void nb_log(const char *fmt, ...) { (void)fmt; }
+void bk_log(const char *fmt, ...) { (void)fmt; }
 void nb_notify(struct nb *nb) { (void)nb; to_guest++; }
 static void run_backend(void)
 {

@@ -31,7 +31,7 @@ static struct nb *b;
 static unsigned int notified;
 
 /* What netback_main.c provides to the files under test. */
-void nb_log(const char *fmt, ...)
+void bk_log(const char *fmt, ...)
 {
 	(void)fmt;
 }
