@@ -25,7 +25,8 @@ include pv-drivers/back/module.mk
 # ring compiled again with the kit's flags (libketchfront.a), and the
 # disk-checker test guest linked with it; netfront and the network ring
 # likewise, with the netecho guest.
-PVF_SRCS  := pv-drivers/front/blkfront.c pv-drivers/common/blkif_ring.c \
+PVF_SRCS  := pv-drivers/front/front_xenbus.c \
+	     pv-drivers/front/blkfront.c pv-drivers/common/blkif_ring.c \
 	     pv-drivers/front/netfront.c pv-drivers/front/netfront_io.c \
 	     pv-drivers/common/netif_ring.c
 PVF_LIB   := $(BUILD)/lib/libketchfront.a

@@ -10,6 +10,7 @@
 
 #include "../common/blkif_ring.h"
 #include "blkfront.h"
+#include "front_xenbus.h"
 
 #define SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
 
@@ -27,9 +28,7 @@ struct slot {
 #define CHECK_NS (200 * 1000000ULL)
 
 struct blkfront {
-	char fe[64], be[128];
-	domid_t be_id;
-	uint64_t timeout_ns;
+	struct front_dev xb;
 	blkif_front_ring_t ring;
 	grant_ref_t ring_ref;
 	evtchn_port_t port;
@@ -51,14 +50,6 @@ static void on_event(evtchn_port_t port, void *arg)
 	(void)arg;
 }
 
-static int path_read(const char *dir, const char *name, char **v)
-{
-	char p[160];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return xenbus_read(XBT_NIL, p, v, NULL);
-}
-
 static long path_long(const char *dir, const char *name, long def)
 {
 	char p[160];
@@ -68,35 +59,9 @@ static long path_long(const char *dir, const char *name, long def)
 	return xenbus_read_integer(XBT_NIL, p, &v) ? def : v;
 }
 
-static int parse_uint(const char *s, unsigned int *v)
-{
-	unsigned long x = 0;
-
-	if (!*s)
-		return -XEN_EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > 0xffffffffUL / 10)
-			return -XEN_EINVAL;
-		x = x * 10 + (unsigned long)(*s - '0');
-	}
-	*v = (unsigned int)x;
-	return 0;
-}
-
 int blkfront_discover(unsigned int *devids, unsigned int max, unsigned int *n)
 {
-	char **names;
-	unsigned int count;
-	int r = xenbus_directory(XBT_NIL, "device/vbd", &names, &count);
-
-	*n = 0;
-	if (r)
-		return r;
-	for (unsigned int i = 0; i < count && *n < max; i++)
-		if (parse_uint(names[i], &devids[*n]) == 0)
-			(*n)++;
-	free(names);
-	return 0;
+	return front_discover("vbd", devids, max, n);
 }
 
 const struct blkfront_info *blkfront_get_info(const struct blkfront *dev)
@@ -106,42 +71,20 @@ const struct blkfront_info *blkfront_get_info(const struct blkfront *dev)
 
 /* ---- handshake ---------------------------------------------------------- */
 
-static int wait_backend(struct blkfront *d, XenbusState want)
-{
-	char p[160];
-	XenbusState got;
-
-	snprintf(p, sizeof(p), "%s/state", d->be);
-	return xenbus_wait_for_state(p, want, &got, now_ns() + d->timeout_ns);
-}
-
-static int switch_state(struct blkfront *d, xenbus_transaction_t t, XenbusState s)
-{
-	char p[96];
-
-	snprintf(p, sizeof(p), "%s/state", d->fe);
-	return xenbus_switch_state(t, p, s);
-}
-
 /* Publish ring-ref, event-channel, protocol and Initialised together. */
 static int publish(xenbus_transaction_t t, void *arg)
 {
 	struct blkfront *d = arg;
-	char p[96], v[16];
+	char p[96];
 	int r;
 
-	snprintf(p, sizeof(p), "%s/ring-ref", d->fe);
-	snprintf(v, sizeof(v), "%u", d->ring_ref);
-	if ((r = xenbus_write(t, p, v)))
+	if ((r = front_write_uint(&d->xb, t, "ring-ref", d->ring_ref)) ||
+	    (r = front_write_uint(&d->xb, t, "event-channel", d->port)))
 		return r;
-	snprintf(p, sizeof(p), "%s/event-channel", d->fe);
-	snprintf(v, sizeof(v), "%u", d->port);
-	if ((r = xenbus_write(t, p, v)))
-		return r;
-	snprintf(p, sizeof(p), "%s/protocol", d->fe);
+	snprintf(p, sizeof(p), "%s/protocol", d->xb.fe);
 	if ((r = xenbus_write(t, p, XEN_IO_PROTO_ABI_NATIVE)))
 		return r;
-	return switch_state(d, t, XenbusStateInitialised);
+	return front_switch_state(&d->xb, t, XenbusStateInitialised);
 }
 
 /* A fresh ring on page s, granted to the backend, and a fresh port. */
@@ -152,11 +95,11 @@ static int init_ring(struct blkfront *d, blkif_sring_t *s)
 	memset(s, 0, 4096);
 	SHARED_RING_INIT(s);
 	FRONT_RING_INIT(&d->ring, s, 4096);
-	ref = gnttab_grant_access(d->be_id, virt_to_pfn(s), 0);
+	ref = gnttab_grant_access(d->xb.be_id, virt_to_pfn(s), 0);
 	if (ref < 0)
 		return ref;
 	d->ring_ref = (grant_ref_t)ref;
-	return evtchn_alloc_unbound(d->be_id, on_event, d, &d->port);
+	return evtchn_alloc_unbound(d->xb.be_id, on_event, d, &d->port);
 }
 
 static int setup_ring(struct blkfront *d)
@@ -169,7 +112,7 @@ static int setup_ring(struct blkfront *d)
 /* Read the backend's state until it is want (others are passed through). */
 static int poll_backend(struct blkfront *d, XenbusState want)
 {
-	uint64_t deadline = now_ns() + d->timeout_ns;
+	uint64_t deadline = now_ns() + d->xb.timeout_ns;
 
 	while (backend_state(d) != want) {
 		if (now_ns() >= deadline)
@@ -191,7 +134,7 @@ static int requeue(struct blkfront *d)
 		q = RING_GET_REQUEST(&d->ring, d->ring.req_prod_pvt);
 		*q = s->req;
 		for (unsigned int k = 0; k < s->nref; k++) {
-			int ref = gnttab_grant_access(d->be_id, s->gpfn[k],
+			int ref = gnttab_grant_access(d->xb.be_id, s->gpfn[k],
 						      s->op == BLKIF_OP_WRITE);
 
 			if (ref < 0)
@@ -206,31 +149,13 @@ static int requeue(struct blkfront *d)
 	return 0;
 }
 
-static int find_backend(struct blkfront *d, unsigned int devid)
-{
-	char *be;
-	long id;
-	int r;
-
-	snprintf(d->fe, sizeof(d->fe), "device/vbd/%u", devid);
-	if ((r = path_read(d->fe, "backend", &be)))
-		return r;
-	snprintf(d->be, sizeof(d->be), "%s", be);
-	free(be);
-	id = path_long(d->fe, "backend-id", -1);
-	if (id < 0 || id >= DOMID_FIRST_RESERVED)
-		return -XEN_EINVAL;
-	d->be_id = (domid_t)id;
-	return 0;
-}
-
 static void read_info(struct blkfront *d)
 {
-	d->info.sectors = (uint64_t)path_long(d->be, "sectors", 0);
-	d->info.sector_size = (unsigned int)path_long(d->be, "sector-size", BLKIF_SECTOR);
-	d->info.info = (unsigned int)path_long(d->be, "info", 0);
-	d->info.flush = path_long(d->be, "feature-flush-cache", 0) == 1;
-	d->info.discard = path_long(d->be, "feature-discard", 0) == 1;
+	d->info.sectors = (uint64_t)path_long(d->xb.be, "sectors", 0);
+	d->info.sector_size = (unsigned int)path_long(d->xb.be, "sector-size", BLKIF_SECTOR);
+	d->info.info = (unsigned int)path_long(d->xb.be, "info", 0);
+	d->info.flush = path_long(d->xb.be, "feature-flush-cache", 0) == 1;
+	d->info.discard = path_long(d->xb.be, "feature-discard", 0) == 1;
 }
 
 int blkfront_open(unsigned int devid, uint64_t timeout_ns, struct blkfront **dev)
@@ -240,10 +165,11 @@ int blkfront_open(unsigned int devid, uint64_t timeout_ns, struct blkfront **dev
 
 	if (!d)
 		return -XEN_ENOMEM;
-	d->timeout_ns = timeout_ns;
-	if ((r = find_backend(d, devid)) || (r = wait_backend(d, XenbusStateInitWait)) ||
+	d->xb.timeout_ns = timeout_ns;
+	if ((r = front_find_backend(&d->xb, "vbd", devid)) ||
+	    (r = front_wait_backend(&d->xb, XenbusStateInitWait)) ||
 	    (r = setup_ring(d)) || (r = xenbus_transaction_retry(publish, d, 10)) ||
-	    (r = wait_backend(d, XenbusStateConnected))) {
+	    (r = front_wait_backend(&d->xb, XenbusStateConnected))) {
 		printk("blkfront %u: handshake failed (%d)\n", devid, r);
 		return r; /* d and its ring stay: the backend may still hold them */
 	}
@@ -252,7 +178,7 @@ int blkfront_open(unsigned int devid, uint64_t timeout_ns, struct blkfront **dev
 		printk("blkfront %u: sector size %u not handled\n", devid, d->info.sector_size);
 		return -XEN_EOPNOTSUPP;
 	}
-	if ((r = switch_state(d, XBT_NIL, XenbusStateConnected)))
+	if ((r = front_switch_state(&d->xb, XBT_NIL, XenbusStateConnected)))
 		return r;
 	*dev = d;
 	return 0;
@@ -269,41 +195,35 @@ static int reconnect(struct blkfront *d)
 	XenbusState was = backend_state(d);
 	int r;
 
-	printk("blkfront %s: backend state %d, not Connected: reconnecting\n", d->fe, was);
+	printk("blkfront %s: backend state %d, not Connected: reconnecting\n", d->xb.fe, was);
 	gnttab_end_access_force(d->ring_ref);
 	evtchn_close(d->port);
 	for (unsigned int i = 0; i < BLKIF_RING_ENTRIES; i++)
 		for (unsigned int k = 0; d->slot[i].busy == 1 && k < d->slot[i].nref; k++)
 			gnttab_end_access_force(d->slot[i].ref[k]);
-	if ((r = switch_state(d, XBT_NIL, XenbusStateInitialising)) ||
+	if ((r = front_switch_state(&d->xb, XBT_NIL, XenbusStateInitialising)) ||
 	    (r = poll_backend(d, XenbusStateInitWait)) || (r = init_ring(d, d->ring.sring)) ||
 	    (r = xenbus_transaction_retry(publish, d, 10)) ||
 	    (r = poll_backend(d, XenbusStateConnected)) ||
-	    (r = switch_state(d, XBT_NIL, XenbusStateConnected)) || (r = requeue(d))) {
-		printk("blkfront %s: reconnect failed (%d)\n", d->fe, r);
+	    (r = front_switch_state(&d->xb, XBT_NIL, XenbusStateConnected)) || (r = requeue(d))) {
+		printk("blkfront %s: reconnect failed (%d)\n", d->xb.fe, r);
 		return r;
 	}
 	d->reconnects++;
-	printk("blkfront %s: reconnected (%u); %u requests queued again\n", d->fe,
+	printk("blkfront %s: reconnected (%u); %u requests queued again\n", d->xb.fe,
 	       d->reconnects, d->pending);
 	return 0;
 }
 
 int blkfront_close(struct blkfront *d)
 {
-	int r = switch_state(d, XBT_NIL, XenbusStateClosing);
-	int w = wait_backend(d, XenbusStateClosing);
+	int r = front_leave(&d->xb);
 
-	/* A backend already Closed answers -XEN_ENOTCONN: also gone. */
-	if (!r && w && w != -XEN_ENOTCONN)
-		r = w;
-	if (!r)
-		r = switch_state(d, XBT_NIL, XenbusStateClosed);
 	if (r)
 		return r;
 	/* A toolstack detaching the disk writes the backend's Closing itself,
 	 * so the backend may still be letting go of the ring: give it time. */
-	for (uint64_t end = now_ns() + d->timeout_ns;
+	for (uint64_t end = now_ns() + d->xb.timeout_ns;
 	     (r = gnttab_end_access(d->ring_ref)) == -XEN_EBUSY && now_ns() < end;)
 		events_block_until(NULL, NULL, now_ns() + CHECK_NS / 20);
 	if (r)
@@ -349,7 +269,7 @@ static void take_responses(struct blkfront *d)
 
 static XenbusState backend_state(struct blkfront *d)
 {
-	return (XenbusState)path_long(d->be, "state", XenbusStateUnknown);
+	return (XenbusState)path_long(d->xb.be, "state", XenbusStateUnknown);
 }
 
 /*
@@ -359,7 +279,7 @@ static XenbusState backend_state(struct blkfront *d)
  */
 static int wait_pending(struct blkfront *d)
 {
-	uint64_t deadline = now_ns() + d->timeout_ns;
+	uint64_t deadline = now_ns() + d->xb.timeout_ns;
 
 	while (d->pending && !d->broken) {
 		uint64_t slice = now_ns() + CHECK_NS;
@@ -379,7 +299,7 @@ static int wait_pending(struct blkfront *d)
 				d->broken = 1;
 				return r;
 			}
-			deadline = now_ns() + d->timeout_ns;
+			deadline = now_ns() + d->xb.timeout_ns;
 		}
 	}
 	return d->broken ? -XEN_EBADMSG : 0;
@@ -410,7 +330,7 @@ static int grant_pages(struct blkfront *d, struct slot *s, blkif_request_t *q, c
 	for (unsigned int done = 0; done < nsect; s->nref++) {
 		unsigned int n = nsect - done < 8 ? nsect - done : 8;
 		unsigned long gpfn = virt_to_pfn(buf + done * BLKIF_SECTOR);
-		int ref = gnttab_grant_access(d->be_id, gpfn, q->operation == BLKIF_OP_WRITE);
+		int ref = gnttab_grant_access(d->xb.be_id, gpfn, q->operation == BLKIF_OP_WRITE);
 
 		if (ref < 0) {
 			revoke(s);

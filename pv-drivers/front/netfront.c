@@ -18,35 +18,9 @@ static void on_event(evtchn_port_t port, void *arg)
 	(void)arg;
 }
 
-static int parse_uint(const char *s, unsigned int *v)
-{
-	unsigned long x = 0;
-
-	if (!*s)
-		return -XEN_EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || x > 0xffffffffUL / 10)
-			return -XEN_EINVAL;
-		x = x * 10 + (unsigned long)(*s - '0');
-	}
-	*v = (unsigned int)x;
-	return 0;
-}
-
 int netfront_discover(unsigned int *devids, unsigned int max, unsigned int *n)
 {
-	char **names;
-	unsigned int count;
-	int r = xenbus_directory(XBT_NIL, "device/vif", &names, &count);
-
-	*n = 0;
-	if (r)
-		return r;
-	for (unsigned int i = 0; i < count && *n < max; i++)
-		if (parse_uint(names[i], &devids[*n]) == 0)
-			(*n)++;
-	free(names);
-	return 0;
+	return front_discover("vif", devids, max, n);
 }
 
 const uint8_t *netfront_mac(const struct netfront *d)
@@ -73,70 +47,35 @@ static int parse_mac(const char *s, uint8_t *mac)
 	return 0;
 }
 
-static int node_read(const char *dir, const char *name, char **v)
-{
-	char p[160];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return xenbus_read(XBT_NIL, p, v, NULL);
-}
-
+/* The backend the toolstack named, and our mac. */
 static int find_backend(struct netfront *d, unsigned int devid)
 {
-	char *v, p[96];
-	long id;
+	char *v;
 	int r;
 
-	snprintf(d->fe, sizeof(d->fe), "device/vif/%u", devid);
-	if ((r = node_read(d->fe, "backend", &v)))
-		return r;
-	snprintf(d->be, sizeof(d->be), "%s", v);
-	free(v);
-	if ((r = node_read(d->fe, "mac", &v)))
+	if ((r = front_find_backend(&d->xb, "vif", devid)) || (r = front_read(d->xb.fe, "mac", &v)))
 		return r;
 	r = parse_mac(v, d->mac);
 	free(v);
-	snprintf(p, sizeof(p), "%s/backend-id", d->fe);
-	if (r || (r = xenbus_read_integer(XBT_NIL, p, &id)))
-		return r;
-	if (id < 0 || id >= DOMID_FIRST_RESERVED)
-		return -XEN_EINVAL;
-	d->be_id = (domid_t)id;
-	return 0;
-}
-
-static int wait_backend(struct netfront *d, XenbusState want)
-{
-	char p[160];
-	XenbusState got;
-
-	snprintf(p, sizeof(p), "%s/state", d->be);
-	return xenbus_wait_for_state(p, want, &got, now_ns() + d->timeout_ns);
-}
-
-static int put(xenbus_transaction_t t, struct netfront *d, const char *name, unsigned int v)
-{
-	char p[96], s[16];
-
-	snprintf(p, sizeof(p), "%s/%s", d->fe, name);
-	snprintf(s, sizeof(s), "%u", v);
-	return xenbus_write(t, p, s);
+	return r;
 }
 
 /* Rings, port, what we do and do not do, and Connected, together. */
 static int publish(xenbus_transaction_t t, void *arg)
 {
 	struct netfront *d = arg;
-	char p[96];
+	static const char *const flags[] = { "request-rx-copy", "feature-rx-notify", "feature-sg",
+					      "feature-no-csum-offload" };
 	int r;
 
-	if ((r = put(t, d, "tx-ring-ref", d->tx_ref)) || (r = put(t, d, "rx-ring-ref", d->rx_ref)) ||
-	    (r = put(t, d, "event-channel", d->port)) || (r = put(t, d, "request-rx-copy", 1)) ||
-	    (r = put(t, d, "feature-rx-notify", 1)) || (r = put(t, d, "feature-sg", 1)) ||
-	    (r = put(t, d, "feature-no-csum-offload", 1)))
+	if ((r = front_write_uint(&d->xb, t, "tx-ring-ref", d->tx_ref)) ||
+	    (r = front_write_uint(&d->xb, t, "rx-ring-ref", d->rx_ref)) ||
+	    (r = front_write_uint(&d->xb, t, "event-channel", d->port)))
 		return r;
-	snprintf(p, sizeof(p), "%s/state", d->fe);
-	return xenbus_switch_state(t, p, XenbusStateConnected);
+	for (unsigned int i = 0; i < 4; i++)
+		if ((r = front_write_uint(&d->xb, t, flags[i], 1)))
+			return r;
+	return front_switch_state(&d->xb, t, XenbusStateConnected);
 }
 
 /* A shared ring page granted to the backend; its reference in *ref. */
@@ -148,7 +87,7 @@ static void *ring_page(struct netfront *d, grant_ref_t *ref)
 	if (!s)
 		return NULL;
 	memset(s, 0, NETIF_PAGE);
-	r = gnttab_grant_access(d->be_id, virt_to_pfn(s), 0);
+	r = gnttab_grant_access(d->xb.be_id, virt_to_pfn(s), 0);
 	if (r < 0)
 		return NULL;
 	*ref = (grant_ref_t)r;
@@ -166,8 +105,8 @@ static int setup_buffers(struct netfront *d)
 		x->page = alloc_page();
 		if (!t->page || !x->page)
 			return -XEN_ENOMEM;
-		rt = gnttab_grant_access(d->be_id, virt_to_pfn(t->page), 1);
-		rx = gnttab_grant_access(d->be_id, virt_to_pfn(x->page), 0);
+		rt = gnttab_grant_access(d->xb.be_id, virt_to_pfn(t->page), 1);
+		rx = gnttab_grant_access(d->xb.be_id, virt_to_pfn(x->page), 0);
 		if (rt < 0 || rx < 0)
 			return -XEN_ENOSPC;
 		t->ref = (grant_ref_t)rt;
@@ -187,25 +126,17 @@ static int setup_rings(struct netfront *d)
 	SHARED_RING_INIT(rs);
 	FRONT_RING_INIT(&d->tx, ts, NETIF_PAGE);
 	FRONT_RING_INIT(&d->rx, rs, NETIF_PAGE);
-	return evtchn_alloc_unbound(d->be_id, on_event, d, &d->port);
-}
-
-static int switch_state(struct netfront *d, XenbusState s)
-{
-	char p[96];
-
-	snprintf(p, sizeof(p), "%s/state", d->fe);
-	return xenbus_switch_state(XBT_NIL, p, s);
+	return evtchn_alloc_unbound(d->xb.be_id, on_event, d, &d->port);
 }
 
 /* The backend's InitWait; one still Closed from an earlier connection
  * (which xenbus_wait_for_state calls gone) is given until the deadline. */
 static int wait_initwait(struct netfront *d)
 {
-	uint64_t deadline = now_ns() + d->timeout_ns;
+	uint64_t deadline = now_ns() + d->xb.timeout_ns;
 	int r;
 
-	while ((r = wait_backend(d, XenbusStateInitWait)) == -XEN_ENOTCONN &&
+	while ((r = front_wait_backend(&d->xb, XenbusStateInitWait)) == -XEN_ENOTCONN &&
 	       now_ns() < deadline)
 		sleep_ns(10 * NSEC_PER_MSEC);
 	return r;
@@ -218,13 +149,13 @@ int netfront_open(unsigned int devid, uint64_t timeout_ns, struct netfront **dev
 
 	if (!d)
 		return -XEN_ENOMEM;
-	d->timeout_ns = timeout_ns;
+	d->xb.timeout_ns = timeout_ns;
 	/* Initialising first: a backend left Closed by an earlier connection
 	 * goes back to InitWait. */
-	if ((r = find_backend(d, devid)) || (r = switch_state(d, XenbusStateInitialising)) ||
+	if ((r = find_backend(d, devid)) || (r = front_switch_state(&d->xb, XBT_NIL, XenbusStateInitialising)) ||
 	    (r = wait_initwait(d)) || (r = setup_rings(d)) || (r = setup_buffers(d)) ||
 	    (r = xenbus_transaction_retry(publish, d, 10)) ||
-	    (r = wait_backend(d, XenbusStateConnected))) {
+	    (r = front_wait_backend(&d->xb, XenbusStateConnected))) {
 		printk("netfront %u: handshake failed (%d)\n", devid, r);
 		return r; /* d and its pages stay: the backend may hold them */
 	}
@@ -235,7 +166,7 @@ int netfront_open(unsigned int devid, uint64_t timeout_ns, struct netfront **dev
 
 int netfront_send_bad_index(struct netfront *d, uint32_t ahead)
 {
-	uint64_t deadline = now_ns() + d->timeout_ns;
+	uint64_t deadline = now_ns() + d->xb.timeout_ns;
 
 	/* Frames queued before are answered first, so they are not lost. */
 	while (!d->broken && d->tx_inflight && now_ns() < deadline)
@@ -244,7 +175,7 @@ int netfront_send_bad_index(struct netfront *d, uint32_t ahead)
 	__atomic_store_n(&d->tx.sring->req_prod, d->tx.req_prod_pvt + ahead, __ATOMIC_RELEASE);
 	d->broken = 1;
 	evtchn_send(d->port);
-	return wait_backend(d, XenbusStateClosing);
+	return front_wait_backend(&d->xb, XenbusStateClosing);
 }
 
 /* End every grant; -XEN_EBUSY if the backend still holds one. */
@@ -263,14 +194,8 @@ static int revoke_all(struct netfront *d)
 
 int netfront_close(struct netfront *d)
 {
-	int r = switch_state(d, XenbusStateClosing);
-	int w = wait_backend(d, XenbusStateClosing);
+	int r = front_leave(&d->xb);
 
-	/* A backend already Closed answers -XEN_ENOTCONN: also gone. */
-	if (!r && w && w != -XEN_ENOTCONN)
-		r = w;
-	if (!r)
-		r = switch_state(d, XenbusStateClosed);
 	if (r || (r = revoke_all(d)))
 		return r; /* pages still shared stay allocated */
 	evtchn_close(d->port);

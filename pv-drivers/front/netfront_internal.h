@@ -9,6 +9,7 @@
 #include <ketch-guest/gnttab.h>
 
 #include "../common/netif_ring.h"
+#include "front_xenbus.h"
 #include "netfront.h"
 
 struct nf_buf {
@@ -19,9 +20,7 @@ struct nf_buf {
 };
 
 struct netfront {
-	char fe[64], be[128];
-	domid_t be_id;
-	uint64_t timeout_ns;
+	struct front_dev xb;
 	uint8_t mac[6];
 	netif_tx_front_ring_t tx;
 	netif_rx_front_ring_t rx;

@@ -196,7 +196,7 @@ int netfront_send_raw(struct netfront *d, const netif_tx_request_t *slots, unsig
 		      int16_t *statuses)
 {
 	uint16_t ids[NETFRONT_BUFS];
-	uint64_t deadline = now_ns() + d->timeout_ns;
+	uint64_t deadline = now_ns() + d->xb.timeout_ns;
 	int r;
 
 	if (d->broken)
