@@ -1,19 +1,10 @@
 /* blkif_ring.c - both ends of the block ring (see blkif_ring.h). */
 #include "blkif_ring.h"
+#include "ring_check.h"
 
 int blkif_back_next(blkif_back_ring_t *r, blkif_request_t *req)
 {
-	RING_IDX prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
-
-	/* req_prod may only run ahead of req_cons, by at most one ring. */
-	if (RING_REQUEST_PROD_OVERFLOW(r, prod) ||
-	    (RING_IDX)(prod - r->req_cons) > RING_SIZE(r))
-		return -1;
-	if (prod == r->req_cons || RING_REQUEST_CONS_OVERFLOW(r, r->req_cons))
-		return 0;
-	RING_COPY_REQUEST(r, r->req_cons, req);
-	r->req_cons++;
-	return 1;
+	return RING_CHECKED_NEXT_REQUEST(r, req);
 }
 
 void blkif_back_respond(blkif_back_ring_t *r, uint64_t id, uint8_t op, int16_t status)
@@ -102,16 +93,7 @@ int blkif_req_check(const blkif_request_t *req, uint64_t sectors, bool readonly,
 
 int blkif_front_next(blkif_front_ring_t *r, blkif_response_t *rsp)
 {
-	RING_IDX prod = __atomic_load_n(&r->sring->rsp_prod, __ATOMIC_ACQUIRE);
-
-	/* No more responses than requests we have outstanding. */
-	if ((RING_IDX)(prod - r->rsp_cons) > (RING_IDX)(r->req_prod_pvt - r->rsp_cons))
-		return -1;
-	if (prod == r->rsp_cons)
-		return 0;
-	RING_COPY_RESPONSE(r, r->rsp_cons, rsp);
-	r->rsp_cons++;
-	return 1;
+	return RING_CHECKED_NEXT_RESPONSE(r, rsp);
 }
 
 bool blkif_front_push(blkif_front_ring_t *r)

@@ -1,5 +1,6 @@
 /* netif_ring.c - both ends of the network rings (see netif_ring.h). */
 #include "netif_ring.h"
+#include "ring_check.h"
 
 static const char *const tx_errors[NETIF_TX_NR_ERRORS] = {
 	[NETIF_TX_OK] = "ok",
@@ -16,18 +17,6 @@ static const char *const tx_errors[NETIF_TX_NR_ERRORS] = {
 const char *netif_tx_strerror(enum netif_tx_error err)
 {
 	return (unsigned int)err < NETIF_TX_NR_ERRORS ? tx_errors[err] : "?";
-}
-
-/*
- * The frontend's req_prod, read once and checked: how many requests past
- * cons it published (0..size), or -1 when that is impossible (more than a
- * ring ahead of our responses, or behind what we consumed).
- */
-static int back_avail(RING_IDX prod, RING_IDX cons, RING_IDX rsp_prod_pvt, RING_IDX size)
-{
-	if ((RING_IDX)(prod - rsp_prod_pvt) > size || (RING_IDX)(prod - cons) > size)
-		return -1;
-	return (int)(RING_IDX)(prod - cons);
 }
 
 /* ---- tx, backend ---------------------------------------------------------- */
@@ -104,7 +93,7 @@ static enum netif_tx_error check_packet(struct netif_tx_packet *p, uint32_t max_
 int netif_tx_back_next(netif_tx_back_ring_t *r, struct netif_tx_packet *p, uint32_t max_frame)
 {
 	RING_IDX prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
-	int avail = back_avail(prod, r->req_cons, r->rsp_prod_pvt, RING_SIZE(r));
+	int avail = ring_back_avail(prod, r->req_cons, r->rsp_prod_pvt, RING_SIZE(r));
 	RING_IDX i = r->req_cons, end;
 	bool whole;
 
@@ -175,14 +164,7 @@ bool netif_tx_back_final_check(netif_tx_back_ring_t *r)
 
 int netif_rx_back_next(netif_rx_back_ring_t *r, netif_rx_request_t *req)
 {
-	RING_IDX prod = __atomic_load_n(&r->sring->req_prod, __ATOMIC_ACQUIRE);
-	int avail = back_avail(prod, r->req_cons, r->rsp_prod_pvt, RING_SIZE(r));
-
-	if (avail <= 0)
-		return avail;
-	RING_COPY_REQUEST(r, r->req_cons, req);
-	r->req_cons++;
-	return 1;
+	return RING_CHECKED_NEXT_REQUEST(r, req);
 }
 
 void netif_rx_back_respond(netif_rx_back_ring_t *r, uint16_t id, uint16_t offset,
@@ -216,36 +198,14 @@ bool netif_rx_back_final_check(netif_rx_back_ring_t *r)
 
 /* ---- frontend ------------------------------------------------------------- */
 
-/* No more responses than requests we have outstanding. */
-static bool front_ok(RING_IDX prod, RING_IDX rsp_cons, RING_IDX req_prod_pvt)
-{
-	return (RING_IDX)(prod - rsp_cons) <= (RING_IDX)(req_prod_pvt - rsp_cons);
-}
-
 int netif_tx_front_next(netif_tx_front_ring_t *r, netif_tx_response_t *rsp)
 {
-	RING_IDX prod = __atomic_load_n(&r->sring->rsp_prod, __ATOMIC_ACQUIRE);
-
-	if (!front_ok(prod, r->rsp_cons, r->req_prod_pvt))
-		return -1;
-	if (prod == r->rsp_cons)
-		return 0;
-	RING_COPY_RESPONSE(r, r->rsp_cons, rsp);
-	r->rsp_cons++;
-	return 1;
+	return RING_CHECKED_NEXT_RESPONSE(r, rsp);
 }
 
 int netif_rx_front_next(netif_rx_front_ring_t *r, netif_rx_response_t *rsp)
 {
-	RING_IDX prod = __atomic_load_n(&r->sring->rsp_prod, __ATOMIC_ACQUIRE);
-
-	if (!front_ok(prod, r->rsp_cons, r->req_prod_pvt))
-		return -1;
-	if (prod == r->rsp_cons)
-		return 0;
-	RING_COPY_RESPONSE(r, r->rsp_cons, rsp);
-	r->rsp_cons++;
-	return 1;
+	return RING_CHECKED_NEXT_RESPONSE(r, rsp);
 }
 
 bool netif_tx_front_push(netif_tx_front_ring_t *r)
