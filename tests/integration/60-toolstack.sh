@@ -38,20 +38,10 @@ out=$(K list 2>&1); rc=$?
 expect_eq "no daemon: exit 3" 3 "$rc"
 expect_match "no daemon: says where it looked" "cannot reach ketchd at $KD_SOCK" "$out"
 
-"$BIN/ketch-hv" --socket "$HV_SOCK" 2>"$TMP/hv.log" &
-HV_PID=$!
-on_exit "kill -9 $HV_PID"
-wait_for '[ -S "$HV_SOCK" ]'
-"$BIN/ketch-xenstored" --socket "$XS_SOCK" --hv-socket "$HV_SOCK" 2>"$TMP/xs.log" &
-XS_PID=$!
-on_exit "kill -9 $XS_PID"
-wait_for '[ -S "$XS_SOCK" ]'
-"$BIN/ketchd" --socket "$KD_SOCK" --hv-socket "$HV_SOCK" --xenstore "$XS_SOCK" \
-	--log-dir "$LOGS" --console-log-max 8192 2>"$TMP/kd.log" &
-KD_PID=$!
-on_exit "kill -9 $KD_PID"
+start_hv "$HV_SOCK"
+start_xenstored "$XS_SOCK" "$HV_SOCK"
 show_on_failure "$TMP/hv.log" "$TMP/xs.log" "$TMP/kd.log" "$LOGS/console-tick.log" "$LOGS/console-tock.log"
-check "ketchd serves its socket" wait_for '[ -S "$KD_SOCK" ]'
+check "ketchd serves its socket" start_ketchd --log-dir "$LOGS" --console-log-max 8192
 expect_eq "socket mode 0600" 600 "$(stat -c %a "$KD_SOCK")"
 expect_eq "empty list" "Name ID Mem VCPUs State Time(s)" "$(K list | tr -s ' ')"
 "$BIN/ketchd" --socket "$KD_SOCK" --hv-socket "$HV_SOCK" 2>"$TMP/kd2.log"
@@ -344,13 +334,7 @@ wait $NX_PID
 expect_eq "it exits 0" 0 "$?"
 
 # --- surviving its own restart (--state-dir) -------------------------------------
-start_kd() {
-	"$BIN/ketchd" --socket "$KD_SOCK" --hv-socket "$HV_SOCK" --xenstore "$XS_SOCK" \
-		--log-dir "$LOGS" --state-dir "$TMP/state" 2>>"$TMP/kd-state.log" &
-	KD_PID=$!
-	on_exit "kill -9 $KD_PID"
-	wait_for "K list >/dev/null 2>&1"
-}
+start_kd() { KD_LOG=$TMP/kd-state.log start_ketchd --log-dir "$LOGS" --state-dir "$TMP/state"; }
 start_kd
 T=$(K create --json tick.json | jget domid)
 S=$(K create --json sw.json | jget domid)

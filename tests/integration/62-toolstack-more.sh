@@ -14,27 +14,15 @@ XS_SOCK=$TMP/xs.sock
 KD_SOCK=$TMP/run/ketchd.sock
 export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
 K() { "$BIN/ketch" "$@"; }
+kd_start() { start_ketchd --state-dir "$TMP/state" --log-dir "$TMP/logs"; }
 wait_for() { for _ in $(seq 100); do eval "$1" && return 0; sleep 0.1; done; return 1; }
 jget() { python3 -c 'import json,sys; d=json.load(sys.stdin)
 for k in sys.argv[1].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
 print(d)' "$1"; }
-start_ketchd() {
-	"$BIN/ketchd" --socket "$KD_SOCK" --hv-socket "$HV_SOCK" --xenstore "$XS_SOCK" \
-		--state-dir "$TMP/state" --log-dir "$TMP/logs" 2>>"$TMP/kd.log" &
-	KD_PID=$!
-	on_exit "kill -9 $KD_PID"
-	wait_for 'K list >/dev/null 2>&1'
-}
 
-"$BIN/ketch-hv" --socket "$HV_SOCK" 2>"$TMP/hv.log" &
-HV_PID=$!
-on_exit "kill -9 $HV_PID"
-wait_for '[ -S "$HV_SOCK" ]'
-"$BIN/ketch-xenstored" --socket "$XS_SOCK" --hv-socket "$HV_SOCK" 2>"$TMP/xs.log" &
-XS_PID=$!
-on_exit "kill -9 $XS_PID"
-wait_for '[ -S "$XS_SOCK" ]'
-start_ketchd
+start_hv "$HV_SOCK"
+start_xenstored "$XS_SOCK" "$HV_SOCK"
+kd_start
 check "ketchd is up" K list
 
 cd "$TMP"
@@ -77,7 +65,7 @@ check "uptime counts from creation (>= 1 s)" python3 -c "import sys; sys.exit(no
 created=$(K --json info tick | jget domain.created)
 kill -9 $KD_PID
 wait $KD_PID 2>/dev/null
-start_ketchd
+kd_start
 expect_eq "after a ketchd restart the creation time is kept" "$created" \
 	"$(K --json info tick | jget domain.created)"
 up2=$(K uptime --json tick | jget 0.uptime)

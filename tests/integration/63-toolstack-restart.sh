@@ -16,29 +16,17 @@ KD_SOCK=$TMP/run/ketchd.sock
 LOGS=$TMP/logs
 export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
 K() { "$BIN/ketch" "$@"; }
+kd_start() { start_ketchd --state-dir "$TMP/state" --log-dir "$LOGS"; }
 wait_for() { for _ in $(seq 200); do eval "$1" && return 0; sleep 0.1; done; return 1; }
-start_ketchd() {
-	"$BIN/ketchd" --socket "$KD_SOCK" --hv-socket "$HV_SOCK" --xenstore "$XS_SOCK" \
-		--state-dir "$TMP/state" --log-dir "$LOGS" 2>>"$TMP/kd.log" &
-	KD_PID=$!
-	on_exit "kill -9 $KD_PID"
-	wait_for 'K list >/dev/null 2>&1'
-}
 # What a daemon holds: descriptors, threads, memfds (each a count).
 fds() { ls /proc/$1/fd | wc -l; }
 threads() { ls /proc/$1/task | wc -l; }
 memfds() { ls -l /proc/$1/fd | grep -c 'memfd:'; }
 xs_nodes() { xenstore-ls -f / 2>/dev/null | wc -l; }
 
-"$BIN/ketch-hv" --socket "$HV_SOCK" 2>"$TMP/hv.log" &
-HV_PID=$!
-on_exit "kill -9 $HV_PID"
-wait_for '[ -S "$HV_SOCK" ]'
-"$BIN/ketch-xenstored" --socket "$XS_SOCK" --hv-socket "$HV_SOCK" 2>"$TMP/xs.log" &
-XS_PID=$!
-on_exit "kill -9 $XS_PID"
-wait_for '[ -S "$XS_SOCK" ]'
-start_ketchd
+start_hv "$HV_SOCK"
+start_xenstored "$XS_SOCK" "$HV_SOCK"
+kd_start
 check "ketchd is up" K list
 
 base_hv="$(fds $HV_PID) $(threads $HV_PID) $(memfds $HV_PID)"
@@ -59,7 +47,7 @@ kill -9 $KD_PID
 wait $KD_PID 2>/dev/null
 expect_eq "ketchd killed; ketch-hv still runs the 10" 10 \
 	"$("$BIN/ketchctl-hv" --socket "$HV_SOCK" list | tail -n +2 | wc -l)"
-start_ketchd
+kd_start
 expect_eq "restarted ketchd lists all 10" 10 "$(K list | grep -c '^e[0-9]')"
 id1=$(K --json info e1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["domain"]["domid"])')
 tty=$(K --json info e1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["domain"]["console_tty"])')
@@ -81,7 +69,7 @@ expect_eq "nothing listed" "" "$(K list | tail -n +2)"
 # --- nothing leaked -------------------------------------------------------------
 kill -9 $KD_PID
 wait $KD_PID 2>/dev/null
-start_ketchd
+kd_start
 base_kd2="$(fds $KD_PID) $(threads $KD_PID) $(memfds $KD_PID)"
 # Counted after the first round: /vm and /local stay once created, as in Xen.
 base_nodes=$(xs_nodes)

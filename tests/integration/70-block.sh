@@ -69,12 +69,8 @@ expected_pattern() {
 	}'
 }
 
-"$BIN/ketch-hv" --socket "$HVSOCK" 2>"$TMP/hv.log" &
-on_exit "kill $!"
-wait_for 5 test -S "$HVSOCK"
-"$BIN/ketch-xenstored" --socket "$XENSTORED_PATH" --hv-socket "$HVSOCK" 2>"$TMP/xs.log" &
-on_exit "kill $!"
-wait_for 5 test -S "$XENSTORED_PATH"
+start_hv "$HVSOCK"
+start_xenstored "$XENSTORED_PATH" "$HVSOCK"
 
 truncate -s 8M "$IMG"
 printf 'KETCH-HOST-MARK' | dd of="$IMG" bs=512 seek=7 conv=notrunc status=none

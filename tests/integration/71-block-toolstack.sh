@@ -65,17 +65,10 @@ bad_sectors() { # IMAGE: sectors whose bytes (checksums aside) differ from the p
 }
 
 # --- daemons -----------------------------------------------------------------
-"$BIN/ketch-hv" --socket "$HV_SOCK" 2>"$TMP/hv.log" &
-on_exit "kill -9 $!"
-wait_for 5 test -S "$HV_SOCK"
-"$BIN/ketch-xenstored" --socket "$XS_SOCK" --hv-socket "$HV_SOCK" 2>"$TMP/xs.log" &
-on_exit "kill -9 $!"
-wait_for 5 test -S "$XS_SOCK"
-"$BIN/ketchd" --socket "$KD_SOCK" --hv-socket "$HV_SOCK" --xenstore "$XS_SOCK" \
-	--log-dir "$LOGS" 2>"$TMP/kd.log" &
-KD_PID=$!
-on_exit "kill $KD_PID" # SIGTERM: it destroys its domains and stops their backends
-check "ketchd serves its socket" wait_for 5 test -S "$KD_SOCK"
+start_hv "$HV_SOCK"
+start_xenstored "$XS_SOCK" "$HV_SOCK"
+KD_STOP=TERM # at exit: it destroys its domains and stops their backends
+check "ketchd serves its socket" start_ketchd --log-dir "$LOGS"
 
 cd "$TMP"
 cp "$GUESTS/diskcheck" "$GUESTS/shutdown_watch" "$TMP/"

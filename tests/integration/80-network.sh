@@ -10,19 +10,8 @@
 # counted while the vif goes on working; then it publishes an impossible
 # ring index, the backend closes that vif and stays up, and the guest
 # connects again and is pinged and echoed again.
-if [ -z "${KETCH_NET_NS:-}" ]; then
-	ns=ketch-net-$$
-	if ip netns add "$ns" 2>/dev/null; then
-		KETCH_NET_NS=$ns ip netns exec "$ns" "$0" "$@"
-		rc=$?
-		ip netns del "$ns"
-		exit $rc
-	fi
-	. "$(dirname "$0")/lib.sh"
-	bad "ip netns add $ns: network namespaces are needed (root, iproute2)"
-	finish
-fi
 . "$(dirname "$0")/lib.sh"
+in_netns ketch-net "$0" "$@"
 
 HVSOCK=$TMP/hv.sock
 export XENSTORED_PATH=$TMP/xs.sock KETCH_HV_SOCKET=$TMP/hv.sock
@@ -81,12 +70,8 @@ PY
 }
 
 ip link set lo up
-"$BIN/ketch-hv" --socket "$HVSOCK" 2>"$TMP/hv.log" &
-on_exit "kill $!"
-wait_for 5 test -S "$HVSOCK"
-"$BIN/ketch-xenstored" --socket "$XENSTORED_PATH" --hv-socket "$HVSOCK" 2>"$TMP/xs.log" &
-on_exit "kill $!"
-wait_for 5 test -S "$XENSTORED_PATH"
+start_hv "$HVSOCK"
+start_xenstored "$XENSTORED_PATH" "$HVSOCK"
 
 out=$("$NB" --domid 1 --devid 0 --mtu 9000 2>&1)
 expect_eq "an MTU larger than a page: exit 2" 2 "$?"

@@ -9,19 +9,8 @@
 # frontend directory is removed, and when the toolstack takes the vif
 # offline, its TAP going with it each time.  A frontend left connected to
 # a backend that died is told Closed and served only once it starts over.
-if [ -z "${KETCH_NET_NS:-}" ]; then
-	ns=ketch-nbh-$$
-	if ip netns add "$ns" 2>/dev/null; then
-		KETCH_NET_NS=$ns ip netns exec "$ns" "$0" "$@"
-		rc=$?
-		ip netns del "$ns"
-		exit $rc
-	fi
-	. "$(dirname "$0")/lib.sh"
-	bad "ip netns add $ns: network namespaces are needed (root, iproute2)"
-	finish
-fi
 . "$(dirname "$0")/lib.sh"
+in_netns ketch-nbh "$0" "$@"
 
 export XENSTORED_PATH=$TMP/xs.sock KETCH_HV_SOCKET=$TMP/hv.sock
 NB=$BIN/ketch-netback
@@ -58,12 +47,8 @@ start_nb() {
 	on_exit "kill $NBPID"
 }
 
-python3 "$(dirname "$0")/fake_hv.py" "$KETCH_HV_SOCKET" $DOM >"$TMP/hv.log" 2>&1 &
-on_exit "kill $!"
-wait_for 5 test -S "$KETCH_HV_SOCKET"
-"$BIN/ketch-xenstored" --socket "$XENSTORED_PATH" --hv-socket "$KETCH_HV_SOCKET" 2>"$TMP/xs.log" &
-on_exit "kill $!"
-wait_for 5 test -S "$XENSTORED_PATH"
+start_fake_hv "$KETCH_HV_SOCKET" $DOM
+start_xenstored "$XENSTORED_PATH" "$KETCH_HV_SOCKET"
 
 # --- refusals -----------------------------------------------------------------
 "$NB" --domid $DOM 2>/dev/null

@@ -8,19 +8,8 @@
 # and an ioctl fail with EPERM, and execve, fork, ptrace or an AF_INET
 # socket end the backend with SIGSYS after a line naming the call;
 # --no-confine lets the same calls through.
-if [ -z "${KETCH_NET_NS:-}" ]; then
-	ns=ketch-conf-$$
-	if ip netns add "$ns" 2>/dev/null; then
-		KETCH_NET_NS=$ns ip netns exec "$ns" "$0" "$@"
-		rc=$?
-		ip netns del "$ns"
-		exit $rc
-	fi
-	. "$(dirname "$0")/lib.sh"
-	bad "ip netns add $ns: network namespaces are needed (root, iproute2)"
-	finish
-fi
 . "$(dirname "$0")/lib.sh"
+in_netns ketch-conf "$0" "$@"
 
 export XENSTORED_PATH=$TMP/xs.sock KETCH_HV_SOCKET=$TMP/hv.sock
 BB_TEST=$BUILD/tests/bin/ketch-blkback-selftest
@@ -70,13 +59,9 @@ ended() {
 	ST=$?
 }
 
-python3 "$(dirname "$0")/fake_hv.py" "$KETCH_HV_SOCKET" $DOM >"$TMP/hv.log" 2>&1 &
-on_exit "kill $!"
-wait_for 5 test -S "$KETCH_HV_SOCKET"
-"$BIN/ketch-xenstored" --socket "$XENSTORED_PATH" --hv-socket "$KETCH_HV_SOCKET" \
-	2>"$TMP/xs.log" &
-on_exit "kill $!"
-check "xenstored and the stand-in for ketch-hv start" wait_for 5 test -S "$XENSTORED_PATH"
+start_fake_hv "$KETCH_HV_SOCKET" $DOM
+check "xenstored and the stand-in for ketch-hv start" \
+	start_xenstored "$XENSTORED_PATH" "$KETCH_HV_SOCKET"
 truncate -s 8M "$TMP/disk.img"
 
 # confined_ok NAME PID: /proc shows the filter, no_new_privs, no capabilities.

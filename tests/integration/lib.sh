@@ -38,6 +38,66 @@ expect_log() {
 	if log_has "$2" "$3"; then ok "$1"; else bad "$1: /$3/ not in $2: $(tail -5 "$2")"; fi
 }
 on_exit() { CLEANUP_CMDS+=("$*"); }
+
+# --- the daemons, each on the private sockets its script names ------------
+# wait_ok COMMAND...: true once COMMAND succeeds (20 s, scaled).
+wait_ok() {
+	local i
+	for ((i = 0; i < 200 * T_SCALE; i++)); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+# start_hv SOCKET: ketch-hv serving SOCKET, stderr in $TMP/hv.log; sets
+# HV_PID; true once the socket is there.  Every start_* kills its daemon
+# at exit.
+start_hv() {
+	"$BIN/ketch-hv" --socket "$1" 2>"$TMP/hv.log" &
+	HV_PID=$!
+	on_exit "kill -9 $HV_PID"
+	wait_ok test -S "$1"
+}
+# start_fake_hv SOCKET DOMID: fake_hv.py standing in for ketch-hv, for
+# scripts that need no KVM; output in $TMP/hv.log.
+start_fake_hv() {
+	python3 "$(dirname "${BASH_SOURCE[0]}")/fake_hv.py" "$1" "$2" >"$TMP/hv.log" 2>&1 &
+	HV_PID=$!
+	on_exit "kill $HV_PID"
+	wait_ok test -S "$1"
+}
+# start_xenstored SOCKET HV_SOCKET: ketch-xenstored, stderr in $TMP/xs.log;
+# sets XS_PID; true once the socket is there.
+start_xenstored() {
+	"$BIN/ketch-xenstored" --socket "$1" --hv-socket "$2" 2>"$TMP/xs.log" &
+	XS_PID=$!
+	on_exit "kill -9 $XS_PID"
+	wait_ok test -S "$1"
+}
+kd_answers() { "$BIN/ketch" --socket "$KD_SOCK" list >/dev/null 2>&1; }
+# start_ketchd ARGS...: ketchd on $KD_SOCK with $HV_SOCK and $XS_SOCK and
+# ARGS, stderr added to $KD_LOG (default $TMP/kd.log), stopped at exit
+# with $KD_STOP (default KILL); sets KD_PID; true once it answers.
+start_ketchd() {
+	"$BIN/ketchd" --socket "$KD_SOCK" --hv-socket "$HV_SOCK" --xenstore "$XS_SOCK" "$@" \
+		2>>"${KD_LOG:-$TMP/kd.log}" &
+	KD_PID=$!
+	on_exit "kill -${KD_STOP:-KILL} $KD_PID"
+	wait_ok kd_answers
+}
+# in_netns NAME SCRIPT ARGS...: unless already in one, runs SCRIPT again
+# inside a network namespace NAME-<pid> made for it (removed after) and
+# exits with its status; a machine that cannot make one fails the script.
+in_netns() {
+	[ -n "${KETCH_NET_NS:-}" ] && return 0
+	local ns=$1-$$ rc
+	shift
+	if ip netns add "$ns" 2>/dev/null; then
+		KETCH_NET_NS=$ns ip netns exec "$ns" "$@"
+		rc=$?
+		ip netns del "$ns"
+		exit $rc
+	fi
+	bad "ip netns add $ns: network namespaces are needed (root, iproute2)"
+	finish
+}
 # show_on_failure FILE...: finish prints the tail of each FILE when a check
 # failed, so a failure far away (CI, the emulated VM) carries its daemons' say.
 T_LOGS=()
