@@ -51,13 +51,15 @@ static int parse(uint32_t src, uint32_t dst, const uint8_t *seg, unsigned int le
 	return parse_options(seg + TCP_HLEN, off - TCP_HLEN, &g->mss);
 }
 
+/* The live connection g belongs to (a DEAD one only waits for its
+ * application: what its peer sends now is answered as if it were gone). */
 static struct net_tcp_conn *lookup(struct net_tcp *t, const struct tcp_seg *g)
 {
 	for (unsigned int i = 0; i < NET_TCP_CONNS; i++) {
 		struct net_tcp_conn *c = &t->conn[i];
 
-		if (c->state != NET_TCP_FREE && c->peer_ip == g->src && c->rport == g->sport &&
-		    c->lport == g->dport)
+		if (c->state != NET_TCP_FREE && c->state != NET_TCP_DEAD && c->peer_ip == g->src &&
+		    c->rport == g->sport && c->lport == g->dport)
 			return c;
 	}
 	return NULL;

@@ -15,7 +15,7 @@ enum {
 	KX_FAILED = 1,      /* the request failed for another reason */
 	KX_USAGE = 2,
 	KX_NO_DAEMON = 3,   /* ketchd not reachable */
-	KX_NO_DOMAIN = 4,   /* no such domain (or disk of it) */
+	KX_NO_DOMAIN = 4,   /* no such domain (or disk or vif of it) */
 	KX_BAD_CONFIG = 5,  /* config rejected: field, unknown field, duplicate, disk in use */
 	KX_WRONG_STATE = 6, /* already paused/running, stopped */
 	KX_TIMEOUT = 7,     /* -w gave up waiting */
@@ -74,6 +74,9 @@ int cmd_xs_ls(const struct cli *c, int argc, char **argv);
 int cmd_block_attach(const struct cli *c, int argc, char **argv);
 int cmd_block_detach(const struct cli *c, int argc, char **argv);
 int cmd_block_list(const struct cli *c, int argc, char **argv);
+int cmd_network_attach(const struct cli *c, int argc, char **argv);
+int cmd_network_detach(const struct cli *c, int argc, char **argv);
+int cmd_network_list(const struct cli *c, int argc, char **argv);
 /* Attach to a domain's console until Ctrl-] or the domain goes away;
  * unpause it once attached when asked (create -c). */
 int cli_console_attach(const struct cli *c, const char *dom, bool unpause);

@@ -90,6 +90,7 @@ int cli_exit_for(const char *code)
 		{ "duplicate_uuid", KX_BAD_CONFIG }, { "already_paused", KX_WRONG_STATE },
 		{ "already_running", KX_WRONG_STATE }, { "domain_stopped", KX_WRONG_STATE },
 		{ "disk_in_use", KX_BAD_CONFIG }, { "duplicate_vdev", KX_BAD_CONFIG },
+		{ "duplicate_vif", KX_BAD_CONFIG },
 		{ "no_such_device", KX_NO_DOMAIN }, { "busy", KX_WRONG_STATE },
 	};
 

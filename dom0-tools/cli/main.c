@@ -63,6 +63,20 @@ static const struct command commands[] = {
 	  "List a domain's disks with xl's columns: Vdev (devid), BE (backend domain),\n"
 	  "handle (the domain), state (the frontend's xenbus state), evt-ch,\n"
 	  "ring-ref, BE-path.  --json adds the image, access and backend process." },
+	{ "network-attach", cmd_network_attach, "network-attach DOMAIN [VIFSPEC]",
+	  "Give a running domain another network interface.  VIFSPEC is xl's vif\n"
+	  "spec, e.g. 'mac=00:16:3e:01:02:03, bridge=ketchbr0, rate=10Mb/s'; the devid\n"
+	  "and mac default as in a config (docs/network.md)." },
+	{ "network-detach", cmd_network_detach, "network-detach [-f] [-t SEC] DOMAIN DEVID|MAC",
+	  "Remove a network interface as xl does: the backend says Closing, the guest\n"
+	  "closes it, then it goes with its TAP.  After SEC seconds (default 10) it is\n"
+	  "removed anyway.\n"
+	  "  -f, --force  do not wait for the guest" },
+	{ "network-list", cmd_network_list, "network-list DOMAIN",
+	  "List a domain's network interfaces with xl's columns: Idx (devid), BE\n"
+	  "(backend domain), Mac Addr., handle, state (the frontend's xenbus state),\n"
+	  "evt-ch, tx-/rx-ring-ref, BE-path.  --json adds the bridge, rate, ip, mtu\n"
+	  "and backend process." },
 	{ "xenstore-ls", cmd_xs_ls, "xenstore-ls [PATH]",
 	  "Print every node under PATH (default /) as 'path = \"value\"'." },
 	{ "xenstore-read", cmd_xs_read, "xenstore-read PATH", "Print one node's value." },

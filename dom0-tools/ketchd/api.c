@@ -211,6 +211,8 @@ static const char *const k_from[] = { "from", "clear", NULL };
 static const char *const k_xsw[] = { "path", "value", NULL };
 static const char *const k_battach[] = { "disk", NULL };
 static const char *const k_bdetach[] = { "vdev", "force", "timeout", NULL };
+static const char *const k_nattach[] = { "vif", NULL };
+static const char *const k_ndetach[] = { "vif", "force", "timeout", NULL };
 
 static const struct api_op ops[] = {
 	{ "create", k_create, false, op_create },
@@ -233,6 +235,9 @@ static const struct api_op ops[] = {
 	{ "block_attach", k_battach, true, kd_api_block_attach },
 	{ "block_detach", k_bdetach, true, kd_api_block_detach },
 	{ "block_list", k_none, true, kd_api_block_list },
+	{ "network_attach", k_nattach, true, kd_api_network_attach },
+	{ "network_detach", k_ndetach, true, kd_api_network_detach },
+	{ "network_list", k_none, true, kd_api_network_list },
 };
 
 /* The op's entry after checking the request's shape; NULL with err set. */

@@ -1,6 +1,6 @@
 /*
  * domain.c - ketchd's domain table: create (read images, kctl_boot, attach
- * the console, write xenstore, start the disks' backends, then run), destroy (release in the reverse
+ * the console, write xenstore, start the disks' and vifs' backends, then run), destroy (release in the reverse
  * order), restart, lookup and the JSON view of one domain.
  */
 #include <errno.h>
@@ -154,6 +154,16 @@ static int attach_disks(struct kd *kd, struct kd_domain *d, struct kd_error *err
 	return r;
 }
 
+/* One backend per vif, started before the guest runs (as libxl does). */
+static int attach_vifs(struct kd *kd, struct kd_domain *d, struct kd_error *err)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; !r && i < d->cfg.nr_nics; i++)
+		r = kd_vif_attach(kd, d, &d->cfg.nics[i], i, err);
+	return r;
+}
+
 static void unlink_domain(struct kd *kd, struct kd_domain *d)
 {
 	for (struct kd_domain **p = &kd->domains; *p; p = &(*p)->next)
@@ -200,7 +210,7 @@ int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 		kd_error_set(err, "xenstore_failed", "",
 			     "cannot write the xenstore entries of domain %u: %s",
 			     d->domid, strerror(-r));
-	else if ((r = attach_disks(kd, d, err)))
+	else if ((r = attach_disks(kd, d, err)) || (r = attach_vifs(kd, d, err)))
 		;
 	else if (!paused && (r = kctl_unpause(kd->hv, d->domid)) < 0)
 		kd_error_set(err, "hv_error", "", "unpause of domain %u: %s", d->domid,
@@ -225,6 +235,7 @@ void kd_domain_destroy(struct kd *kd, struct kd_domain *d)
 	kd_console_close(kd, d, true);
 	kd_conn_close_viewers(kd, d->domid);
 	kd_vbd_remove_all(kd, d);
+	kd_vif_remove_all(kd, d);
 	kd_xs_domain_remove(kd, d);
 	r = kctl_destroy(kd->hv, d->domid);
 	if (r && r != -ESRCH)

@@ -73,6 +73,26 @@ struct kd_vbd {
 	struct json_object *waiter_id;
 };
 
+/*
+ * One PV network interface of a domain: one ketch-netback serves it,
+ * restarted with backoff if it dies (the TAP goes and comes back with it).
+ */
+struct kd_vif {
+	struct kd_vif *next;
+	struct kd_nic nic;
+	uint32_t domid;
+	pid_t pid;                 /* the running backend; 0 while none */
+	int64_t started_ms;
+	int64_t restart_at_ms;     /* when to start it again; 0 if not scheduled */
+	unsigned int backoff_ms;   /* the next restart's delay */
+	unsigned int restarts;     /* for network_list and the log */
+	/* network_detach in progress (xl's order: Closing, Closed, remove) */
+	bool detaching;
+	int64_t detach_deadline_ms;
+	struct kd_conn *waiter;    /* owed the reply; NULL if it went away */
+	struct json_object *waiter_id;
+};
+
 /* A backend told to stop, killed if it has not exited by kill_at_ms. */
 struct kd_child {
 	struct kd_child *next;
@@ -98,6 +118,7 @@ struct kd_domain {
 	struct kctl_boot_info boot;
 	struct kd_console *con;
 	struct kd_vbd *vbds;     /* its disks (vbd.c) */
+	struct kd_vif *vifs;     /* its network interfaces (vif.c) */
 	bool introduced;         /* xenstored accepted INTRODUCE */
 	int pending;             /* -1, or the SHUTDOWN_* reason asked of the guest */
 	int64_t deadline_ms;     /* when a pending request falls back */
@@ -133,6 +154,8 @@ struct kd_opts {
 	const char *socket, *hv_socket, *xenstore, *log_dir;
 	const char *state_dir; /* NULL: domains do not outlive ketchd */
 	const char *blkback;   /* the ketch-blkback program */
+	const char *netback;   /* the ketch-netback program */
+	bool create_bridge;    /* a vif's missing bridge is created (--create-bridge) */
 	const char *backend_user; /* backends run as this user once set up; NULL: root */
 	uint64_t console_log_max;
 	int shutdown_timeout_s;
@@ -239,6 +262,9 @@ void kd_vbd_conn_gone(struct kd *kd, struct kd_conn *c);
 int kd_vbd_spawn(struct kd *kd, struct kd_vbd *v);
 /* SIGTERM v's backend and remember it until reaped (SIGKILL after a grace). */
 void kd_vbd_stop(struct kd *kd, struct kd_vbd *v);
+/* SIGTERM pid and remember it until reaped (SIGKILL after a grace); fd,
+ * if not -1, is the image it holds, for kd_child_holds. */
+void kd_child_stop(struct kd *kd, pid_t pid, int fd);
 /* Is the image open on fd held by a backend being stopped? */
 bool kd_child_holds(struct kd *kd, int fd);
 /* Reap an exited stopped child; false if pid is not one of them. */
@@ -255,6 +281,47 @@ void kd_vbd_xs_remove(struct kd *kd, const struct kd_vbd *v);
 int kd_vbd_xs_closing(struct kd *kd, const struct kd_vbd *v);
 /* An integer node under the frontend (fe true) or backend directory; -1 if absent. */
 long kd_vbd_xs_read(struct kd *kd, const struct kd_vbd *v, bool fe, const char *name);
+
+/* ---- vif.c: a domain's network interfaces and their backends ---- */
+/*
+ * Attach nic (devid and mac already chosen; index names it in messages) to
+ * d: write libxl's vif layout, start its ketch-netback.  On failure
+ * nothing is left and err says why ("duplicate_vif", "no_xenstore",
+ * "xenstore_failed", "internal").
+ */
+int kd_vif_attach(struct kd *kd, struct kd_domain *d, const struct kd_nic *nic,
+		  unsigned int index, struct kd_error *err);
+/* The vif named by a devid ("1") or a mac; NULL if none. */
+struct kd_vif *kd_vif_find(struct kd_domain *d, const char *key);
+/* As kd_vbd_detach, for a vif: 0 when done (v freed), 1 when the reply waits. */
+int kd_vif_detach(struct kd *kd, struct kd_domain *d, struct kd_vif *v, bool force,
+		  int timeout_s, struct kd_conn *c, struct json_object *id);
+/* Remove every vif of d at once (the domain is going away). */
+void kd_vif_remove_all(struct kd *kd, struct kd_domain *d);
+/* Let go of d's vifs without touching their backends (ketchd stops, state kept). */
+void kd_vif_release_all(struct kd_domain *d);
+/* A child exited: true if it was a vif's backend (restart scheduled). */
+bool kd_vif_reaped(struct kd *kd, pid_t pid, int status);
+/* Due restarts and detach progress; ms to the next, or -1. */
+int kd_vif_timers(struct kd *kd);
+/* A connection is being freed: forget replies owed to it. */
+void kd_vif_conn_gone(struct kd *kd, struct kd_conn *c);
+
+/* ---- vif_proc.c: ketch-netback processes ---- */
+/* Start v's backend. 0 or -errno. */
+int kd_vif_spawn(struct kd *kd, struct kd_vif *v);
+
+/* ---- vif_xs.c: libxl's vif layout in xenstore ---- */
+/* Write backend/vif/<domid>/<devid> and the guest's device/vif/<devid>. */
+int kd_vif_xs_add(struct kd *kd, const struct kd_vif *v);
+/* Remove both (and backend/vif/<domid> once empty). */
+void kd_vif_xs_remove(struct kd *kd, const struct kd_vif *v);
+/* online 0 and, unless Closed already, backend state Closing (one transaction). */
+int kd_vif_xs_closing(struct kd *kd, const struct kd_vif *v);
+/* An integer node under the frontend (fe true) or backend directory; -1 if absent. */
+long kd_vif_xs_read(struct kd *kd, const struct kd_vif *v, bool fe, const char *name);
+/* The backend directory's path. */
+void kd_vif_be_path(const struct kd_vif *v, char *p, size_t n);
 
 /* ---- console.c ---- */
 /* Map the console ring, bind its port, open the log.  NULL on failure (logged). */

@@ -25,10 +25,10 @@ static void usage(FILE *f)
 		"usage: ketchd [--socket PATH] [--hv-socket PATH] [--xenstore PATH]\n"
 		"              [--log-dir DIR] [--state-dir DIR] [--console-log-max BYTES]\n"
 		"              [--shutdown-timeout SEC] [--hv-timeout SEC] [--blkback PATH]\n"
-		"              [--backend-user NAME]\n"
+		"              [--netback PATH] [--create-bridge] [--backend-user NAME]\n"
 		"Runs in the foreground.  Environment: KETCH_SOCKET, KETCH_HV_SOCKET,\n"
 		"XENSTORED_PATH, KETCH_LOG_DIR, KETCH_STATE_DIR, KETCH_BLKBACK,\n"
-		"KETCH_BACKEND_USER\n"
+		"KETCH_NETBACK, KETCH_CREATE_BRIDGE, KETCH_BACKEND_USER\n"
 		"(docs/config-reference.md).\n");
 }
 
@@ -39,21 +39,28 @@ static const char *env_or(const char *name, const char *def)
 	return v && *v ? v : def;
 }
 
-/* ketch-blkback is installed beside ketchd unless told otherwise. */
-static int default_blkback(struct kd_opts *o)
+/* The backends are installed beside ketchd unless told otherwise. */
+static int default_backend(const char **opt, const char *name, char *path, size_t size)
 {
-	static char path[4096];
 	ssize_t n;
 	char *slash;
 
-	if (o->blkback)
+	if (*opt)
 		return 0;
-	n = readlink("/proc/self/exe", path, sizeof(path) - 16);
+	n = readlink("/proc/self/exe", path, size - 16);
 	if (n <= 0 || !(slash = memrchr(path, '/', (size_t)n)))
-		return fprintf(stderr, "ketchd: cannot find ketch-blkback: give --blkback\n"), -1;
-	strcpy(slash + 1, "ketch-blkback");
-	o->blkback = path;
+		return fprintf(stderr, "ketchd: cannot find %s: give --%s\n", name, name + 6), -1;
+	strcpy(slash + 1, name);
+	*opt = path;
 	return 0;
+}
+
+static int default_backends(struct kd_opts *o)
+{
+	static char blkback[4096], netback[4096];
+
+	return default_backend(&o->blkback, "ketch-blkback", blkback, sizeof(blkback)) ||
+	       default_backend(&o->netback, "ketch-netback", netback, sizeof(netback)) ? -1 : 0;
 }
 
 static int parse_opts(int argc, char **argv, struct kd_opts *o)
@@ -69,6 +76,8 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		{ "state-dir", required_argument, NULL, 'S' },
 		{ "blkback", required_argument, NULL, 'B' },
 		{ "backend-user", required_argument, NULL, 'U' },
+		{ "netback", required_argument, NULL, 'N' },
+		{ "create-bridge", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -82,6 +91,8 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 	o->state_dir = env_or("KETCH_STATE_DIR", NULL);
 	o->blkback = env_or("KETCH_BLKBACK", NULL);
 	o->backend_user = env_or("KETCH_BACKEND_USER", NULL);
+	o->netback = env_or("KETCH_NETBACK", NULL);
+	o->create_bridge = !strcmp(env_or("KETCH_CREATE_BRIDGE", "0"), "1");
 	o->console_log_max = 1 << 20;
 	o->shutdown_timeout_s = 30;
 	o->hv_timeout_s = 10;
@@ -94,6 +105,8 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		case 'S': o->state_dir = optarg; break;
 		case 'B': o->blkback = optarg; break;
 		case 'U': o->backend_user = optarg; break;
+		case 'N': o->netback = optarg; break;
+		case 'C': o->create_bridge = true; break;
 		case 'm':
 			o->console_log_max = strtoull(optarg, &end, 10);
 			if (*end || o->console_log_max < 4096)
@@ -115,7 +128,7 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 	}
 	if (optind != argc)
 		return usage(stderr), -1;
-	return default_blkback(o);
+	return default_backends(o);
 }
 
 static int watch_fd(struct kd *kd, int fd, struct kd_watch *w, enum kd_watch_type t, void *obj)
@@ -237,7 +250,8 @@ static void serve(struct kd *kd)
 	kd_log("serving %s (ketch-hv %s, xenstore %s)", kd->opt.socket, kd->opt.hv_socket,
 	       kd->opt.xenstore ? kd->opt.xenstore : "none");
 	while (!kd->stop) {
-		int t = nearer(kd_lifecycle_timers(kd), kd_vbd_timers(kd));
+		int t = nearer(nearer(kd_lifecycle_timers(kd), kd_vbd_timers(kd)),
+			       kd_vif_timers(kd));
 		int n;
 
 		if (kd_server_resume(kd))
@@ -263,6 +277,7 @@ static void release_all(struct kd *kd)
 		kd->domains = d->next;
 		kd_console_close(kd, d, false);
 		kd_vbd_release_all(d);
+		kd_vif_release_all(d);
 		kd_config_free(&d->cfg);
 		free(d);
 	}

@@ -7,7 +7,8 @@ KD_CFG_OBJS := $(addprefix $(BUILD)/obj/$(KD_DIR)/,config_json.o validate.o conf
 KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o domain.o \
                 console.o xs_layout.o lifecycle.o events.o state.o \
                 api_query.o api_xenstore.o console_pty.o \
-                vbd.o vbd_proc.o vbd_xs.o api_block.o)
+                vbd.o vbd_proc.o vbd_xs.o api_block.o \
+                vif.o vif_proc.o vif_xs.o api_net.o)
 KD_BIN     := $(BUILD)/bin/ketchd
 KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil xenlight 2>/dev/null || \
                 echo -ljson-c -luuid -lxenstore -lxlutil -lxenlight)

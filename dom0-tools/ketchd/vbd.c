@@ -279,7 +279,7 @@ void kd_vbd_reap(struct kd *kd)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (kd_child_reaped(kd, pid))
+		if (kd_child_reaped(kd, pid) || kd_vif_reaped(kd, pid, status))
 			continue;
 		if ((v = by_pid(kd, pid, &d)))
 			backend_died(d, v, status);

@@ -3,7 +3,8 @@
  * already opened and locked (so a restarted backend finds the lock still
  * held by its disk, never by a rival), stopped with SIGTERM and, if one
  * ignores it, SIGKILL after a grace period.  Exits are learnt from
- * SIGCHLD on the loop's signalfd; nothing here waits.
+ * SIGCHLD on the loop's signalfd; nothing here waits.  The list of
+ * backends being stopped (kd_child_*) serves ketch-netback too (vif.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -70,29 +71,32 @@ int kd_vbd_spawn(struct kd *kd, struct kd_vbd *v)
 	return 0;
 }
 
+void kd_child_stop(struct kd *kd, pid_t pid, int fd)
+{
+	struct kd_child *c = calloc(1, sizeof(*c));
+	struct stat st;
+
+	kill(pid, SIGTERM);
+	if (!c) {
+		kill(pid, SIGKILL); /* cannot keep track of it: do not let it linger */
+		return;
+	}
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+	}
+	c->pid = pid;
+	c->kill_at_ms = kd_now_ms() + KD_VBD_STOP_GRACE_MS;
+	c->next = kd->stopping;
+	kd->stopping = c;
+}
+
 void kd_vbd_stop(struct kd *kd, struct kd_vbd *v)
 {
-	struct kd_child *c;
-
 	v->restart_at_ms = 0;
 	if (!v->pid)
 		return;
-	kill(v->pid, SIGTERM);
-	c = calloc(1, sizeof(*c));
-	if (c) {
-		struct stat st;
-
-		if (v->image_fd >= 0 && fstat(v->image_fd, &st) == 0) {
-			c->dev = st.st_dev;
-			c->ino = st.st_ino;
-		}
-		c->pid = v->pid;
-		c->kill_at_ms = kd_now_ms() + KD_VBD_STOP_GRACE_MS;
-		c->next = kd->stopping;
-		kd->stopping = c;
-	} else {
-		kill(v->pid, SIGKILL); /* cannot keep track of it: do not let it linger */
-	}
+	kd_child_stop(kd, v->pid, v->image_fd);
 	v->pid = 0;
 }
 
@@ -103,7 +107,7 @@ bool kd_child_holds(struct kd *kd, int fd)
 	if (fstat(fd, &st) < 0)
 		return false;
 	for (struct kd_child *c = kd->stopping; c; c = c->next)
-		if (c->ino == st.st_ino && c->dev == st.st_dev)
+		if (c->ino && c->ino == st.st_ino && c->dev == st.st_dev)
 			return true;
 	return false;
 }
@@ -127,7 +131,7 @@ int kd_child_timers(struct kd *kd)
 
 	for (struct kd_child *c = kd->stopping; c; c = c->next) {
 		if (c->kill_at_ms <= now) {
-			kd_log("ketch-blkback pid %d ignored SIGTERM for %d ms; killing it",
+			kd_log("backend pid %d ignored SIGTERM for %d ms; killing it",
 			       (int)c->pid, KD_VBD_STOP_GRACE_MS);
 			kill(c->pid, SIGKILL);
 			c->kill_at_ms = now + KD_VBD_STOP_GRACE_MS; /* reaped by SIGCHLD */

@@ -114,6 +114,7 @@ void kd_domain_destroy(struct kd *kd, struct kd_domain *d)
 		d->vbds = v->next;
 		vbd_free(v);
 	}
+	kd_fake_vifs_free(d);
 	kd_config_free(&d->cfg);
 	free(d);
 }

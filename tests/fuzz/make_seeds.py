@@ -153,6 +153,12 @@ def config_seeds():
     write("kd_fuzz_config_xl", "lists", "name='a'\nkernel='/k'\ndisk=['phy:/dev/x,xvda,w']\n"
           "vif=[ 'bridge=br0', ]\nextra=\"x\" \"y\"\n")
     write("kd_fuzz_config_xl", "bad", 'name = \nkernel = "/k"\nmemory = "many"\n')
+    write("kd_fuzz_config_json", "vifs", json.dumps(dict(CFG, vifs=[
+        {"mac": "00:16:3e:01:02:03", "bridge": "ketchbr0", "rate": "10Mb/s@20ms",
+         "ip": "10.0.0.2 10.0.0.3", "mtu": 1500}, {"devid": 0}, {}])))
+    write("kd_fuzz_config_xl", "vifs", "name='a'\nkernel='/k'\nvif=[ 'mac=00:16:3e:01:02:03, "
+          "bridge=ketchbr0, rate=10Mb/s@20ms', '', 'devid=3,mtu=1400,ip=10.0.0.2,"
+          "script=vif-bridge,type=vif,backend=0', 'model=e1000,,rate=1b/s' ]\n")
 
 
 def api_seeds():
@@ -178,6 +184,13 @@ def api_seeds():
     write("kd_fuzz_api", "streams", b"\xff" + (create + req(op="console", domain="web") +
                                                "typed at the console\n").encode())
     write("kd_fuzz_api", "events", b"\xff" + (req(op="events") + req(op="list")).encode())
+    net = (create + req(op="network_attach", domain="web", vif={"bridge": "br0"}) +
+           req(op="network_attach", domain="web", vif={"mac": "00:16:3e:00:00:01", "devid": 0}) +
+           req(op="network_list", domain="web") +
+           req(op="network_detach", domain="web", vif="00:16:3e:00:00:01", force=True) +
+           req(op="network_detach", domain="web", vif=1, timeout=0) +
+           req(op="network_detach", domain="web", vif="9"))
+    write("kd_fuzz_api", "network", b"\xff" + net.encode())
 
 
 def netif_tx_seeds():

@@ -17,7 +17,8 @@ FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Werror -Wmissing-prototypes \
 # Sources each fuzzer compiles beside its harness.
 FZ_KB    := $(wildcard dom0-tools/builder/*.c)
 FZ_KCTL  := $(addprefix dom0-tools/libketchctl/,kctl_wire.c names.c)
-FZ_CFG   := $(addprefix dom0-tools/ketchd/,config_json.c validate.c config_xl.c config_disk.c)
+FZ_CFG   := $(addprefix dom0-tools/ketchd/,config_json.c validate.c config_xl.c config_disk.c \
+              config_nic.c config_nic_xl.c)
 FZ_KD_LIBS := $(shell pkg-config --libs json-c uuid xlutil xenlight 2>/dev/null || \
                 echo -ljson-c -luuid -lxlutil -lxenlight)
 
@@ -33,8 +34,10 @@ FZ_LIB_kd_fuzz_config_json := $(FZ_KD_LIBS)
 FZ_SRC_kd_fuzz_config_xl   := $(FZ_CFG)
 FZ_INC_kd_fuzz_config_xl   := -Idom0-tools/ketchd
 FZ_LIB_kd_fuzz_config_xl   := $(FZ_KD_LIBS)
-FZ_SRC_kd_fuzz_api     := tests/fuzz/kd_fake.c $(FZ_CFG) dom0-tools/libketchctl/names.c \
-	$(addprefix dom0-tools/ketchd/,api.c api_query.c api_xenstore.c server.c api_block.c)
+FZ_SRC_kd_fuzz_api     := tests/fuzz/kd_fake.c tests/fuzz/kd_fake_vif.c $(FZ_CFG) \
+	dom0-tools/libketchctl/names.c \
+	$(addprefix dom0-tools/ketchd/,api.c api_query.c api_xenstore.c server.c api_block.c \
+	  api_net.c)
 FZ_INC_kd_fuzz_api     := -Idom0-tools/ketchd
 FZ_LIB_kd_fuzz_api     := $(FZ_KD_LIBS)
 
