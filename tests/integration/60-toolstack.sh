@@ -184,7 +184,7 @@ reject "on_crash unknown" "\"name\":\"b\",$K_,\"on_crash\":\"explode\"" \
 reject "on_poweroff a number" "\"name\":\"b\",$K_,\"on_poweroff\":1" \
 	'on_poweroff: must be "destroy", "restart" or "preserve"'
 reject "unknown field" "\"name\":\"b\",$K_,\"colour\":\"red\"" \
-	'colour: unknown field (known: name, uuid, memory, maxmem, vcpus, kernel, ramdisk, cmdline, on_poweroff, on_reboot, on_crash, console_log, disks)'
+	'colour: unknown field (known: name, uuid, memory, maxmem, vcpus, kernel, ramdisk, cmdline, on_poweroff, on_reboot, on_crash, console_log, disks, vifs)'
 reject "duplicate name" "\"name\":\"tock\",$K_" 'name: a domain named "tock" already exists'
 echo '{ "name": "b", ' >bad.json
 out=$(K create bad.json 2>&1); rc=$?
