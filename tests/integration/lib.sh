@@ -105,6 +105,12 @@ show_on_failure() { T_LOGS+=("$@"); }
 _cleanup() {
 	local c
 	for c in "${CLEANUP_CMDS[@]}"; do eval "$c" >/dev/null 2>&1; done
+	# KETCH_TEST_KEEP=DIR keeps a failed script's whole work folder (its
+	# daemons' full logs) for a post-mortem.
+	if [ -n "${KETCH_TEST_KEEP:-}" ] && [ "$T_FAIL" -ne 0 ]; then
+		mkdir -p "$KETCH_TEST_KEEP" &&
+			cp -a "$TMP" "$KETCH_TEST_KEEP/$(basename "$0" .sh).$$" 2>/dev/null
+	fi
 	rm -rf "$TMP"
 }
 trap _cleanup EXIT
