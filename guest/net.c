@@ -69,7 +69,12 @@ static const char *cmdline_value(const char *key)
 
 int net_config_cmdline(struct net_stack *s)
 {
-	const char *ip = cmdline_value("ip"), *gw = cmdline_value("gw");
+	return net_config_cmdline_key(s, "ip");
+}
+
+int net_config_cmdline_key(struct net_stack *s, const char *key)
+{
+	const char *ip = cmdline_value(key), *gw = cmdline_value("gw");
 	unsigned int prefix = 24;
 
 	if (!ip || net_parse_ipv4(ip, &s->ip, &prefix) || !prefix)

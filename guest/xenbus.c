@@ -280,6 +280,22 @@ void xb_drop_events(const char *token)
 		free(ev);
 }
 
+int xenbus_event_pending(const char *token)
+{
+	for (const struct xenbus_event *ev = xb.events; ev; ev = ev->next)
+		if (!token || !strcmp(ev->token, token))
+			return 1;
+	return xb.intf && rsp_data(NULL);
+}
+
+int xenbus_take_event(const char *token, struct xenbus_event **ev)
+{
+	/* A deadline long past: what the daemon already sent is read, no more. */
+	int r = xenbus_wait_event(token, ev, 1);
+
+	return r == -XEN_ETIME ? -XEN_EAGAIN : r;
+}
+
 int xenbus_wait_event(const char *token, struct xenbus_event **ev, uint64_t deadline)
 {
 	struct xsd_sockmsg h;

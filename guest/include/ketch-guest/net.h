@@ -69,6 +69,8 @@ int net_parse_ipv4(const char *text, uint32_t *ip, unsigned int *prefix);
 /* ip= (required, with /N, default /24) and gw= (optional) from the
  * command line.  0 or -XEN_EINVAL. */
 int net_config_cmdline(struct net_stack *s);
+/* The same with the address from key= (ip1= for a second interface). */
+int net_config_cmdline_key(struct net_stack *s, const char *key);
 /* "A.B.C.D" into buf (16 bytes). */
 void net_format_ipv4(uint32_t ip, char *buf);
 

@@ -74,6 +74,16 @@ int xenbus_unwatch(const char *path, const char *token);
  */
 int xenbus_wait_event(const char *token, struct xenbus_event **ev, uint64_t deadline);
 
+/* As xenbus_wait_event without waiting: -XEN_EAGAIN when none has come. */
+int xenbus_take_event(const char *token, struct xenbus_event **ev);
+
+/*
+ * Nonzero when an event for token (NULL: any) is queued or the daemon sent
+ * something not read yet (which may be one): a predicate for
+ * events_block_until, so a guest blocked on its devices wakes for a watch.
+ */
+int xenbus_event_pending(const char *token);
+
 /* Start a transaction; *t is non-zero. */
 int xenbus_transaction_start(xenbus_transaction_t *t);
 
