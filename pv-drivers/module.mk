@@ -28,6 +28,7 @@ include pv-drivers/back/module.mk
 PVF_SRCS  := pv-drivers/front/front_xenbus.c \
 	     pv-drivers/front/blkfront.c pv-drivers/common/blkif_ring.c \
 	     pv-drivers/front/netfront.c pv-drivers/front/netfront_io.c \
+	     pv-drivers/front/netfront_state.c pv-drivers/front/netfront_follow.c \
 	     pv-drivers/common/netif_ring.c
 PVF_LIB   := $(BUILD)/lib/libketchfront.a
 PVF_GUEST := $(BUILD)/guests/diskcheck $(BUILD)/guests/netecho \

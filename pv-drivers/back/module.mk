@@ -63,13 +63,14 @@ UNIT_TESTS    += $(NET_LOOP_UNIT)
 
 $(BUILD)/obj/tests/unit/pv_net_loop_front.o: CFLAGS += -Iguest/include
 
-$(BUILD)/obj/pv-drivers/front/netfront_io.host.o: pv-drivers/front/netfront_io.c
+$(BUILD)/obj/pv-drivers/front/%.host.o: pv-drivers/front/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $< (host)")
 	$(Q)$(CC) $(CFLAGS) -Iguest/include -c -o $@ $<
 
 $(NET_LOOP_UNIT): $(BUILD)/obj/tests/unit/pv_net_loop.o $(BUILD)/obj/tests/unit/pv_net_loop_front.o \
 		  $(BUILD)/obj/pv-drivers/front/netfront_io.host.o \
+		  $(BUILD)/obj/pv-drivers/front/netfront_state.host.o \
 		  $(addprefix $(BUILD)/obj/pv-drivers/back/,netback_tx.o netback_rx.o netback_csum.o) \
 		  $(PV_LIB) $(BUILD)/lib/libketchgnt.a $(BUILD)/lib/libketchctl.a
 	@mkdir -p $(dir $@)

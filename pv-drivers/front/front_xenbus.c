@@ -98,3 +98,69 @@ int front_leave(struct front_dev *f)
 		r = w;
 	return r ? r : front_switch_state(f, XBT_NIL, XenbusStateClosed);
 }
+
+static void state_path(const struct front_dev *f, char *p, size_t n)
+{
+	snprintf(p, n, "%s/state", f->be);
+}
+
+int front_watch_backend(struct front_dev *f)
+{
+	char p[160];
+
+	state_path(f, p, sizeof(p));
+	return xenbus_watch(p, f->fe);
+}
+
+void front_unwatch_backend(struct front_dev *f)
+{
+	struct xenbus_event *ev;
+	char p[160];
+
+	state_path(f, p, sizeof(p));
+	xenbus_unwatch(p, f->fe);
+	/* Events come before the reply to UNWATCH: all of ours are queued. */
+	while (!xenbus_take_event(f->fe, &ev))
+		free(ev);
+}
+
+int front_backend_pending(const struct front_dev *f)
+{
+	return xenbus_event_pending(f->fe);
+}
+
+int front_backend_news(struct front_dev *f, long *s)
+{
+	struct xenbus_event *ev;
+	char p[160];
+	int n = 0, r;
+
+	while (!(r = xenbus_take_event(f->fe, &ev))) {
+		free(ev);
+		n++;
+	}
+	if (r != -XEN_EAGAIN)
+		return r;
+	if (!n)
+		return 0;
+	/* The backend's word is untrusted: a state that is not a number is
+	 * reported as -1, for the device to refuse. */
+	state_path(f, p, sizeof(p));
+	r = xenbus_read_integer(XBT_NIL, p, s);
+	if (r == -XEN_ENOENT)
+		*s = XenbusStateUnknown;
+	else if (r == -XEN_EINVAL)
+		*s = -1;
+	else if (r)
+		return r;
+	return 1;
+}
+
+int front_backend_online(struct front_dev *f)
+{
+	char p[160];
+	long v;
+
+	snprintf(p, sizeof(p), "%s/online", f->be);
+	return !xenbus_read_integer(XBT_NIL, p, &v) && v == 1;
+}

@@ -33,6 +33,23 @@ int front_switch_state(struct front_dev *f, xenbus_transaction_t t, XenbusState 
 /* Wait (bounded by f->timeout_ns) for the backend's state want, as
  * xenbus_wait_for_state. */
 int front_wait_backend(struct front_dev *f, XenbusState want);
+/*
+ * Following the backend once connected, as Linux's xenbus_watch_otherend:
+ * a watch on its state whose events carry our directory as token.  An
+ * event already queued when unwatching is dropped.
+ */
+int front_watch_backend(struct front_dev *f);
+void front_unwatch_backend(struct front_dev *f);
+/* Nonzero when the backend's state may have changed (a predicate for
+ * events_block_until). */
+int front_backend_pending(const struct front_dev *f);
+/* Without waiting: 1 and the backend's state in *s when it may have
+ * changed (-1: not a number; XenbusStateUnknown: the node is gone), 0 when
+ * nothing happened, or a negative Xen errno. */
+int front_backend_news(struct front_dev *f, long *s);
+/* The backend's online node: 0 (also when missing or not a number) once
+ * the toolstack is removing the device. */
+int front_backend_online(struct front_dev *f);
 /* Closing, wait for the backend to follow (one already Closed is gone
  * too), Closed.  What the device shared is the caller's to take back. */
 int front_leave(struct front_dev *f);

@@ -78,54 +78,74 @@ static int publish(xenbus_transaction_t t, void *arg)
 	return front_switch_state(&d->xb, t, XenbusStateConnected);
 }
 
-/* A shared ring page granted to the backend; its reference in *ref. */
-static void *ring_page(struct netfront *d, grant_ref_t *ref)
+/* Our grant of page p to the backend into *ref. */
+static int grant(struct netfront *d, void *p, int readonly, grant_ref_t *ref)
 {
-	void *s = alloc_page();
-	int r;
+	int r = gnttab_grant_access(d->xb.be_id, virt_to_pfn(p), readonly);
 
-	if (!s)
-		return NULL;
-	memset(s, 0, NETIF_PAGE);
-	r = gnttab_grant_access(d->xb.be_id, virt_to_pfn(s), 0);
 	if (r < 0)
-		return NULL;
+		return r;
 	*ref = (grant_ref_t)r;
-	return s;
+	return 0;
 }
 
-/* Buffers granted once: transmit ones read-only, receive ones writable. */
-static int setup_buffers(struct netfront *d)
+/* Take back ref (0: none); force: from a backend known to have let go
+ * or died.  -XEN_EBUSY while it is still in use. */
+static int end_ref(grant_ref_t *ref, int force)
 {
-	for (unsigned int i = 0; i < NETFRONT_BUFS; i++) {
-		struct nf_buf *t = &d->txb[i], *x = &d->rxb[i];
-		int rt, rx;
+	int r;
 
-		t->page = alloc_page();
-		x->page = alloc_page();
-		if (!t->page || !x->page)
+	if (!*ref)
+		return 0;
+	r = force ? gnttab_end_access_force(*ref) : gnttab_end_access(*ref);
+	if (r == -XEN_EBUSY)
+		return r;
+	*ref = 0;
+	return 0;
+}
+
+/* Every grant taken back; -XEN_EBUSY if the backend still holds one. */
+static int revoke_all(struct netfront *d, int force)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; i < NETFRONT_BUFS; i++) {
+		r |= end_ref(&d->txb[i].ref, force);
+		r |= end_ref(&d->rxb[i].ref, force);
+	}
+	r |= end_ref(&d->tx_ref, force);
+	r |= end_ref(&d->rx_ref, force);
+	return r ? -XEN_EBUSY : 0;
+}
+
+/* Both ring pages and every buffer, once for the device's life. */
+static int alloc_pages_all(struct netfront *d)
+{
+	d->tx.sring = alloc_page();
+	d->rx.sring = alloc_page();
+	if (!d->tx.sring || !d->rx.sring)
+		return -XEN_ENOMEM;
+	for (unsigned int i = 0; i < NETFRONT_BUFS; i++) {
+		d->txb[i].page = alloc_page();
+		d->rxb[i].page = alloc_page();
+		if (!d->txb[i].page || !d->rxb[i].page)
 			return -XEN_ENOMEM;
-		rt = gnttab_grant_access(d->xb.be_id, virt_to_pfn(t->page), 1);
-		rx = gnttab_grant_access(d->xb.be_id, virt_to_pfn(x->page), 0);
-		if (rt < 0 || rx < 0)
-			return -XEN_ENOSPC;
-		t->ref = (grant_ref_t)rt;
-		x->ref = (grant_ref_t)rx;
 	}
 	return 0;
 }
 
-static int setup_rings(struct netfront *d)
+/* Rings writable, transmit buffers read-only, receive ones writable, and
+ * an unbound port: what one connection shares. */
+static int share(struct netfront *d)
 {
-	netif_tx_sring_t *ts = ring_page(d, &d->tx_ref);
-	netif_rx_sring_t *rs = ts ? ring_page(d, &d->rx_ref) : NULL;
+	int r;
 
-	if (!rs)
-		return -XEN_ENOMEM;
-	SHARED_RING_INIT(ts);
-	SHARED_RING_INIT(rs);
-	FRONT_RING_INIT(&d->tx, ts, NETIF_PAGE);
-	FRONT_RING_INIT(&d->rx, rs, NETIF_PAGE);
+	if ((r = grant(d, d->tx.sring, 0, &d->tx_ref)) || (r = grant(d, d->rx.sring, 0, &d->rx_ref)))
+		return r;
+	for (unsigned int i = 0; i < NETFRONT_BUFS; i++)
+		if ((r = grant(d, d->txb[i].page, 1, &d->txb[i].ref)) ||
+		    (r = grant(d, d->rxb[i].page, 0, &d->rxb[i].ref)))
+			return r;
 	return evtchn_alloc_unbound(d->xb.be_id, on_event, d, &d->port);
 }
 
@@ -142,6 +162,29 @@ static int wait_initwait(struct netfront *d)
 	return r;
 }
 
+int nf_connect(struct netfront *d, int again)
+{
+	int r;
+
+	/* Initialising first: a backend left Closed by an earlier connection,
+	 * or started anew while we were Connected, goes back to InitWait. */
+	if ((r = front_switch_state(&d->xb, XBT_NIL, XenbusStateInitialising)) ||
+	    (r = wait_initwait(d)))
+		return r;
+	if (again) {
+		/* In InitWait the backend holds nothing of ours; a killed one
+		 * may have left its pins set, hence the force. */
+		revoke_all(d, 1);
+		evtchn_close(d->port);
+	}
+	nf_rings_reset(d);
+	if ((r = share(d)) || (r = xenbus_transaction_retry(publish, d, 10)) ||
+	    (r = front_wait_backend(&d->xb, XenbusStateConnected)))
+		return r;
+	nf_rx_refill(d);
+	return 0;
+}
+
 int netfront_open(unsigned int devid, uint64_t timeout_ns, struct netfront **dev)
 {
 	struct netfront *d = calloc(1, sizeof(*d));
@@ -150,16 +193,12 @@ int netfront_open(unsigned int devid, uint64_t timeout_ns, struct netfront **dev
 	if (!d)
 		return -XEN_ENOMEM;
 	d->xb.timeout_ns = timeout_ns;
-	/* Initialising first: a backend left Closed by an earlier connection
-	 * goes back to InitWait. */
-	if ((r = find_backend(d, devid)) || (r = front_switch_state(&d->xb, XBT_NIL, XenbusStateInitialising)) ||
-	    (r = wait_initwait(d)) || (r = setup_rings(d)) || (r = setup_buffers(d)) ||
-	    (r = xenbus_transaction_retry(publish, d, 10)) ||
-	    (r = front_wait_backend(&d->xb, XenbusStateConnected))) {
+	if ((r = find_backend(d, devid)) || (r = alloc_pages_all(d)) || (r = nf_connect(d, 0)) ||
+	    (r = front_watch_backend(&d->xb))) {
 		printk("netfront %u: handshake failed (%d)\n", devid, r);
 		return r; /* d and its pages stay: the backend may hold them */
 	}
-	nf_rx_refill(d);
+	d->watching = 1;
 	*dev = d;
 	return 0;
 }
@@ -178,33 +217,46 @@ int netfront_send_bad_index(struct netfront *d, uint32_t ahead)
 	return front_wait_backend(&d->xb, XenbusStateClosing);
 }
 
-/* End every grant; -XEN_EBUSY if the backend still holds one. */
-static int revoke_all(struct netfront *d)
+int nf_release(struct netfront *d)
 {
-	int r = 0;
+	uint64_t end = now_ns() + d->xb.timeout_ns;
+	int r;
 
+	if (d->watching)
+		front_unwatch_backend(&d->xb);
+	d->watching = 0;
+	/* A backend told to close lets go of the rings soon after: give it
+	 * the device's timeout. */
+	while ((r = revoke_all(d, 0)) && now_ns() < end)
+		sleep_ns(10 * NSEC_PER_MSEC);
+	if (r)
+		return r; /* pages still shared stay allocated */
+	if (d->port)
+		evtchn_close(d->port);
+	d->port = 0;
 	for (unsigned int i = 0; i < NETFRONT_BUFS; i++) {
-		if (gnttab_end_access(d->txb[i].ref) || gnttab_end_access(d->rxb[i].ref))
-			r = -XEN_EBUSY;
+		free_page(d->txb[i].page);
+		free_page(d->rxb[i].page);
+		d->txb[i].page = d->rxb[i].page = NULL;
 	}
-	if (gnttab_end_access(d->tx_ref) || gnttab_end_access(d->rx_ref))
-		r = -XEN_EBUSY;
-	return r;
+	free_page(d->tx.sring);
+	free_page(d->rx.sring);
+	d->tx.sring = NULL;
+	d->rx.sring = NULL;
+	return 0;
 }
 
 int netfront_close(struct netfront *d)
 {
-	int r = front_leave(&d->xb);
+	int r = 0;
 
-	if (r || (r = revoke_all(d)))
-		return r; /* pages still shared stay allocated */
-	evtchn_close(d->port);
-	for (unsigned int i = 0; i < NETFRONT_BUFS; i++) {
-		free_page(d->txb[i].page);
-		free_page(d->rxb[i].page);
-	}
-	free_page(d->tx.sring);
-	free_page(d->rx.sring);
+	if (d->watching)
+		front_unwatch_backend(&d->xb);
+	d->watching = 0;
+	if (!d->gone && (r = front_leave(&d->xb)))
+		return r;
+	if (d->tx.sring && (r = nf_release(d)))
+		return r;
 	free(d);
 	return 0;
 }

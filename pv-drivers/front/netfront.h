@@ -10,7 +10,15 @@
  * kit.  Every call returns 0 or a negative Xen errno: -XEN_EBADMSG once
  * the backend broke the protocol (impossible ring index, a response to
  * nothing) — the device is then unusable — -XEN_EAGAIN when every
- * transmit buffer is in flight, -XEN_ETIME when a wait ran out.
+ * transmit buffer is in flight, -XEN_ETIME when a wait ran out,
+ * -XEN_ENODEV once the toolstack removed the vif (netfront_close it).
+ *
+ * Once connected the backend's state is watched, and netfront_poll
+ * follows it as Linux's xen-netfront does: a backend that restarted
+ * (Closed, InitWait, or Closing while the vif stays online) gets a fresh
+ * connection (frames in flight dropped, receive buffers posted again);
+ * one the toolstack removes (online 0, Closing) is answered Closing,
+ * Closed, its grants and port released.
  */
 #ifndef KETCH_NETFRONT_H
 #define KETCH_NETFRONT_H
@@ -30,6 +38,8 @@ struct netfront_stats {
 	uint64_t tx_slots, tx_slot_errors; /* slots answered OKAY / not */
 	uint64_t rx_packets, rx_errors;  /* frames taken / responses refused */
 	uint64_t rx_malformed;           /* bad offset or length, chained or extra */
+	uint64_t tx_dropped;             /* slots in flight when the backend went */
+	uint64_t reconnects;             /* fresh connections to a backend that restarted */
 };
 
 /* The devids under device/vif (at most max) into devids[], count in *n. */
@@ -54,9 +64,12 @@ int netfront_send(struct netfront *dev, const void *frame, unsigned int len, uns
  * finished transmits.  Returns the number of frames handed over. */
 typedef void (*netfront_rx_fn)(void *arg, const uint8_t *frame, unsigned int len);
 int netfront_poll(struct netfront *dev, netfront_rx_fn fn, void *arg);
-/* Block until the backend answered something or deadline (ns) passed:
- * 0, or -XEN_ETIME. */
+/* Block until the backend answered something or changed state, or
+ * deadline (ns) passed: 0, or -XEN_ETIME. */
 int netfront_wait(struct netfront *dev, uint64_t deadline);
+/* Nonzero when netfront_poll has work (frames, finished transmits, news
+ * of the backend): for a guest waiting on several devices at once. */
+int netfront_pending(struct netfront *dev);
 
 /*
  * For tests of a backend's checks: queue n raw tx slots as given, except
@@ -74,7 +87,8 @@ int netfront_send_raw(struct netfront *dev, const netif_tx_request_t *slots, uns
  */
 int netfront_send_bad_index(struct netfront *dev, uint32_t ahead);
 
-/* Closing, wait for the backend, Closed; grants, port and pages freed. */
+/* Closing, wait for the backend, Closed (unless the backend closed the
+ * device already); grants, port and pages freed, dev too. */
 int netfront_close(struct netfront *dev);
 
 #endif

@@ -11,6 +11,7 @@
 #include "../common/netif_ring.h"
 #include "front_xenbus.h"
 #include "netfront.h"
+#include "netfront_state.h"
 
 struct nf_buf {
 	uint8_t *page;
@@ -34,6 +35,8 @@ struct netfront {
 	unsigned int tx_inflight;
 	struct netfront_stats st;
 	int broken;
+	int watching; /* the backend's state is watched */
+	int gone;     /* the toolstack removed the vif: we closed */
 };
 
 /* netfront_io.c: post every free receive buffer and notify if asked. */
@@ -41,5 +44,21 @@ void nf_rx_refill(struct netfront *d);
 /* Take the tx responses that arrived; -XEN_EBADMSG if the backend broke
  * the protocol. */
 int nf_tx_reclaim(struct netfront *d);
+
+/* netfront_state.c: every transmit in flight dropped (counted), every
+ * receive buffer free, both rings empty on their pages, as a fresh
+ * connection needs them. */
+void nf_rings_reset(struct netfront *d);
+
+/* netfront.c: the handshake from Initialising; again: with a backend
+ * that started over, whose grants and port are taken back first. */
+int nf_connect(struct netfront *d, int again);
+/* netfront.c: every grant taken back (waiting, bounded, while the backend
+ * lets go), the port closed, the pages freed; -XEN_EBUSY if the backend
+ * still holds some (those pages stay). */
+int nf_release(struct netfront *d);
+/* netfront_follow.c: act on news of the backend's state (connect again
+ * or close); 0, -XEN_ENODEV once closed, -XEN_EBADMSG if broken. */
+int nf_follow_backend(struct netfront *d);
 
 #endif

@@ -100,6 +100,8 @@ int netfront_send(struct netfront *d, const void *frame, unsigned int len, unsig
 	unsigned int n, off = 0;
 	int r;
 
+	if (d->gone)
+		return -XEN_ENODEV;
 	if (d->broken)
 		return -XEN_EBADMSG;
 	if (len < NETIF_ETH_HLEN || len > NETFRONT_FRAME_MAX)
@@ -154,6 +156,10 @@ int netfront_poll(struct netfront *d, netfront_rx_fn fn, void *arg)
 	netif_rx_response_t rsp;
 	int got, n = 0;
 
+	if (d->gone)
+		return -XEN_ENODEV;
+	if (!d->broken && (got = nf_follow_backend(d)))
+		return got;
 	if (d->broken || nf_tx_reclaim(d))
 		return -XEN_EBADMSG;
 	/* At most a ring of responses: each frees a buffer we posted. */
@@ -182,11 +188,19 @@ static int has_work(void *arg)
 	struct netfront *d = arg;
 	bool rx = netif_rx_front_final_check(&d->rx);
 
-	return rx || (d->tx_inflight && netif_tx_front_final_check(&d->tx));
+	return rx || (d->tx_inflight && netif_tx_front_final_check(&d->tx)) ||
+	       (d->watching && front_backend_pending(&d->xb));
+}
+
+int netfront_pending(struct netfront *d)
+{
+	return d->gone || d->broken || has_work(d);
 }
 
 int netfront_wait(struct netfront *d, uint64_t deadline)
 {
+	if (d->gone)
+		return -XEN_ENODEV;
 	if (d->broken)
 		return -XEN_EBADMSG;
 	return events_block_until(has_work, d, deadline) ? -XEN_ETIME : 0;

@@ -21,6 +21,8 @@
 #include <xen/errno.h>
 
 #include "../../pv-drivers/front/netfront.h"
+#include "../../pv-drivers/front/netfront_state.h"
+#include <xen/io/xenbus.h>
 #include "pv_net_loop.h"
 
 #define PAGES (8 + 2 * NETFRONT_BUFS)
@@ -208,6 +210,66 @@ START_TEST(more_responses_than_requests)
 }
 END_TEST
 
+/* The backend's process restarts: a fresh backend ring on the same pages. */
+static void backend_restarts(void)
+{
+	BACK_RING_INIT(&b->tx, (netif_tx_sring_t *)(mem + TX_PFN * 4096), 4096);
+	BACK_RING_INIT(&b->rx, (netif_rx_sring_t *)(mem + RX_PFN * 4096), 4096);
+}
+
+START_TEST(a_reconnection_drops_tx_in_flight_and_reposts_rx)
+{
+	uint8_t f[1514], r[2048];
+
+	pattern(f, sizeof(f), 3);
+	ck_assert_int_eq(netfront_send(d, f, 60, 0), 0);
+	ck_assert_int_eq(netfront_send(d, f, 1000, 512), 0); /* 2 slots */
+	ck_assert_uint_eq(loop_front_inflight(d), 3);
+	/* The backend died with them: the frontend starts over. */
+	loop_front_reconnected(d);
+	backend_restarts();
+	ck_assert_uint_eq(loop_front_inflight(d), 0);
+	ck_assert_uint_eq(loop_front_tx_dropped(d), 3);
+	ck_assert_uint_eq(b->tx.sring->req_prod, 0); /* nothing replayed */
+	ck_assert_uint_eq(b->rx.sring->req_prod, NETFRONT_BUFS); /* every buffer posted again */
+	/* Both ways work on the new rings. */
+	ck_assert_int_eq(netfront_send(d, f, 200, 0), 0);
+	ck_assert(nb_tx_work(b));
+	ck_assert_int_eq(read(peer, r, sizeof(r)), 200);
+	ck_assert_mem_eq(r, f, 200);
+	ck_assert_int_eq(write(peer, f, 300), 300);
+	ck_assert(nb_rx_work(b));
+	ck_assert_int_eq(netfront_poll(d, on_frame, NULL), 1);
+	ck_assert_uint_eq(got_len, 300);
+	ck_assert_mem_eq(got, f, 300);
+	ck_assert_uint_eq(loop_front_inflight(d), 0);
+}
+END_TEST
+
+START_TEST(what_each_backend_state_means)
+{
+	/* Restarted (Closed, then InitWait) or closed on an error while the
+	 * vif stays online: connect again. */
+	ck_assert_int_eq(nf_backend_action(XenbusStateClosed, 1), NF_RECONNECT);
+	ck_assert_int_eq(nf_backend_action(XenbusStateInitWait, 1), NF_RECONNECT);
+	ck_assert_int_eq(nf_backend_action(XenbusStateInitialising, 1), NF_RECONNECT);
+	ck_assert_int_eq(nf_backend_action(XenbusStateClosing, 1), NF_RECONNECT);
+	/* The toolstack removing the vif: close. */
+	ck_assert_int_eq(nf_backend_action(XenbusStateClosing, 0), NF_CLOSE);
+	ck_assert_int_eq(nf_backend_action(XenbusStateClosed, 0), NF_CLOSE);
+	ck_assert_int_eq(nf_backend_action(XenbusStateUnknown, 1), NF_CLOSE);
+	/* Nothing to do. */
+	ck_assert_int_eq(nf_backend_action(XenbusStateConnected, 1), NF_STAY);
+	ck_assert_int_eq(nf_backend_action(XenbusStateConnected, 0), NF_STAY);
+	ck_assert_int_eq(nf_backend_action(XenbusStateReconfigured, 1), NF_STAY);
+	ck_assert_int_eq(nf_backend_action(XenbusStateInitialised, 1), NF_STAY);
+	/* Not a state: the device is not to be trusted further. */
+	ck_assert_int_eq(nf_backend_action(-1, 1), NF_BROKEN);
+	ck_assert_int_eq(nf_backend_action(9, 1), NF_BROKEN);
+	ck_assert_int_eq(nf_backend_action(1L << 40, 1), NF_BROKEN);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pv_net_loop");
@@ -222,6 +284,8 @@ int main(void)
 	tcase_add_test(tc, raw_slots_get_their_statuses);
 	tcase_add_test(tc, a_backend_breaking_the_protocol);
 	tcase_add_test(tc, more_responses_than_requests);
+	tcase_add_test(tc, a_reconnection_drops_tx_in_flight_and_reposts_rx);
+	tcase_add_test(tc, what_each_backend_state_means);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -16,5 +16,9 @@ extern void (*loop_backend_run)(void);
 struct netfront *loop_front_new(uint8_t *mem, unsigned int tx_pfn, unsigned int rx_pfn,
 				unsigned int buf_pfn, unsigned int first_ref);
 unsigned int loop_front_inflight(const struct netfront *d);
+/* What a reconnection does to the rings (nf_rings_reset), and the
+ * receive buffers posted again. */
+void loop_front_reconnected(struct netfront *d);
+uint64_t loop_front_tx_dropped(const struct netfront *d);
 
 #endif

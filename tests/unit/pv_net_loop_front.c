@@ -37,6 +37,20 @@ uint64_t now_ns(void)
 	return 0;
 }
 
+/* The backend's state is followed in netfront_follow.c (xenbus): these
+ * tests drive nf_rings_reset and nf_backend_action directly. */
+int nf_follow_backend(struct netfront *d)
+{
+	(void)d;
+	return 0;
+}
+
+int front_backend_pending(const struct front_dev *f)
+{
+	(void)f;
+	return 0;
+}
+
 struct netfront *loop_front_new(uint8_t *mem, unsigned int tx_pfn, unsigned int rx_pfn,
 				unsigned int buf_pfn, unsigned int first_ref)
 {
@@ -57,4 +71,15 @@ struct netfront *loop_front_new(uint8_t *mem, unsigned int tx_pfn, unsigned int 
 unsigned int loop_front_inflight(const struct netfront *d)
 {
 	return d->tx_inflight;
+}
+
+void loop_front_reconnected(struct netfront *d)
+{
+	nf_rings_reset(d);
+	nf_rx_refill(d); /* as nf_connect ends */
+}
+
+uint64_t loop_front_tx_dropped(const struct netfront *d)
+{
+	return d->st.tx_dropped;
 }
