@@ -2,8 +2,12 @@
  * netecho - a network guest on netfront (pv-drivers/front) and the kit's
  * IPv4 stack: finds the one vif under device/vif, connects, answers ARP
  * and ping, and echoes every UDP datagram sent to its port back to its
- * sender, until a datagram "quit" arrives or run_s passes.
- *   cmdline: ip=A.B.C.D/N (required) gw=A.B.C.D port= (7) run_s= (300)
+ * sender, until a datagram "quit" arrives or run_s passes.  It watches
+ * device/vif: a vif attached later is served too, with the address ip1=
+ * (two at most); one the toolstack removes is let go and its devid may
+ * come back.  netfront follows a backend that restarts.
+ *   cmdline: ip=A.B.C.D/N (required) ip1=A.B.C.D/N (a second vif's)
+ *            gw=A.B.C.D port= (7) run_s= (300)
  *            timeout_s= (60) chunk=N  send each frame in slots of N bytes
  *            hostile=1  first send malformed packets, each of which the
  *                       backend must refuse (NETIF_RSP_ERROR) without
@@ -20,58 +24,72 @@
 #include "../../pv-drivers/front/netfront.h"
 #include "verdict.h"
 
-struct echo {
-	struct netfront *dev;
+/* vif slot 0 takes ip=, slot 1 (a vif attached later) ip1=. */
+#define VIFS 2
+#define VIF_WATCH "netecho-vifs"
+
+struct echo;
+
+struct vif {
+	struct echo *e;
+	struct netfront *dev; /* NULL once closed, or if it never connected */
 	struct net_stack net;
-	unsigned int chunk, devid;
+	unsigned int devid;
+	int used;             /* devid is this slot's until its nodes go */
+};
+
+struct echo {
+	struct vif vif[VIFS];
+	unsigned int chunk;
 	uint16_t port;
+	uint64_t timeout;
 	int quit;
 };
 
 /* The stack's link: netfront, waiting a little for a free buffer. */
 static int xmit(void *arg, const void *frame, unsigned int len)
 {
-	struct echo *e = arg;
+	struct vif *v = arg;
 	int r = -XEN_EAGAIN;
 
-	for (int tries = 0; tries < 100 && r == -XEN_EAGAIN; tries++) {
-		r = netfront_send(e->dev, frame, len, e->chunk);
+	for (int tries = 0; v->dev && tries < 100 && r == -XEN_EAGAIN; tries++) {
+		r = netfront_send(v->dev, frame, len, v->e->chunk);
 		if (r == -XEN_EAGAIN)
-			netfront_wait(e->dev, now_ns() + 10 * NSEC_PER_MSEC);
+			netfront_wait(v->dev, now_ns() + 10 * NSEC_PER_MSEC);
 	}
-	return r;
+	return v->dev ? r : -XEN_ENODEV;
 }
 
 static void on_udp(void *arg, uint32_t src, uint16_t sport, const uint8_t *data,
 		   unsigned int len)
 {
-	struct echo *e = arg;
+	struct vif *v = arg;
 	int r;
 
 	if (len == 4 && !memcmp(data, "quit", 4)) {
-		e->quit = 1;
+		v->e->quit = 1;
 		data = (const uint8_t *)"bye";
 		len = 3;
 	}
-	r = net_udp_send(&e->net, src, e->port, sport, data, len);
+	r = net_udp_send(&v->net, src, v->e->port, sport, data, len);
 	if (r)
 		printk("netecho: echo to port %u failed (%d)\n", sport, r);
 }
 
 static void on_frame(void *arg, const uint8_t *frame, unsigned int len)
 {
-	struct echo *e = arg;
+	struct vif *v = arg;
 
-	net_input(&e->net, frame, len);
+	net_input(&v->net, frame, len);
 }
 
 /* Send slots as given; every one must come back NETIF_RSP_ERROR. */
-static void refused(struct echo *e, const char *name, const netif_tx_request_t *slots,
+static void refused(struct netfront *dev, const char *name, const netif_tx_request_t *slots,
 		    unsigned int n)
 {
 	int16_t st[XEN_NETIF_NR_SLOTS_MIN + 1];
 	char detail[64] = "";
-	int r = netfront_send_raw(e->dev, slots, n, st);
+	int r = netfront_send_raw(dev, slots, n, st);
 	unsigned int bad = 0;
 
 	for (unsigned int i = 0; !r && i < n; i++)
@@ -80,47 +98,35 @@ static void refused(struct echo *e, const char *name, const netif_tx_request_t *
 	verdict_check(!r && !bad, name, detail);
 }
 
-static void hostile_packets(struct echo *e)
+static void hostile_packets(struct netfront *dev)
 {
 	netif_tx_request_t many[XEN_NETIF_NR_SLOTS_MIN + 1];
 
-	refused(e, "cross-page slot refused",
+	refused(dev, "cross-page slot refused",
 		&(netif_tx_request_t){ .offset = 4000, .size = 200 }, 1);
-	refused(e, "bad grant refused", &(netif_tx_request_t){ .gref = 100000, .size = 60 }, 1);
-	refused(e, "oversize frame refused", &(netif_tx_request_t){ .size = 4000 }, 1);
-	refused(e, "runt frame refused", &(netif_tx_request_t){ .size = 10 }, 1);
-	refused(e, "slot bigger than its packet refused",
+	refused(dev, "bad grant refused", &(netif_tx_request_t){ .gref = 100000, .size = 60 }, 1);
+	refused(dev, "oversize frame refused", &(netif_tx_request_t){ .size = 4000 }, 1);
+	refused(dev, "runt frame refused", &(netif_tx_request_t){ .size = 10 }, 1);
+	refused(dev, "slot bigger than its packet refused",
 		(netif_tx_request_t[]){ { .size = 100, .flags = NETTXF_more_data }, { .size = 200 } },
 		2);
 	for (unsigned int i = 0; i <= XEN_NETIF_NR_SLOTS_MIN; i++)
 		many[i] = (netif_tx_request_t){ .size = i ? 60 : 60 * (XEN_NETIF_NR_SLOTS_MIN + 1),
 						.flags = i < XEN_NETIF_NR_SLOTS_MIN ? NETTXF_more_data : 0 };
-	refused(e, "too many slots refused", many, XEN_NETIF_NR_SLOTS_MIN + 1);
+	refused(dev, "too many slots refused", many, XEN_NETIF_NR_SLOTS_MIN + 1);
 }
 
-static void serve(struct echo *e, uint64_t until)
+static void report(const struct vif *v)
 {
-	int r = 0;
+	const struct net_stats *n = &v->net.st;
+	const struct netfront_stats *f = netfront_get_stats(v->dev);
 
-	while (!e->quit && now_ns() < until) {
-		r = netfront_poll(e->dev, on_frame, e);
-		if (r < 0)
-			break;
-		if (!r && !e->quit)
-			netfront_wait(e->dev, until);
-	}
-	verdict_check(r >= 0, "served until told to stop", "the device broke");
-}
-
-static void report(const struct echo *e)
-{
-	const struct net_stats *n = &e->net.st;
-	const struct netfront_stats *f = netfront_get_stats(e->dev);
-
-	printk("netecho: netfront tx slots %lu refused %lu rx %lu errors %lu malformed %lu\n",
+	printk("netecho: netfront vif %u tx slots %lu refused %lu dropped %lu rx %lu errors %lu "
+	       "malformed %lu reconnects %lu\n", v->devid,
 	       (unsigned long)f->tx_slots, (unsigned long)f->tx_slot_errors,
-	       (unsigned long)f->rx_packets, (unsigned long)f->rx_errors,
-	       (unsigned long)f->rx_malformed);
+	       (unsigned long)f->tx_dropped, (unsigned long)f->rx_packets,
+	       (unsigned long)f->rx_errors, (unsigned long)f->rx_malformed,
+	       (unsigned long)f->reconnects);
 	printk("netecho: stack frames %lu arp answered %lu icmp echo %lu udp in %lu out %lu "
 	       "bad %lu not ours %lu\n",
 	       (unsigned long)n->rx_frames, (unsigned long)n->arp_answered,
@@ -128,31 +134,134 @@ static void report(const struct echo *e)
 	       (unsigned long)n->rx_bad, (unsigned long)n->rx_not_ours);
 }
 
-static int start(struct echo *e, const start_info_t *si, uint64_t timeout)
+/* Connect devid in slot v, give it its address, bind the echo port. */
+static int open_vif(struct echo *e, struct vif *v, unsigned int devid)
+{
+	static const char *const keys[VIFS] = { "ip", "ip1" };
+	const uint8_t *m;
+	char ip[16];
+	int r;
+
+	*v = (struct vif){ .e = e, .devid = devid, .used = 1 };
+	if ((r = netfront_open(devid, e->timeout, &v->dev)))
+		return r;
+	net_init(&v->net, netfront_mac(v->dev), xmit, v);
+	if ((r = net_config_cmdline_key(&v->net, keys[v - e->vif])) ||
+	    (r = net_udp_bind(&v->net, e->port, on_udp, v)))
+		return r;
+	net_format_ipv4(v->net.ip, ip);
+	m = v->net.mac;
+	printk("netecho: ready vif %u mac %02x:%02x:%02x:%02x:%02x:%02x ip %s udp %u\n", devid,
+	       m[0], m[1], m[2], m[3], m[4], m[5], ip, e->port);
+	return 0;
+}
+
+static struct vif *vif_of(struct echo *e, unsigned int devid)
+{
+	for (unsigned int i = 0; i < VIFS; i++)
+		if (e->vif[i].used && e->vif[i].devid == devid)
+			return &e->vif[i];
+	return NULL;
+}
+
+static int listed(const unsigned int *ids, unsigned int n, unsigned int devid)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (ids[i] == devid)
+			return 1;
+	return 0;
+}
+
+/* device/vif changed: a slot whose vif closed and whose nodes are gone is
+ * free again; a vif not seen before is connected in a free slot. */
+static void scan_vifs(struct echo *e)
+{
+	unsigned int ids[8], n = 0;
+	struct xenbus_event *ev;
+
+	while (!xenbus_take_event(VIF_WATCH, &ev))
+		free(ev);
+	if (netfront_discover(ids, 8, &n))
+		return;
+	for (unsigned int i = 0; i < VIFS; i++)
+		if (e->vif[i].used && !e->vif[i].dev && !listed(ids, n, e->vif[i].devid))
+			e->vif[i].used = 0;
+	for (unsigned int k = 0; k < n; k++) {
+		struct vif *v = e->vif;
+		int r;
+
+		if (vif_of(e, ids[k]))
+			continue;
+		while (v < e->vif + VIFS && v->used)
+			v++;
+		if (v == e->vif + VIFS) {
+			printk("netecho: vif %u not served: %u at most\n", ids[k], VIFS);
+			continue;
+		}
+		if ((r = open_vif(e, v, ids[k])))
+			printk("netecho: vif %u attached later: cannot serve it (%d)\n", ids[k], r);
+	}
+}
+
+/* The backend closed v for good (the toolstack removed it). */
+static void let_go(struct vif *v)
+{
+	report(v);
+	printk("netecho: vif %u closed by the backend: %s\n", v->devid,
+	       netfront_close(v->dev) ? "its pages stay shared" : "released");
+	v->dev = NULL;
+}
+
+static int any_work(void *arg)
+{
+	struct echo *e = arg;
+
+	for (unsigned int i = 0; i < VIFS; i++)
+		if (e->vif[i].dev && netfront_pending(e->vif[i].dev))
+			return 1;
+	return xenbus_event_pending(VIF_WATCH);
+}
+
+static void serve(struct echo *e, uint64_t until)
+{
+	int ok = 1;
+
+	while (ok && !e->quit && now_ns() < until) {
+		int got = 0;
+
+		if (xenbus_event_pending(VIF_WATCH))
+			scan_vifs(e);
+		for (unsigned int i = 0; ok && i < VIFS; i++) {
+			struct vif *v = &e->vif[i];
+			int r = v->dev ? netfront_poll(v->dev, on_frame, v) : 0;
+
+			if (r == -XEN_ENODEV)
+				let_go(v);
+			else if (r < 0)
+				ok = 0;
+			else
+				got += r;
+		}
+		if (ok && !got && !e->quit)
+			events_block_until(any_work, e, until);
+	}
+	verdict_check(ok, "served until told to stop", "the device broke");
+}
+
+static int start(struct echo *e, const start_info_t *si)
 {
 	unsigned int ids[4], n = 0;
-	char ip[16];
 
 	verdict_rc("xenbus", init_xenbus(si), 0);
 	verdict_rc("grant table", gnttab_init(2), 0);
+	verdict_rc("device/vif watched", xenbus_watch("device/vif", VIF_WATCH), 0);
 	verdict_rc("device/vif listed", netfront_discover(ids, 4, &n), 0);
 	verdict_check(n == 1, "one vif", "none or several");
 	if (verdict_failures)
 		return -1;
-	e->devid = ids[0];
-	verdict_rc("connect", netfront_open(ids[0], timeout, &e->dev), 0);
-	if (!e->dev)
-		return -1;
-	net_init(&e->net, netfront_mac(e->dev), xmit, e);
-	verdict_rc("ip= and gw= from the command line", net_config_cmdline(&e->net), 0);
-	verdict_rc("udp port bound", net_udp_bind(&e->net, e->port, on_udp, e), 0);
-	if (verdict_failures)
-		return -1;
-	net_format_ipv4(e->net.ip, ip);
-	printk("netecho: ready vif %u mac %02x:%02x:%02x:%02x:%02x:%02x ip %s udp %u\n", ids[0],
-	       e->net.mac[0], e->net.mac[1], e->net.mac[2], e->net.mac[3], e->net.mac[4],
-	       e->net.mac[5], ip, e->port);
-	return 0;
+	verdict_rc("connect, ip= and gw= from the command line, udp port bound",
+		   open_vif(e, &e->vif[0], ids[0]), 0);
+	return verdict_failures || !e->vif[0].dev ? -1 : 0;
 }
 
 /*
@@ -160,40 +269,45 @@ static int start(struct echo *e, const start_info_t *si, uint64_t timeout)
  * connect again (the backend goes back to InitWait), keep the stack and
  * its ARP cache on the new device, and serve until the next quit.
  */
-static void reconnect(struct echo *e, unsigned int devid, uint64_t timeout, uint64_t until)
+static void reconnect(struct echo *e, uint64_t until)
 {
-	verdict_rc("close after the impossible index", netfront_close(e->dev), 0);
-	e->dev = NULL;
-	verdict_rc("reconnected", netfront_open(devid, timeout, &e->dev), 0);
-	if (!e->dev)
+	struct vif *v = &e->vif[0];
+
+	verdict_rc("close after the impossible index", netfront_close(v->dev), 0);
+	v->dev = NULL;
+	verdict_rc("reconnected", netfront_open(v->devid, e->timeout, &v->dev), 0);
+	if (!v->dev)
 		return;
 	e->quit = 0;
 	printk("netecho: ready again\n");
 	serve(e, until);
-	report(e);
+	report(v);
 }
 
 int main(const start_info_t *si)
 {
 	static struct echo e;
-	uint64_t timeout = start_info_arg_ul("timeout_s", 60) * NSEC_PER_SEC;
 	uint64_t until = now_ns() + start_info_arg_ul("run_s", 300) * NSEC_PER_SEC;
 	int hostile = start_info_arg_ul("hostile", 0) != 0;
 
+	e.timeout = start_info_arg_ul("timeout_s", 60) * NSEC_PER_SEC;
 	e.port = (uint16_t)start_info_arg_ul("port", 7);
 	e.chunk = (unsigned int)start_info_arg_ul("chunk", 0);
-	if (start(&e, si, timeout))
+	if (start(&e, si))
 		return verdict_done("netecho");
 	if (hostile)
-		hostile_packets(&e);
+		hostile_packets(e.vif[0].dev);
 	serve(&e, until);
-	report(&e);
-	if (hostile) {
+	for (unsigned int i = 0; i < VIFS; i++)
+		if (e.vif[i].dev)
+			report(&e.vif[i]);
+	if (hostile && e.vif[0].dev) {
 		verdict_rc("impossible tx index: the backend closed the vif",
-			   netfront_send_bad_index(e.dev, 1000), 0);
-		reconnect(&e, e.devid, timeout, until);
+			   netfront_send_bad_index(e.vif[0].dev, 1000), 0);
+		reconnect(&e, until);
 	}
-	if (e.dev)
-		verdict_rc("close", netfront_close(e.dev), 0);
+	for (unsigned int i = 0; i < VIFS; i++)
+		if (e.vif[i].dev)
+			verdict_rc("close", netfront_close(e.vif[i].dev), 0);
 	return verdict_done("netecho");
 }

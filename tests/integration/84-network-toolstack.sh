@@ -7,14 +7,14 @@
 # writes libxl's vif layout (checked key by key, with permissions) and
 # starts ketch-netback before the guest runs; the host pings the guest
 # and has UDP echoed through the bridge.  ketch-netback killed with
-# SIGKILL is restarted by ketchd; the guest kit's netfront does not
-# notice a backend that restarts while it is connected, so traffic does
-# not resume and the script says so on a NOTE line (docs/network.md).
-# network-attach on the running domain (the guest finds its vifs at boot
-# only, so the new vif is checked at the xenstore, backend and TAP level),
-# network-list's columns, network-detach by devid and by mac removes the
-# nodes, the backend and its TAP; a JSON config's vifs get devids and
-# macs by default; destroy leaves nothing.
+# SIGKILL is restarted by ketchd, the guest's netfront follows it (the
+# new backend says Closed, the frontend connects again) and ping and UDP
+# work again.  network-attach on the running domain gives the guest a
+# second interface (netecho watches device/vif) that answers ping and
+# UDP; network-list's columns; network-detach by devid and by mac: the
+# frontend closes at once (not forced at the timeout), and the nodes, the
+# backend and its TAP go; a JSON config's vifs get devids and macs by
+# default; destroy leaves nothing.
 . "$(dirname "$0")/lib.sh"
 in_netns ketch-net84 "$0" "$@"
 
@@ -25,7 +25,7 @@ XS_SOCK=$TMP/xs.sock
 KD_SOCK=$TMP/run/ketchd.sock
 LOGS=$TMP/logs
 export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
-BR=ketchbr0 HOST_IP=10.0.0.1 GUEST_IP=10.0.0.2 MAC=00:16:3e:01:02:03
+BR=ketchbr0 HOST_IP=10.0.0.1 GUEST_IP=10.0.0.2 GUEST_IP1=10.0.0.3 MAC=00:16:3e:01:02:03
 K() { "$BIN/ketch" "$@"; }
 HVCTL() { "$BIN/ketchctl-hv" --socket "$HV_SOCK" "$@"; }
 wait_for() { # SECONDS COMMAND...: true once COMMAND succeeds (scaled)
@@ -50,9 +50,9 @@ console_has() { grep -qE -- "$2" "$LOGS/console-$1.log" 2>/dev/null; }
 quiet() { "$@" >/dev/null; }
 show_on_failure "$TMP/kd.log" "$TMP/hv.log"
 
-# udp_echo TEXT: one datagram to the guest's port 7; prints what came back.
+# udp_echo TEXT [IP]: one datagram to the guest's port 7; prints what came back.
 udp_echo() {
-	python3 - "$GUEST_IP" "$1" "$((2 * T_SCALE))" <<'PY'
+	python3 - "${2:-$GUEST_IP}" "$1" "$((2 * T_SCALE))" <<'PY'
 import socket, sys
 ip, msg, wait = sys.argv[1], sys.argv[2].encode(), float(sys.argv[3])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -116,7 +116,7 @@ name = "n1"
 kernel = "netecho"
 memory = 32
 on_poweroff = "preserve"
-cmdline = "ip=$GUEST_IP/24 gw=$HOST_IP timeout_s=$((30 * T_SCALE)) run_s=$((120 * T_SCALE))"
+cmdline = "ip=$GUEST_IP/24 ip1=$GUEST_IP1/24 gw=$HOST_IP timeout_s=$((30 * T_SCALE)) run_s=$((120 * T_SCALE))"
 vif = [ 'mac=$MAC, bridge=$BR, rate=10Mb/s@20ms, ip=$GUEST_IP' ]
 CFG
 check "create from an xl config with a vif (paused)" quiet K create -p n1.cfg
@@ -180,15 +180,15 @@ check "a new ketch-netback runs" wait_for 20 new_backend
 expect_eq "network-list counts the restart" 1 "$(K network-list n1 --json | jget vifs.0.restarts)"
 check "its TAP is back in $BR" wait_for 20 in_bridge "vif$A.0"
 # The new backend finds the frontend still Connected to the dead one: it
-# says Closed and waits for the frontend to start over (docs/network.md).
-check "the new backend asks the stale frontend to start over (Closed)" wait_for 20 be_state_is "$A" 0 6
+# says Closed, and netfront, watching the backend's state, starts over.
+check "the guest's netfront connects again" wait_for 30 console_has n1 'netfront device/vif/0: connected again'
+check "the new backend is Connected" wait_for 20 be_state_is "$A" 0 4
+expect_log "the new backend asked the stale frontend to start over (Closed)" "$LOGS/console-n1.log" \
+	'netfront device/vif/0: backend state 6, not Connected: connecting again'
 ip addr replace "$HOST_IP/24" dev "$BR"
-if ping -c 2 -i 0.5 -W $((2 * T_SCALE)) "$GUEST_IP" >/dev/null 2>&1; then
-	ok "traffic resumes after the restart"
-else
-	echo "NOTE - traffic does not resume after the backend's restart: the guest kit's netfront does" \
-		"not notice a backend that restarted while it was connected (docs/network.md)"
-fi
+expect_match "the host pings the guest again after the restart" ' 0% packet loss' \
+	"$(ping -c 3 -i 0.5 -W $((2 * T_SCALE)) "$GUEST_IP" 2>&1)"
+expect_eq "UDP is echoed again after the restart" same "$(udp_echo 'after the restart')"
 
 # --- hotplug: network-attach to the running domain -------------------------------
 out=$(K --json network-attach n1 "bridge=$BR" "mtu=1400")
@@ -199,10 +199,17 @@ BE1=/local/domain/0/backend/vif/$A/1
 FE1=/local/domain/$A/device/vif/1
 expect_eq "attached: backend mac, mtu, handle" "$M1 1400 1" "$(xs $BE1/mac) $(xs $BE1/mtu) $(xs $BE1/handle)"
 expect_eq "attached: the guest's nodes" "$BE1 $M1 1" "$(xs $FE1/backend) $(xs $FE1/mac) $(xs $FE1/handle)"
-check "its backend waits for a frontend (InitWait)" wait_for 20 be_state_is "$A" 1 2
 check "its TAP vif$A.1 is a port of $BR" wait_for 10 in_bridge "vif$A.1"
 expect_match "with the MTU asked for" "vif$A.1: .* mtu 1400 " "$(ip link show "vif$A.1")"
-expect_match "network-list shows it" "^1 +0 +$M1 +1 +1 +-1 +-1/-1 +$BE1 *\$" "$(K network-list n1)"
+check "the running guest finds the new vif and connects it" \
+	wait_for 60 console_has n1 "netecho: ready vif 1 mac $M1 ip $GUEST_IP1 udp 7"
+check "its backend is Connected" wait_for 20 be_state_is "$A" 1 4
+expect_match "network-list shows it connected" "^1 +0 +$M1 +1 +4 +[0-9]+ +[0-9]+/[0-9]+ +$BE1 *\$" \
+	"$(K network-list n1)"
+expect_match "the host pings the new interface" ' 0% packet loss' \
+	"$(ping -c 3 -i 0.5 -W $((2 * T_SCALE)) "$GUEST_IP1" 2>&1)"
+expect_eq "UDP is echoed on the new interface" same "$(udp_echo 'on vif 1' "$GUEST_IP1")"
+expect_eq "and still on the first" same "$(udp_echo 'on vif 0')"
 expect_eq "the config has both" 2 "$(K info n1 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["domain"]["config"]["vifs"]))')"
 out=$(K network-attach n1 "mac=$MAC" 2>&1)
 expect_eq "the same mac again: exit 5" 5 "$?"
@@ -218,24 +225,34 @@ K network-list >/dev/null 2>&1
 expect_eq "network-list without a domain: exit 2" 2 "$?"
 expect_eq "no vif was left by the refusals" "0 1" "$(xenstore-list /local/domain/0/backend/vif/$A | tr '\n' ' ' | sed 's/ $//')"
 
-# --- network-detach: by devid (never connected), then by mac (connected) ----------
+# --- network-detach: by devid, then by mac; the frontend closes at once ------------
 P1=$(nb_pid n1 1)
+t0=$SECONDS
 out=$(K --json network-detach n1 1)
-expect_eq "network-detach 1: not forced (no frontend had connected)" False "$(echo "$out" | jget forced)"
+expect_eq "network-detach 1: not forced (the frontend closed)" False "$(echo "$out" | jget forced)"
+expect_eq "network-detach 1: well within its timeout" yes "$( ((SECONDS - t0 < 5 * T_SCALE)) && echo yes)"
+check "the guest closed vif 1 (Closing, Closed, grants back)" \
+	wait_for 10 console_has n1 'netecho: vif 1 closed by the backend: released'
 check "its backend nodes are gone" xs_missing "$BE1"
 check "the guest's nodes too" xs_missing "$FE1"
 check "its backend exits" wait_for 10 gone "$P1"
 check "its TAP is gone" wait_for 10 no_link "vif$A.1"
+expect_eq "vif 0 still echoes" same "$(udp_echo 'after detaching vif 1')"
 P0=$(nb_pid n1 0)
-out=$(K --json network-detach -t 1 n1 "$MAC")
+t0=$SECONDS
+out=$(K --json network-detach n1 "$MAC")
 expect_eq "network-detach by mac: done" True "$(echo "$out" | jget ok)"
+expect_eq "network-detach by mac: not forced (the frontend closed)" False "$(echo "$out" | jget forced)"
+expect_eq "network-detach by mac: well within its timeout" yes "$( ((SECONDS - t0 < 5 * T_SCALE)) && echo yes)"
+check "the guest closed vif 0" wait_for 10 console_has n1 'netecho: vif 0 closed by the backend: released'
 check "vif 0's nodes are gone" xs_missing "$BE"
 check "and backend/vif/$A" xs_missing "/local/domain/0/backend/vif/$A"
 check "and device/vif/0" xs_missing "$FE"
 check "its backend exits" wait_for 10 gone "$P0"
 check "its TAP is gone" wait_for 10 no_link "vif$A.0"
 expect_eq "network-list is empty" 1 "$(K network-list n1 | wc -l)"
-expect_log "ketchd logged both" "$TMP/kd.log" "d$A: vif 0 detached"
+expect_log "ketchd logged both, neither by force" "$TMP/kd.log" "d$A: vif 0 detached\$"
+expect_eq "no detach was forced" 0 "$(grep -c 'detached by force' "$TMP/kd.log")"
 check "destroy" K destroy n1
 
 # --- a JSON config: devids and macs by default, destroy leaves nothing ----------
