@@ -20,12 +20,22 @@
 #include "../common/backend_main.h"
 #include "../common/blkif_ring.h"
 
+/* Why a request was refused: blkif_req_check's reasons, then ours. */
+enum bb_why {
+	BB_WHY_GRANT = BLKIF_WHY_CHECKS, /* a segment's grant could not be mapped */
+	BB_WHY_IO,                       /* the image's I/O failed or fell short */
+	BB_WHY_MAX
+};
+
 /* One request being served: the grants it holds and where they map. */
 struct bb_req {
 	bool busy;
 	uint64_t id;     /* the frontend's id, echoed in the response */
 	uint8_t op;
 	uint8_t nseg;    /* grants held (mapped) */
+	uint64_t sector; /* as the frontend asked, for the log */
+	uint64_t off;    /* where on the image, in bytes (checked inside it) */
+	uint64_t len;    /* how far: the segments' total, or a discard's range */
 	uint64_t bytes;  /* what the I/O must transfer to succeed */
 	grant_ref_t ref[BLKIF_MAX_SEGMENTS_PER_REQUEST];
 	struct iovec iov[BLKIF_MAX_SEGMENTS_PER_REQUEST];
@@ -53,15 +63,32 @@ struct bb {
 	struct bb_req req[BLKIF_RING_ENTRIES];
 	/* counters, for the log at exit */
 	uint64_t nr_requests, nr_errors;
+	uint64_t nr_refused[BB_WHY_MAX]; /* by reason (enum blkif_why, enum bb_why) */
+	uint64_t nr_ring_errors;         /* impossible indices: disconnected */
 	bool more; /* bb_ring_work stopped with requests left */
 };
 
-/* blkback_io.c */
-int bb_io_init(struct bb *b);
-void bb_io_fini(struct bb *b);
+/* blkback_io.c: the ring's requests, checked, mapped and answered */
 /* Take and start every request the frontend queued; false if its ring is
  * impossible (the caller disconnects). */
 bool bb_ring_work(struct bb *b);
+/* The image's answer to r (bytes moved or a negative errno): respond. */
+void bb_io_done(struct bb *b, struct bb_req *r, int res);
+/* Publish the responses queued; notify the frontend if it asked. */
+void bb_ring_push(struct bb *b);
+/* The name of a refusal reason (enum blkif_why or enum bb_why). */
+const char *bb_why_name(unsigned int why);
+/* Log the counters: requests, refusals by reason, ring errors. */
+void bb_io_log_counters(const struct bb *b);
+
+/* blkback_disk.c: the image, through io_uring */
+int bb_io_init(struct bb *b);
+void bb_io_fini(struct bb *b);
+/* Start r's operation (r->op at r->off for r->len, r->iov); it completes
+ * through bb_io_done.  Started operations go to the kernel at
+ * bb_disk_submit. */
+void bb_disk_start(struct bb *b, struct bb_req *r);
+void bb_disk_submit(struct bb *b);
 /* Respond to completed I/O; false if the ring turned out impossible. */
 bool bb_io_complete(struct bb *b);
 /* Wait for every request in flight and respond to it. */

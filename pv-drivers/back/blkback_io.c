@@ -1,16 +1,15 @@
 /*
  * blkback_io.c - requests from the ring to the image and back: each is
  * checked (blkif_req_check), its grants mapped through libketchgnt, and
- * one io_uring operation started for it; its response is written when the
- * operation completes.  The slots in b->req are exactly the ring's entries,
- * and blkif_back_next never takes a request without a free response slot,
- * so a request always finds a slot and the submission queue (twice the
- * ring) always has room.
+ * prepared for the image (blkback_disk.c starts it); its response is
+ * written when the operation completes (bb_io_done).  The slots in b->req
+ * are exactly the ring's entries, and blkif_back_next never takes a
+ * request without a free response slot, so a request always finds a slot.
+ * Every refusal is counted by reason and the first few of each logged.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "blkback.h"
@@ -18,23 +17,24 @@
 /* Rounds of taking requests per call: a frontend that keeps the ring busy
  * with requests refused at once cannot keep the loop here forever. */
 #define BB_ROUNDS_MAX (4 * BLKIF_RING_ENTRIES)
+/* Refusals of one reason logged one by one; the rest are only counted,
+ * so a hostile frontend cannot flood the log. */
+#define BB_LOG_EACH 8
 
-int bb_io_init(struct bb *b)
+static const char *const why_name[BB_WHY_MAX] = {
+	[BLKIF_WHY_NSEG] = "bad segment count",
+	[BLKIF_WHY_SECTS] = "bad segment sectors",
+	[BLKIF_WHY_PAST_END] = "past the end of the disk",
+	[BLKIF_WHY_READ_ONLY] = "read-only disk",
+	[BLKIF_WHY_FLUSH_SEGS] = "flush with segments",
+	[BLKIF_WHY_OP] = "operation not supported",
+	[BB_WHY_GRANT] = "grant refused",
+	[BB_WHY_IO] = "I/O failed",
+};
+
+const char *bb_why_name(unsigned int why)
 {
-	int r = io_uring_queue_init(2 * BLKIF_RING_ENTRIES, &b->uring, 0);
-
-	if (r < 0)
-		return r;
-	b->uring_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (b->uring_efd < 0)
-		return -errno;
-	return io_uring_register_eventfd(&b->uring, b->uring_efd);
-}
-
-void bb_io_fini(struct bb *b)
-{
-	io_uring_queue_exit(&b->uring);
-	close(b->uring_efd);
+	return why < BB_WHY_MAX && why_name[why] ? why_name[why] : "?";
 }
 
 static void notify(struct bb *b)
@@ -43,6 +43,25 @@ static void notify(struct bb *b)
 
 	if (write(b->to_guest, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		bk_log("cannot notify the frontend: %s", strerror(errno));
+}
+
+void bb_ring_push(struct bb *b)
+{
+	if (blkif_back_push(&b->ring))
+		notify(b);
+}
+
+/* Count a refusal; log it while few of its kind were. */
+static void refused(struct bb *b, const struct bb_req *r, unsigned int why, const char *more)
+{
+	uint64_t n = ++b->nr_refused[why];
+
+	if (n <= BB_LOG_EACH)
+		bk_log("request %llu (op %u, sector %llu) refused: %s%s%s",
+		       (unsigned long long)r->id, r->op, (unsigned long long)r->sector,
+		       bb_why_name(why), more ? ": " : "", more ? more : "");
+	if (n == BB_LOG_EACH)
+		bk_log("further refusals (%s) are counted, not logged", bb_why_name(why));
 }
 
 /* Give the request's grants back and queue its response. */
@@ -76,8 +95,10 @@ static int16_t map_segments(struct bb *b, const blkif_request_t *req, struct bb_
 		char *page = kgnt_map(b->gnt, s->gref, writable, &st);
 
 		if (!page) {
-			bk_log("request %llu: grant %u refused (status %d)",
-			       (unsigned long long)req->id, s->gref, st);
+			char what[48];
+
+			snprintf(what, sizeof(what), "ref %u, status %d", s->gref, st);
+			refused(b, r, BB_WHY_GRANT, what);
 			return BLKIF_RSP_ERROR;
 		}
 		r->ref[r->nseg++] = s->gref;
@@ -87,54 +108,43 @@ static int16_t map_segments(struct bb *b, const blkif_request_t *req, struct bb_
 	return BLKIF_RSP_OKAY;
 }
 
-/* The io_uring operation for a checked request. */
-static void prep(struct bb *b, const blkif_request_t *req, struct bb_req *r,
-		 struct io_uring_sqe *sqe, uint64_t nr_sects)
+/* Where a checked request goes on the image, and what it must transfer. */
+static void place(const blkif_request_t *req, struct bb_req *r, uint64_t nr_sects)
 {
-	off_t off = (off_t)(req->sector_number * BLKIF_SECTOR);
+	const blkif_request_discard_t *d = (const blkif_request_discard_t *)req;
 
-	r->bytes = 0;
-	switch (req->operation) {
-	case BLKIF_OP_READ:
-		io_uring_prep_readv(sqe, b->disk_fd, r->iov, r->nseg, off);
-		r->bytes = nr_sects * BLKIF_SECTOR;
-		break;
-	case BLKIF_OP_WRITE:
-		io_uring_prep_writev(sqe, b->disk_fd, r->iov, r->nseg, off);
-		r->bytes = nr_sects * BLKIF_SECTOR;
-		break;
-	case BLKIF_OP_FLUSH_DISKCACHE:
-		/* Drain: the flush covers every write started before it. */
-		io_uring_prep_fsync(sqe, b->disk_fd, IORING_FSYNC_DATASYNC);
-		sqe->flags |= IOSQE_IO_DRAIN;
-		break;
-	default: /* BLKIF_OP_DISCARD: the checks let nothing else through */
-		io_uring_prep_fallocate(sqe, b->disk_fd,
-					FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
-					(off_t)(nr_sects * BLKIF_SECTOR));
-		break;
+	r->off = r->len = r->bytes = 0; /* a flush: no range (its sector is not checked) */
+	if (req->operation == BLKIF_OP_READ || req->operation == BLKIF_OP_WRITE) {
+		r->off = req->sector_number * BLKIF_SECTOR;
+		r->len = r->bytes = nr_sects * BLKIF_SECTOR;
+	} else if (req->operation == BLKIF_OP_DISCARD) {
+		r->off = d->sector_number * BLKIF_SECTOR;
+		r->len = nr_sects * BLKIF_SECTOR;
 	}
-	io_uring_sqe_set_data(sqe, r);
 }
 
 static void start(struct bb *b, const blkif_request_t *req)
 {
 	struct bb_req *r = free_slot(b);
 	uint64_t nr_sects;
-	int16_t st = (int16_t)blkif_req_check(req, b->sectors, b->readonly, &nr_sects);
+	enum blkif_why why;
+	int16_t st = (int16_t)blkif_req_check(req, b->sectors, b->readonly, &nr_sects, &why);
 
 	if (!r) /* cannot happen: see the comment at the top */
 		return;
-	*r = (struct bb_req){ .busy = true, .id = req->id, .op = req->operation };
+	*r = (struct bb_req){ .busy = true, .id = req->id, .op = req->operation,
+			      .sector = req->sector_number };
 	b->nr_requests++;
-	if (st == BLKIF_RSP_OKAY &&
-	    (req->operation == BLKIF_OP_READ || req->operation == BLKIF_OP_WRITE))
+	if (st != BLKIF_RSP_OKAY)
+		refused(b, r, why, NULL);
+	else if (req->operation == BLKIF_OP_READ || req->operation == BLKIF_OP_WRITE)
 		st = map_segments(b, req, r);
 	if (st != BLKIF_RSP_OKAY) {
 		respond(b, r, st);
 		return;
 	}
-	prep(b, req, r, io_uring_get_sqe(&b->uring), nr_sects);
+	place(req, r, nr_sects);
+	bb_disk_start(b, r);
 	b->inflight++;
 }
 
@@ -157,71 +167,55 @@ bool bb_ring_work(struct bb *b)
 		while ((got = blkif_back_next(&b->ring, &req)) == 1)
 			start(b, &req);
 		if (got < 0) {
+			b->nr_ring_errors++;
 			bk_log("frontend's ring indices are impossible (req_prod %u, "
 			       "req_cons %u); disconnecting", b->ring.sring->req_prod,
 			       b->ring.req_cons);
 			return false;
 		}
-		io_uring_submit(&b->uring);
-		if (blkif_back_push(&b->ring))
-			notify(b);
+		bb_disk_submit(b);
+		bb_ring_push(b);
 		if (!ring_room(b) || !blkif_back_final_check(&b->ring))
 			break;
 	}
 	return true;
 }
 
-static int16_t status_of(const struct bb_req *r, int res)
+static int16_t status_of(struct bb *b, const struct bb_req *r, int res)
 {
+	char what[64];
+
 	if (res == -EOPNOTSUPP)
 		return BLKIF_RSP_EOPNOTSUPP;
-	if (res < 0) {
-		bk_log("request %llu (op %u) failed: %s", (unsigned long long)r->id, r->op,
-		       strerror(-res));
-		return BLKIF_RSP_ERROR;
-	}
-	return (uint64_t)res == r->bytes ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR;
+	if (res >= 0 && (uint64_t)res == r->bytes)
+		return BLKIF_RSP_OKAY;
+	if (res < 0)
+		snprintf(what, sizeof(what), "%s", strerror(-res));
+	else
+		snprintf(what, sizeof(what), "%d of %llu bytes", res, (unsigned long long)r->bytes);
+	refused(b, r, BB_WHY_IO, what);
+	return BLKIF_RSP_ERROR;
 }
 
-/* Respond to every completion the kernel has posted; how many. */
-static unsigned int reap(struct bb *b)
+void bb_io_done(struct bb *b, struct bb_req *r, int res)
 {
-	struct io_uring_cqe *cqe;
-	unsigned int head, n = 0;
-
-	io_uring_for_each_cqe(&b->uring, head, cqe) {
-		struct bb_req *r = io_uring_cqe_get_data(cqe);
-
-		respond(b, r, status_of(r, cqe->res));
-		b->inflight--;
-		n++;
-	}
-	io_uring_cq_advance(&b->uring, n);
-	return n;
+	respond(b, r, status_of(b, r, res));
+	b->inflight--;
 }
 
-bool bb_io_complete(struct bb *b)
+void bb_io_log_counters(const struct bb *b)
 {
-	uint64_t cnt;
+	char line[512];
+	size_t n = 0;
 
-	if (read(b->uring_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-		bk_log("io_uring eventfd: %s", strerror(errno));
-	if (!b->connected || !reap(b))
-		return true;
-	if (blkif_back_push(&b->ring))
-		notify(b);
-	return bb_ring_work(b); /* slots were freed: requests may be waiting */
-}
-
-void bb_io_drain(struct bb *b)
-{
-	struct io_uring_cqe *cqe;
-
-	while (b->inflight) {
-		if (io_uring_wait_cqe(&b->uring, &cqe) < 0)
-			break;
-		reap(b);
-	}
-	if (blkif_back_push(&b->ring))
-		notify(b);
+	line[0] = '\0';
+	for (unsigned int w = 1; w < BB_WHY_MAX && n < sizeof(line); w++)
+		if (b->nr_refused[w])
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%llu %s",
+					      n ? ", " : "; ",
+					      (unsigned long long)b->nr_refused[w],
+					      bb_why_name(w));
+	bk_log("stopped: %llu requests, %llu refused or failed%s; %llu ring errors",
+	       (unsigned long long)b->nr_requests, (unsigned long long)b->nr_errors, line,
+	       (unsigned long long)b->nr_ring_errors);
 }

@@ -162,8 +162,7 @@ static void stop(void *be)
 
 	if (b->x.state != XenbusStateClosed)
 		bb_switch_state(b, XenbusStateClosed);
-	bk_log("stopped: %llu requests, %llu refused or failed",
-	       (unsigned long long)b->nr_requests, (unsigned long long)b->nr_errors);
+	bb_io_log_counters(b);
 }
 
 static void release(void *be)

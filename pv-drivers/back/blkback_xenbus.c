@@ -187,7 +187,10 @@ static void connect_frontend(struct bb *b)
 	bb_switch_state(b, XenbusStateConnected);
 	bk_log("connected: ring-ref %u, event channel %u, %llu sectors%s", b->ring_ref,
 	       b->port, (unsigned long long)b->sectors, b->readonly ? ", read-only" : "");
-	bb_ring_work(b); /* requests queued before we looked */
+	if (!bb_ring_work(b)) { /* requests queued before we looked */
+		bb_disconnect(b);
+		bb_switch_state(b, XenbusStateClosing);
+	}
 }
 
 void bb_xenbus_follow(struct bb *b, XenbusState fs)

@@ -2,7 +2,8 @@
 # Both backends are built on the skeleton in pv-drivers/common (process
 # and xenstore halves, BACKEND_SRCS).
 BACKEND_SRCS := pv-drivers/common/backend_main.c pv-drivers/common/backend_xenbus.c
-BLKBACK_SRCS := $(addprefix pv-drivers/back/,blkback_main.c blkback_io.c blkback_xenbus.c) \
+BLKBACK_SRCS := $(addprefix pv-drivers/back/,blkback_main.c blkback_io.c blkback_disk.c \
+		  blkback_xenbus.c) \
 		$(BACKEND_SRCS)
 BLKBACK      := $(BUILD)/bin/ketch-blkback
 BINS         += $(BLKBACK)

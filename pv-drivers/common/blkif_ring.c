@@ -39,21 +39,21 @@ bool blkif_back_final_check(blkif_back_ring_t *r)
 
 /* Segments of a read or write: 1..BLKIF_MAX_SEGMENTS_PER_REQUEST, each
  * within its page. */
-static int rw_check(const blkif_request_t *req, uint64_t *nr_sects)
+static enum blkif_why rw_check(const blkif_request_t *req, uint64_t *nr_sects)
 {
 	uint64_t n = 0;
 
 	if (req->nr_segments == 0 || req->nr_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST)
-		return BLKIF_RSP_ERROR;
+		return BLKIF_WHY_NSEG;
 	for (unsigned int i = 0; i < req->nr_segments; i++) {
 		const struct blkif_request_segment *s = &req->seg[i];
 
 		if (s->last_sect >= BLKIF_SECTORS_PER_PAGE || s->last_sect < s->first_sect)
-			return BLKIF_RSP_ERROR;
+			return BLKIF_WHY_SECTS;
 		n += (uint64_t)(s->last_sect - s->first_sect + 1);
 	}
 	*nr_sects = n;
-	return BLKIF_RSP_OKAY;
+	return BLKIF_WHY_NONE;
 }
 
 /* sector + n must not wrap and must end within the disk. */
@@ -62,33 +62,52 @@ static bool in_disk(uint64_t sector, uint64_t n, uint64_t sectors)
 	return sector + n >= sector && sector + n <= sectors;
 }
 
-int blkif_req_check(const blkif_request_t *req, uint64_t sectors, bool readonly,
-		    uint64_t *nr_sects)
+static enum blkif_why judge(const blkif_request_t *req, uint64_t sectors, bool readonly,
+			    uint64_t *nr_sects)
 {
 	const blkif_request_discard_t *d = (const blkif_request_discard_t *)req;
-	int st;
+	enum blkif_why w;
 
-	*nr_sects = 0;
 	switch (req->operation) {
 	case BLKIF_OP_READ:
 	case BLKIF_OP_WRITE:
 		if (req->operation == BLKIF_OP_WRITE && readonly)
-			return BLKIF_RSP_ERROR;
-		st = rw_check(req, nr_sects);
-		if (st == BLKIF_RSP_OKAY && !in_disk(req->sector_number, *nr_sects, sectors))
-			st = BLKIF_RSP_ERROR;
-		return st;
+			return BLKIF_WHY_READ_ONLY;
+		w = rw_check(req, nr_sects);
+		if (w == BLKIF_WHY_NONE && !in_disk(req->sector_number, *nr_sects, sectors))
+			w = BLKIF_WHY_PAST_END;
+		return w;
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		/* Linux's blkback turns a flush into a write: refused when read-only. */
-		return readonly || req->nr_segments ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
+		if (readonly)
+			return BLKIF_WHY_READ_ONLY;
+		return req->nr_segments ? BLKIF_WHY_FLUSH_SEGS : BLKIF_WHY_NONE;
 	case BLKIF_OP_DISCARD:
-		if (readonly || !in_disk(d->sector_number, d->nr_sectors, sectors))
-			return BLKIF_RSP_ERROR;
+		if (readonly)
+			return BLKIF_WHY_READ_ONLY;
+		if (!in_disk(d->sector_number, d->nr_sectors, sectors))
+			return BLKIF_WHY_PAST_END;
 		*nr_sects = d->nr_sectors;
-		return BLKIF_RSP_OKAY;
+		return BLKIF_WHY_NONE;
 	default:
-		return BLKIF_RSP_EOPNOTSUPP;
+		return BLKIF_WHY_OP;
 	}
+}
+
+int blkif_req_check(const blkif_request_t *req, uint64_t sectors, bool readonly,
+		    uint64_t *nr_sects, enum blkif_why *why)
+{
+	enum blkif_why w;
+
+	*nr_sects = 0;
+	w = judge(req, sectors, readonly, nr_sects);
+	if (w != BLKIF_WHY_NONE)
+		*nr_sects = 0;
+	if (why)
+		*why = w;
+	if (w == BLKIF_WHY_NONE)
+		return BLKIF_RSP_OKAY;
+	return w == BLKIF_WHY_OP ? BLKIF_RSP_EOPNOTSUPP : BLKIF_RSP_ERROR;
 }
 
 int blkif_front_next(blkif_front_ring_t *r, blkif_response_t *rsp)

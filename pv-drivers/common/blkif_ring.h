@@ -43,15 +43,28 @@ bool blkif_back_push(blkif_back_ring_t *r);
 /* Re-arm req_event; true if requests arrived meanwhile (do not sleep). */
 bool blkif_back_final_check(blkif_back_ring_t *r);
 
+/* Why blkif_req_check refused a request (for the backend's log). */
+enum blkif_why {
+	BLKIF_WHY_NONE,       /* not refused */
+	BLKIF_WHY_NSEG,       /* 0 or more than 11 segments */
+	BLKIF_WHY_SECTS,      /* a segment's first/last sector inverted or past its page */
+	BLKIF_WHY_PAST_END,   /* the range wraps or ends past the disk */
+	BLKIF_WHY_READ_ONLY,  /* a write, flush or discard of a read-only disk */
+	BLKIF_WHY_FLUSH_SEGS, /* a flush carrying segments */
+	BLKIF_WHY_OP,         /* an operation not offered */
+	BLKIF_WHY_CHECKS      /* how many; a backend numbers its own reasons from here */
+};
+
 /*
  * Check a request as Linux's blkback does, against a disk of sectors
  * 512-byte sectors.  Returns BLKIF_RSP_OKAY (then *nr_sects is the length
  * it covers), BLKIF_RSP_ERROR (bad segments, past the end, a write, flush
  * or discard of a read-only disk) or BLKIF_RSP_EOPNOTSUPP (an operation
- * not offered: barrier, indirect, unknown).
+ * not offered: barrier, indirect, unknown); *why (if why is not NULL)
+ * says which.
  */
 int blkif_req_check(const blkif_request_t *req, uint64_t sectors, bool readonly,
-		    uint64_t *nr_sects);
+		    uint64_t *nr_sects, enum blkif_why *why);
 
 /* ---- frontend --------------------------------------------------------- */
 

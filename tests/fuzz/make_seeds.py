@@ -211,9 +211,58 @@ def netif_tx_seeds():
           rnd(2, 5, txreq(8, 0, extra_info, 0, 60) + hash_extra) + rnd(0x4000, 0, b""))
 
 
+def blkback_seeds():
+    """Header: start index (4), sectors (4), flags (1: read-only, size
+    shift), grants (1, then ref (4) and flags (1: read-only, another
+    domain's) each); then commands: 0 publish (req_prod step 2, slot 1,
+    requests 1, their bytes), 1 complete one (which 1, how 1), 2 complete
+    all."""
+    RD, WR, FLUSH, BARRIER, DISCARD, INDIRECT = 0, 1, 3, 2, 5, 6
+
+    def req(op, rid, sector, segs=(), nseg=None):
+        body = struct.pack("<BBHIQQ", op, len(segs) if nseg is None else nseg, 0, 0,
+                           rid, sector)
+        for gref, first, last in segs:
+            body += struct.pack("<IBBH", gref, first, last, 0)
+        return body.ljust(112, b"\0")
+
+    def discard(rid, sector, n):
+        return struct.pack("<BBHIQQQ", DISCARD, 0, 0, 0, rid, sector, n).ljust(112, b"\0")
+
+    def head(start=0, sectors=64, flags=0, grants=((8, 0), (9, 0), (10, 1), (11, 2))):
+        g = b"".join(struct.pack("<IB", ref, f) for ref, f in grants)
+        return struct.pack("<IIBB", start, sectors, flags, len(grants)) + g
+
+    def pub(step, slot, *reqs):
+        return b"\0" + struct.pack("<HBB", step, slot, len(reqs)) + b"".join(reqs)
+
+    done_all, done_one = b"\2", b"\1"
+    write("pv_fuzz_blkback", "read_write_flush",
+          head() + pub(3, 0, req(RD, 1, 0, [(8, 0, 7), (9, 0, 3)]),
+                       req(WR, 2, 8, [(10, 2, 5)]), req(FLUSH, 3, 0)) +
+          done_one + b"\0\0" + done_all)
+    write("pv_fuzz_blkback", "refusals",
+          head() + pub(4, 0, req(RD, 1, 63, [(8, 0, 7)]), req(RD, 2, 0, [(8, 5, 4)]),
+                       req(RD, 3, 0, [(8, 0, 8)]), req(RD, 4, 0, [(8, 0, 7)] * 11, 12)) +
+          pub(8, 4, req(RD, 5, 0, [(11, 0, 7)]), req(RD, 6, 0, [(12, 0, 7)]),
+              req(RD, 7, 0, [(10, 0, 7)]), req(99, 8, 0)) +
+          pub(10, 8, req(INDIRECT, 9, 0), req(BARRIER, 10, 0)) + done_all)
+    write("pv_fuzz_blkback", "read_only_disk",
+          head(flags=1) + pub(3, 0, req(WR, 1, 0, [(8, 0, 7)]), req(FLUSH, 2, 0),
+                              discard(3, 0, 8)) + done_all)
+    write("pv_fuzz_blkback", "discard_wrap",
+          head(start=0xfffffffe) + pub(2, 30, discard(1, 8, 8), discard(2, 0xffffffffffffff00,
+                                                                        0x200)) +
+          done_one + b"\0\1" + done_all)
+    write("pv_fuzz_blkback", "full_ring_then_jump",
+          head() + pub(32, 0, *[req(RD, i, i, [(8, 0, 0)]) for i in range(4)]) +
+          pub(33, 4) + done_all + pub(0x4000, 0))
+
+
 def main():
     elf = tiny_elf()
     netif_tx_seeds()
+    blkback_seeds()
     write("kb_fuzz_elf", "tiny", elf)
     ctl_seeds(elf)
     config_seeds()

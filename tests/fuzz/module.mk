@@ -46,13 +46,18 @@ FZ_LIB_kd_fuzz_api     := $(FZ_KD_LIBS)
 FZ_MAXLEN_kd_fuzz_api := 70000
 
 FZ_SRC_pv_fuzz_netif_tx := pv-drivers/common/netif_ring.c
+# blkback's consumer with the ring's taking and answering wrapped, so the
+# harness sees each request taken and each response as it happens.
+FZ_SRC_pv_fuzz_blkback := pv-drivers/back/blkback_io.c pv-drivers/common/blkif_ring.c
+FZ_LIB_pv_fuzz_blkback := -Wl,--wrap=blkif_back_next -Wl,--wrap=blkif_back_respond
 
 FZ_NAMES := ctl_fuzz_server kctl_fuzz_recv kb_fuzz_elf kd_fuzz_config_json \
-            kd_fuzz_config_xl kd_fuzz_api pv_fuzz_netif_tx
+            kd_fuzz_config_xl kd_fuzz_api pv_fuzz_netif_tx pv_fuzz_blkback
 FZ_BINS  := $(FZ_NAMES:%=$(BUILD)/fuzz/%)
 FUZZERS      += $(FZ_BINS)
 FUZZ_TARGETS += $(FZ_NAMES:%=fuzz-%)
-FZ_HDRS  := $(wildcard include/ketch/*.h hypervisor/*.h dom0-tools/*/*.h tests/fuzz/*.h)
+FZ_HDRS  := $(wildcard include/ketch/*.h hypervisor/*.h dom0-tools/*/*.h tests/fuzz/*.h \
+              pv-drivers/*/*.h)
 
 .PHONY: fuzzers $(FZ_NAMES:%=fuzz-%)
 fuzzers: $(FUZZERS)

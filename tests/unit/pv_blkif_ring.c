@@ -161,33 +161,33 @@ START_TEST(request_checks_follow_linux_blkback)
 	uint64_t n;
 
 	q = rw(BLKIF_OP_READ, 0, 2, 0, 7);
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_OKAY);
 	ck_assert_uint_eq(n, 16);
 	q = rw(BLKIF_OP_READ, 1, 2, 0, 7); /* one sector past the end */
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_ERROR);
 	q = rw(BLKIF_OP_READ, UINT64_MAX - 3, 1, 0, 7); /* wraps */
-	ck_assert_int_eq(blkif_req_check(&q, UINT64_MAX, false, &n), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(blkif_req_check(&q, UINT64_MAX, false, &n, NULL), BLKIF_RSP_ERROR);
 	q = rw(BLKIF_OP_WRITE, 0, 0, 0, 7);
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_ERROR);
 	q = rw(BLKIF_OP_WRITE, 0, BLKIF_MAX_SEGMENTS_PER_REQUEST + 1, 0, 7);
-	ck_assert_int_eq(blkif_req_check(&q, 1024, false, &n), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(blkif_req_check(&q, 1024, false, &n, NULL), BLKIF_RSP_ERROR);
 	q = rw(BLKIF_OP_WRITE, 0, 1, 0, 8); /* past its page */
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_ERROR);
 	q = rw(BLKIF_OP_WRITE, 0, 1, 5, 4);
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_ERROR);
 	q = rw(BLKIF_OP_WRITE, 0, 1, 3, 3);
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_OKAY);
 	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(blkif_req_check(&q, 16, true, &n), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(blkif_req_check(&q, 16, true, &n, NULL), BLKIF_RSP_ERROR);
 	q = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 0, 0, 0);
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_OKAY);
-	ck_assert_int_eq(blkif_req_check(&q, 16, true, &n), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(blkif_req_check(&q, 16, true, &n, NULL), BLKIF_RSP_ERROR);
 	q = rw(BLKIF_OP_WRITE_BARRIER, 0, 1, 0, 7);
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_EOPNOTSUPP);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_EOPNOTSUPP);
 	q = rw(BLKIF_OP_INDIRECT, 0, 1, 0, 7);
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_EOPNOTSUPP);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_EOPNOTSUPP);
 	q = rw(200, 0, 1, 0, 7);
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_EOPNOTSUPP);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_EOPNOTSUPP);
 }
 END_TEST
 
@@ -201,11 +201,38 @@ START_TEST(discard_checks)
 	d->operation = BLKIF_OP_DISCARD;
 	d->sector_number = 8;
 	d->nr_sectors = 8;
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_OKAY);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_OKAY);
 	ck_assert_uint_eq(n, 8);
-	ck_assert_int_eq(blkif_req_check(&q, 16, true, &n), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(blkif_req_check(&q, 16, true, &n, NULL), BLKIF_RSP_ERROR);
 	d->nr_sectors = 9;
-	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n), BLKIF_RSP_ERROR);
+	ck_assert_int_eq(blkif_req_check(&q, 16, false, &n, NULL), BLKIF_RSP_ERROR);
+}
+END_TEST
+
+/* The reason each refusal gives, which ketch-blkback logs and counts. */
+static enum blkif_why why_of(blkif_request_t q, uint64_t sectors, bool readonly)
+{
+	enum blkif_why w = BLKIF_WHY_CHECKS;
+	uint64_t n;
+
+	blkif_req_check(&q, sectors, readonly, &n, &w);
+	return w;
+}
+
+START_TEST(refusals_name_their_reason)
+{
+	blkif_request_t q = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, 1, 0, 7);
+
+	ck_assert_int_eq(why_of(rw(BLKIF_OP_READ, 0, 2, 0, 7), 16, false), BLKIF_WHY_NONE);
+	ck_assert_int_eq(why_of(rw(BLKIF_OP_READ, 0, 0, 0, 7), 16, false), BLKIF_WHY_NSEG);
+	ck_assert_int_eq(why_of(rw(BLKIF_OP_READ, 0, 12, 0, 7), 1024, false), BLKIF_WHY_NSEG);
+	ck_assert_int_eq(why_of(rw(BLKIF_OP_READ, 0, 1, 5, 4), 16, false), BLKIF_WHY_SECTS);
+	ck_assert_int_eq(why_of(rw(BLKIF_OP_READ, 0, 1, 0, 8), 16, false), BLKIF_WHY_SECTS);
+	ck_assert_int_eq(why_of(rw(BLKIF_OP_READ, 9, 1, 0, 7), 16, false), BLKIF_WHY_PAST_END);
+	ck_assert_int_eq(why_of(rw(BLKIF_OP_WRITE, 0, 1, 0, 7), 16, true), BLKIF_WHY_READ_ONLY);
+	ck_assert_int_eq(why_of(q, 16, false), BLKIF_WHY_FLUSH_SEGS);
+	ck_assert_int_eq(why_of(rw(BLKIF_OP_INDIRECT, 0, 1, 0, 7), 16, false), BLKIF_WHY_OP);
+	ck_assert_int_eq(why_of(rw(200, 0, 1, 0, 7), 16, false), BLKIF_WHY_OP);
 }
 END_TEST
 
@@ -223,6 +250,7 @@ int main(void)
 	tcase_add_test(tc, frontend_refuses_impossible_rsp_prod);
 	tcase_add_test(tc, request_checks_follow_linux_blkback);
 	tcase_add_test(tc, discard_checks);
+	tcase_add_test(tc, refusals_name_their_reason);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
