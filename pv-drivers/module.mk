@@ -23,15 +23,15 @@ include pv-drivers/back/module.mk
 
 # pv-drivers/front: blkfront for guests on the guest kit, with the block
 # ring compiled again with the kit's flags (libketchfront.a), and the
-# disk-checker test guest linked with it; netfront and the network ring
-# likewise, with the netecho guest.
+# disk-checker and hostile-frontend test guests linked with it; netfront
+# and the network ring likewise, with the netecho guest.
 PVF_SRCS  := pv-drivers/front/front_xenbus.c \
 	     pv-drivers/front/blkfront.c pv-drivers/common/blkif_ring.c \
 	     pv-drivers/front/netfront.c pv-drivers/front/netfront_io.c \
 	     pv-drivers/front/netfront_state.c pv-drivers/front/netfront_follow.c \
 	     pv-drivers/common/netif_ring.c
 PVF_LIB   := $(BUILD)/lib/libketchfront.a
-PVF_GUEST := $(BUILD)/guests/diskcheck $(BUILD)/guests/netecho \
+PVF_GUEST := $(BUILD)/guests/diskcheck $(BUILD)/guests/blkhostile $(BUILD)/guests/netecho \
 	     $(BUILD)/guests/tcpecho $(BUILD)/guests/httpd
 LIBS      += $(PVF_LIB)
 GUESTS    += $(PVF_GUEST)

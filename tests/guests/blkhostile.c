@@ -1,0 +1,296 @@
+/*
+ * blkhostile - a hostile block frontend: it connects to its one vbd with
+ * its own ring (not blkfront, which never sends a bad request) and sends
+ * what a broken or malicious guest might: grant refs that are no grant,
+ * a grant to another domain, a read-only grant to read into, sectors past
+ * the end and wrapping, too many or no segments, inverted or oversized
+ * segments, unknown and unoffered ops.  Each must be answered with
+ * BLKIF_RSP_ERROR (BLKIF_RSP_EOPNOTSUPP for an op not offered, as
+ * Linux's blkback), and a good read must work after them all.  Then a
+ * req_prod far past the ring: the backend must disconnect (Closing) and
+ * take nothing; the device is connected again and works.  Last, a
+ * request sent after we said Closing must get no answer.
+ *   cmdline: timeout_s= (60) each wait for the backend; quiet_ms= (2000)
+ *            how long silence proves no answer
+ */
+#include <ketch-guest/kit.h>
+#include <ketch-guest/gnttab.h>
+#include <ketch-guest/xenbus.h>
+#include <xen/io/protocols.h>
+
+#include "../../pv-drivers/common/blkif_ring.h"
+#include "../../pv-drivers/front/front_xenbus.h"
+#include "verdict.h"
+
+#define NO_ANSWER 1000 /* send()'s result when the backend kept silent */
+
+static struct front_dev xb;
+static blkif_front_ring_t ring;
+static grant_ref_t ring_ref;
+static evtchn_port_t port;
+static uint64_t sectors, quiet_ns;
+static uint64_t next_id = 1;
+
+static void on_event(evtchn_port_t p, void *arg)
+{
+	(void)p;
+	(void)arg;
+}
+
+static int publish(xenbus_transaction_t t, void *arg)
+{
+	char p[96];
+	int r;
+
+	(void)arg;
+	if ((r = front_write_uint(&xb, t, "ring-ref", ring_ref)) ||
+	    (r = front_write_uint(&xb, t, "event-channel", port)))
+		return r;
+	snprintf(p, sizeof(p), "%s/protocol", xb.fe);
+	if ((r = xenbus_write(t, p, XEN_IO_PROTO_ABI_NATIVE)))
+		return r;
+	return front_switch_state(&xb, t, XenbusStateInitialised);
+}
+
+/* A fresh ring page and port, published; wait for Connected. */
+static int connect(void)
+{
+	blkif_sring_t *s = alloc_page();
+	char p[160];
+	long v = 0;
+	int ref, r;
+
+	if (!s)
+		return -XEN_ENOMEM;
+	memset(s, 0, 4096);
+	SHARED_RING_INIT(s);
+	FRONT_RING_INIT(&ring, s, 4096);
+	if ((ref = gnttab_grant_access(xb.be_id, virt_to_pfn(s), 0)) < 0)
+		return ref;
+	ring_ref = (grant_ref_t)ref;
+	if ((r = evtchn_alloc_unbound(xb.be_id, on_event, NULL, &port)) ||
+	    (r = front_wait_backend(&xb, XenbusStateInitWait)) ||
+	    (r = xenbus_transaction_retry(publish, NULL, 10)) ||
+	    (r = front_wait_backend(&xb, XenbusStateConnected)))
+		return r;
+	snprintf(p, sizeof(p), "%s/sectors", xb.be);
+	if ((r = xenbus_read_integer(XBT_NIL, p, &v)))
+		return r;
+	sectors = (uint64_t)v;
+	return front_switch_state(&xb, XBT_NIL, XenbusStateConnected);
+}
+
+static int has_responses(void *arg)
+{
+	(void)arg;
+	return blkif_front_final_check(&ring);
+}
+
+/* Queue q, kick, and wait (up to wait_ns) for its response: its status,
+ * NO_ANSWER, or -XEN_EBADMSG for a response to something else. */
+static int send_wait(blkif_request_t q, uint64_t wait_ns)
+{
+	blkif_response_t rsp;
+	uint64_t deadline = now_ns() + wait_ns;
+
+	q.id = next_id++;
+	*RING_GET_REQUEST(&ring, ring.req_prod_pvt) = q;
+	ring.req_prod_pvt++;
+	if (blkif_front_push(&ring))
+		evtchn_send(port);
+	while (blkif_front_next(&ring, &rsp) != 1) {
+		if (now_ns() >= deadline)
+			return NO_ANSWER;
+		events_block_until(has_responses, NULL, deadline);
+	}
+	return rsp.id == q.id && rsp.operation == q.operation ? rsp.status : -XEN_EBADMSG;
+}
+
+static int send(blkif_request_t q)
+{
+	return send_wait(q, xb.timeout_ns);
+}
+
+/* A read or write of one segment (gref, first..last) at sector. */
+static blkif_request_t rw(uint8_t op, uint64_t sector, grant_ref_t gref, uint8_t first,
+			  uint8_t last)
+{
+	blkif_request_t q = { .operation = op, .nr_segments = 1, .sector_number = sector };
+
+	q.seg[0] = (struct blkif_request_segment){ .gref = gref, .first_sect = first,
+						   .last_sect = last };
+	return q;
+}
+
+static void expect(const char *name, blkif_request_t q, int want)
+{
+	verdict_rc(name, send(q), want);
+}
+
+/* Grants: none, another domain's, read-only for a read. */
+static void bad_grants(grant_ref_t own)
+{
+	unsigned long pfn = virt_to_pfn(alloc_page());
+	int other = gnttab_grant_access(xb.be_id + 7, pfn, 0); /* not the backend's */
+	int ro = gnttab_grant_access(xb.be_id, pfn, 1);
+	int ended = gnttab_grant_access(xb.be_id, pfn, 0);
+
+	gnttab_end_access((grant_ref_t)ended);
+	expect("grant ref past the table: BLKIF_RSP_ERROR",
+	       rw(BLKIF_OP_READ, 0, 0xffffffu, 0, 7), BLKIF_RSP_ERROR);
+	expect("grant ref 0xffffffff: BLKIF_RSP_ERROR",
+	       rw(BLKIF_OP_READ, 0, 0xffffffffu, 0, 7), BLKIF_RSP_ERROR);
+	expect("grant ref ended: BLKIF_RSP_ERROR",
+	       rw(BLKIF_OP_READ, 0, (grant_ref_t)ended, 0, 7), BLKIF_RSP_ERROR);
+	expect("grant to another domain: BLKIF_RSP_ERROR",
+	       rw(BLKIF_OP_READ, 0, (grant_ref_t)other, 0, 7), BLKIF_RSP_ERROR);
+	expect("read into a read-only grant: BLKIF_RSP_ERROR",
+	       rw(BLKIF_OP_READ, 0, (grant_ref_t)ro, 0, 7), BLKIF_RSP_ERROR);
+	expect("write from a read-only grant works", rw(BLKIF_OP_WRITE, 100, (grant_ref_t)ro, 0, 7),
+	       BLKIF_RSP_OKAY);
+	{
+		blkif_request_t q = rw(BLKIF_OP_READ, 0, own, 0, 7);
+
+		q.nr_segments = 2; /* the second segment's grant is another domain's */
+		q.seg[1] = (struct blkif_request_segment){ .gref = (grant_ref_t)other,
+							   .last_sect = 7 };
+		expect("second segment's grant another domain's: BLKIF_RSP_ERROR", q,
+		       BLKIF_RSP_ERROR);
+	}
+}
+
+/* Sectors past the end, or wrapping. */
+static void bad_sectors(grant_ref_t own)
+{
+	blkif_request_discard_t d = { .operation = BLKIF_OP_DISCARD, .sector_number = sectors - 4,
+				      .nr_sectors = 8 };
+	blkif_request_t q = { 0 };
+
+	expect("read at the last sector works", rw(BLKIF_OP_READ, sectors - 1, own, 0, 0),
+	       BLKIF_RSP_OKAY);
+	expect("read at the size: BLKIF_RSP_ERROR", rw(BLKIF_OP_READ, sectors, own, 0, 0),
+	       BLKIF_RSP_ERROR);
+	expect("write across the end: BLKIF_RSP_ERROR",
+	       rw(BLKIF_OP_WRITE, sectors - 1, own, 0, 1), BLKIF_RSP_ERROR);
+	expect("sector that wraps: BLKIF_RSP_ERROR",
+	       rw(BLKIF_OP_READ, ~0ULL - 3, own, 0, 7), BLKIF_RSP_ERROR);
+	memcpy(&q, &d, sizeof(d));
+	expect("discard across the end: BLKIF_RSP_ERROR", q, BLKIF_RSP_ERROR);
+}
+
+/* Segment counts and bounds. */
+static void bad_segments(grant_ref_t own)
+{
+	blkif_request_t q = rw(BLKIF_OP_READ, 0, own, 0, 7);
+
+	q.nr_segments = BLKIF_MAX_SEGMENTS_PER_REQUEST + 1;
+	expect("12 segments: BLKIF_RSP_ERROR", q, BLKIF_RSP_ERROR);
+	q.nr_segments = 255;
+	expect("255 segments: BLKIF_RSP_ERROR", q, BLKIF_RSP_ERROR);
+	q.nr_segments = 0;
+	expect("no segment: BLKIF_RSP_ERROR", q, BLKIF_RSP_ERROR);
+	expect("first_sect > last_sect: BLKIF_RSP_ERROR", rw(BLKIF_OP_READ, 0, own, 5, 4),
+	       BLKIF_RSP_ERROR);
+	expect("last_sect 8 (past the page): BLKIF_RSP_ERROR", rw(BLKIF_OP_READ, 0, own, 0, 8),
+	       BLKIF_RSP_ERROR);
+	expect("first_sect 255: BLKIF_RSP_ERROR", rw(BLKIF_OP_WRITE, 0, own, 255, 255),
+	       BLKIF_RSP_ERROR);
+	q = rw(BLKIF_OP_FLUSH_DISKCACHE, 0, own, 0, 7);
+	expect("flush with a segment: BLKIF_RSP_ERROR", q, BLKIF_RSP_ERROR);
+}
+
+static void bad_ops(grant_ref_t own)
+{
+	expect("unknown op 200: BLKIF_RSP_EOPNOTSUPP", rw(200, 0, own, 0, 7),
+	       BLKIF_RSP_EOPNOTSUPP);
+	expect("indirect op (not offered): BLKIF_RSP_EOPNOTSUPP",
+	       rw(BLKIF_OP_INDIRECT, 0, own, 0, 7), BLKIF_RSP_EOPNOTSUPP);
+	expect("write barrier (not offered): BLKIF_RSP_EOPNOTSUPP",
+	       rw(BLKIF_OP_WRITE_BARRIER, 0, own, 0, 7), BLKIF_RSP_EOPNOTSUPP);
+}
+
+static int backend_is(XenbusState want, uint64_t wait_ns)
+{
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/state", xb.be);
+	return xenbus_wait_for_state(p, want, NULL, now_ns() + wait_ns) == 0;
+}
+
+/* req_prod far past the ring: the backend must disconnect, answer nothing. */
+static void runaway_index(grant_ref_t own)
+{
+	RING_IDX rsp = ring.sring->rsp_prod;
+
+	*RING_GET_REQUEST(&ring, ring.req_prod_pvt) = rw(BLKIF_OP_READ, 0, own, 0, 7);
+	__atomic_store_n(&ring.sring->req_prod, ring.rsp_cons + 1000, __ATOMIC_RELEASE);
+	evtchn_send(port);
+	verdict_check(backend_is(XenbusStateClosing, xb.timeout_ns),
+		      "req_prod 1000 past the responses: backend disconnects (Closing)",
+		      "backend state not Closing");
+	verdict_rc("and answered nothing", (long)(ring.sring->rsp_prod - rsp), 0);
+}
+
+/* The way back after a disconnect: Closed, then a new ring (as a frontend
+ * whose backend restarted). */
+static void reconnect(void)
+{
+	int r;
+
+	evtchn_close(port);
+	verdict_rc("frontend Closing, Closed", front_leave(&xb), 0);
+	verdict_check(backend_is(XenbusStateClosed, xb.timeout_ns), "backend follows to Closed",
+		      "backend state not Closed");
+	verdict_rc("old ring page released by the backend", gnttab_end_access(ring_ref), 0);
+	verdict_rc("frontend Initialising", front_switch_state(&xb, XBT_NIL,
+							       XenbusStateInitialising), 0);
+	r = connect();
+	verdict_rc("connected again", r, 0);
+}
+
+/* We say Closing; a request after that must go unanswered. */
+static void after_closing(grant_ref_t own)
+{
+	verdict_rc("frontend Closing", front_switch_state(&xb, XBT_NIL, XenbusStateClosing), 0);
+	verdict_check(backend_is(XenbusStateClosing, xb.timeout_ns), "backend follows to Closing",
+		      "backend state not Closing");
+	verdict_rc("read after Closing: no answer", send_wait(rw(BLKIF_OP_READ, 0, own, 0, 7),
+							     quiet_ns), NO_ANSWER);
+	verdict_rc("frontend Closed", front_switch_state(&xb, XBT_NIL, XenbusStateClosed), 0);
+	verdict_check(backend_is(XenbusStateClosed, xb.timeout_ns), "backend Closed",
+		      "backend state not Closed");
+}
+
+int main(const start_info_t *si)
+{
+	unsigned int ids[4], n = 0;
+	void *buf;
+	int own;
+
+	xb.timeout_ns = start_info_arg_ul("timeout_s", 60) * NSEC_PER_SEC;
+	quiet_ns = start_info_arg_ul("quiet_ms", 2000) * 1000000ULL;
+	verdict_rc("xenbus", init_xenbus(si), 0);
+	verdict_rc("grant table", gnttab_init(1), 0);
+	verdict_rc("device/vbd listed", front_discover("vbd", ids, 4, &n), 0);
+	if (verdict_failures || n != 1 || front_find_backend(&xb, "vbd", ids[0]))
+		return verdict_done("blkhostile");
+	verdict_rc("connect", connect(), 0);
+	buf = alloc_page();
+	own = gnttab_grant_access(xb.be_id, virt_to_pfn(buf), 0);
+	if (verdict_failures || own < 0)
+		return verdict_done("blkhostile");
+	printk("blkhostile: vbd %u, %lu sectors\n", ids[0], (unsigned long)sectors);
+	expect("a good read works", rw(BLKIF_OP_READ, 0, (grant_ref_t)own, 0, 7), BLKIF_RSP_OKAY);
+	bad_grants((grant_ref_t)own);
+	bad_sectors((grant_ref_t)own);
+	bad_segments((grant_ref_t)own);
+	bad_ops((grant_ref_t)own);
+	expect("a good read still works after them all",
+	       rw(BLKIF_OP_READ, 8, (grant_ref_t)own, 0, 7), BLKIF_RSP_OKAY);
+	runaway_index((grant_ref_t)own);
+	reconnect();
+	expect("a good read works on the new ring", rw(BLKIF_OP_READ, 0, (grant_ref_t)own, 0, 7),
+	       BLKIF_RSP_OKAY);
+	after_closing((grant_ref_t)own);
+	return verdict_done("blkhostile");
+}
