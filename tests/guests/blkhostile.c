@@ -8,7 +8,8 @@
  * BLKIF_RSP_ERROR (BLKIF_RSP_EOPNOTSUPP for an op not offered, as
  * Linux's blkback), and a good read must work after them all.  Then a
  * req_prod far past the ring: the backend must disconnect (Closing) and
- * take nothing; the device is connected again and works.  Last, a
+ * take nothing; so must it for a ring published with such a req_prod,
+ * as it connects.  The device is connected again and works.  Last, a
  * request sent after we said Closing must get no answer.
  *   cmdline: timeout_s= (60) each wait for the backend; quiet_ms= (2000)
  *            how long silence proves no answer
@@ -52,12 +53,10 @@ static int publish(xenbus_transaction_t t, void *arg)
 	return front_switch_state(&xb, t, XenbusStateInitialised);
 }
 
-/* A fresh ring page and port, published; wait for Connected. */
-static int connect(void)
+/* A fresh ring page and port, published (req_prod set to prod first). */
+static int share_ring(RING_IDX prod)
 {
 	blkif_sring_t *s = alloc_page();
-	char p[160];
-	long v = 0;
 	int ref, r;
 
 	if (!s)
@@ -65,13 +64,24 @@ static int connect(void)
 	memset(s, 0, 4096);
 	SHARED_RING_INIT(s);
 	FRONT_RING_INIT(&ring, s, 4096);
+	s->req_prod = prod;
 	if ((ref = gnttab_grant_access(xb.be_id, virt_to_pfn(s), 0)) < 0)
 		return ref;
 	ring_ref = (grant_ref_t)ref;
 	if ((r = evtchn_alloc_unbound(xb.be_id, on_event, NULL, &port)) ||
-	    (r = front_wait_backend(&xb, XenbusStateInitWait)) ||
-	    (r = xenbus_transaction_retry(publish, NULL, 10)) ||
-	    (r = front_wait_backend(&xb, XenbusStateConnected)))
+	    (r = front_wait_backend(&xb, XenbusStateInitWait)))
+		return r;
+	return xenbus_transaction_retry(publish, NULL, 10);
+}
+
+/* Share a ring, wait for Connected, read the disk's size. */
+static int connect(void)
+{
+	char p[160];
+	long v = 0;
+	int r;
+
+	if ((r = share_ring(0)) || (r = front_wait_backend(&xb, XenbusStateConnected)))
 		return r;
 	snprintf(p, sizeof(p), "%s/sectors", xb.be);
 	if ((r = xenbus_read_integer(XBT_NIL, p, &v)))
@@ -231,12 +241,10 @@ static void runaway_index(grant_ref_t own)
 	verdict_rc("and answered nothing", (long)(ring.sring->rsp_prod - rsp), 0);
 }
 
-/* The way back after a disconnect: Closed, then a new ring (as a frontend
- * whose backend restarted). */
-static void reconnect(void)
+/* The way back after a disconnect: Closed, the old ring given back,
+ * Initialising (as a frontend whose backend restarted). */
+static void leave(void)
 {
-	int r;
-
 	evtchn_close(port);
 	verdict_rc("frontend Closing, Closed", front_leave(&xb), 0);
 	verdict_check(backend_is(XenbusStateClosed, xb.timeout_ns), "backend follows to Closed",
@@ -244,8 +252,17 @@ static void reconnect(void)
 	verdict_rc("old ring page released by the backend", gnttab_end_access(ring_ref), 0);
 	verdict_rc("frontend Initialising", front_switch_state(&xb, XBT_NIL,
 							       XenbusStateInitialising), 0);
-	r = connect();
-	verdict_rc("connected again", r, 0);
+}
+
+/* A ring whose req_prod is impossible before the backend ever looks: it
+ * must disconnect as it connects, with no kick. */
+static void runaway_at_connect(void)
+{
+	verdict_rc("ring shared with req_prod 1000", share_ring(1000), 0);
+	verdict_check(backend_is(XenbusStateClosing, xb.timeout_ns),
+		      "req_prod impossible at connection: backend disconnects (Closing)",
+		      "backend state not Closing");
+	verdict_rc("and answered nothing", (long)ring.sring->rsp_prod, 0);
 }
 
 /* We say Closing; a request after that must go unanswered. */
@@ -288,7 +305,10 @@ int main(const start_info_t *si)
 	expect("a good read still works after them all",
 	       rw(BLKIF_OP_READ, 8, (grant_ref_t)own, 0, 7), BLKIF_RSP_OKAY);
 	runaway_index((grant_ref_t)own);
-	reconnect();
+	leave();
+	runaway_at_connect();
+	leave();
+	verdict_rc("connected again", connect(), 0);
 	expect("a good read works on the new ring", rw(BLKIF_OP_READ, 0, (grant_ref_t)own, 0, 7),
 	       BLKIF_RSP_OKAY);
 	after_closing((grant_ref_t)own);

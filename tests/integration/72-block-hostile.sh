@@ -4,7 +4,8 @@
 # disk.  The blkhostile guest sends bad grant refs, another domain's
 # grant, a read-only grant to read into, sectors past the end, too many
 # and no segments, inverted and oversized segments, unknown and unoffered
-# ops, a req_prod far past the ring, and a request after its Closing; it
+# ops, a req_prod far past the ring (sent, and published before the
+# backend connects), and a request after its Closing; it
 # checks every answer (docs/block.md, "Hostile frontends") and exits with
 # its failure count.  Meanwhile a second domain runs diskcheck on its own
 # disk and backend, which must not notice.  The hostile disk's backend
@@ -93,7 +94,9 @@ for c in "a good read works" \
 	"unknown op 200: BLKIF_RSP_EOPNOTSUPP" "indirect op \(not offered\): BLKIF_RSP_EOPNOTSUPP" \
 	"write barrier \(not offered\): BLKIF_RSP_EOPNOTSUPP" "a good read still works after them all" \
 	"req_prod 1000 past the responses: backend disconnects \(Closing\)" "and answered nothing" \
-	"backend follows to Closed" "connected again" "a good read works on the new ring" \
+	"backend follows to Closed" "ring shared with req_prod 1000" \
+	"req_prod impossible at connection: backend disconnects \(Closing\)" \
+	"connected again" "a good read works on the new ring" \
 	"backend follows to Closing" "read after Closing: no answer" "backend Closed"; do
 	expect_match "hostile: $c" "PASS $c\$" "$log"
 done
@@ -109,8 +112,10 @@ for why in "grant refused: ref 4294967295, status -3" "grant refused: ref [0-9]+
 done
 expect_log "hostile backend logged the runaway index" "$hlog" \
 	"ring indices are impossible \(req_prod [0-9]+, req_cons [0-9]+\); disconnecting"
-expect_eq "the same hostile backend connected the device again after it (only the device was disconnected)" \
-	2 "$(grep -c 'connected: ring-ref' "$hlog")"
+expect_log "and the index published before it connected" "$hlog" \
+	"ring indices are impossible \(req_prod 1000, req_cons 0\); disconnecting"
+expect_eq "the same hostile backend connected the device again after each (only the device was disconnected)" \
+	3 "$(grep -c 'connected: ring-ref' "$hlog")"
 expect_log "and ran until its domain stopped" "$hlog" "domain $hostile stopped"
 
 check "diskcheck stopped" wait_for 120 stopped "$good"
@@ -130,7 +135,7 @@ expect_eq "hostile backend exit status 0" 0 "$?"
 wait "$GOODBB"
 expect_eq "good backend exit status 0" 0 "$?"
 expect_log "hostile backend counted each refusal by reason" "$hlog" \
-	"stopped: 25 requests, 20 refused or failed; 3 bad segment count, 3 bad segment sectors, 4 past the end of the disk, 1 flush with segments, 3 operation not supported, 6 grant refused; 1 ring errors"
+	"stopped: 25 requests, 20 refused or failed; 3 bad segment count, 3 bad segment sectors, 4 past the end of the disk, 1 flush with segments, 3 operation not supported, 6 grant refused; 2 ring errors"
 expect_log "good backend counted no refusal" "$TMP/bb.$good.log" \
 	'stopped: [0-9]+ requests, 0 refused or failed; 0 ring errors'
 expect_eq "good backend logged no refusal" 0 "$(grep -c refused: "$TMP/bb.$good.log")"
