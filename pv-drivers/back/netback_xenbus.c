@@ -39,12 +39,8 @@ static bool fe_flag(struct nb *b, const char *name, bool def)
 
 void nb_switch_state(struct nb *b, XenbusState s)
 {
-	char v[8];
-
-	snprintf(v, sizeof(v), "%d", (int)s);
-	if (!bkx_put(&b->x, XBT_NULL, "state", v))
+	if (!bkx_switch_state(&b->x, s))
 		bk_log("cannot write state %d: %s", s, strerror(errno));
-	b->x.state = s;
 }
 
 /* What we offer.  Not offered (Linux's netback does): GSO, IPv6 checksum

@@ -93,6 +93,37 @@ bool bkx_transaction(struct bkx *x, bool (*fill)(void *arg, xs_transaction_t t),
 	return false;
 }
 
+struct state_write {
+	struct bkx *x;
+	XenbusState s;
+	bool gone; /* the node was removed: nothing written */
+};
+
+static bool write_state(void *arg, xs_transaction_t t)
+{
+	struct state_write *w = arg;
+	char path[192], *cur;
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "%s/state", w->x->be);
+	cur = xs_read(w->x->xs, t, path, &len);
+	if (!cur) {
+		w->gone = errno == ENOENT;
+		return false;
+	}
+	free(cur);
+	return bkx_put_ull(w->x, t, "state", (unsigned long long)w->s);
+}
+
+bool bkx_switch_state(struct bkx *x, XenbusState s)
+{
+	struct state_write w = { .x = x, .s = s };
+	bool ok = bkx_transaction(x, write_state, &w);
+
+	x->state = s;
+	return ok || w.gone;
+}
+
 XenbusState bkx_fe_state(struct bkx *x)
 {
 	unsigned long s;

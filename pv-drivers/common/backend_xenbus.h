@@ -42,6 +42,11 @@ bool bkx_get_ulong(struct bkx *x, const char *dir, const char *name, unsigned lo
 /* Write be/name in transaction t (XBT_NULL: none). */
 bool bkx_put(struct bkx *x, xs_transaction_t t, const char *name, const char *val);
 bool bkx_put_ull(struct bkx *x, xs_transaction_t t, const char *name, unsigned long long v);
+/* be/state := s, as Linux's xenbus_switch_state: only while the node
+ * exists, so a backend stopping after the toolstack removed its directory
+ * does not bring a node of it back.  x->state follows either way; false
+ * (errno set) if the write failed. */
+bool bkx_switch_state(struct bkx *x, XenbusState s);
 /* Run fill(arg, t) in one transaction and commit it, again while it
  * conflicts (at most 10 times); false (errno set) if it could not. */
 bool bkx_transaction(struct bkx *x, bool (*fill)(void *arg, xs_transaction_t t), void *arg);
