@@ -4,163 +4,65 @@
  * /local/domain/0/backend/vbd/<domid>/<devid> owned by the control domain
  * and readable by the guest, the frontend directory
  * /local/domain/<domid>/device/vbd/<devid> owned by the guest and readable
- * by the control domain.  Written in one transaction.
+ * by the control domain.  Written in one transaction; what every device
+ * shares is xs_device.c's.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <xenstore.h>
-#include <xen/io/xenbus.h>
 
 #include "ketchd.h"
+#include "xs_device.h"
 
-static void be_path(const struct kd_vbd *v, char *p, size_t n)
+static struct kd_xsdev xsdev(const struct kd_vbd *v)
 {
-	snprintf(p, n, "/local/domain/0/backend/vbd/%u/%u", v->domid, v->disk.devid);
+	return (struct kd_xsdev){ "vbd", v->domid, v->disk.devid };
 }
 
-static void fe_path(const struct kd_vbd *v, char *p, size_t n)
+static bool write_nodes(struct kd *kd, const void *arg, xs_transaction_t t)
 {
-	snprintf(p, n, "/local/domain/%u/device/vbd/%u", v->domid, v->disk.devid);
-}
-
-/* dir/name = value with perms; false with errno set. */
-static bool put(struct kd *kd, xs_transaction_t t, const char *dir, const char *name,
-		const char *value, struct xs_permissions *perms)
-{
-	char p[256];
-
-	snprintf(p, sizeof(p), "%s%s%s", dir, *name ? "/" : "", name);
-	return xs_write(kd->xs, t, p, value, strlen(value)) &&
-	       xs_set_permissions(kd->xs, t, p, perms, 2);
-}
-
-static bool write_nodes(struct kd *kd, const struct kd_vbd *v, xs_transaction_t t)
-{
-	struct xs_permissions be_perm[2] = { { 0, XS_PERM_NONE }, { v->domid, XS_PERM_READ } };
-	struct xs_permissions fe_perm[2] = { { v->domid, XS_PERM_NONE }, { 0, XS_PERM_READ } };
-	char be[128], fe[128], id[16], devid[16], state[4];
+	const struct kd_vbd *v = arg;
+	struct kd_xsdev x = xsdev(v);
+	struct kd_xsdev_nodes n;
 	const char *const bents[][2] = {
-		{ "frontend", fe }, { "frontend-id", id }, { "online", "1" },
-		{ "removable", "0" }, { "bootable", "1" }, { "state", state },
+		{ "frontend", n.fe }, { "frontend-id", n.domid }, { "online", "1" },
+		{ "removable", "0" }, { "bootable", "1" }, { "state", n.state },
 		{ "dev", v->disk.vdev }, { "type", "phy" },
 		{ "mode", v->disk.readonly ? "r" : "w" }, { "device-type", "disk" },
 		{ "discard-enable", v->disk.readonly ? "0" : "1" }, { "params", v->disk.target },
 	};
 	const char *const fents[][2] = {
-		{ "backend", be }, { "backend-id", "0" }, { "state", state },
-		{ "virtual-device", devid }, { "device-type", "disk" },
+		{ "backend", n.be }, { "backend-id", "0" }, { "state", n.state },
+		{ "virtual-device", n.devid }, { "device-type", "disk" },
 	};
-	bool ok;
 
-	be_path(v, be, sizeof(be));
-	fe_path(v, fe, sizeof(fe));
-	snprintf(id, sizeof(id), "%u", v->domid);
-	snprintf(devid, sizeof(devid), "%u", v->disk.devid);
-	snprintf(state, sizeof(state), "%d", XenbusStateInitialising);
-	ok = put(kd, t, be, "", "", be_perm) && put(kd, t, fe, "", "", fe_perm);
-	for (size_t i = 0; ok && i < sizeof(bents) / sizeof(*bents); i++)
-		ok = put(kd, t, be, bents[i][0], bents[i][1], be_perm);
-	for (size_t i = 0; ok && i < sizeof(fents) / sizeof(*fents); i++)
-		ok = put(kd, t, fe, fents[i][0], fents[i][1], fe_perm);
-	return ok;
-}
-
-/* Run fill in a transaction, again while it conflicts.  0 or -errno. */
-static int in_transaction(struct kd *kd, const struct kd_vbd *v,
-			  bool (*fill)(struct kd *, const struct kd_vbd *, xs_transaction_t))
-{
-	for (int tries = 0; tries < 10; tries++) {
-		xs_transaction_t t = xs_transaction_start(kd->xs);
-
-		if (t == XBT_NULL)
-			return -errno;
-		if (!fill(kd, v, t)) {
-			int e = errno ? errno : EIO;
-
-			xs_transaction_end(kd->xs, t, true);
-			return -e;
-		}
-		if (xs_transaction_end(kd->xs, t, false))
-			return 0;
-		if (errno != EAGAIN)
-			return -errno;
-	}
-	return -EAGAIN;
+	kd_xsdev_nodes_init(&x, &n);
+	return kd_xsdev_put(kd, t, n.be, "", "", n.be_perm) &&
+	       kd_xsdev_put(kd, t, n.fe, "", "", n.fe_perm) &&
+	       kd_xsdev_put_all(kd, t, n.be, bents, sizeof(bents) / sizeof(*bents), n.be_perm) &&
+	       kd_xsdev_put_all(kd, t, n.fe, fents, sizeof(fents) / sizeof(*fents), n.fe_perm);
 }
 
 int kd_vbd_xs_add(struct kd *kd, const struct kd_vbd *v)
 {
-	return kd->xs ? in_transaction(kd, v, write_nodes) : -ENOTCONN;
-}
-
-static bool remove_nodes(struct kd *kd, const struct kd_vbd *v, xs_transaction_t t)
-{
-	char be[128], fe[128], parent[96];
-	unsigned int n = 0;
-	char **left;
-
-	be_path(v, be, sizeof(be));
-	fe_path(v, fe, sizeof(fe));
-	snprintf(parent, sizeof(parent), "/local/domain/0/backend/vbd/%u", v->domid);
-	if ((!xs_rm(kd->xs, t, fe) && errno != ENOENT) || (!xs_rm(kd->xs, t, be) && errno != ENOENT))
-		return false;
-	left = xs_directory(kd->xs, t, parent, &n);
-	free(left);
-	return !left || n || xs_rm(kd->xs, t, parent) || errno == ENOENT;
+	return kd_xsdev_transaction(kd, write_nodes, v);
 }
 
 void kd_vbd_xs_remove(struct kd *kd, const struct kd_vbd *v)
 {
-	int r = kd->xs ? in_transaction(kd, v, remove_nodes) : 0;
+	struct kd_xsdev x = xsdev(v);
 
-	if (r)
-		kd_log("d%u: xenstore: removing vbd %u: %s", v->domid, v->disk.devid, strerror(-r));
-}
-
-static bool write_closing(struct kd *kd, const struct kd_vbd *v, xs_transaction_t t)
-{
-	char be[128], p[160], *s;
-	bool closed;
-
-	be_path(v, be, sizeof(be));
-	snprintf(p, sizeof(p), "%s/state", be);
-	s = xs_read(kd->xs, t, p, NULL);
-	closed = s && atoi(s) == XenbusStateClosed;
-	free(s);
-	if (!s)
-		return true; /* the backend's directory is gone: nothing to close */
-	snprintf(p, sizeof(p), "%s/online", be);
-	if (!xs_write(kd->xs, t, p, "0", 1))
-		return false;
-	snprintf(p, sizeof(p), "%s/state", be);
-	return closed || xs_write(kd->xs, t, p, "5", 1);
+	kd_xsdev_remove(kd, &x);
 }
 
 int kd_vbd_xs_closing(struct kd *kd, const struct kd_vbd *v)
 {
-	return kd->xs ? in_transaction(kd, v, write_closing) : -ENOTCONN;
+	struct kd_xsdev x = xsdev(v);
+
+	return kd_xsdev_closing(kd, &x);
 }
 
 long kd_vbd_xs_read(struct kd *kd, const struct kd_vbd *v, bool fe, const char *name)
 {
-	char dir[128], p[192], *s, *end;
-	long n;
+	struct kd_xsdev x = xsdev(v);
 
-	if (!kd->xs)
-		return -1;
-	if (fe)
-		fe_path(v, dir, sizeof(dir));
-	else
-		be_path(v, dir, sizeof(dir));
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	s = xs_read(kd->xs, XBT_NULL, p, NULL);
-	if (!s)
-		return -1;
-	n = strtol(s, &end, 10);
-	if (end == s || *end || n < 0)
-		n = -1;
-	free(s);
-	return n;
+	return kd_xsdev_read(kd, &x, fe, name);
 }
