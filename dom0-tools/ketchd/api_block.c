@@ -77,7 +77,7 @@ struct json_object *kd_api_block_detach(struct kd *kd, struct req *r)
 	if (!v)
 		return kd_error_set(&r->err, "no_such_device", "vdev", "domain %u has no disk "
 				    "\"%.32s\"", r->d->domid, json_object_get_string(vdev)), NULL;
-	if (v->detaching)
+	if (v->back.detaching)
 		return kd_error_set(&r->err, "busy", "vdev", "%s is being detached already",
 				    v->disk.vdev), NULL;
 	if (kd_vbd_detach(kd, r->d, v, force, (int)timeout, r->c,
@@ -108,8 +108,8 @@ static struct json_object *disk_json(struct kd *kd, const struct kd_vbd *v)
 			       json_object_new_int64(kd_vbd_xs_read(kd, v, false, "state")));
 	json_object_object_add(o, "target", json_object_new_string(v->disk.target));
 	json_object_object_add(o, "access", json_object_new_string(v->disk.readonly ? "ro" : "rw"));
-	json_object_object_add(o, "backend_pid", json_object_new_int64(v->pid));
-	json_object_object_add(o, "restarts", json_object_new_int64(v->restarts));
+	json_object_object_add(o, "backend_pid", json_object_new_int64(v->back.pid));
+	json_object_object_add(o, "restarts", json_object_new_int64(v->back.restarts));
 	return o;
 }
 

@@ -110,7 +110,7 @@ struct json_object *kd_api_network_detach(struct kd *kd, struct req *r)
 	if (!v)
 		return kd_error_set(&r->err, "no_such_device", "vif", "domain %u has no vif "
 				    "\"%.32s\"", r->d->domid, json_object_get_string(key)), NULL;
-	if (v->detaching)
+	if (v->back.detaching)
 		return kd_error_set(&r->err, "busy", "vif", "vif %u is being detached already",
 				    v->nic.devid), NULL;
 	if (kd_vif_detach(kd, r->d, v, force, (int)timeout, r->c,
@@ -152,8 +152,8 @@ static struct json_object *vif_json(struct kd *kd, const struct kd_vif *v)
 	if (v->nic.ip)
 		json_object_object_add(o, "ip", json_object_new_string(v->nic.ip));
 	add_int(o, "mtu", v->nic.mtu);
-	add_int(o, "backend_pid", v->pid);
-	add_int(o, "restarts", v->restarts);
+	add_int(o, "backend_pid", v->back.pid);
+	add_int(o, "restarts", v->back.restarts);
 	return o;
 }
 

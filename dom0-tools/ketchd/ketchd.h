@@ -47,6 +47,39 @@ struct kd_console {
 	char *pty_path;            /* /dev/pts/N, or NULL */
 };
 
+struct kd;
+
+/* A device's place in xenstore (xs_device.c). */
+struct kd_xsdev {
+	const char *kind; /* "vbd", "vif": the directories' name */
+	uint32_t domid;
+	uint32_t devid;
+};
+
+/*
+ * A device's backend process as ketchd supervises it, disks' and vifs'
+ * alike (backend_proc.c): restarted with backoff while its domain runs,
+ * detached in xl's order (Closing, frontend Closed, remove).
+ */
+struct kd_backend {
+	struct kd_xsdev xs;        /* its xenstore nodes; kind and devid name it in the log */
+	const char *label;         /* the disk's vdev, logged beside its devid; NULL for a vif */
+	const char *prog;          /* "ketch-blkback", "ketch-netback": for the log */
+	/* Runs the backend in the forked child of dev (the device holding this); never returns. */
+	void (*exec)(struct kd *kd, const void *dev);
+	const void *dev;
+	pid_t pid;                 /* the running backend; 0 while none */
+	int64_t started_ms;
+	int64_t restart_at_ms;     /* when to start it again; 0 if not scheduled */
+	unsigned int backoff_ms;   /* the next restart's delay */
+	unsigned int restarts;     /* for block_list, network_list and the log */
+	/* a detach in progress */
+	bool detaching;
+	int64_t detach_deadline_ms;
+	struct kd_conn *waiter;    /* owed the reply; NULL if it went away */
+	struct json_object *waiter_id;
+};
+
 /*
  * One PV disk of a domain: ketchd holds the image open and locked for as
  * long as the disk is attached (so the lock outlives a backend crash) and
@@ -57,20 +90,11 @@ struct kd_vbd {
 	struct kd_disk disk;
 	uint32_t domid;
 	int image_fd;              /* flock()ed: LOCK_EX read-write, LOCK_SH read-only */
-	pid_t pid;                 /* the running backend; 0 while none */
-	int64_t started_ms;
-	int64_t restart_at_ms;     /* when to start it again; 0 if not scheduled */
-	unsigned int backoff_ms;   /* the next restart's delay */
-	unsigned int restarts;     /* for block_list and the log */
+	struct kd_backend back;    /* its ketch-blkback */
 	/* The lock is still held by a backend of this image being stopped (a
 	 * reboot, a re-create): its backend starts once the lock is ours. */
 	bool lock_pending;
 	int64_t lock_deadline_ms;
-	/* block_detach in progress (xl's order: Closing, frontend Closed, remove) */
-	bool detaching;
-	int64_t detach_deadline_ms;
-	struct kd_conn *waiter;    /* owed the reply; NULL if it went away */
-	struct json_object *waiter_id;
 };
 
 /*
@@ -81,16 +105,7 @@ struct kd_vif {
 	struct kd_vif *next;
 	struct kd_nic nic;
 	uint32_t domid;
-	pid_t pid;                 /* the running backend; 0 while none */
-	int64_t started_ms;
-	int64_t restart_at_ms;     /* when to start it again; 0 if not scheduled */
-	unsigned int backoff_ms;   /* the next restart's delay */
-	unsigned int restarts;     /* for network_list and the log */
-	/* network_detach in progress (xl's order: Closing, Closed, remove) */
-	bool detaching;
-	int64_t detach_deadline_ms;
-	struct kd_conn *waiter;    /* owed the reply; NULL if it went away */
-	struct json_object *waiter_id;
+	struct kd_backend back;    /* its ketch-netback */
 };
 
 /* A backend told to stop, killed if it has not exited by kill_at_ms. */
@@ -258,10 +273,38 @@ int kd_vbd_timers(struct kd *kd);
 void kd_vbd_conn_gone(struct kd *kd, struct kd_conn *c);
 
 /* ---- vbd_proc.c: ketch-blkback processes ---- */
-/* Start v's backend (v->image_fd handed over as fd 3). 0 or -errno. */
-int kd_vbd_spawn(struct kd *kd, struct kd_vbd *v);
-/* SIGTERM v's backend and remember it until reaped (SIGKILL after a grace). */
-void kd_vbd_stop(struct kd *kd, struct kd_vbd *v);
+/* Set up v->back: ketch-blkback, started with v->image_fd as fd 3. */
+void kd_vbd_backend_init(struct kd_vbd *v);
+
+/* ---- backend_proc.c: a device's backend process, disks' and vifs' alike ---- */
+/* Set b up for dev, with no process yet; exec runs prog in the child. */
+void kd_backend_init(struct kd_backend *b, struct kd_xsdev xs, const char *label,
+		     const char *prog, void (*exec)(struct kd *, const void *), const void *dev);
+/* Start b's backend. 0 or -errno. */
+int kd_backend_spawn(struct kd *kd, struct kd_backend *b);
+/* SIGTERM b's backend and remember it until reaped (SIGKILL after a
+ * grace); fd, if not -1, is the image it holds.  No restart is left due. */
+void kd_backend_stop(struct kd *kd, struct kd_backend *b, int fd);
+/* b's backend exited with status: log how, and schedule its restart
+ * unless it was detaching, exited 0, or its domain has stopped. */
+void kd_backend_exited(struct kd_backend *b, int status, bool domain_stopped);
+/* Begin xl's detach: online 0 and Closing.  0: remove the device now
+ * (force, or Closing could not be written); 1: c waits for the reply,
+ * which kd_backend_due's end of the detach sends. */
+int kd_backend_detach(struct kd *kd, struct kd_backend *b, bool force, int timeout_s,
+		      struct kd_conn *c, struct json_object *id);
+/* Log the device detached (forced: not waiting for the frontend) and
+ * send the reply owed, if any. */
+void kd_backend_detached(struct kd *kd, struct kd_backend *b, bool forced);
+/* Send the reply owed ({"ok":true,"forced":...}, id echoed), if anyone waits. */
+void kd_backend_reply(struct kd *kd, struct kd_backend *b, bool forced);
+/* Start b's backend again if due; true when its detach is over (*forced
+ * when the frontend did not close in time).  Lowers *next to the ms
+ * until b needs looking at again. */
+bool kd_backend_due(struct kd *kd, struct kd_backend *b, int64_t now, int64_t *next,
+		    bool *forced);
+/* Lower *next (-1: none yet) to ms, 0 if ms is past. */
+void kd_at_most(int64_t *next, int64_t ms);
 /* SIGTERM pid and remember it until reaped (SIGKILL after a grace); fd,
  * if not -1, is the image it holds, for kd_child_holds. */
 void kd_child_stop(struct kd *kd, pid_t pid, int fd);
@@ -277,8 +320,6 @@ int kd_child_timers(struct kd *kd);
 int kd_vbd_xs_add(struct kd *kd, const struct kd_vbd *v);
 /* Remove both (and backend/vbd/<domid> once empty). */
 void kd_vbd_xs_remove(struct kd *kd, const struct kd_vbd *v);
-/* online 0 and, unless Closed already, backend state Closing (one transaction). */
-int kd_vbd_xs_closing(struct kd *kd, const struct kd_vbd *v);
 /* An integer node under the frontend (fe true) or backend directory; -1 if absent. */
 long kd_vbd_xs_read(struct kd *kd, const struct kd_vbd *v, bool fe, const char *name);
 
@@ -308,16 +349,14 @@ int kd_vif_timers(struct kd *kd);
 void kd_vif_conn_gone(struct kd *kd, struct kd_conn *c);
 
 /* ---- vif_proc.c: ketch-netback processes ---- */
-/* Start v's backend. 0 or -errno. */
-int kd_vif_spawn(struct kd *kd, struct kd_vif *v);
+/* Set up v->back: ketch-netback, told its domain and devid. */
+void kd_vif_backend_init(struct kd_vif *v);
 
 /* ---- vif_xs.c: libxl's vif layout in xenstore ---- */
 /* Write backend/vif/<domid>/<devid> and the guest's device/vif/<devid>. */
 int kd_vif_xs_add(struct kd *kd, const struct kd_vif *v);
 /* Remove both (and backend/vif/<domid> once empty). */
 void kd_vif_xs_remove(struct kd *kd, const struct kd_vif *v);
-/* online 0 and, unless Closed already, backend state Closing (one transaction). */
-int kd_vif_xs_closing(struct kd *kd, const struct kd_vif *v);
 /* An integer node under the frontend (fe true) or backend directory; -1 if absent. */
 long kd_vif_xs_read(struct kd *kd, const struct kd_vif *v, bool fe, const char *name);
 /* The backend directory's path. */

@@ -8,14 +8,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <xen/io/xenbus.h>
 
 #include "api.h"
 
@@ -72,7 +69,7 @@ static void vbd_free(struct kd_vbd *v)
 {
 	if (v->image_fd >= 0)
 		close(v->image_fd);
-	json_object_put(v->waiter_id);
+	json_object_put(v->back.waiter_id);
 	kd_disk_free(&v->disk);
 	free(v);
 }
@@ -99,7 +96,7 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 	}
 	v->domid = d->domid;
 	v->image_fd = -1;
-	v->backoff_ms = KD_VBD_BACKOFF_MIN_MS;
+	kd_vbd_backend_init(v);
 	if ((r = open_locked(kd, v, index, err))) {
 		vbd_free(v);
 		return r;
@@ -107,7 +104,7 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 	if ((r = kd_vbd_xs_add(kd, v))) {
 		kd_error_set(err, "xenstore_failed", "disks", "disk %u (%s): cannot write its "
 			     "xenstore nodes: %s", index, disk->vdev, strerror(-r));
-	} else if (!v->lock_pending && (r = kd_vbd_spawn(kd, v))) {
+	} else if (!v->lock_pending && (r = kd_backend_spawn(kd, &v->back))) {
 		kd_error_set(err, "internal", "disks", "disk %u (%s): cannot start "
 			     "ketch-blkback: %s", index, disk->vdev, strerror(-r));
 	}
@@ -144,65 +141,25 @@ static void drop_from_config(struct kd_domain *d, uint32_t devid)
 		}
 }
 
-static struct json_object *detach_reply(bool forced)
-{
-	struct json_object *o = kd_api_ok();
-
-	json_object_object_add(o, "forced", json_object_new_boolean(forced));
-	return o;
-}
-
 /* The last step of a detach: nodes gone, backend stopped, disk forgotten. */
 static void finish_detach(struct kd *kd, struct kd_domain *d, struct kd_vbd *v, bool forced)
 {
 	unlink_vbd(d, v);
-	kd_vbd_stop(kd, v);
+	kd_backend_stop(kd, &v->back, v->image_fd);
 	kd_vbd_xs_remove(kd, v);
 	drop_from_config(d, v->disk.devid);
 	kd_state_save(kd, d);
-	kd_log("d%u: vbd %s (%u) detached%s", d->domid, v->disk.vdev, v->disk.devid,
-	       !forced ? "" : v->detaching ? " by force: the frontend did not close in time"
-				       : " by force");
-	if (v->waiter) {
-		struct json_object *o = detach_reply(forced);
-
-		if (v->waiter_id)
-			json_object_object_add(o, "id", json_object_get(v->waiter_id));
-		kd_conn_reply_deferred(kd, v->waiter, o);
-	}
+	kd_backend_detached(kd, &v->back, forced);
 	vbd_free(v);
 }
 
 int kd_vbd_detach(struct kd *kd, struct kd_domain *d, struct kd_vbd *v, bool force,
 		  int timeout_s, struct kd_conn *c, struct json_object *id)
 {
-	int r = kd_vbd_xs_closing(kd, v);
-
-	if (r)
-		kd_log("d%u: vbd %u: cannot write Closing: %s; removing it at once", d->domid,
-		       v->disk.devid, strerror(-r));
-	v->restart_at_ms = 0;
-	if (force || r) {
-		finish_detach(kd, d, v, force);
-		return 0;
-	}
-	v->detaching = true;
-	v->detach_deadline_ms = kd_now_ms() + (int64_t)timeout_s * 1000;
-	v->waiter = c;
-	v->waiter_id = id ? json_object_get(id) : NULL;
-	c->waiting = true;
-	return 1;
-}
-
-/* The frontend let go: Closed, never connected (no driver took the
- * device), its directory gone, or the backend finished. */
-static bool detach_done(struct kd *kd, const struct kd_vbd *v)
-{
-	long fe = kd_vbd_xs_read(kd, v, true, "state");
-	long be = kd_vbd_xs_read(kd, v, false, "state");
-
-	return fe <= XenbusStateInitialising || fe == XenbusStateClosed ||
-	       be == XenbusStateClosed || !v->pid;
+	if (kd_backend_detach(kd, &v->back, force, timeout_s, c, id))
+		return 1;
+	finish_detach(kd, d, v, force);
+	return 0;
 }
 
 void kd_vbd_remove_all(struct kd *kd, struct kd_domain *d)
@@ -211,15 +168,9 @@ void kd_vbd_remove_all(struct kd *kd, struct kd_domain *d)
 		struct kd_vbd *v = d->vbds;
 
 		d->vbds = v->next;
-		kd_vbd_stop(kd, v);
+		kd_backend_stop(kd, &v->back, v->image_fd);
 		kd_vbd_xs_remove(kd, v);
-		if (v->waiter) {
-			struct json_object *o = detach_reply(false);
-
-			if (v->waiter_id)
-				json_object_object_add(o, "id", json_object_get(v->waiter_id));
-			kd_conn_reply_deferred(kd, v->waiter, o);
-		}
+		kd_backend_reply(kd, &v->back, false);
 		vbd_free(v);
 	}
 }
@@ -238,37 +189,11 @@ static struct kd_vbd *by_pid(struct kd *kd, pid_t pid, struct kd_domain **dom)
 {
 	for (struct kd_domain *d = kd->domains; d; d = d->next)
 		for (struct kd_vbd *v = d->vbds; v; v = v->next)
-			if (v->pid == pid) {
+			if (v->back.pid == pid) {
 				*dom = d;
 				return v;
 			}
 	return NULL;
-}
-
-/* A backend exited: say how, and start it again if its domain still runs. */
-static void backend_died(struct kd_domain *d, struct kd_vbd *v, int status)
-{
-	int64_t now = kd_now_ms(), ran = now - v->started_ms;
-	char how[48];
-	bool stopped = d->state == KCTL_STATE_SHUTDOWN || d->state == KCTL_STATE_CRASHED;
-
-	v->pid = 0;
-	if (WIFSIGNALED(status))
-		snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
-	else
-		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
-	if (v->detaching || (WIFEXITED(status) && WEXITSTATUS(status) == 0) || stopped) {
-		kd_log("d%u: vbd %s (%u): ketch-blkback %s%s", d->domid, v->disk.vdev,
-		       v->disk.devid, how, v->detaching ? "" : "; not restarted");
-		return;
-	}
-	if (ran >= KD_VBD_STABLE_MS)
-		v->backoff_ms = KD_VBD_BACKOFF_MIN_MS;
-	v->restart_at_ms = now + v->backoff_ms;
-	kd_log("d%u: vbd %s (%u): ketch-blkback %s after %lld ms; restarting it in %u ms",
-	       d->domid, v->disk.vdev, v->disk.devid, how, (long long)ran, v->backoff_ms);
-	v->backoff_ms = v->backoff_ms * 2 > KD_VBD_BACKOFF_MAX_MS ? KD_VBD_BACKOFF_MAX_MS
-								 : v->backoff_ms * 2;
 }
 
 void kd_vbd_reap(struct kd *kd)
@@ -282,21 +207,9 @@ void kd_vbd_reap(struct kd *kd)
 		if (kd_child_reaped(kd, pid) || kd_vif_reaped(kd, pid, status))
 			continue;
 		if ((v = by_pid(kd, pid, &d)))
-			backend_died(d, v, status);
+			kd_backend_exited(&v->back, status, d->state == KCTL_STATE_SHUTDOWN ||
+							     d->state == KCTL_STATE_CRASHED);
 	}
-}
-
-static void restart(struct kd *kd, struct kd_vbd *v)
-{
-	int r = kd_vbd_spawn(kd, v);
-
-	if (r) {
-		kd_log("d%u: vbd %u: cannot restart ketch-blkback: %s", v->domid, v->disk.devid,
-		       strerror(-r));
-		v->restart_at_ms = kd_now_ms() + KD_VBD_BACKOFF_MAX_MS;
-		return;
-	}
-	v->restarts++;
 }
 
 /* A disk waiting for its image's lock: start its backend once it has it. */
@@ -306,8 +219,8 @@ static void try_lock(struct kd *kd, struct kd_vbd *v, int64_t now)
 
 	if (flock(v->image_fd, lock | LOCK_NB) == 0) {
 		v->lock_pending = false;
-		if (kd_vbd_spawn(kd, v))
-			v->restart_at_ms = now + KD_VBD_BACKOFF_MAX_MS;
+		if (kd_backend_spawn(kd, &v->back))
+			v->back.restart_at_ms = now + KD_VBD_BACKOFF_MAX_MS;
 	} else if (now >= v->lock_deadline_ms) {
 		v->lock_pending = false;
 		kd_log("d%u: vbd %s (%u): %s is still locked by a stopped backend; the disk "
@@ -316,17 +229,10 @@ static void try_lock(struct kd *kd, struct kd_vbd *v, int64_t now)
 	}
 }
 
-static void at_most(int64_t *next, int64_t ms)
-{
-	if (ms < 0)
-		ms = 0;
-	if (*next < 0 || ms < *next)
-		*next = ms;
-}
-
 int kd_vbd_timers(struct kd *kd)
 {
 	int64_t now = kd_now_ms(), next = kd_child_timers(kd);
+	bool forced;
 
 	for (struct kd_domain *d = kd->domains; d; d = d->next)
 		for (struct kd_vbd *v = d->vbds, *n; v; v = n) {
@@ -334,17 +240,9 @@ int kd_vbd_timers(struct kd *kd)
 			if (v->lock_pending)
 				try_lock(kd, v, now);
 			if (v->lock_pending)
-				at_most(&next, KD_VBD_LOCK_POLL_MS);
-			if (v->restart_at_ms && v->restart_at_ms <= now)
-				restart(kd, v);
-			else if (v->restart_at_ms)
-				at_most(&next, v->restart_at_ms - now);
-			if (!v->detaching)
-				continue;
-			if (detach_done(kd, v) || v->detach_deadline_ms <= now)
-				finish_detach(kd, d, v, !detach_done(kd, v));
-			else
-				at_most(&next, KD_VBD_POLL_MS);
+				kd_at_most(&next, KD_VBD_LOCK_POLL_MS);
+			if (kd_backend_due(kd, &v->back, now, &next, &forced))
+				finish_detach(kd, d, v, forced);
 		}
 	return next > 0x7fffffff ? 0x7fffffff : (int)next;
 }
@@ -353,6 +251,6 @@ void kd_vbd_conn_gone(struct kd *kd, struct kd_conn *c)
 {
 	for (struct kd_domain *d = kd->domains; d; d = d->next)
 		for (struct kd_vbd *v = d->vbds; v; v = v->next)
-			if (v->waiter == c)
-				v->waiter = NULL;
+			if (v->back.waiter == c)
+				v->back.waiter = NULL;
 }

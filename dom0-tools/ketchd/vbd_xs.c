@@ -53,13 +53,6 @@ void kd_vbd_xs_remove(struct kd *kd, const struct kd_vbd *v)
 	kd_xsdev_remove(kd, &x);
 }
 
-int kd_vbd_xs_closing(struct kd *kd, const struct kd_vbd *v)
-{
-	struct kd_xsdev x = xsdev(v);
-
-	return kd_xsdev_closing(kd, &x);
-}
-
 long kd_vbd_xs_read(struct kd *kd, const struct kd_vbd *v, bool fe, const char *name)
 {
 	struct kd_xsdev x = xsdev(v);

@@ -2,8 +2,8 @@
  * vif_proc.c - ketch-netback processes: one per vif, told its domain and
  * devid (it reads the rest, bridge and MTU included, from the backend
  * directory ketchd wrote), the bridge created when ketchd was started
- * with --create-bridge.  Stopping and reaping are vbd_proc.c's
- * kd_child_*; exits are learnt from SIGCHLD, nothing here waits.
+ * with --create-bridge.  Starting, stopping and restarting it are
+ * backend_proc.c's, as for ketch-blkback.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,8 +14,9 @@
 #include "ketchd.h"
 
 /* In the child: a clean signal state, nothing of ketchd's open. */
-static void exec_backend(struct kd *kd, const struct kd_vif *v)
+static void exec_backend(struct kd *kd, const void *dev)
 {
+	const struct kd_vif *v = dev;
 	char domid[16], devid[16];
 	const char *argv[16];
 	int n = 0;
@@ -41,17 +42,9 @@ static void exec_backend(struct kd *kd, const struct kd_vif *v)
 	_exit(127);
 }
 
-int kd_vif_spawn(struct kd *kd, struct kd_vif *v)
+void kd_vif_backend_init(struct kd_vif *v)
 {
-	pid_t pid = fork();
+	struct kd_xsdev xs = { "vif", v->domid, v->nic.devid };
 
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		exec_backend(kd, v);
-	v->pid = pid;
-	v->started_ms = kd_now_ms();
-	v->restart_at_ms = 0;
-	kd_log("d%u: vif %u: ketch-netback pid %d", v->domid, v->nic.devid, (int)pid);
-	return 0;
+	kd_backend_init(&v->back, xs, NULL, "ketch-netback", exec_backend, v);
 }

@@ -81,13 +81,6 @@ void kd_vif_xs_remove(struct kd *kd, const struct kd_vif *v)
 	kd_xsdev_remove(kd, &x);
 }
 
-int kd_vif_xs_closing(struct kd *kd, const struct kd_vif *v)
-{
-	struct kd_xsdev x = xsdev(v);
-
-	return kd_xsdev_closing(kd, &x);
-}
-
 long kd_vif_xs_read(struct kd *kd, const struct kd_vif *v, bool fe, const char *name)
 {
 	struct kd_xsdev x = xsdev(v);

@@ -13,14 +13,7 @@
 #include <stdint.h>
 #include <xenstore.h>
 
-struct kd;
-
-/* A device's place in xenstore. */
-struct kd_xsdev {
-	const char *kind; /* "vbd", "vif": the directories' name */
-	uint32_t domid;
-	uint32_t devid;
-};
+#include "ketchd.h" /* struct kd, struct kd_xsdev */
 
 /* What every device's nodes are built from, filled by kd_xsdev_nodes_init. */
 struct kd_xsdev_nodes {
