@@ -18,6 +18,16 @@ struct req {
 /* A reply object {"ok":true}. */
 struct json_object *kd_api_ok(void);
 
+/* api_device.c: what the disks' and the vifs' ops share */
+/* The domain runs or is paused: devices change only then.  false with r->err set. */
+bool kd_api_domain_live(struct req *r);
+/* A detach's "force" and "timeout" (1 to 3600 s) into *force and
+ * *timeout, left as they are when absent; false with r->err set. */
+bool kd_api_detach_opts(struct req *r, bool *force, int64_t *timeout);
+/* The reply to a detach whose kd_*_detach returned rc: deferred (1, NULL
+ * returned) or {"ok":true,"forced":force} now. */
+struct json_object *kd_api_detach_reply(struct req *r, int rc, bool force);
+
 /*
  * Handlers outside api.c.  Each returns a reply object with "ok":true, or
  * NULL with r->err set (docs/api.md names the error codes).

@@ -10,17 +10,6 @@
 
 #include "api.h"
 
-/* A disk changes only on a domain that runs or is paused. */
-static bool domain_live(struct req *r)
-{
-	if (r->d->state == KCTL_STATE_SHUTDOWN || r->d->state == KCTL_STATE_CRASHED) {
-		kd_error_set(&r->err, "domain_stopped", "", "domain %u (%s) has stopped",
-			     r->d->domid, r->d->cfg.name);
-		return false;
-	}
-	return true;
-}
-
 struct json_object *kd_api_block_attach(struct kd *kd, struct req *r)
 {
 	struct kd_config *c = &r->d->cfg;
@@ -30,7 +19,7 @@ struct json_object *kd_api_block_attach(struct kd *kd, struct req *r)
 	if (!spec)
 		return kd_error_set(&r->err, "bad_request", "disk", "is required (a disk "
 				    "object: target, vdev, format, access)"), NULL;
-	if (!domain_live(r) || kd_disk_from_json(spec, c->nr_disks, &disk, &r->err))
+	if (!kd_api_domain_live(r) || kd_disk_from_json(spec, c->nr_disks, &disk, &r->err))
 		return NULL;
 	if (c->nr_disks >= KD_DISKS_MAX) {
 		kd_disk_free(&disk);
@@ -53,7 +42,7 @@ struct json_object *kd_api_block_attach(struct kd *kd, struct req *r)
 
 struct json_object *kd_api_block_detach(struct kd *kd, struct req *r)
 {
-	struct json_object *vdev = json_object_object_get(r->obj, "vdev"), *f, *t, *o;
+	struct json_object *vdev = json_object_object_get(r->obj, "vdev");
 	int64_t timeout = 10;
 	bool force = false;
 	struct kd_vbd *v;
@@ -61,18 +50,8 @@ struct json_object *kd_api_block_detach(struct kd *kd, struct req *r)
 	if (!json_object_is_type(vdev, json_type_string) && !json_object_is_type(vdev, json_type_int))
 		return kd_error_set(&r->err, "bad_request", "vdev", "is required (e.g. \"xvdb\" "
 				    "or 51728)"), NULL;
-	if (json_object_object_get_ex(r->obj, "force", &f)) {
-		if (!json_object_is_type(f, json_type_boolean))
-			return kd_error_set(&r->err, "bad_request", "force",
-					    "must be true or false"), NULL;
-		force = json_object_get_boolean(f);
-	}
-	if (json_object_object_get_ex(r->obj, "timeout", &t)) {
-		timeout = json_object_is_type(t, json_type_int) ? json_object_get_int64(t) : 0;
-		if (timeout < 1 || timeout > 3600)
-			return kd_error_set(&r->err, "bad_request", "timeout", "must be an integer "
-					    "number of seconds from 1 to 3600"), NULL;
-	}
+	if (!kd_api_detach_opts(r, &force, &timeout))
+		return NULL;
 	v = kd_vbd_find(r->d, json_object_get_string(vdev));
 	if (!v)
 		return kd_error_set(&r->err, "no_such_device", "vdev", "domain %u has no disk "
@@ -80,14 +59,9 @@ struct json_object *kd_api_block_detach(struct kd *kd, struct req *r)
 	if (v->back.detaching)
 		return kd_error_set(&r->err, "busy", "vdev", "%s is being detached already",
 				    v->disk.vdev), NULL;
-	if (kd_vbd_detach(kd, r->d, v, force, (int)timeout, r->c,
-			  json_object_object_get(r->obj, "id"))) {
-		r->deferred = true;
-		return NULL;
-	}
-	o = kd_api_ok();
-	json_object_object_add(o, "forced", json_object_new_boolean(force));
-	return o;
+	return kd_api_detach_reply(r, kd_vbd_detach(kd, r->d, v, force, (int)timeout, r->c,
+						    json_object_object_get(r->obj, "id")),
+				   force);
 }
 
 static struct json_object *disk_json(struct kd *kd, const struct kd_vbd *v)

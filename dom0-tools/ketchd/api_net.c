@@ -11,17 +11,6 @@
 
 #include "api.h"
 
-/* A vif changes only on a domain that runs or is paused. */
-static bool domain_live(struct req *r)
-{
-	if (r->d->state == KCTL_STATE_SHUTDOWN || r->d->state == KCTL_STATE_CRASHED) {
-		kd_error_set(&r->err, "domain_stopped", "", "domain %u (%s) has stopped",
-			     r->d->domid, r->d->cfg.name);
-		return false;
-	}
-	return true;
-}
-
 /*
  * The new vif's devid and mac, chosen beside the domain's others (libxl
  * takes the next devid; here the lowest free one), with the config's
@@ -53,7 +42,7 @@ struct json_object *kd_api_network_attach(struct kd *kd, struct req *r)
 	if (!spec)
 		return kd_error_set(&r->err, "bad_request", "vif", "is required (a vif object: "
 				    "mac, bridge, rate, ip, mtu, devid)"), NULL;
-	if (!domain_live(r) || kd_nic_from_json(spec, c->nr_nics, &nic, &r->err))
+	if (!kd_api_domain_live(r) || kd_nic_from_json(spec, c->nr_nics, &nic, &r->err))
 		return NULL;
 	if (c->nr_nics >= KD_VIFS_MAX || choose(c, &nic, &r->err) ||
 	    kd_vif_attach(kd, r->d, &nic, c->nr_nics, &r->err)) {
@@ -74,29 +63,9 @@ struct json_object *kd_api_network_attach(struct kd *kd, struct req *r)
 	return o;
 }
 
-/* force and timeout, as block_detach takes them; false with r->err set. */
-static bool detach_opts(struct req *r, bool *force, int64_t *timeout)
-{
-	struct json_object *f, *t;
-
-	if (json_object_object_get_ex(r->obj, "force", &f)) {
-		if (!json_object_is_type(f, json_type_boolean))
-			return kd_error_set(&r->err, "bad_request", "force",
-					    "must be true or false"), false;
-		*force = json_object_get_boolean(f);
-	}
-	if (json_object_object_get_ex(r->obj, "timeout", &t)) {
-		*timeout = json_object_is_type(t, json_type_int) ? json_object_get_int64(t) : 0;
-		if (*timeout < 1 || *timeout > 3600)
-			return kd_error_set(&r->err, "bad_request", "timeout", "must be an integer "
-					    "number of seconds from 1 to 3600"), false;
-	}
-	return true;
-}
-
 struct json_object *kd_api_network_detach(struct kd *kd, struct req *r)
 {
-	struct json_object *key = json_object_object_get(r->obj, "vif"), *o;
+	struct json_object *key = json_object_object_get(r->obj, "vif");
 	int64_t timeout = 10;
 	bool force = false;
 	struct kd_vif *v;
@@ -104,7 +73,7 @@ struct json_object *kd_api_network_detach(struct kd *kd, struct req *r)
 	if (!json_object_is_type(key, json_type_string) && !json_object_is_type(key, json_type_int))
 		return kd_error_set(&r->err, "bad_request", "vif", "is required (a devid such as "
 				    "1, or a mac)"), NULL;
-	if (!detach_opts(r, &force, &timeout))
+	if (!kd_api_detach_opts(r, &force, &timeout))
 		return NULL;
 	v = kd_vif_find(r->d, json_object_get_string(key));
 	if (!v)
@@ -113,14 +82,9 @@ struct json_object *kd_api_network_detach(struct kd *kd, struct req *r)
 	if (v->back.detaching)
 		return kd_error_set(&r->err, "busy", "vif", "vif %u is being detached already",
 				    v->nic.devid), NULL;
-	if (kd_vif_detach(kd, r->d, v, force, (int)timeout, r->c,
-			  json_object_object_get(r->obj, "id"))) {
-		r->deferred = true;
-		return NULL;
-	}
-	o = kd_api_ok();
-	json_object_object_add(o, "forced", json_object_new_boolean(force));
-	return o;
+	return kd_api_detach_reply(r, kd_vif_detach(kd, r->d, v, force, (int)timeout, r->c,
+						    json_object_object_get(r->obj, "id")),
+				   force);
 }
 
 static void add_int(struct json_object *o, const char *k, int64_t v)

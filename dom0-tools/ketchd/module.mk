@@ -8,7 +8,8 @@ KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o do
                 console.o xs_layout.o lifecycle.o events.o state.o \
                 api_query.o api_xenstore.o console_pty.o \
                 vbd.o vbd_proc.o vbd_xs.o api_block.o \
-                vif.o vif_proc.o vif_xs.o api_net.o xs_device.o backend_proc.o)
+                vif.o vif_proc.o vif_xs.o api_net.o xs_device.o backend_proc.o \
+                api_device.o)
 KD_BIN     := $(BUILD)/bin/ketchd
 KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil xenlight 2>/dev/null || \
                 echo -ljson-c -luuid -lxenstore -lxlutil -lxenlight)
