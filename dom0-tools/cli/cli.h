@@ -53,6 +53,33 @@ void cli_print_json(struct json_object *o);
 void cli_copy(struct json_object *to, struct json_object *from, const char *key);
 /* {"op":op,"domain":dom} */
 struct json_object *cli_req(const char *op, const char *dom);
+/* cli_request, printing the reply with --json only (a command that
+ * succeeds quietly).  Its exit code. */
+int cli_request_print(const struct cli *c, const char *cmd, struct json_object *req);
+/* o[key] as a number (0 if absent), as a string (NULL if absent). */
+long cli_num(struct json_object *o, const char *key);
+const char *cli_str(struct json_object *o, const char *key);
+
+/* cmd_device.c: what the disk and vif subcommands share */
+/* argv[2..argc) joined by commas into spec[0..n); KX_BAD_CONFIG, said as
+ * "ketch: CMD: WHAT spec too long", if it does not fit. */
+int cli_join_spec(char *spec, size_t n, int argc, char **argv, const char *cmd,
+		  const char *what);
+/* A device's *-detach command, as cli_detach runs it. */
+struct cli_detach {
+	const char *cmd;  /* "block-detach": for messages */
+	const char *op;   /* "block_detach" */
+	const char *key;  /* the request's field naming the device: "vdev" */
+	const char *arg;  /* the usage's name for it: "VDEV" */
+	const char *what; /* put before it when forced: "", "vif " */
+};
+/* CMD [-f] [-t SEC] DOMAIN DEVICE: the request, and a word when the
+ * guest did not let go in time.  The exit code. */
+int cli_detach(const struct cli *c, int argc, char **argv, const struct cli_detach *how);
+/* CMD DOMAIN: request op; with --json print the reply, else hand its key
+ * array to table.  The exit code. */
+int cli_device_list(const struct cli *c, int argc, char **argv, const char *cmd,
+		    const char *op, const char *key, void (*table)(struct json_object *items));
 
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_create(const struct cli *c, int argc, char **argv);

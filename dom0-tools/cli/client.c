@@ -153,3 +153,26 @@ int cli_request(const struct cli *c, const char *cmd, struct json_object *req,
 	*reply = NULL;
 	return rc;
 }
+
+int cli_request_print(const struct cli *c, const char *cmd, struct json_object *req)
+{
+	struct json_object *reply;
+	int rc = cli_request(c, cmd, req, &reply);
+
+	if (rc)
+		return rc;
+	if (c->json)
+		cli_print_json(reply);
+	json_object_put(reply);
+	return KX_OK;
+}
+
+long cli_num(struct json_object *o, const char *key)
+{
+	return (long)json_object_get_int64(json_object_object_get(o, key));
+}
+
+const char *cli_str(struct json_object *o, const char *key)
+{
+	return json_object_get_string(json_object_object_get(o, key));
+}

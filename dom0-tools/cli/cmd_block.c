@@ -4,7 +4,6 @@
  * block-detach (-f: do not wait for the guest to let go) and block-list
  * (xl's columns).
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,107 +28,45 @@ static void absolute_target(struct json_object *disk)
 
 int cmd_block_attach(const struct cli *c, int argc, char **argv)
 {
-	struct json_object *disk, *req, *reply;
+	struct json_object *disk, *req;
 	struct kd_error err = { 0 };
-	char spec[4096] = "";
+	char spec[4096];
 	int rc;
 
 	if (argc < 3)
 		return fprintf(stderr, "usage: ketch block-attach DOMAIN DISKSPEC\n"), KX_USAGE;
-	/* xl takes the spec's parts as several arguments too. */
-	for (int i = 2; i < argc; i++)
-		if (snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), "%s%s",
-			     i > 2 ? "," : "", argv[i]) >= (int)(sizeof(spec) - strlen(spec)))
-			return fprintf(stderr, "ketch: block-attach: disk spec too long\n"),
-			       KX_BAD_CONFIG;
+	if ((rc = cli_join_spec(spec, sizeof(spec), argc, argv, "block-attach", "disk")))
+		return rc;
 	if (!(disk = kd_disk_xl_to_json(spec, &err)))
 		return fprintf(stderr, "ketch: block-attach: %s\n", err.message), KX_BAD_CONFIG;
 	absolute_target(disk);
 	req = cli_req("block_attach", argv[1]);
 	json_object_object_add(req, "disk", disk);
-	rc = cli_request(c, "block-attach", req, &reply);
-	if (rc)
-		return rc;
-	if (c->json)
-		cli_print_json(reply);
-	json_object_put(reply);
-	return KX_OK;
+	return cli_request_print(c, "block-attach", req);
 }
 
 int cmd_block_detach(const struct cli *c, int argc, char **argv)
 {
-	static const struct option lo[] = { { "force", no_argument, NULL, 'f' }, { 0 } };
-	struct json_object *req, *reply;
-	bool force = false;
-	long timeout = 0;
-	char *end;
-	int opt, rc;
+	static const struct cli_detach how = { "block-detach", "block_detach", "vdev", "VDEV", "" };
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+ft:", lo, NULL)) != -1) {
-		if (opt == 'f') {
-			force = true;
-		} else if (opt == 't') {
-			timeout = strtol(optarg, &end, 10);
-			if (*end || timeout < 1 || timeout > 3600)
-				return fprintf(stderr, "ketch: block-detach: -t: 1..3600 seconds\n"),
-				       KX_USAGE;
-		} else {
-			return KX_USAGE;
-		}
-	}
-	if (optind != argc - 2)
-		return fprintf(stderr, "usage: ketch block-detach [-f] [-t SEC] DOMAIN VDEV\n"),
-		       KX_USAGE;
-	req = cli_req("block_detach", argv[optind]);
-	json_object_object_add(req, "vdev", json_object_new_string(argv[optind + 1]));
-	if (force)
-		json_object_object_add(req, "force", json_object_new_boolean(1));
-	if (timeout)
-		json_object_object_add(req, "timeout", json_object_new_int64(timeout));
-	rc = cli_request(c, "block-detach", req, &reply);
-	if (rc)
-		return rc;
-	if (c->json)
-		cli_print_json(reply);
-	else if (!force && json_object_get_boolean(json_object_object_get(reply, "forced")))
-		fprintf(stderr, "ketch: block-detach: the guest did not let go of %s in time; "
-				"removed by force\n", argv[optind + 1]);
-	json_object_put(reply);
-	return KX_OK;
+	return cli_detach(c, argc, argv, &how);
 }
 
-static long num(struct json_object *o, const char *k)
+/* xl's columns (xl_vmcontrol.c's main_blocklist). */
+static void table(struct json_object *disks)
 {
-	return (long)json_object_get_int64(json_object_object_get(o, k));
-}
-
-int cmd_block_list(const struct cli *c, int argc, char **argv)
-{
-	struct json_object *reply, *disks;
-	int rc;
-
-	if (argc != 2)
-		return fprintf(stderr, "usage: ketch block-list DOMAIN\n"), KX_USAGE;
-	rc = cli_request(c, "block-list", cli_req("block_list", argv[1]), &reply);
-	if (rc)
-		return rc;
-	if (c->json) {
-		cli_print_json(reply);
-		json_object_put(reply);
-		return KX_OK;
-	}
-	disks = json_object_object_get(reply, "disks");
 	printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n", "Vdev", "BE", "handle", "state",
 	       "evt-ch", "ring-ref", "BE-path");
 	for (size_t i = 0; i < json_object_array_length(disks); i++) {
 		struct json_object *d = json_object_array_get_idx(disks, i);
 
-		printf("%-5ld %-3ld %-6ld %-5ld %-6ld %-8ld %-30s\n", num(d, "devid"),
-		       num(d, "backend_id"), num(d, "frontend_id"), num(d, "state"),
-		       num(d, "evtchn"), num(d, "ring_ref"),
-		       json_object_get_string(json_object_object_get(d, "backend")));
+		printf("%-5ld %-3ld %-6ld %-5ld %-6ld %-8ld %-30s\n", cli_num(d, "devid"),
+		       cli_num(d, "backend_id"), cli_num(d, "frontend_id"), cli_num(d, "state"),
+		       cli_num(d, "evtchn"), cli_num(d, "ring_ref"), cli_str(d, "backend"));
 	}
-	json_object_put(reply);
-	return KX_OK;
+}
+
+int cmd_block_list(const struct cli *c, int argc, char **argv)
+{
+	return cli_device_list(c, argc, argv, "block-list", "block_list", "disks", table);
 }

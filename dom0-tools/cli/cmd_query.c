@@ -132,21 +132,14 @@ static int64_t parse_kib(const char *s)
 
 int cmd_mem_set(const struct cli *c, int argc, char **argv)
 {
-	struct json_object *req, *reply;
+	struct json_object *req;
 	int64_t kib;
-	int rc;
 
 	if (argc != 3 || (kib = parse_kib(argv[2])) < 0)
 		return fprintf(stderr, "usage: ketch mem-set DOMAIN SIZE[b|k|m|g|t]\n"), KX_USAGE;
 	req = cli_req("mem_set", argv[1]);
 	json_object_object_add(req, "target_kib", json_object_new_int64(kib));
-	rc = cli_request(c, "mem-set", req, &reply);
-	if (rc)
-		return rc;
-	if (c->json)
-		cli_print_json(reply);
-	json_object_put(reply);
-	return KX_OK;
+	return cli_request_print(c, "mem-set", req);
 }
 
 int cmd_dmesg(const struct cli *c, int argc, char **argv)
