@@ -8,16 +8,7 @@
 # creates, and a clean stop.
 . "$(dirname "$0")/lib.sh"
 
-# The test works in $TMP: make the build paths absolute first.
-BIN=$(cd "$BIN" && pwd)
-GUESTS=$(cd "$GUESTS" && pwd)
-HV_SOCK=$TMP/hv.sock
-XS_SOCK=$TMP/xs.sock
-KD_SOCK=$TMP/run/ketchd.sock
-LOGS=$TMP/logs
-export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
-K() { "$BIN/ketch" "$@"; }
-HVCTL() { "$BIN/ketchctl-hv" --socket "$HV_SOCK" "$@"; }
+toolstack_paths
 hv_count() { HVCTL list | tail -n +2 | wc -l; }
 wait_for() { for _ in $(seq 100); do eval "$1" && return 0; sleep 0.1; done; return 1; }
 # api LINE...: raw requests on one connection, one reply line each
@@ -29,9 +20,6 @@ for line in sys.argv[2:]:
     f.write(line + "\n"); f.flush(); print(f.readline().strip())
 PY
 }
-jget() { python3 -c 'import json,sys; d=json.load(sys.stdin)
-for k in sys.argv[1].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
-print(d)' "$1"; }
 
 # --- daemons ---------------------------------------------------------------
 out=$(K list 2>&1); rc=$?

@@ -12,35 +12,12 @@
 # the xenstore and backend-process side); hostile configs and arguments.
 . "$(dirname "$0")/lib.sh"
 
-BIN=$(cd "$BIN" && pwd)
-GUESTS=$(cd "$GUESTS" && pwd)
-HV_SOCK=$TMP/hv.sock
-XS_SOCK=$TMP/xs.sock
-KD_SOCK=$TMP/run/ketchd.sock
-LOGS=$TMP/logs
-export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
-K() { "$BIN/ketch" "$@"; }
-HVCTL() { "$BIN/ketchctl-hv" --socket "$HV_SOCK" "$@"; }
-wait_for() { # SECONDS COMMAND...: true once COMMAND succeeds (scaled)
-	local n=$(($1 * 10 * T_SCALE)) i
-	shift
-	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
-jget() { python3 -c 'import json,sys; d=json.load(sys.stdin)
-for k in sys.argv[1].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
-print(d)' "$1"; }
-domid_of() { K list --json | python3 -c 'import json,sys
-print(next((str(d["domid"]) for d in json.load(sys.stdin) if d["name"]==sys.argv[1]), ""))' "$1"; }
+toolstack_paths
 hv_state() { HVCTL info "$1" 2>/dev/null | sed -n 's/^state: //p'; }
 stopped() { [ "$(hv_state "$1")" = shutdown ] || [ "$(hv_state "$1")" = crashed ]; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
-xs_missing() { ! xenstore-read "$1" >/dev/null 2>&1; }
 be_state_is() { [ "$(xenstore-read "/local/domain/0/backend/vbd/$1/$2/state" 2>/dev/null)" = "$3" ]; }
 fe_state_is() { [ "$(xenstore-read "/local/domain/$1/device/vbd/$2/state" 2>/dev/null)" = "$3" ]; }
 bb_pid() { K block-list "$1" --json | jget "disks.$2.backend_pid"; }
-quiet() { "$@" >/dev/null; }
-console_has() { grep -qE -- "$2" "$LOGS/console-$1.log" 2>/dev/null; }
 
 BASE=64 COUNT=3584 SEED=11 # clear of the range diskcheck discards (3840..4351)
 # The pattern diskcheck writes, checksums left zero (as 70-block.sh).

@@ -18,36 +18,13 @@
 . "$(dirname "$0")/lib.sh"
 in_netns ketch-net84 "$0" "$@"
 
-BIN=$(cd "$BIN" && pwd)
-GUESTS=$(cd "$GUESTS" && pwd)
-HV_SOCK=$TMP/hv.sock
-XS_SOCK=$TMP/xs.sock
-KD_SOCK=$TMP/run/ketchd.sock
-LOGS=$TMP/logs
-export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
+toolstack_paths
 BR=ketchbr0 HOST_IP=10.0.0.1 GUEST_IP=10.0.0.2 GUEST_IP1=10.0.0.3 MAC=00:16:3e:01:02:03
-K() { "$BIN/ketch" "$@"; }
-HVCTL() { "$BIN/ketchctl-hv" --socket "$HV_SOCK" "$@"; }
-wait_for() { # SECONDS COMMAND...: true once COMMAND succeeds (scaled)
-	local n=$(($1 * 10 * T_SCALE)) i
-	shift
-	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
-	return 1
-}
-jget() { python3 -c 'import json,sys; d=json.load(sys.stdin)
-for k in sys.argv[1].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
-print(d)' "$1"; }
-domid_of() { K list --json | python3 -c 'import json,sys
-print(next((str(d["domid"]) for d in json.load(sys.stdin) if d["name"]==sys.argv[1]), ""))' "$1"; }
-gone() { ! kill -0 "$1" 2>/dev/null; }
 xs() { xenstore-read "$1" 2>/dev/null; }
-xs_missing() { ! xenstore-read "$1" >/dev/null 2>&1; }
 be_state_is() { [ "$(xs "/local/domain/0/backend/vif/$1/$2/state")" = "$3" ]; }
 nb_pid() { K network-list "$1" --json | jget "vifs.$2.backend_pid"; }
 no_link() { ! ip link show "$1" >/dev/null 2>&1; }
 in_bridge() { ip -d link show "$1" 2>/dev/null | grep -q "master $BR"; }
-console_has() { grep -qE -- "$2" "$LOGS/console-$1.log" 2>/dev/null; }
-quiet() { "$@" >/dev/null; }
 show_on_failure "$TMP/kd.log" "$TMP/hv.log"
 
 # udp_echo TEXT [IP]: one datagram to the guest's port 7; prints what came back.

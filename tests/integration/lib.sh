@@ -82,6 +82,43 @@ start_ketchd() {
 	on_exit "kill -${KD_STOP:-KILL} $KD_PID"
 	wait_ok kd_answers
 }
+# --- the toolstack's scripts (60, 71, 84) ------------------------------------
+# toolstack_paths: $BIN and $GUESTS made absolute (these scripts work in
+# $TMP), the daemons' private sockets HV_SOCK, XS_SOCK and KD_SOCK, LOGS
+# for ketchd's --log-dir, and the variables by which the ketch CLI and the
+# xenstore-* tools find ketchd and ketch-xenstored.
+toolstack_paths() {
+	BIN=$(cd "$BIN" && pwd)
+	GUESTS=$(cd "$GUESTS" && pwd)
+	HV_SOCK=$TMP/hv.sock
+	XS_SOCK=$TMP/xs.sock
+	KD_SOCK=$TMP/run/ketchd.sock
+	LOGS=$TMP/logs
+	export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
+}
+K() { "$BIN/ketch" "$@"; }
+HVCTL() { "$BIN/ketchctl-hv" --socket "$HV_SOCK" "$@"; }
+# jget PATH: the field at PATH (keys and list indexes joined by dots) of
+# the JSON on stdin
+jget() { python3 -c 'import json,sys; d=json.load(sys.stdin)
+for k in sys.argv[1].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
+print(d)' "$1"; }
+# domid_of NAME: the domid ketchd lists for NAME; empty if none
+domid_of() { K list --json | python3 -c 'import json,sys
+print(next((str(d["domid"]) for d in json.load(sys.stdin) if d["name"]==sys.argv[1]), ""))' "$1"; }
+xs_missing() { ! xenstore-read "$1" >/dev/null 2>&1; }
+# console_has DOMAIN REGEX: ketchd's console log of DOMAIN has a match
+console_has() { grep -qE -- "$2" "$LOGS/console-$1.log" 2>/dev/null; }
+# wait_for SECONDS COMMAND...: true once COMMAND succeeds (scaled)
+wait_for() {
+	local n=$(($1 * 10 * T_SCALE)) i
+	shift
+	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+quiet() { "$@" >/dev/null; }
+
 # in_netns NAME SCRIPT ARGS...: unless already in one, runs SCRIPT again
 # inside a network namespace NAME-<pid> made for it (removed after) and
 # exits with its status; a machine that cannot make one fails the script.
