@@ -9,20 +9,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
-#include "config.h"
-
-/* Parse text as JSON and then as a config; returns kd_config_from_json's result. */
-static int parse(const char *text, struct kd_config *cfg, struct kd_error *err)
-{
-	struct json_object *o = json_tokener_parse(text);
-	int r;
-
-	ck_assert_msg(o != NULL, "test JSON does not parse: %s", text);
-	memset(err, 0, sizeof(*err));
-	r = kd_config_from_json(o, cfg, err);
-	json_object_put(o);
-	return r;
-}
+#include "ketchd_cfg_helpers.h"
 
 /* The config must be refused with this code, field and message. */
 static void refused(const char *text, const char *code, const char *field, const char *msg)
@@ -181,20 +168,6 @@ START_TEST(round_trip)
 	kd_config_free(&b);
 }
 END_TEST
-
-static int xl(const char *text, struct kd_config *cfg, struct kd_error *err)
-{
-	struct json_object *o;
-	int r;
-
-	memset(err, 0, sizeof(*err));
-	o = kd_config_xl_to_json(text, strlen(text), "test.cfg", err);
-	if (!o)
-		return -1;
-	r = kd_config_from_json(o, cfg, err);
-	json_object_put(o);
-	return r;
-}
 
 START_TEST(xl_cfg)
 {
@@ -482,10 +455,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("ketchd_config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, every_field);
@@ -503,10 +473,5 @@ int main(void)
 	tcase_add_test(tc, disks_too_many);
 	tcase_add_test(tc, image_formats);
 	tcase_add_test(tc, xl_disks);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kd_t_run("ketchd_config", tc);
 }

@@ -8,22 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "ketchd_cfg_helpers.h"
 
 #define K "\"name\":\"a\",\"kernel\":\"/k\""
 #define VIFS(v) "{" K ",\"uuid\":\"5b1c4f7e-0d5a-4e3b-9a55-2f6b8a1c9d00\",\"vifs\":[" v "]}"
-
-static int parse(const char *text, struct kd_config *cfg, struct kd_error *err)
-{
-	struct json_object *o = json_tokener_parse(text);
-	int r;
-
-	ck_assert_msg(o != NULL, "test JSON does not parse: %s", text);
-	memset(err, 0, sizeof(*err));
-	r = kd_config_from_json(o, cfg, err);
-	json_object_put(o);
-	return r;
-}
 
 /* The config must be refused with this code and message (field "vifs"). */
 static void refused(const char *text, const char *code, const char *msg)
@@ -298,20 +286,6 @@ START_TEST(xl_spec_hostile)
 }
 END_TEST
 
-static int xl(const char *text, struct kd_config *cfg, struct kd_error *err)
-{
-	struct json_object *o;
-	int r;
-
-	memset(err, 0, sizeof(*err));
-	o = kd_config_xl_to_json(text, strlen(text), "test.cfg", err);
-	if (!o)
-		return -1;
-	r = kd_config_from_json(o, cfg, err);
-	json_object_put(o);
-	return r;
-}
-
 START_TEST(xl_cfg_vifs)
 {
 	struct kd_config cfg;
@@ -343,10 +317,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("ketchd_vif");
 	TCase *tc = tcase_create("vif");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, vif_fields);
 	tcase_add_test(tc, vif_refused);
@@ -355,10 +326,5 @@ int main(void)
 	tcase_add_test(tc, xl_spec);
 	tcase_add_test(tc, xl_spec_hostile);
 	tcase_add_test(tc, xl_cfg_vifs);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return kd_t_run("ketchd_vif", tc);
 }
