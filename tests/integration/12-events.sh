@@ -36,8 +36,15 @@ for ms in 1 10 100; do
 done
 runguest smp 0 --vcpus 4
 expect_match "4 vCPUs exchanged IPIs" '^smp: PASS, 0 failures' "$LAST"
-runguest smp 0 --vcpus 64 --cmdline rounds=20
-expect_match "64 vCPUs brought up and exchanged IPIs" '^smp: PASS, 0 failures' "$LAST"
+# 64 vCPU threads under ASan in the emulated VM froze or locked up its
+# kernel in each of three runs (tests/vm/README.md); 16 there, and say so.
+NV=64
+if [ "${SANITIZE:-0}" = 1 ] && [ "${KETCH_IN_VM:-0}" = 1 ]; then
+	NV=16
+	echo "note: ASan build under emulation: the many-vCPU step uses $NV vCPUs, not 64"
+fi
+runguest smp 0 --vcpus $NV --cmdline rounds=20
+expect_match "$NV vCPUs brought up and exchanged IPIs" '^smp: PASS, 0 failures' "$LAST"
 runguest smp 0 --vcpus 2 --cmdline upcall=1
 expect_match "IPIs by upcall on 2 vCPUs" '^smp: PASS, 0 failures' "$LAST"
 
