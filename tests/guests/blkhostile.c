@@ -252,6 +252,10 @@ static void leave(void)
 	verdict_rc("old ring page released by the backend", gnttab_end_access(ring_ref), 0);
 	verdict_rc("frontend Initialising", front_switch_state(&xb, XBT_NIL,
 							       XenbusStateInitialising), 0);
+	/* As xenbus says: publish a new ring only once the backend is back
+	 * in InitWait (before, it may still be Closed and refuse us). */
+	verdict_check(backend_is(XenbusStateInitWait, xb.timeout_ns), "backend back in InitWait",
+		      "backend state not InitWait");
 }
 
 /* A ring whose req_prod is impossible before the backend ever looks: it
