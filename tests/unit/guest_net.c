@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ketch-guest/net.h>
+#include "net_bytes.h"
 #include <xen/errno.h>
 
 /* What guest/net.c references from the rest of the kit. */
@@ -51,19 +52,9 @@ static void on_udp(void *arg, uint32_t src, uint16_t sport, const uint8_t *data,
 	memcpy(got, data, got_len);
 }
 
-static uint16_t g16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void p16(uint8_t *p, unsigned int v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void p32(uint8_t *p, uint32_t v) { p16(p, v >> 16); p16(p + 2, v & 0xffff); }
-
 static uint16_t csum(uint32_t sum, const uint8_t *p, unsigned int n)
 {
-	for (unsigned int i = 0; i + 1 < n; i += 2)
-		sum += g16(p + i);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return fold_sum(sum_be16(sum, p, n));
 }
 
 static void setup(void)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ketch-guest/net_tcp.h>
+#include "net_bytes.h"
 #include <xen/errno.h>
 
 /* What guest/net*.c reference from the rest of the kit. */
@@ -59,27 +60,6 @@ static int fake_xmit(void *dev, const void *frame, unsigned int len)
 	return 0;
 }
 
-static uint16_t g16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static uint32_t g32(const uint8_t *p) { return (uint32_t)g16(p) << 16 | g16(p + 2); }
-static void p16(uint8_t *p, unsigned int v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void p32(uint8_t *p, uint32_t v) { p16(p, v >> 16); p16(p + 2, v & 0xffff); }
-
-static uint32_t sum(uint32_t acc, const uint8_t *p, unsigned int n)
-{
-	for (unsigned int i = 0; i + 1 < n; i += 2)
-		acc += g16(p + i);
-	if (n & 1)
-		acc += (uint32_t)p[n - 1] << 8;
-	return acc;
-}
-
-static uint16_t fold(uint32_t acc)
-{
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)~acc;
-}
-
 static uint16_t tcp_sum(uint32_t src, uint32_t dst, const uint8_t *seg, unsigned int len)
 {
 	uint8_t ph[12];
@@ -89,7 +69,7 @@ static uint16_t tcp_sum(uint32_t src, uint32_t dst, const uint8_t *seg, unsigned
 	ph[8] = 0;
 	ph[9] = 6;
 	p16(ph + 10, len);
-	return fold(sum(sum(0, ph, 12), seg, len));
+	return fold_sum(sum_be16(sum_be16(0, ph, 12), seg, len));
 }
 
 /* Sent frame i, checked (Ethernet to the host, IP and TCP checksums). */
@@ -103,7 +83,7 @@ static struct out out_at(unsigned int i)
 	ck_assert_mem_eq(fr, host_mac, 6);
 	ck_assert_uint_eq(g16(fr + 12), 0x0800);
 	ck_assert_uint_eq(ip[9], 6);
-	ck_assert_uint_eq(fold(sum(0, ip, 20)), 0);
+	ck_assert_uint_eq(fold_sum(sum_be16(0, ip, 20)), 0);
 	ck_assert_uint_eq(14 + tot, sent_len[i]);
 	ck_assert_uint_eq(tcp_sum(OUR_IP, HOST_IP, h, tot - 20), 0);
 	hl = (h[12] >> 4) * 4u;
@@ -151,7 +131,7 @@ static void input(struct in g)
 	ip[9] = 6;
 	p32(ip + 12, HOST_IP);
 	p32(ip + 16, OUR_IP);
-	p16(ip + 10, fold(sum(0, ip, 20)));
+	p16(ip + 10, fold_sum(sum_be16(0, ip, 20)));
 	p16(h, sport);
 	p16(h + 2, g.dport ? g.dport : 7);
 	p32(h + 4, g.seq);
@@ -569,7 +549,7 @@ START_TEST(hostile_segments_dropped)
 	input((struct in){ .flags = SYN, .seq = 1, .win = 1 });
 	p16(ip + 2, 20 + 12);
 	p16(ip + 10, 0);
-	p16(ip + 10, fold(sum(0, ip, 20)));
+	p16(ip + 10, fold_sum(sum_be16(0, ip, 20)));
 	net_input(&s, f, 14 + 20 + 12);
 	ck_assert_uint_eq(t.st.bad, 8);
 	ck_assert_uint_eq(nsent, 1); /* only the good SYN's SYN-ACK */
