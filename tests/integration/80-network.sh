@@ -34,18 +34,10 @@ gone_link() { ! ip link show "$1" >/dev/null 2>&1; }
 guest_log() { grep "d$id: " "$TMP/hv.log"; }
 guest_says() { guest_log | grep -qE -- "$1"; }
 
-# add_vif DOMID: the nodes libxl writes for a vif, the backend's owned by
-# domain 0 and readable by the guest, the frontend's the guest's.
+# add_vif DOMID: libxl's nodes for its vif (lib.sh); BE names the backend's.
 add_vif() {
-	local d=$1 fe=/local/domain/$1/device/vif/0
 	BE=/local/domain/0/backend/vif/$1/0
-	xenstore-write "$BE/frontend" "$fe" "$BE/frontend-id" "$d" "$BE/online" 1 \
-		"$BE/state" 1 "$BE/mac" "$MAC" "$BE/bridge" "$BR" "$BE/handle" 0 \
-		"$BE/type" vif "$BE/script" vif-bridge &&
-		xenstore-chmod -r "$BE" n0 "r$d" &&
-		xenstore-write "$fe/backend" "$BE" "$fe/backend-id" 0 "$fe/state" 1 \
-			"$fe/handle" 0 "$fe/mac" "$MAC" &&
-		xenstore-chmod -r "$fe" "n$d" r0
+	xs_add_vif "$1" "$MAC" "$BR"
 }
 
 # udp_echo PAYLOAD-LENGTH TEXT: send one datagram of that length (TEXT

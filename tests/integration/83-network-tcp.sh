@@ -30,17 +30,6 @@ be_state_is() { [ "$(xenstore-read "$1/state" 2>/dev/null)" = "$2" ]; }
 guest_log() { grep "d$1: " "$TMP/hv.log"; }
 guest_says() { guest_log "$1" | grep -qE -- "$2"; }
 
-# add_vif DOMID MAC: the nodes libxl writes for a vif (as 80-network.sh).
-add_vif() {
-	local d=$1 fe=/local/domain/$1/device/vif/0 be=/local/domain/0/backend/vif/$1/0
-	xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$d" "$be/online" 1 \
-		"$be/state" 1 "$be/mac" "$2" "$be/bridge" "$BR" "$be/handle" 0 \
-		"$be/type" vif "$be/script" vif-bridge &&
-		xenstore-chmod -r "$be" n0 "r$d" &&
-		xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 \
-			"$fe/handle" 0 "$fe/mac" "$2" &&
-		xenstore-chmod -r "$fe" "n$d" r0
-}
 
 # start_guest NAME MAC IP: boot it with a vif and its backend, wait for
 # "NAME: ready"; sets ID and NBPID.
@@ -51,7 +40,7 @@ start_guest() {
 	expect_match "$1 booted" '^[0-9]+$' "$ID"
 	be=/local/domain/0/backend/vif/$ID/0
 	"$BUILD/tests/bin/xs_toolstack" introduce "$HVSOCK" "$ID" "net$ID" >/dev/null &&
-		add_vif "$ID" "$2" || { bad "xenstore layout for domain $ID"; finish; }
+		xs_add_vif "$ID" "$2" "$BR" || { bad "xenstore layout for domain $ID"; finish; }
 	"$NB" --domid "$ID" --devid 0 --create-bridge >/dev/null 2>"$TMP/nb-$1.log" &
 	NBPID=$!
 	on_exit "kill $NBPID"

@@ -171,3 +171,17 @@ finish() {
 	[ "$T_FAIL" -eq 0 ]
 	exit $?
 }
+
+# xs_add_vif DOMID MAC BRIDGE: the nodes libxl writes for domain DOMID's
+# vif 0 (backend's owned by domain 0 and readable by the guest, frontend's
+# the guest's), for scripts that play the toolstack themselves.
+xs_add_vif() {
+	local d=$1 fe=/local/domain/$1/device/vif/0 be=/local/domain/0/backend/vif/$1/0
+	xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$d" "$be/online" 1 \
+		"$be/state" 1 "$be/mac" "$2" "$be/bridge" "$3" "$be/handle" 0 \
+		"$be/type" vif "$be/script" vif-bridge &&
+		xenstore-chmod -r "$be" n0 "r$d" &&
+		xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 \
+			"$fe/handle" 0 "$fe/mac" "$2" &&
+		xenstore-chmod -r "$fe" "n$d" r0
+}
