@@ -6,6 +6,7 @@ path of the target; the fuzzers mutate from there."""
 import json
 import os
 import struct
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -259,6 +260,33 @@ def blkback_seeds():
           pub(33, 4) + done_all + pub(0x4000, 0))
 
 
+def save_record(rtype, body):
+    pad = b"\0" * (-len(body) % 8)
+    return struct.pack("<II", rtype, len(body)) + body + pad
+
+
+def save_stream(records):
+    out = b"KETCHSAV" + struct.pack("<II", 1, 0) + b"".join(records)
+    return out + save_record(7, struct.pack("<II", zlib.crc32(out), 0))
+
+
+def save_seeds():
+    cfg = b'{"name":"t","kernel":"/k","memory":8}'
+    dom = save_record(1, struct.pack("<QII16sQQQQ", 8 << 20, 1, len(cfg), b"u" * 16,
+                                     5, 0x6000, 0x1000, 0x401000) + cfg)
+    vcpu = save_record(3, struct.pack("<II24Q", 0, 1, 0x400100, 0x8000, 0x202, 0x3000,
+                                      *([0] * 20)))
+    page = save_record(2, struct.pack("<IIQ", 1, 0, 7) + bytes(range(256)) * 16)
+    ports = save_record(4, struct.pack("<II", 2, 0) + struct.pack("<IBBHII", 1, 3, 0, 0, 0, 0) +
+                        struct.pack("<IBBHII", 2, 4, 0, 0, 0, 0))
+    gnt = save_record(5, struct.pack("<IIQ", 1, 0, 9))
+    xs = save_record(6, struct.pack("<II", 1, 0) + struct.pack("<HH", 6, 1) + b"data/x1")
+    write("ks_fuzz_stream", "minimal", save_stream([dom, vcpu]))
+    write("ks_fuzz_stream", "full", save_stream([dom, page, vcpu, ports, gnt, xs]))
+    write("ks_fuzz_stream", "optional_skipped",
+          save_stream([dom, save_record(0x80000063, b"later"), vcpu]))
+
+
 def main():
     elf = tiny_elf()
     netif_tx_seeds()
@@ -267,6 +295,7 @@ def main():
     ctl_seeds(elf)
     config_seeds()
     api_seeds()
+    save_seeds()
 
 
 if __name__ == "__main__":

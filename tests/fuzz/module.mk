@@ -51,8 +51,13 @@ FZ_SRC_pv_fuzz_netif_tx := pv-drivers/common/netif_ring.c
 FZ_SRC_pv_fuzz_blkback := pv-drivers/back/blkback_io.c pv-drivers/common/blkif_ring.c
 FZ_LIB_pv_fuzz_blkback := -Wl,--wrap=blkif_back_next -Wl,--wrap=blkif_back_respond
 
+# The save stream's reader (`ketch restore` of an untrusted file).
+FZ_SRC_ks_fuzz_stream := $(addprefix dom0-tools/libketchsave/,ks_read.c ks_decode.c)
+FZ_INC_ks_fuzz_stream := -Idom0-tools/libketchsave
+FZ_LIB_ks_fuzz_stream := -lz
+
 FZ_NAMES := ctl_fuzz_server kctl_fuzz_recv kb_fuzz_elf kd_fuzz_config_json \
-            kd_fuzz_config_xl kd_fuzz_api pv_fuzz_netif_tx pv_fuzz_blkback
+            kd_fuzz_config_xl kd_fuzz_api pv_fuzz_netif_tx pv_fuzz_blkback ks_fuzz_stream
 FZ_BINS  := $(FZ_NAMES:%=$(BUILD)/fuzz/%)
 FUZZERS      += $(FZ_BINS)
 FUZZ_TARGETS += $(FZ_NAMES:%=fuzz-%)

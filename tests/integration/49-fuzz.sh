@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 NAMES="ctl_fuzz_server kctl_fuzz_recv kd_fuzz_api kd_fuzz_config_json kd_fuzz_config_xl kb_fuzz_elf
-       pv_fuzz_netif_tx pv_fuzz_blkback"
+       pv_fuzz_netif_tx pv_fuzz_blkback ks_fuzz_stream"
 SECONDS_EACH=${FUZZ_SECONDS:-6}
 
 out=$(make --no-print-directory BUILD="$BUILD" SANITIZE= fuzzers 2>&1)
