@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "image_probe.h"
+
 #define KD_NAME_MAX 63
 #define KD_CMDLINE_MAX 1023
 #define KD_MEM_MIN_MIB 4
@@ -34,6 +36,7 @@ struct kd_disk {
 	char vdev[KD_VDEV_MAX + 1];   /* as given: xvda, hdb, sda1, d3p1, 51712 */
 	uint32_t devid;               /* vdev as Xen numbers it: xvda = 51712 */
 	bool readonly;                /* access=ro */
+	enum kd_fmt format;           /* as given; KD_FMT_AUTO: detected from the header */
 };
 
 /* One PV network interface (docs/network.md). */
@@ -125,12 +128,15 @@ int kd_disk_from_json(struct json_object *v, unsigned int index, struct kd_disk 
 		      struct kd_error *err);
 
 /*
- * Can the image be served as raw?  It must exist, be a regular file or a
- * block device, and must not start with another format's header (qcow,
- * qcow2, QED, VMDK, VDI, VHD, VHDX): a raw view of those would hand the
- * guest the container, not the disk.  0, or -errno with err set.
+ * config_image.c: can the image be served as d says?  It must exist, be a
+ * regular file or a block device, and its header must show the format
+ * given (KD_FMT_AUTO: any served one; no header: raw), so a qcow2 file is
+ * never served raw; a qcow2 backing chain must hold only files whose
+ * format is recorded and matches their header.  0 with *fmt (may be
+ * NULL) set to the format to serve, or -errno with err set.
  */
-int kd_disk_check_image(const struct kd_disk *d, unsigned int index, struct kd_error *err);
+int kd_disk_check_image(const struct kd_disk *d, unsigned int index, enum kd_fmt *fmt,
+			struct kd_error *err);
 
 /* The disk object as configs hold it (every field). */
 struct json_object *kd_disk_to_json(const struct kd_disk *d);

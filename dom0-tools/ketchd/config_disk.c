@@ -1,7 +1,7 @@
 /*
  * config_disk.c - a domain's disks in its config: the JSON disk object,
- * virtual device names numbered as Xen numbers them, and the check that an
- * image really is raw before it is served as raw (docs/block.md).
+ * and virtual device names numbered as Xen numbers them (docs/block.md);
+ * the image itself is config_image.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,25 +110,25 @@ static int bad(struct kd_error *err, unsigned int i, const char *why, const char
 			    arg ? " \"" : "", arg ? arg : "", arg ? "\"" : "");
 }
 
-/* format: raw is served; the others QEMU knows are planned, not guessed at. */
-static int check_format(struct json_object *v, unsigned int i, struct kd_error *err)
+/* format: one served (raw, or through QEMU), or refused by name. */
+static int set_format(struct json_object *v, unsigned int i, struct kd_disk *d,
+		      struct kd_error *err)
 {
-	static const char *const later[] = { "qcow", "qcow2", "qed", "vmdk", "vdi",
-					     "vhd", "vhdx", "empty" };
 	const char *s;
+	enum kd_fmt f;
 
 	if (!json_object_is_type(v, json_type_string))
-		return bad(err, i, "format must be a string (\"raw\")", NULL);
+		return bad(err, i, "format must be a string (\"raw\", \"qcow2\"...)", NULL);
 	s = json_object_get_string(v);
-	if (!strcmp(s, "raw"))
-		return 0;
-	for (size_t k = 0; k < sizeof(later) / sizeof(*later); k++)
-		if (!strcmp(s, later[k]))
-			return kd_error_set(err, "invalid_config", "disks",
-					    "disk %u: format %s is not supported yet (only raw "
-					    "images are served)", i, s);
-	return bad(err, i, "unknown format (known: raw; not yet: qcow, qcow2, qed, "
-			   "vmdk, vdi, vhd, vhdx)", s);
+	f = kd_fmt_from_name(s);
+	if (f == KD_FMT_QCOW || f == KD_FMT_QED || !strcmp(s, "empty"))
+		return kd_error_set(err, "invalid_config", "disks", "disk %u: format %s is not "
+				    "supported (served: raw, qcow2, vmdk, vdi, vhd, vhdx)", i, s);
+	if (f == KD_FMT_MAX || !strcmp(s, "vpc"))
+		return bad(err, i, "unknown format (known: raw, qcow2, vmdk, vdi, vhd, vhdx; "
+				   "none: detected from the header)", s);
+	d->format = f;
+	return 0;
 }
 
 static int set_access(struct json_object *v, unsigned int i, struct kd_disk *d,
@@ -188,7 +188,7 @@ static int disk_field(const char *key, struct json_object *v, unsigned int i,
 	if (!strcmp(key, "access"))
 		return set_access(v, i, d, err);
 	if (!strcmp(key, "format"))
-		return check_format(v, i, err);
+		return set_format(v, i, d, err);
 	return kd_error_set(err, "unknown_field", "disks", "disk %u: unknown key \"%.64s\" "
 			    "(known: target, vdev, format, access)", i, key);
 }
@@ -215,67 +215,13 @@ int kd_disk_from_json(struct json_object *v, unsigned int index, struct kd_disk 
 	return r;
 }
 
-/* The container formats a raw view must never be given: name, offset, magic. */
-static const struct {
-	const char *name;
-	size_t off, len;
-	const char *magic;
-} formats[] = {
-	{ "qcow or qcow2", 0, 4, "QFI\xfb" },
-	{ "QED", 0, 4, "QED\0" },
-	{ "VMDK", 0, 4, "KDMV" },
-	{ "VMDK", 0, 4, "COWD" },
-	{ "VMDK descriptor", 0, 21, "# Disk DescriptorFile" },
-	{ "VDI", 0x40, 4, "\x7f\x10\xda\xbe" },
-	{ "VHD", 0, 8, "conectix" },
-	{ "VHDX", 0, 8, "vhdxfile" },
-};
-
-int kd_disk_check_image(const struct kd_disk *d, unsigned int index, struct kd_error *err)
-{
-	unsigned char head[512] = { 0 };
-	struct stat st;
-	int fd = open(d->target, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), e;
-	ssize_t n;
-
-	if (fd < 0) {
-		e = errno;
-		kd_error_set(err, "invalid_config", "disks", "disk %u (%s): cannot open %s: %s",
-			     index, d->vdev, d->target, strerror(e));
-		return -e;
-	}
-	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
-		close(fd);
-		kd_error_set(err, "invalid_config", "disks", "disk %u (%s): %s is not a regular "
-			     "file or a block device", index, d->vdev, d->target);
-		return -EINVAL;
-	}
-	n = pread(fd, head, sizeof(head), 0);
-	close(fd);
-	if (n < 0) {
-		e = errno;
-		kd_error_set(err, "invalid_config", "disks", "disk %u (%s): cannot read %s: %s",
-			     index, d->vdev, d->target, strerror(e));
-		return -e;
-	}
-	for (size_t k = 0; k < sizeof(formats) / sizeof(*formats); k++)
-		if ((size_t)n >= formats[k].off + formats[k].len &&
-		    !memcmp(head + formats[k].off, formats[k].magic, formats[k].len)) {
-			kd_error_set(err, "invalid_config", "disks", "disk %u (%s): %s holds a %s "
-				     "image, not raw; only raw images are served yet, and a "
-				     "raw view would give the guest the container", index,
-				     d->vdev, d->target, formats[k].name);
-			return -EINVAL;
-		}
-	return 0;
-}
-
 struct json_object *kd_disk_to_json(const struct kd_disk *d)
 {
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "target", json_object_new_string(d->target ? d->target : ""));
-	json_object_object_add(o, "format", json_object_new_string("raw"));
+	if (d->format != KD_FMT_AUTO)
+		json_object_object_add(o, "format", json_object_new_string(kd_fmt_name(d->format)));
 	json_object_object_add(o, "vdev", json_object_new_string(d->vdev));
 	json_object_object_add(o, "access", json_object_new_string(d->readonly ? "ro" : "rw"));
 	return o;

@@ -187,7 +187,7 @@ int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 	memset(cfg, 0, sizeof(*cfg));
 	/* Images first: a missing or non-raw one is refused before anything is built. */
 	for (unsigned int i = 0; !r && i < d->cfg.nr_disks; i++)
-		r = kd_disk_check_image(&d->cfg.disks[i], i, err);
+		r = kd_disk_check_image(&d->cfg.disks[i], i, NULL, err);
 	if (!r)
 		r = boot(kd, d, err);
 	if (r) {

@@ -95,6 +95,11 @@ struct kd_vbd {
 	 * reboot, a re-create): its backend starts once the lock is ours. */
 	bool lock_pending;
 	int64_t lock_deadline_ms;
+	/* What the image is served as; a format other than raw goes through a
+	 * qemu-storage-daemon exporting it over NBD on nbd_sock (vbd_nbd.c). */
+	enum kd_fmt format;
+	char *nbd_sock;            /* NULL for raw */
+	char *qsd_file, *qsd_fmt;  /* its --blockdev options (JSON) */
 };
 
 /*
@@ -275,6 +280,18 @@ void kd_vbd_conn_gone(struct kd *kd, struct kd_conn *c);
 /* ---- vbd_proc.c: ketch-blkback processes ---- */
 /* Set up v->back: ketch-blkback, started with v->image_fd as fd 3. */
 void kd_vbd_backend_init(struct kd_vbd *v);
+
+/* ---- vbd_nbd.c: a non-raw image's qemu-storage-daemon ---- */
+/* For an image served through NBD: the private socket's path (its 0700
+ * directory made) and the daemon's options.  0 (nothing to do for raw)
+ * or -errno. */
+int kd_vbd_nbd_prepare(struct kd *kd, struct kd_vbd *v);
+/* In the backend's child, before it runs ketch-blkback: listen on the
+ * socket and start the daemon, which gets SIGTERM when the backend ends.
+ * Its pid, or -errno. */
+pid_t kd_vbd_nbd_start(const struct kd_vbd *v);
+/* Forget v's NBD state (the socket file too when unlink is set). */
+void kd_vbd_nbd_free(struct kd_vbd *v, bool unlink_socket);
 
 /* ---- backend_proc.c: a device's backend process, disks' and vifs' alike ---- */
 /* Set b up for dev, with no process yet; exec runs prog in the child. */

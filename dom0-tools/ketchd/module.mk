@@ -3,11 +3,11 @@
 KD_DIR     := dom0-tools/ketchd
 KD_CFG_LIB := $(BUILD)/lib/libketchcfg.a
 KD_CFG_OBJS := $(addprefix $(BUILD)/obj/$(KD_DIR)/,config_json.o validate.o config_xl.o \
-                config_disk.o config_nic.o config_nic_xl.o)
+                config_disk.o config_image.o image_probe.o config_nic.o config_nic_xl.o)
 KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o domain.o \
                 console.o xs_layout.o lifecycle.o events.o state.o \
                 api_query.o api_xenstore.o console_pty.o \
-                vbd.o vbd_proc.o vbd_xs.o api_block.o \
+                vbd.o vbd_proc.o vbd_nbd.o vbd_xs.o api_block.o \
                 vif.o vif_proc.o vif_xs.o api_net.o xs_device.o backend_proc.o \
                 api_device.o)
 KD_BIN     := $(BUILD)/bin/ketchd

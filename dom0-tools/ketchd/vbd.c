@@ -65,8 +65,9 @@ static int open_locked(struct kd *kd, struct kd_vbd *v, unsigned int index,
 					  "read-only" : "; a writable image is never shared"), -EBUSY;
 }
 
-static void vbd_free(struct kd_vbd *v)
+static void vbd_free(struct kd_vbd *v, bool unlink_socket)
 {
+	kd_vbd_nbd_free(v, unlink_socket);
 	if (v->image_fd >= 0)
 		close(v->image_fd);
 	json_object_put(v->back.waiter_id);
@@ -78,6 +79,7 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 		  unsigned int index, struct kd_error *err)
 {
 	struct kd_vbd *v, **tail = &d->vbds;
+	enum kd_fmt format;
 	int r;
 
 	if (!kd->xs)
@@ -88,7 +90,7 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 			return kd_error_set(err, "duplicate_vdev", "vdev", "%s is the same device "
 					    "as the domain's %s (devid %u)", disk->vdev,
 					    (*tail)->disk.vdev, disk->devid);
-	if ((r = kd_disk_check_image(disk, index, err)))
+	if ((r = kd_disk_check_image(disk, index, &format, err)))
 		return r;
 	if (!(v = calloc(1, sizeof(*v))) || kd_disk_copy(&v->disk, disk)) {
 		free(v);
@@ -96,9 +98,16 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 	}
 	v->domid = d->domid;
 	v->image_fd = -1;
+	v->format = format;
 	kd_vbd_backend_init(v);
 	if ((r = open_locked(kd, v, index, err))) {
-		vbd_free(v);
+		vbd_free(v, false);
+		return r;
+	}
+	if ((r = kd_vbd_nbd_prepare(kd, v))) {
+		kd_error_set(err, "internal", "disks", "disk %u (%s): cannot prepare its NBD "
+			     "socket: %s", index, disk->vdev, strerror(-r));
+		vbd_free(v, false);
 		return r;
 	}
 	if ((r = kd_vbd_xs_add(kd, v))) {
@@ -110,7 +119,7 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 	}
 	if (r) {
 		kd_vbd_xs_remove(kd, v);
-		vbd_free(v);
+		vbd_free(v, false);
 		return r;
 	}
 	*tail = v;
@@ -150,7 +159,7 @@ static void finish_detach(struct kd *kd, struct kd_domain *d, struct kd_vbd *v, 
 	drop_from_config(d, v->disk.devid);
 	kd_state_save(kd, d);
 	kd_backend_detached(kd, &v->back, forced);
-	vbd_free(v);
+	vbd_free(v, true);
 }
 
 int kd_vbd_detach(struct kd *kd, struct kd_domain *d, struct kd_vbd *v, bool force,
@@ -171,7 +180,7 @@ void kd_vbd_remove_all(struct kd *kd, struct kd_domain *d)
 		kd_backend_stop(kd, &v->back, v->image_fd);
 		kd_vbd_xs_remove(kd, v);
 		kd_backend_reply(kd, &v->back, false);
-		vbd_free(v);
+		vbd_free(v, true);
 	}
 }
 
@@ -181,7 +190,7 @@ void kd_vbd_release_all(struct kd_domain *d)
 		struct kd_vbd *v = d->vbds;
 
 		d->vbds = v->next;
-		vbd_free(v); /* the backend keeps its own copy of the image and lock */
+		vbd_free(v, false); /* the backend keeps its own copy of the image and lock */
 	}
 }
 

@@ -8,6 +8,7 @@
 #define KETCH_BLKBACK_H
 
 #include <liburing.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -27,6 +28,8 @@ enum bb_why {
 	BB_WHY_MAX
 };
 
+struct bb;
+
 /* One request being served: the grants it holds and where they map. */
 struct bb_req {
 	bool busy;
@@ -39,13 +42,45 @@ struct bb_req {
 	uint64_t bytes;  /* what the I/O must transfer to succeed */
 	grant_ref_t ref[BLKIF_MAX_SEGMENTS_PER_REQUEST];
 	struct iovec iov[BLKIF_MAX_SEGMENTS_PER_REQUEST];
+	/* the disk layer's bookkeeping (blkback_nbd.c: one command a segment) */
+	struct bb *bb;
+	unsigned int pending;
+	int res;
 };
+
+/*
+ * How prepared requests reach the image, chosen in main: io_uring on the
+ * file itself (raw: blkback_disk.c) or NBD to the qemu-storage-daemon
+ * ketchd started for a qcow2, vmdk, vdi, vhd or vhdx image
+ * (blkback_nbd.c).  Every completion goes back through bb_io_done.
+ */
+struct bb_disk_ops {
+	/* Get ready for I/O; may set b->sectors.  0 or a negative errno (logged). */
+	int (*init)(struct bb *b);
+	/* Free what init made; safe after a failed or no init. */
+	void (*fini)(struct bb *b);
+	/* Start r's operation (r->op at r->off for r->len, r->iov); it may
+	 * complete at once.  Started operations are sent at submit. */
+	void (*start)(struct bb *b, struct bb_req *r);
+	void (*submit)(struct bb *b);
+	/* What to poll for completions (fd -1: nothing). */
+	void (*poll)(struct bb *b, struct pollfd *p);
+	/* The polled fd reported revents: answer what completed; how many. */
+	unsigned int (*complete)(struct bb *b, short revents);
+	/* Wait for every operation in flight and answer it. */
+	void (*drain)(struct bb *b);
+};
+
+extern const struct bb_disk_ops bb_disk_uring, bb_disk_nbd;
 
 struct bb {
 	struct bkx x; /* the device, xenstore, ketch-hv (--domid, --devid, --hv-socket) */
 	/* what was asked for */
 	const char *image;
 	bool readonly;
+	const char *nbd_socket; /* --nbd: the image is served by this NBD server */
+	int nbd_pid;            /* --nbd-pid: that server, our child */
+	const struct bb_disk_ops *disk;
 	/* the disk */
 	int disk_fd;
 	uint64_t sectors;
@@ -56,9 +91,11 @@ struct bb {
 	blkif_back_ring_t ring;
 	uint32_t port;
 	int from_guest, to_guest;
-	/* I/O */
+	/* I/O: io_uring (raw) or NBD */
 	struct io_uring uring;
 	int uring_efd;
+	struct nbd_handle *nbd;
+	int nbd_pidfd;
 	unsigned int inflight;
 	struct bb_req req[BLKIF_RING_ENTRIES];
 	/* counters, for the log at exit */
@@ -81,18 +118,9 @@ const char *bb_why_name(unsigned int why);
 /* Log the counters: requests, refusals by reason, ring errors. */
 void bb_io_log_counters(const struct bb *b);
 
-/* blkback_disk.c: the image, through io_uring */
-int bb_io_init(struct bb *b);
-void bb_io_fini(struct bb *b);
-/* Start r's operation (r->op at r->off for r->len, r->iov); it completes
- * through bb_io_done.  Started operations go to the kernel at
- * bb_disk_submit. */
-void bb_disk_start(struct bb *b, struct bb_req *r);
-void bb_disk_submit(struct bb *b);
-/* Respond to completed I/O; false if the ring turned out impossible. */
-bool bb_io_complete(struct bb *b);
-/* Wait for every request in flight and respond to it. */
-void bb_io_drain(struct bb *b);
+/* The disk layer's completions (after its poll fd fired): answer them,
+ * then take the requests waiting; false if the ring turned out impossible. */
+bool bb_io_complete(struct bb *b, short revents);
 
 /* blkback_xenbus.c */
 /* Find the frontend, offer the features, InitWait, watch.  0 or a

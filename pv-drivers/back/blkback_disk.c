@@ -1,7 +1,7 @@
 /*
- * blkback_disk.c - the image side of ketch-blkback: a prepared request
- * (blkback_io.c) becomes one io_uring operation on the image, and each
- * completion is handed back to bb_io_done.  The submission queue is twice
+ * blkback_disk.c - a raw image under ketch-blkback (bb_disk_uring): a
+ * prepared request (blkback_io.c) becomes one io_uring operation on the
+ * image, and each completion is handed back to bb_io_done.  The submission queue is twice
  * the ring, and a request is only prepared into a free slot of b->req
  * (as many as the ring's entries), so it always has room.
  */
@@ -13,7 +13,7 @@
 
 #include "blkback.h"
 
-int bb_io_init(struct bb *b)
+static int uring_init(struct bb *b)
 {
 	int r = io_uring_queue_init(2 * BLKIF_RING_ENTRIES, &b->uring, 0);
 
@@ -25,13 +25,16 @@ int bb_io_init(struct bb *b)
 	return io_uring_register_eventfd(&b->uring, b->uring_efd);
 }
 
-void bb_io_fini(struct bb *b)
+static void uring_fini(struct bb *b)
 {
+	if (b->uring_efd < 0)
+		return;
 	io_uring_queue_exit(&b->uring);
 	close(b->uring_efd);
+	b->uring_efd = -1;
 }
 
-void bb_disk_start(struct bb *b, struct bb_req *r)
+static void uring_start(struct bb *b, struct bb_req *r)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->uring);
 	off_t off = (off_t)r->off;
@@ -57,7 +60,7 @@ void bb_disk_start(struct bb *b, struct bb_req *r)
 	io_uring_sqe_set_data(sqe, r);
 }
 
-void bb_disk_submit(struct bb *b)
+static void uring_submit(struct bb *b)
 {
 	io_uring_submit(&b->uring);
 }
@@ -76,19 +79,22 @@ static unsigned int reap(struct bb *b)
 	return n;
 }
 
-bool bb_io_complete(struct bb *b)
+static void uring_poll(struct bb *b, struct pollfd *p)
+{
+	*p = (struct pollfd){ .fd = b->uring_efd, .events = POLLIN };
+}
+
+static unsigned int uring_complete(struct bb *b, short revents)
 {
 	uint64_t cnt;
 
+	(void)revents;
 	if (read(b->uring_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
 		bk_log("io_uring eventfd: %s", strerror(errno));
-	if (!b->connected || !reap(b))
-		return true;
-	bb_ring_push(b);
-	return bb_ring_work(b); /* slots were freed: requests may be waiting */
+	return b->connected ? reap(b) : 0;
 }
 
-void bb_io_drain(struct bb *b)
+static void uring_drain(struct bb *b)
 {
 	struct io_uring_cqe *cqe;
 
@@ -99,3 +105,13 @@ void bb_io_drain(struct bb *b)
 	}
 	bb_ring_push(b);
 }
+
+const struct bb_disk_ops bb_disk_uring = {
+	.init = uring_init,
+	.fini = uring_fini,
+	.start = uring_start,
+	.submit = uring_submit,
+	.poll = uring_poll,
+	.complete = uring_complete,
+	.drain = uring_drain,
+};

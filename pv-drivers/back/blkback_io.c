@@ -144,8 +144,8 @@ static void start(struct bb *b, const blkif_request_t *req)
 		return;
 	}
 	place(req, r, nr_sects);
-	bb_disk_start(b, r);
-	b->inflight++;
+	b->inflight++; /* before start: the disk may answer at once */
+	b->disk->start(b, r);
 }
 
 static bool ring_room(const struct bb *b)
@@ -173,7 +173,7 @@ bool bb_ring_work(struct bb *b)
 			       b->ring.req_cons);
 			return false;
 		}
-		bb_disk_submit(b);
+		b->disk->submit(b);
 		bb_ring_push(b);
 		if (!ring_room(b) || !blkif_back_final_check(&b->ring))
 			break;
@@ -195,6 +195,14 @@ static int16_t status_of(struct bb *b, const struct bb_req *r, int res)
 		snprintf(what, sizeof(what), "%d of %llu bytes", res, (unsigned long long)r->bytes);
 	refused(b, r, BB_WHY_IO, what);
 	return BLKIF_RSP_ERROR;
+}
+
+bool bb_io_complete(struct bb *b, short revents)
+{
+	if (!b->disk->complete(b, revents) || !b->connected)
+		return true;
+	bb_ring_push(b);
+	return bb_ring_work(b); /* slots were freed: requests may be waiting */
 }
 
 void bb_io_done(struct bb *b, struct bb_req *r, int res)

@@ -1,7 +1,10 @@
 /*
  * ketch-blkback - the backend of one PV disk (see README.md).
  *   ketch-blkback --domid N --devid N --image PATH [--image-fd N]
- *                 [--read-only] [--hv-socket PATH] [--user NAME] [--no-confine]
+ *                 [--read-only] [--nbd SOCKET --nbd-pid N] [--hv-socket PATH]
+ *                 [--user NAME] [--no-confine]
+ * With --nbd the image (not raw) is read and written through the NBD
+ * server ketchd started on SOCKET (pid N), else on the file itself.
  * ketch-hv's socket: --hv-socket, else $KETCH_HV_SOCKET; xenstore: where
  * libxenstore looks ($XENSTORED_PATH).  Exit 0 when the disk is removed
  * or its domain stops, 1 on a failure to start, 2 on bad options.
@@ -24,13 +27,15 @@ static const struct option opts[] = {
 	{ "image", required_argument, NULL, 'i' },
 	{ "read-only", no_argument, NULL, 'r' },
 	{ "image-fd", required_argument, NULL, 'f' },
+	{ "nbd", required_argument, NULL, 'n' },
+	{ "nbd-pid", required_argument, NULL, 'p' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static bool opt(void *be, int c, const char *arg)
 {
 	struct bb *b = be;
-	uint32_t fd;
+	uint32_t fd, pid;
 
 	switch (c) {
 	case 'i': b->image = arg; return true;
@@ -40,13 +45,21 @@ static bool opt(void *be, int c, const char *arg)
 			return false;
 		b->disk_fd = (int)fd;
 		return true;
+	case 'n': b->nbd_socket = arg; b->disk = &bb_disk_nbd; return true;
+	case 'p':
+		if (!bk_parse_u32(arg, &pid) || pid < 2 || pid > 0x3fffffff)
+			return false;
+		b->nbd_pid = (int)pid;
+		return true;
 	default: return false;
 	}
 }
 
 static bool check(void *be)
 {
-	return ((struct bb *)be)->image != NULL;
+	const struct bb *b = be;
+
+	return b->image != NULL && !b->nbd_socket == !b->nbd_pid;
 }
 
 /*
@@ -98,21 +111,21 @@ static int start(void *be)
 		bk_log("cannot reach ketch-hv: %s", kctl_strerror(r));
 		return r;
 	}
-	r = bb_io_init(b);
+	r = b->disk->init(b);
 	if (r) {
-		bk_log("io_uring: %s", strerror(-r));
+		bk_log("%s: %s", b->nbd_socket ? "NBD" : "io_uring", strerror(-r));
 		return r;
 	}
 	return bb_xenbus_start(b);
 }
 
-/* The guest's event channel while connected, and io_uring's completions;
+/* The guest's event channel while connected, and the disk's completions;
  * left-over requests are taken at once. */
 static int poll_fds(void *be, struct pollfd *p, int *timeout)
 {
 	struct bb *b = be;
 
-	p[0] = (struct pollfd){ .fd = b->uring_efd, .events = POLLIN };
+	b->disk->poll(b, &p[0]);
 	p[1] = (struct pollfd){ .fd = b->connected ? b->from_guest : -1, .events = POLLIN };
 	*timeout = b->more ? 0 : -1;
 	return 2;
@@ -140,7 +153,7 @@ static void work(void *be, int n, const struct pollfd *p)
 	struct bb *b = be;
 
 	(void)n;
-	if (p[0].revents && !bb_io_complete(b))
+	if (p[0].revents && !bb_io_complete(b, p[0].revents))
 		ring_broken(b);
 	if (b->connected && (p[1].revents || b->more))
 		guest_kicked(b);
@@ -170,15 +183,14 @@ static void release(void *be)
 	struct bb *b = be;
 
 	bkx_close(&b->x);
-	if (b->uring_efd >= 0)
-		bb_io_fini(b);
+	b->disk->fini(b);
 	if (b->disk_fd >= 0)
 		close(b->disk_fd);
 }
 
 static const struct bk_program blkback = {
 	.name = "ketch-blkback",
-	.usage = "--image PATH [--image-fd N] [--read-only] ",
+	.usage = "--image PATH [--image-fd N] [--read-only] [--nbd SOCKET --nbd-pid N] ",
 	.opts = opts,
 	.opt = opt,
 	.check = check,
@@ -194,7 +206,8 @@ static const struct bk_program blkback = {
 
 int main(int argc, char **argv)
 {
-	struct bb b = { .disk_fd = -1, .uring_efd = -1, .from_guest = -1, .to_guest = -1 };
+	struct bb b = { .disk_fd = -1, .uring_efd = -1, .nbd_pidfd = -1, .from_guest = -1,
+			.to_guest = -1, .disk = &bb_disk_uring };
 
 	return bk_main(&blkback, &b.x, &b, argc, argv);
 }

@@ -164,7 +164,7 @@ void bb_disconnect(struct bb *b)
 {
 	if (!b->connected)
 		return;
-	bb_io_drain(b);
+	b->disk->drain(b);
 	b->connected = false;
 	kgnt_unmap(b->gnt, b->ring_ref);
 	kgnt_close(b->gnt);

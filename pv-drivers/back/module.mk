@@ -3,6 +3,7 @@
 # and xenstore halves, BACKEND_SRCS).
 BACKEND_SRCS := pv-drivers/common/backend_main.c pv-drivers/common/backend_xenbus.c
 BLKBACK_SRCS := $(addprefix pv-drivers/back/,blkback_main.c blkback_io.c blkback_disk.c \
+		  blkback_nbd.c \
 		  blkback_xenbus.c) \
 		$(BACKEND_SRCS)
 BLKBACK      := $(BUILD)/bin/ketch-blkback
@@ -12,7 +13,7 @@ $(BLKBACK): $(BLKBACK_SRCS:%.c=$(BUILD)/obj/%.o) $(PV_LIB) $(BUILD)/lib/libketch
 	    $(BUILD)/lib/libketchctl.a $(KCF_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -luring -lxenstore $(KCF_LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -luring -lnbd -lxenstore $(KCF_LDLIBS)
 
 # Test builds of both backends with libconfine's $KETCH_CONFINE_SELFTEST
 # probes (forbidden calls tried once confined); never installed.
@@ -22,7 +23,7 @@ $(BUILD)/tests/bin/ketch-blkback-selftest: $(BLKBACK_SRCS:%.c=$(BUILD)/obj/%.o) 
 	    $(PV_LIB) $(BUILD)/lib/libketchgnt.a $(BUILD)/lib/libketchctl.a $(KCF_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -luring -lxenstore $(KCF_LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -luring -lnbd -lxenstore $(KCF_LDLIBS)
 
 # ketch-netback, one control-domain process per vif: a TAP device set up
 # through libnl-route, the netif rings through libketchgnt.

@@ -187,5 +187,5 @@ int bk_main(const struct bk_program *p, struct bkx *x, void *be, int argc, char 
 	p->stop(be);
 	p->release(be);
 	close(sig);
-	return 0;
+	return x->failed ? 1 : 0;
 }

@@ -54,7 +54,8 @@ struct bk_program {
 /*
  * Run the backend be (whose device and xenstore state is x) as main() of
  * its process: 2 on bad options (usage printed), 1 when it cannot start,
- * 0 when it was stopped or its device is gone.
+ * 0 when it was stopped or its device is gone (1 if it left with
+ * x->failed set: it broke while serving and asks to be restarted).
  */
 int bk_main(const struct bk_program *p, struct bkx *x, void *be, int argc, char **argv);
 

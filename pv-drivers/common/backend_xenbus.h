@@ -26,6 +26,7 @@ struct bkx {
 	XenbusState state;     /* what we last wrote in be/state */
 	bool fe_seen;          /* the frontend's state was read once */
 	bool quit;             /* nothing left to serve: leave the loop */
+	bool failed;           /* ...because the backend broke: exit 1, to be restarted */
 };
 
 /* Connect to xenstore and find the frontend the toolstack named for our

@@ -197,7 +197,7 @@ static void check_segment(const struct bb_req *r, unsigned int i, bool into)
 	}
 }
 
-void bb_disk_start(struct bb *bb, struct bb_req *r)
+static void disk_start(struct bb *bb, struct bb_req *r)
 {
 	uint64_t image = bb->sectors * BLKIF_SECTOR, total = 0;
 	bool rw = r->op == BLKIF_OP_READ || r->op == BLKIF_OP_WRITE;
@@ -224,10 +224,14 @@ void bb_disk_start(struct bb *bb, struct bb_req *r)
 	pend[npend++] = r;
 }
 
-void bb_disk_submit(struct bb *bb)
+static void disk_submit(struct bb *bb)
 {
 	(void)bb;
 }
+
+/* The disk layer the consumer sees: operations are held in pend[] and
+ * completed by the fuzzer's input (complete()). */
+static const struct bb_disk_ops fuzz_disk = { .start = disk_start, .submit = disk_submit };
 
 /* ---- driving it --------------------------------------------------------- */
 
@@ -294,7 +298,7 @@ static size_t setup(const uint8_t *d, size_t n, RING_IDX *start)
 	memcpy(&sectors, d + 4, 4);
 	memset(&sh, 0, sizeof(sh));
 	SHARED_RING_INIT(&sh.s);
-	b = (struct bb){ .readonly = d[8] & 1, .connected = true, .to_guest = -1,
+	b = (struct bb){ .disk = &fuzz_disk, .readonly = d[8] & 1, .connected = true, .to_guest = -1,
 			 .sectors = (uint64_t)sectors << ((d[8] >> 1) & 15) };
 	BACK_RING_INIT(&b.ring, &sh.s, sizeof(sh));
 	b.ring.req_cons = b.ring.rsp_prod_pvt = *start;

@@ -320,12 +320,15 @@ START_TEST(disks_hostile)
 		"disks: disk 0: target is required (the image's absolute path)");
 	refused(DISK("{\"target\":\"/i\"}"), "invalid_config", "disks",
 		"disks: disk 0: vdev is required (e.g. \"xvda\")");
-	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"format\":\"qcow2\"}"),
-		"invalid_config", "disks",
-		"disks: disk 0: format qcow2 is not supported yet (only raw images are served)");
+	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"format\":\"qed\"}"),
+		"invalid_config", "disks", "disks: disk 0: format qed is not supported (served: "
+		"raw, qcow2, vmdk, vdi, vhd, vhdx)");
 	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"format\":\"floppy\"}"),
-		"invalid_config", "disks", "disks: disk 0: unknown format (known: raw; not yet: "
-		"qcow, qcow2, qed, vmdk, vdi, vhd, vhdx) \"floppy\"");
+		"invalid_config", "disks", "disks: disk 0: unknown format (known: raw, qcow2, "
+		"vmdk, vdi, vhd, vhdx; none: detected from the header) \"floppy\"");
+	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"format\":\"vpc\"}"),
+		"invalid_config", "disks", "disks: disk 0: unknown format (known: raw, qcow2, "
+		"vmdk, vdi, vhd, vhdx; none: detected from the header) \"vpc\"");
 	refused(DISK("{\"target\":\"i.img\",\"vdev\":\"xvda\"}"), "invalid_config", "disks",
 		"disks: disk 0: target must be an absolute path, not \"i.img\"");
 	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"access\":\"rwx\"}"),
@@ -367,39 +370,45 @@ static void image(char *path, size_t n, size_t off, const void *head, size_t len
 	close(fd);
 }
 
-static int check_img(const char *path, struct kd_error *err)
+static int check_img(const char *path, enum kd_fmt want, struct kd_error *err)
 {
-	struct kd_disk d = { .target = (char *)path, .vdev = "xvda", .devid = 51712 };
+	struct kd_disk d = { .target = (char *)path, .vdev = "xvda", .devid = 51712,
+			     .format = want };
 
 	memset(err, 0, sizeof(*err));
-	return kd_disk_check_image(&d, 0, err);
+	return kd_disk_check_image(&d, 0, NULL, err);
 }
 
 START_TEST(image_formats)
 {
 	static const struct { size_t off; const char *magic; size_t len; const char *name; } f[] = {
-		{ 0, "QFI\xfb\0\0\0\3", 8, "qcow or qcow2" }, { 0, "KDMV", 4, "VMDK" },
-		{ 0x40, "\x7f\x10\xda\xbe", 4, "VDI" }, { 0, "vhdxfile", 8, "VHDX" },
-		{ 0, "conectix", 8, "VHD" }, { 0, "QED", 4, "QED" },
+		{ 0, "QFI\xfb\0\0\0\3", 8, "qcow2" }, { 0, "KDMV", 4, "vmdk" },
+		{ 0x40, "\x7f\x10\xda\xbe", 4, "vdi" }, { 0, "vhdxfile", 8, "vhdx" },
+		{ 0, "conectix", 8, "vhd" }, { 0, "QED", 4, "qed" },
+		{ 0, "# Disk DescriptorFile", 21, "vmdk descriptor" },
 	};
 	struct kd_error err;
 	char path[64], want[256];
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++) {
 		image(path, sizeof(path), f[i].off, f[i].magic, f[i].len);
-		ck_assert_int_eq(check_img(path, &err), -EINVAL);
-		snprintf(want, sizeof(want), "disks: disk 0 (xvda): %s holds a %s image, not raw", path,
-			 f[i].name);
+		ck_assert_int_eq(check_img(path, KD_FMT_RAW, &err), -EINVAL);
+		snprintf(want, sizeof(want), "disks: disk 0 (xvda): %s holds a %s image, not raw; a "
+			 "raw view would give the guest the container", path, f[i].name);
 		ck_assert_msg(strncmp(err.message, want, strlen(want)) == 0, "%s", err.message);
 		unlink(path);
 	}
 	image(path, sizeof(path), 0, "KETCH", 5); /* anything else is raw */
-	ck_assert_int_eq(check_img(path, &err), 0);
+	ck_assert_int_eq(check_img(path, KD_FMT_RAW, &err), 0);
+	ck_assert_int_eq(check_img(path, KD_FMT_AUTO, &err), 0);
+	ck_assert_int_eq(check_img(path, KD_FMT_QCOW2, &err), -EINVAL);
+	snprintf(want, sizeof(want), "disks: disk 0 (xvda): %s holds a raw image, not qcow2", path);
+	ck_assert_str_eq(err.message, want);
 	unlink(path);
-	ck_assert_int_eq(check_img("/nonexistent/disk.img", &err), -ENOENT);
+	ck_assert_int_eq(check_img("/nonexistent/disk.img", KD_FMT_AUTO, &err), -ENOENT);
 	ck_assert_str_eq(err.message, "disks: disk 0 (xvda): cannot open /nonexistent/disk.img: "
 				      "No such file or directory");
-	ck_assert_int_eq(check_img("/tmp", &err), -EINVAL);
+	ck_assert_int_eq(check_img("/tmp", KD_FMT_AUTO, &err), -EINVAL);
 	ck_assert_str_eq(err.message, "disks: disk 0 (xvda): /tmp is not a regular file or a "
 				      "block device");
 }
@@ -421,9 +430,14 @@ START_TEST(xl_disks)
 	ck_assert(cfg.disks[1].readonly);
 	kd_config_free(&cfg);
 	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'format=qcow2, vdev=xvda, "
-			    "target=/i/a.qcow2' ]\n", &cfg, &err), -EINVAL);
-	ck_assert_str_eq(err.message, "disks: disk 0: format qcow2 is not supported yet (only "
-				      "raw images are served)");
+			    "target=/i/a.qcow2', '/i/b.vhd,vhd,xvdb' ]\n", &cfg, &err), 0);
+	ck_assert_int_eq(cfg.disks[0].format, KD_FMT_QCOW2);
+	ck_assert_int_eq(cfg.disks[1].format, KD_FMT_VHD);
+	kd_config_free(&cfg);
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'format=qed, vdev=xvda, "
+			    "target=/i/a.qed' ]\n", &cfg, &err), -EINVAL);
+	ck_assert_str_eq(err.message, "disks: disk 0: format qed is not supported (served: raw, "
+				      "qcow2, vmdk, vdi, vhd, vhdx)");
 	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'format=vmdk, vdev=xvda, "
 			    "target=/i/a' ]\n", &cfg, &err), -1);
 	ck_assert_msg(strstr(err.message, "is not a valid disk spec: disk: config parsing error "

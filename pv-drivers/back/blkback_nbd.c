@@ -1,0 +1,205 @@
+/*
+ * blkback_nbd.c - an image served over NBD (bb_disk_nbd): ketchd started
+ * a qemu-storage-daemon for a qcow2, vmdk, vdi, vhd or vhdx image and
+ * named its Unix socket (--nbd) and pid (--nbd-pid).  Each prepared
+ * request becomes libnbd commands: one read or write per segment (the
+ * segments are separate guest pages; each goes straight to or from its
+ * page, never copied), a flush, or a trim for a discard.  The request is
+ * answered when its last command completes.
+ *
+ * The server and this process live and die together: the server gets
+ * SIGTERM when we end (ketchd set its parent-death signal), and a broken
+ * NBD connection ends us with status 1, so ketchd restarts the pair and
+ * the frontend reconnects as after any backend crash.
+ */
+#include <errno.h>
+#include <libnbd.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "blkback.h"
+
+/* How long the server gets to finish after SIGTERM before SIGKILL. */
+#define BB_NBD_STOP_MS 3000
+
+static int nbd_err(void)
+{
+	int e = nbd_get_errno();
+
+	return e > 0 ? -e : -EIO;
+}
+
+static int nbd_init(struct bb *b)
+{
+	int64_t size;
+
+	/* Before confinement: only a pidfd we hold can be signalled later. */
+	b->nbd_pidfd = (int)syscall(SYS_pidfd_open, b->nbd_pid, 0);
+	if (b->nbd_pidfd < 0)
+		bk_log("NBD server pid %d: %s", b->nbd_pid, strerror(errno));
+	if (!(b->nbd = nbd_create()) || nbd_set_export_name(b->nbd, "disk") < 0 ||
+	    nbd_connect_unix(b->nbd, b->nbd_socket) < 0) {
+		bk_log("NBD server at %s: %s", b->nbd_socket, nbd_get_error());
+		return nbd_err();
+	}
+	if ((size = nbd_get_size(b->nbd)) < 0) {
+		bk_log("NBD server: size: %s", nbd_get_error());
+		return nbd_err();
+	}
+	if (!b->readonly && nbd_is_read_only(b->nbd) != 0) {
+		bk_log("NBD server exports the image read-only; the disk is read-write");
+		return -EROFS;
+	}
+	b->sectors = (uint64_t)size / BLKIF_SECTOR;
+	return 0;
+}
+
+/* Wait for the server to exit, up to ms; true if it did. */
+static bool server_gone(struct bb *b, int ms)
+{
+	struct pollfd p = { .fd = b->nbd_pidfd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+static void stop_server(struct bb *b, int sig)
+{
+	if (syscall(SYS_pidfd_send_signal, b->nbd_pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		bk_log("NBD server pid %d: signal %d: %s", b->nbd_pid, sig, strerror(errno));
+}
+
+/* Close the connection and stop the server, so that once we have exited
+ * its image locks are free for whoever is next. */
+static void nbd_fini(struct bb *b)
+{
+	if (b->nbd)
+		nbd_close(b->nbd);
+	b->nbd = NULL;
+	if (b->nbd_pidfd < 0)
+		return;
+	stop_server(b, SIGTERM);
+	if (!server_gone(b, BB_NBD_STOP_MS)) {
+		bk_log("NBD server pid %d ignored SIGTERM; killing it", b->nbd_pid);
+		stop_server(b, SIGKILL);
+		server_gone(b, BB_NBD_STOP_MS);
+	}
+	close(b->nbd_pidfd);
+	b->nbd_pidfd = -1;
+}
+
+/* One command of r ended (err: its errno, 0 if it succeeded). */
+static void part_done(struct bb_req *r, int err)
+{
+	if (err && r->res >= 0)
+		r->res = -err;
+	if (--r->pending == 0)
+		bb_io_done(r->bb, r, r->res < 0 ? r->res : (int)r->bytes);
+}
+
+static int on_done(void *user, int *error)
+{
+	part_done(user, *error);
+	return 1; /* retire the command */
+}
+
+/* One command for each segment, at consecutive offsets. */
+static int start_rw(struct bb *b, struct bb_req *r, nbd_completion_callback cb)
+{
+	uint64_t off = r->off;
+
+	for (unsigned int i = 0; i < r->nseg; i++) {
+		int64_t c;
+
+		r->pending++;
+		c = r->op == BLKIF_OP_READ
+			? nbd_aio_pread(b->nbd, r->iov[i].iov_base, r->iov[i].iov_len, off, cb, 0)
+			: nbd_aio_pwrite(b->nbd, r->iov[i].iov_base, r->iov[i].iov_len, off, cb, 0);
+		if (c < 0)
+			return r->pending--, nbd_err();
+		off += r->iov[i].iov_len;
+	}
+	return 0;
+}
+
+static void nbd_start(struct bb *b, struct bb_req *r)
+{
+	nbd_completion_callback cb = { .callback = on_done, .user_data = r };
+	int e = 0;
+
+	r->bb = b;
+	r->res = 0;
+	r->pending = 1; /* held while commands are issued, so none answers early */
+	if (r->op == BLKIF_OP_READ || r->op == BLKIF_OP_WRITE) {
+		e = start_rw(b, r, cb);
+	} else if (r->op == BLKIF_OP_FLUSH_DISKCACHE ? nbd_can_flush(b->nbd) != 1
+						     : nbd_can_trim(b->nbd) != 1) {
+		e = -EOPNOTSUPP;
+	} else {
+		r->pending++;
+		if ((r->op == BLKIF_OP_FLUSH_DISKCACHE ? nbd_aio_flush(b->nbd, cb, 0)
+			: nbd_aio_trim(b->nbd, r->len, r->off, cb, 0)) < 0) /* a discard */
+			e = (r->pending--, nbd_err());
+	}
+	part_done(r, -e);
+}
+
+static void nbd_submit(struct bb *b)
+{
+	(void)b; /* libnbd sends as the socket takes it (the poll's POLLOUT) */
+}
+
+static void nbd_poll_fd(struct bb *b, struct pollfd *p)
+{
+	unsigned int dir = b->nbd ? nbd_aio_get_direction(b->nbd) : 0;
+
+	*p = (struct pollfd){ .fd = b->nbd ? nbd_aio_get_fd(b->nbd) : -1 };
+	if (dir & LIBNBD_AIO_DIRECTION_READ)
+		p->events |= POLLIN;
+	if (dir & LIBNBD_AIO_DIRECTION_WRITE)
+		p->events |= POLLOUT;
+}
+
+/* A dead connection cannot be mended here: leave with status 1, and
+ * ketchd starts this backend and a new server again. */
+static void check_alive(struct bb *b)
+{
+	if (!nbd_aio_is_dead(b->nbd) && !nbd_aio_is_closed(b->nbd))
+		return;
+	bk_log("the NBD server's connection broke (%s); exiting to be restarted",
+	       nbd_get_error() ? nbd_get_error() : "closed");
+	b->x.quit = true;
+	b->x.failed = true;
+}
+
+static unsigned int nbd_complete(struct bb *b, short revents)
+{
+	unsigned int before = b->inflight;
+
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		nbd_aio_notify_read(b->nbd);
+	else if (revents & POLLOUT)
+		nbd_aio_notify_write(b->nbd);
+	check_alive(b);
+	return before - b->inflight;
+}
+
+static void nbd_drain(struct bb *b)
+{
+	while (b->inflight && b->nbd && !nbd_aio_is_dead(b->nbd) && !nbd_aio_is_closed(b->nbd))
+		if (nbd_poll(b->nbd, -1) < 0)
+			break;
+	check_alive(b);
+	bb_ring_push(b);
+}
+
+const struct bb_disk_ops bb_disk_nbd = {
+	.init = nbd_init,
+	.fini = nbd_fini,
+	.start = nbd_start,
+	.submit = nbd_submit,
+	.poll = nbd_poll_fd,
+	.complete = nbd_complete,
+	.drain = nbd_drain,
+};
