@@ -101,6 +101,8 @@ int cmd_xs_ls(const struct cli *c, int argc, char **argv);
 int cmd_block_attach(const struct cli *c, int argc, char **argv);
 int cmd_block_detach(const struct cli *c, int argc, char **argv);
 int cmd_block_list(const struct cli *c, int argc, char **argv);
+/* cmd_image.c: image info FILE, image clone BASE NEW (no ketchd needed) */
+int cmd_image(const struct cli *c, int argc, char **argv);
 int cmd_network_attach(const struct cli *c, int argc, char **argv);
 int cmd_network_detach(const struct cli *c, int argc, char **argv);
 int cmd_network_list(const struct cli *c, int argc, char **argv);

@@ -63,6 +63,12 @@ static const struct command commands[] = {
 	  "List a domain's disks with xl's columns: Vdev (devid), BE (backend domain),\n"
 	  "handle (the domain), state (the frontend's xenbus state), evt-ch,\n"
 	  "ring-ref, BE-path.  --json adds the image, access and backend process." },
+	{ "image", cmd_image, "image info FILE | image clone BASE NEW",
+	  "Disk images on this host, without ketchd (docs/block.md).\n"
+	  "  info FILE       format, virtual size, disk size and backing chain, if\n"
+	  "                  ketchd would serve FILE (else why not; exit 5)\n"
+	  "  clone BASE NEW  make NEW a qcow2 overlay on BASE: BASE is only read through\n"
+	  "                  it (its format recorded), NEW takes every write" },
 	{ "network-attach", cmd_network_attach, "network-attach DOMAIN [VIFSPEC]",
 	  "Give a running domain another network interface.  VIFSPEC is xl's vif\n"
 	  "spec, e.g. 'mac=00:16:3e:01:02:03, bridge=ketchbr0, rate=10Mb/s'; the devid\n"
