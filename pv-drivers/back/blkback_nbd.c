@@ -4,7 +4,8 @@
  * named its Unix socket (--nbd) and pid (--nbd-pid).  Each prepared
  * request becomes libnbd commands: one read or write per segment (the
  * segments are separate guest pages; each goes straight to or from its
- * page, never copied), a flush, or a trim for a discard.  The request is
+ * page, never copied), a flush, or for a discard a write of zeros the
+ * server may deallocate.  The request is
  * answered when its last command completes.
  *
  * The server and this process live and die together: the server gets
@@ -134,12 +135,15 @@ static void nbd_start(struct bb *b, struct bb_req *r)
 	if (r->op == BLKIF_OP_READ || r->op == BLKIF_OP_WRITE) {
 		e = start_rw(b, r, cb);
 	} else if (r->op == BLKIF_OP_FLUSH_DISKCACHE ? nbd_can_flush(b->nbd) != 1
-						     : nbd_can_trim(b->nbd) != 1) {
+						     : nbd_can_zero(b->nbd) != 1) {
 		e = -EOPNOTSUPP;
 	} else {
+		/* A discard writes zeros the server may leave as a hole (no
+		 * NO_HOLE flag): the range then reads zero, as a punched hole
+		 * does on raw, where a trim would leave it undefined. */
 		r->pending++;
 		if ((r->op == BLKIF_OP_FLUSH_DISKCACHE ? nbd_aio_flush(b->nbd, cb, 0)
-			: nbd_aio_trim(b->nbd, r->len, r->off, cb, 0)) < 0) /* a discard */
+			: nbd_aio_zero(b->nbd, r->len, r->off, cb, 0)) < 0)
 			e = (r->pending--, nbd_err());
 	}
 	part_done(r, -e);

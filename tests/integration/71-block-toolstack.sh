@@ -74,12 +74,14 @@ reject "duplicate vdev" '{"target":"img2.img","vdev":"xvdb"},{"target":"img1.img
 	'disk 1: vdev 51728 is the same device as disk 0.s \(xvdb, devid 51728\)'
 reject "missing target" '{"vdev":"xvda"}' 'disk 0: target is required'
 reject "unknown format" '{"target":"img2.img","vdev":"xvda","format":"floppy"}' 'unknown format'
-reject "qcow2 asked for" '{"target":"img2.img","vdev":"xvda","format":"qcow2"}' \
-	'format qcow2 is not supported yet \(only raw images are served\)'
+reject "qcow2 asked of a raw file" '{"target":"img2.img","vdev":"xvda","format":"qcow2"}' \
+	'img2.img holds a raw image, not qcow2$'
 reject "nonexistent image" '{"target":"nope.img","vdev":"xvda"}' \
 	"disk 0 \(xvda\): cannot open $TMP/nope.img: No such file or directory"
-reject "a qcow2 file defaulted to raw" '{"target":"qcow.img","vdev":"xvda"}' \
-	'qcow.img holds a qcow or qcow2 image, not raw'
+reject "a qcow2 file asked as raw" '{"target":"qcow.img","vdev":"xvda","format":"raw"}' \
+	'qcow.img holds a qcow2 image, not raw; a raw view would give the guest the container'
+reject "a broken qcow2 header, detected" '{"target":"qcow.img","vdev":"xvda"}' \
+	'qcow.img: the qcow2 cluster size is out of range'
 reject "a directory" '{"target":"/tmp","vdev":"xvda"}' 'is not a regular file or a block device'
 printf 'name = "badxl"\nkernel = "diskcheck"\ndisk = [ "format=vmdk, vdev=xvda, target=img2.img" ]\n' >bad.cfg
 out=$(K create bad.cfg 2>&1)
