@@ -18,6 +18,7 @@ LIBS       += $(KD_CFG_LIB)
 BINS       += $(KD_BIN)
 UNIT_TESTS += $(if $(wildcard tests/unit/ketchd_config.c),$(BUILD)/tests/unit/ketchd_config)
 UNIT_TESTS += $(if $(wildcard tests/unit/ketchd_vif.c),$(BUILD)/tests/unit/ketchd_vif)
+UNIT_TESTS += $(if $(wildcard tests/unit/ketchd_image.c),$(BUILD)/tests/unit/ketchd_image)
 
 $(KD_CFG_LIB): $(KD_CFG_OBJS)
 	@mkdir -p $(dir $@)
@@ -29,12 +30,13 @@ $(KD_BIN): $(KD_OBJS) $(KD_CFG_LIB) $(BUILD)/lib/libketchctl.a $(BUILD)/lib/libk
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS) $(KCF_LDLIBS)
 
-$(BUILD)/tests/unit/ketchd_config $(BUILD)/tests/unit/ketchd_vif: $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(KD_CFG_LIB)
+$(BUILD)/tests/unit/ketchd_config $(BUILD)/tests/unit/ketchd_vif $(BUILD)/tests/unit/ketchd_image: $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(KD_CFG_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS) $(CHECK_LIBS)
 
-$(BUILD)/obj/tests/unit/ketchd_config.o $(BUILD)/obj/tests/unit/ketchd_vif.o: CFLAGS += -I$(KD_DIR)
+$(BUILD)/obj/tests/unit/ketchd_config.o $(BUILD)/obj/tests/unit/ketchd_vif.o \
+	$(BUILD)/obj/tests/unit/ketchd_image.o: CFLAGS += -I$(KD_DIR)
 
 # Test guests of tests/integration/60-toolstack.sh: one answers control/shutdown,
 # one echoes console input.
