@@ -4,7 +4,7 @@
 set -e
 PKGS="build-essential pkg-config libxen-dev libxenstore4 xenstore-utils
       xen-utils-4.17 uuid-dev libjson-c-dev check liburing-dev libnbd-dev
-      qemu-utils iproute2 clang libclang-rt-14-dev binutils
+      qemu-utils qemu-system-common iproute2 clang libclang-rt-14-dev binutils
       libseccomp-dev libnl-3-dev libnl-route-3-dev iputils-ping
       curl python3 zlib1g-dev"
 missing=""
