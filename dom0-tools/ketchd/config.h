@@ -138,6 +138,17 @@ int kd_disk_from_json(struct json_object *v, unsigned int index, struct kd_disk 
 int kd_disk_check_image(const struct kd_disk *d, unsigned int index, enum kd_fmt *fmt,
 			struct kd_error *err);
 
+/* A qcow2 image's backing files, nearest first (malloc'd paths). */
+struct kd_chain {
+	unsigned int n;
+	char *path[KD_CHAIN_MAX];
+};
+/* As kd_disk_check_image, also listing the backing files in *chain
+ * (free it with kd_chain_free, whatever the result). */
+int kd_disk_check_chain(const struct kd_disk *d, unsigned int index, enum kd_fmt *fmt,
+			struct kd_chain *chain, struct kd_error *err);
+void kd_chain_free(struct kd_chain *chain);
+
 /* The disk object as configs hold it (every field). */
 struct json_object *kd_disk_to_json(const struct kd_disk *d);
 void kd_disk_free(struct kd_disk *d);

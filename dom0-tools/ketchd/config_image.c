@@ -23,6 +23,7 @@ struct link {
 	const struct kd_disk *d;
 	unsigned int index;
 	char path[4096];
+	struct kd_chain *chain; /* NULL: not wanted */
 };
 
 /* "disk N (vdev): " and fmt, whose first %s is the file ("backing file
@@ -128,13 +129,27 @@ static int check_chain(struct link *l, enum kd_fmt want, enum kd_fmt *got, int d
 			    KD_CHAIN_MAX);
 	if (backing_path(l, p.backing))
 		return fail(l, err, ENAMETOOLONG, "%s: the backing file's path is too long", f);
+	if (l->chain && !(l->chain->path[l->chain->n++] = strdup(l->path)))
+		return kd_error_set(err, "internal", "disks", "out of memory");
 	return check_chain(l, p.backing_fmt, NULL, depth + 1, err);
 }
 
 int kd_disk_check_image(const struct kd_disk *d, unsigned int index, enum kd_fmt *fmt,
 			struct kd_error *err)
 {
-	struct link l = { .d = d, .index = index };
+	return kd_disk_check_chain(d, index, fmt, NULL, err);
+}
+
+void kd_chain_free(struct kd_chain *chain)
+{
+	while (chain->n)
+		free(chain->path[--chain->n]);
+}
+
+int kd_disk_check_chain(const struct kd_disk *d, unsigned int index, enum kd_fmt *fmt,
+			struct kd_chain *chain, struct kd_error *err)
+{
+	struct link l = { .d = d, .index = index, .chain = chain };
 	enum kd_fmt got = KD_FMT_RAW;
 	int r;
 

@@ -98,6 +98,10 @@ struct kd_vbd {
 	/* What the image is served as; a format other than raw goes through a
 	 * qemu-storage-daemon exporting it over NBD on nbd_sock (vbd_nbd.c). */
 	enum kd_fmt format;
+	/* A qcow2 image's backing files, each held open with flock(LOCK_SH):
+	 * read beneath it, so no disk may write them while it lives. */
+	int backing_fd[KD_CHAIN_MAX];
+	unsigned int nbacking;
 	char *nbd_sock;            /* NULL for raw */
 	char *qsd_file, *qsd_fmt;  /* its --blockdev options (JSON) */
 };

@@ -65,8 +65,36 @@ static int open_locked(struct kd *kd, struct kd_vbd *v, unsigned int index,
 					  "read-only" : "; a writable image is never shared"), -EBUSY;
 }
 
+/* Share-lock each backing file, so that while this disk reads them no
+ * other disk writes them (and none is given this disk while one does). */
+static int lock_backing(struct kd_vbd *v, const struct kd_chain *chain, unsigned int index,
+			struct kd_error *err)
+{
+	for (unsigned int i = 0; i < chain->n; i++) {
+		int fd = open(chain->path[i], O_RDONLY | O_CLOEXEC | O_NOCTTY), e;
+
+		if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) == 0) {
+			v->backing_fd[v->nbacking++] = fd;
+			continue;
+		}
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (e == EWOULDBLOCK)
+			return kd_error_set(err, "disk_in_use", "disks", "disk %u (%s): its backing "
+					    "file %s is being written by another domain or "
+					    "program", index, v->disk.vdev, chain->path[i]), -EBUSY;
+		return kd_error_set(err, "invalid_config", "disks", "disk %u (%s): cannot open "
+				    "its backing file %s: %s", index, v->disk.vdev, chain->path[i],
+				    strerror(e)), -e;
+	}
+	return 0;
+}
+
 static void vbd_free(struct kd_vbd *v, bool unlink_socket)
 {
+	while (v->nbacking)
+		close(v->backing_fd[--v->nbacking]);
 	kd_vbd_nbd_free(v, unlink_socket);
 	if (v->image_fd >= 0)
 		close(v->image_fd);
@@ -79,6 +107,7 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 		  unsigned int index, struct kd_error *err)
 {
 	struct kd_vbd *v, **tail = &d->vbds;
+	struct kd_chain chain = { 0 };
 	enum kd_fmt format;
 	int r;
 
@@ -90,17 +119,24 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 			return kd_error_set(err, "duplicate_vdev", "vdev", "%s is the same device "
 					    "as the domain's %s (devid %u)", disk->vdev,
 					    (*tail)->disk.vdev, disk->devid);
-	if ((r = kd_disk_check_image(disk, index, &format, err)))
-		return r;
-	if (!(v = calloc(1, sizeof(*v))) || kd_disk_copy(&v->disk, disk)) {
+	r = kd_disk_check_chain(disk, index, &format, &chain, err);
+	if (!r && (!(v = calloc(1, sizeof(*v))) || kd_disk_copy(&v->disk, disk))) {
 		free(v);
-		return kd_error_set(err, "internal", "disks", "out of memory");
+		r = kd_error_set(err, "internal", "disks", "out of memory");
+	}
+	if (r) {
+		kd_chain_free(&chain);
+		return r;
 	}
 	v->domid = d->domid;
 	v->image_fd = -1;
 	v->format = format;
 	kd_vbd_backend_init(v);
-	if ((r = open_locked(kd, v, index, err))) {
+	r = open_locked(kd, v, index, err);
+	if (!r)
+		r = lock_backing(v, &chain, index, err);
+	kd_chain_free(&chain);
+	if (r) {
 		vbd_free(v, false);
 		return r;
 	}

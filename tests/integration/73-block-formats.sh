@@ -6,7 +6,8 @@
 # base untouched by the clone's writes; the NBD server killed in the
 # middle of a write burst (ketchd restarts the pair, the guest reconnects);
 # every sector read back after a re-create; a writable image never shared
-# (ketchd's lock, and QEMU's own lock held by the daemon); a read-only disk
+# (ketchd's lock, and QEMU's own lock held by the daemon), nor a base
+# written while a clone of it is in use; a read-only disk
 # from an xl config with format=qcow2; vmdk, vdi, vhd and vhdx disks
 # written and read back; formats refused by name (raw asked of a qcow2
 # file, qcow2 of a raw one, a backing file without a recorded format, a
@@ -107,6 +108,9 @@ A=$(domid_of alpha)
 out=$(cfg rival "$CMD" clone.qcow2 | K create - 2>&1)
 expect_eq "a second writer of the clone: exit 5" 5 "$?"
 expect_match "and why" 'clone.qcow2 is in use \(locked\) by another domain or program' "$out"
+out=$(cfg basewriter "$CMD" base.qcow2 | K create - 2>&1)
+expect_eq "a writer of the base under a clone in use: exit 5" 5 "$?"
+expect_match "and why" 'base.qcow2 is in use \(locked\) by another domain or program' "$out"
 P=$(bb_pid alpha 0)
 check "ketch-blkback runs a qemu-storage-daemon" wait_for 20 qsd_of "$P"
 check "the daemon's socket is private (0700 directory)" \
