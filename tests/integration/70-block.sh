@@ -57,18 +57,6 @@ boot_disk() {
 	on_exit "kill $BBPID"
 }
 
-# The pattern diskcheck writes, checksums left zero: one awk pass.
-expected_pattern() {
-	LC_ALL=C awk -v base=$BASE -v count=$COUNT -v seed=$SEED 'BEGIN {
-		for (s = base; s < base + count; s++) {
-			h = sprintf("ketch-blk sector %08d seed %d\n", s, seed)
-			printf "%s", h
-			for (i = length(h); i < 504; i++) printf "%c", (s * 7 + i * 13 + seed) % 256
-			for (i = 0; i < 8; i++) printf "%c", 0
-		}
-	}'
-}
-
 start_hv "$HVSOCK"
 start_xenstored "$XENSTORED_PATH" "$HVSOCK"
 
@@ -122,7 +110,7 @@ expect_match "and counted no failed request" 'stopped: [0-9]+ requests, 0 refuse
 	"$(cat "$TMP/bb.$id.log")"
 
 # The host sees what the guest wrote, byte for byte but for the checksums.
-expected_pattern >"$TMP/expected"
+diskcheck_pattern $BASE $COUNT $SEED >"$TMP/expected"
 dd if="$IMG" of="$TMP/actual" bs=512 skip=$BASE count=$COUNT status=none
 bad=$(cmp -l "$TMP/expected" "$TMP/actual" | awk '($1 - 1) % 512 < 504 { n++ } END { print n + 0 }')
 expect_eq "the image holds the guest's pattern" 0 "$bad"

@@ -20,17 +20,6 @@ fe_state_is() { [ "$(xenstore-read "/local/domain/$1/device/vbd/$2/state" 2>/dev
 bb_pid() { K block-list "$1" --json | jget "disks.$2.backend_pid"; }
 
 BASE=64 COUNT=3584 SEED=11 # clear of the range diskcheck discards (3840..4351)
-# The pattern diskcheck writes, checksums left zero (as 70-block.sh).
-expected_pattern() {
-	LC_ALL=C awk -v base=$BASE -v count=$COUNT -v seed=$SEED 'BEGIN {
-		for (s = base; s < base + count; s++) {
-			h = sprintf("ketch-blk sector %08d seed %d\n", s, seed)
-			printf "%s", h
-			for (i = length(h); i < 504; i++) printf "%c", (s * 7 + i * 13 + seed) % 256
-			for (i = 0; i < 8; i++) printf "%c", 0
-		}
-	}'
-}
 dump() { # what the daemons and guests said, when something failed
 	echo "--- ketchd:"; tail -30 "$TMP/kd.log"
 	for f in "$LOGS"/console-*.log; do [ -e "$f" ] && { echo "--- $f:"; tail -15 "$f"; }; done
@@ -52,7 +41,7 @@ cp "$GUESTS/diskcheck" "$GUESTS/shutdown_watch" "$TMP/"
 truncate -s 16M img1.img
 printf 'KETCH-HOST-MARK' | dd of=img1.img bs=512 seek=7 conv=notrunc status=none
 truncate -s 4M img2.img
-expected_pattern >"$TMP/expected"
+diskcheck_pattern $BASE $COUNT $SEED >"$TMP/expected"
 CMD="seed=$SEED base=$BASE count=$COUNT timeout_s=$((30 * T_SCALE))"
 # disk_cfg NAME CMDLINE ACCESS: a JSON config for diskcheck on img1
 disk_cfg() {
@@ -62,27 +51,21 @@ disk_cfg() {
 
 # --- hostile configs and arguments: refused by name, nothing left behind -------
 printf 'QFI\373\0\0\0\3' >qcow.img && truncate -s 1M qcow.img
-reject() { # DESCRIPTION DISKS-JSON MESSAGE-REGEX
-	echo "{\"name\":\"bad\",\"kernel\":\"diskcheck\",\"disks\":[$2]}" >bad.json
-	out=$(K create bad.json 2>&1)
-	expect_eq "$1: exit 5" 5 "$?"
-	expect_match "$1: message" "$3" "$out"
-}
-reject "bad vdev" '{"target":"img2.img","vdev":"xvdA"}' \
+reject_disks "bad vdev" '{"target":"img2.img","vdev":"xvdA"}' \
 	'^ketch: create: disks: disk 0: vdev is not a virtual disk name .*"xvdA"$'
-reject "duplicate vdev" '{"target":"img2.img","vdev":"xvdb"},{"target":"img1.img","vdev":"51728"}' \
+reject_disks "duplicate vdev" '{"target":"img2.img","vdev":"xvdb"},{"target":"img1.img","vdev":"51728"}' \
 	'disk 1: vdev 51728 is the same device as disk 0.s \(xvdb, devid 51728\)'
-reject "missing target" '{"vdev":"xvda"}' 'disk 0: target is required'
-reject "unknown format" '{"target":"img2.img","vdev":"xvda","format":"floppy"}' 'unknown format'
-reject "qcow2 asked of a raw file" '{"target":"img2.img","vdev":"xvda","format":"qcow2"}' \
+reject_disks "missing target" '{"vdev":"xvda"}' 'disk 0: target is required'
+reject_disks "unknown format" '{"target":"img2.img","vdev":"xvda","format":"floppy"}' 'unknown format'
+reject_disks "qcow2 asked of a raw file" '{"target":"img2.img","vdev":"xvda","format":"qcow2"}' \
 	'img2.img holds a raw image, not qcow2$'
-reject "nonexistent image" '{"target":"nope.img","vdev":"xvda"}' \
+reject_disks "nonexistent image" '{"target":"nope.img","vdev":"xvda"}' \
 	"disk 0 \(xvda\): cannot open $TMP/nope.img: No such file or directory"
-reject "a qcow2 file asked as raw" '{"target":"qcow.img","vdev":"xvda","format":"raw"}' \
+reject_disks "a qcow2 file asked as raw" '{"target":"qcow.img","vdev":"xvda","format":"raw"}' \
 	'qcow.img holds a qcow2 image, not raw; a raw view would give the guest the container'
-reject "a broken qcow2 header, detected" '{"target":"qcow.img","vdev":"xvda"}' \
+reject_disks "a broken qcow2 header, detected" '{"target":"qcow.img","vdev":"xvda"}' \
 	'qcow.img: the qcow2 cluster size is out of range'
-reject "a directory" '{"target":"/tmp","vdev":"xvda"}' 'is not a regular file or a block device'
+reject_disks "a directory" '{"target":"/tmp","vdev":"xvda"}' 'is not a regular file or a block device'
 printf 'name = "badxl"\nkernel = "diskcheck"\ndisk = [ "format=vmdk, vdev=xvda, target=img2.img" ]\n' >bad.cfg
 out=$(K create bad.cfg 2>&1)
 expect_eq "xl: a format xl does not know: exit 5" 5 "$?"

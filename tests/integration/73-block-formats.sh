@@ -21,21 +21,11 @@ bb_pid() { K block-list "$1" --json | jget "disks.$2.backend_pid"; }
 qsd_of() { pgrep -P "$1" -x qemu-storage-da; } # comm is cut at 15 bytes
 
 BASE=64 COUNT=3584 SEED=23
-expected_pattern() { # as 71-block-toolstack.sh: the sectors diskcheck writes
-	LC_ALL=C awk -v base=$BASE -v count=$1 -v seed=$SEED 'BEGIN {
-		for (s = base; s < base + count; s++) {
-			h = sprintf("ketch-blk sector %08d seed %d\n", s, seed)
-			printf "%s", h
-			for (i = length(h); i < 504; i++) printf "%c", (s * 7 + i * 13 + seed) % 256
-			for (i = 0; i < 8; i++) printf "%c", 0
-		}
-	}'
-}
 # bad_sectors IMAGE FORMAT COUNT: sectors of the pattern the image lacks
 bad_sectors() {
 	qemu-img convert -U -f "$2" -O raw "$1" "$TMP/view.raw" || { echo convert-failed; return; }
 	dd if="$TMP/view.raw" bs=512 skip=$BASE count="$3" status=none |
-		cmp -l <(expected_pattern "$3") - | awk '($1 - 1) % 512 < 504 { n++ } END { print n + 0 }'
+		cmp -l <(diskcheck_pattern $BASE "$3" $SEED) - | awk '($1 - 1) % 512 < 504 { n++ } END { print n + 0 }'
 }
 marker() { qemu-img convert -U -f "$2" -O raw "$1" "$TMP/m.raw" &&
 	dd if="$TMP/m.raw" bs=512 skip=7 count=1 status=none | head -c 15; }
@@ -74,15 +64,9 @@ expect_match "and why" 'clone.qcow2 already exists; not overwritten' "$out"
 BASE_SUM=$(sha256sum <base.qcow2)
 
 # --- refused by name ----------------------------------------------------------------
-reject() { # DESCRIPTION DISK-JSON MESSAGE-REGEX
-	echo "{\"name\":\"bad\",\"kernel\":\"diskcheck\",\"disks\":[$2]}" >bad.json
-	out=$(K create bad.json 2>&1)
-	expect_eq "$1: exit 5" 5 "$?"
-	expect_match "$1: message" "$3" "$out"
-}
-reject "raw asked of a qcow2 file" '{"target":"clone.qcow2","vdev":"xvda","format":"raw"}' \
+reject_disks "raw asked of a qcow2 file" '{"target":"clone.qcow2","vdev":"xvda","format":"raw"}' \
 	'clone.qcow2 holds a qcow2 image, not raw; a raw view would give the guest the container'
-reject "qcow2 asked of a raw file" '{"target":"seed.raw","vdev":"xvda","format":"qcow2"}' \
+reject_disks "qcow2 asked of a raw file" '{"target":"seed.raw","vdev":"xvda","format":"qcow2"}' \
 	'seed.raw holds a raw image, not qcow2$'
 qemu-img create -q -f qcow2 -b "$TMP/seed.raw" -F raw nofmt.qcow2
 # Drop the backing format extension (its type made an unknown one, which
@@ -90,14 +74,14 @@ qemu-img create -q -f qcow2 -b "$TMP/seed.raw" -F raw nofmt.qcow2
 python3 -c 'import sys
 f = open(sys.argv[1], "r+b"); h = f.read(65536); i = h.find(bytes.fromhex("e2792aca"))
 f.seek(i); f.write(bytes.fromhex("0000ab01"))' nofmt.qcow2
-reject "a backing file without a recorded format" '{"target":"nofmt.qcow2","vdev":"xvda"}' \
+reject_disks "a backing file without a recorded format" '{"target":"nofmt.qcow2","vdev":"xvda"}' \
 	'nofmt.qcow2: the qcow2 backing file has no recorded format'
 expect_match "image info says the same" 'no recorded format' "$(K image info nofmt.qcow2 2>&1)"
 printf '# Disk DescriptorFile\nRW 32768 FLAT "seed.raw" 0\n' >desc.vmdk
-reject "a VMDK descriptor" '{"target":"desc.vmdk","vdev":"xvda"}' \
+reject_disks "a VMDK descriptor" '{"target":"desc.vmdk","vdev":"xvda"}' \
 	'desc.vmdk holds a vmdk descriptor image, which is not served \(it names other files'
 qemu-img create -q -f qcow2 -b "$TMP/desc.vmdk" -F vmdk ondesc.qcow2
-reject "a backing file that is a VMDK descriptor" '{"target":"ondesc.qcow2","vdev":"xvda"}' \
+reject_disks "a backing file that is a VMDK descriptor" '{"target":"ondesc.qcow2","vdev":"xvda"}' \
 	"backing file $TMP/desc.vmdk holds a vmdk descriptor image, which is not served"
 expect_eq "nothing was created" "" "$(HVCTL list | tail -n +2)"
 

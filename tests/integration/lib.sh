@@ -185,3 +185,26 @@ xs_add_vif() {
 			"$fe/handle" 0 "$fe/mac" "$2" &&
 		xenstore-chmod -r "$fe" "n$d" r0
 }
+
+# --- the disk scripts (70, 71, 73) -------------------------------------------
+# diskcheck_pattern BASE COUNT SEED: the sectors the diskcheck guest writes
+# from BASE, their checksums left zero (the last 8 bytes of each).
+diskcheck_pattern() {
+	LC_ALL=C awk -v base="$1" -v count="$2" -v seed="$3" 'BEGIN {
+		for (s = base; s < base + count; s++) {
+			h = sprintf("ketch-blk sector %08d seed %d\n", s, seed)
+			printf "%s", h
+			for (i = length(h); i < 504; i++) printf "%c", (s * 7 + i * 13 + seed) % 256
+			for (i = 0; i < 8; i++) printf "%c", 0
+		}
+	}'
+}
+# reject_disks DESCRIPTION DISKS-JSON MESSAGE-REGEX: a diskcheck domain with
+# these disks is refused by create (exit 5) with a message matching REGEX.
+reject_disks() {
+	local out
+	echo "{\"name\":\"bad\",\"kernel\":\"diskcheck\",\"disks\":[$2]}" >bad.json
+	out=$(K create bad.json 2>&1)
+	expect_eq "$1: exit 5" 5 "$?"
+	expect_match "$1: message" "$3" "$out"
+}
