@@ -161,14 +161,7 @@ expect_match "re-created: exit code 0" '^shutdown_code: 0$' "$(HVCTL info "$A")"
 K destroy alpha
 
 # --- read-only sharing: one domain from an xl config, one from JSON ---------------
-cat >beta.cfg <<CFG
-name = "beta"
-kernel = "diskcheck"
-memory = 32
-on_poweroff = "preserve"
-cmdline = "$CMD verify=1 ro=1"
-disk = [ 'format=raw, vdev=xvda, access=ro, target=img1.img' ]
-CFG
+diskcheck_xl beta "$CMD verify=1 ro=1" 'format=raw, vdev=xvda, access=ro, target=img1.img' >beta.cfg
 check "xl config with a read-only disk" quiet K create -p beta.cfg
 B=$(domid_of beta)
 expect_eq "xl config: mode r" r "$(xenstore-read /local/domain/0/backend/vbd/$B/51712/mode)"

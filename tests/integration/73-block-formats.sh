@@ -139,14 +139,7 @@ log=$(tail -n +$((SEEN + 1)) "$LOGS/console-alpha.log")
 expect_match "every sector verifies after a re-create" 'PASS every sector verifies$' "$log"
 expect_match "the second run's verdict" 'diskcheck: PASS, 0 failures' "$log"
 K destroy alpha
-cat >beta.cfg <<CFG
-name = "beta"
-kernel = "diskcheck"
-memory = 32
-on_poweroff = "preserve"
-cmdline = "$CMD verify=1 ro=1"
-disk = [ 'format=qcow2, vdev=xvda, access=ro, target=clone.qcow2' ]
-CFG
+diskcheck_xl beta "$CMD verify=1 ro=1" 'format=qcow2, vdev=xvda, access=ro, target=clone.qcow2' >beta.cfg
 check "xl config: a read-only qcow2 disk" quiet K create beta.cfg
 B=$(domid_of beta)
 check "the reader finished" wait_for 120 stopped "$B"

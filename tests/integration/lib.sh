@@ -208,3 +208,9 @@ reject_disks() {
 	expect_eq "$1: exit 5" 5 "$?"
 	expect_match "$1: message" "$3" "$out"
 }
+# diskcheck_xl NAME CMDLINE DISKSPEC: an xl config of a diskcheck domain
+# with that one disk, kept when it powers off.
+diskcheck_xl() {
+	printf 'name = "%s"\nkernel = "diskcheck"\nmemory = 32\non_poweroff = "preserve"\n' "$1"
+	printf 'cmdline = "%s"\ndisk = [ '"'%s'"' ]\n' "$2" "$3"
+}
