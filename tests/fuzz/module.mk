@@ -18,6 +18,7 @@ FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Werror -Wmissing-prototypes \
 FZ_KB    := $(wildcard dom0-tools/builder/*.c)
 FZ_KCTL  := $(addprefix dom0-tools/libketchctl/,kctl_wire.c names.c)
 FZ_CFG   := $(addprefix dom0-tools/ketchd/,config_json.c validate.c config_xl.c config_disk.c \
+              config_image.c image_probe.c \
               config_nic.c config_nic_xl.c)
 FZ_KD_LIBS := $(shell pkg-config --libs json-c uuid xlutil xenlight 2>/dev/null || \
                 echo -ljson-c -luuid -lxlutil -lxenlight)
@@ -45,6 +46,9 @@ FZ_LIB_kd_fuzz_api     := $(FZ_KD_LIBS)
 # API's covers a request line at its 64 KiB limit.
 FZ_MAXLEN_kd_fuzz_api := 70000
 
+FZ_SRC_kd_fuzz_image_probe := dom0-tools/ketchd/image_probe.c
+FZ_INC_kd_fuzz_image_probe := -Idom0-tools/ketchd
+
 FZ_SRC_pv_fuzz_netif_tx := pv-drivers/common/netif_ring.c
 # blkback's consumer with the ring's taking and answering wrapped, so the
 # harness sees each request taken and each response as it happens.
@@ -57,7 +61,8 @@ FZ_INC_ks_fuzz_stream := -Idom0-tools/libketchsave
 FZ_LIB_ks_fuzz_stream := -lz
 
 FZ_NAMES := ctl_fuzz_server kctl_fuzz_recv kb_fuzz_elf kd_fuzz_config_json \
-            kd_fuzz_config_xl kd_fuzz_api pv_fuzz_netif_tx pv_fuzz_blkback ks_fuzz_stream
+            kd_fuzz_config_xl kd_fuzz_api kd_fuzz_image_probe pv_fuzz_netif_tx pv_fuzz_blkback \
+            ks_fuzz_stream
 FZ_BINS  := $(FZ_NAMES:%=$(BUILD)/fuzz/%)
 FUZZERS      += $(FZ_BINS)
 FUZZ_TARGETS += $(FZ_NAMES:%=fuzz-%)

@@ -2,12 +2,12 @@
 # Short, bounded libFuzzer runs (ASan+UBSan) of every parser a peer or a
 # guest feeds: ketch-hv's control-socket frames and handlers, the frames a
 # control client reads back, ketchd's JSON API, both config parsers, the
-# ELF/notes builder, and a hostile frontend's netif tx and blkif rings
+# disk image probe, the ELF/notes builder, and a hostile frontend's netif tx and blkif rings
 # (tests/fuzz/README.md).  `make fuzz` runs each longer.
 . "$(dirname "$0")/lib.sh"
 
 NAMES="ctl_fuzz_server kctl_fuzz_recv kd_fuzz_api kd_fuzz_config_json kd_fuzz_config_xl kb_fuzz_elf
-       pv_fuzz_netif_tx pv_fuzz_blkback ks_fuzz_stream"
+       kd_fuzz_image_probe pv_fuzz_netif_tx pv_fuzz_blkback ks_fuzz_stream"
 SECONDS_EACH=${FUZZ_SECONDS:-6}
 
 out=$(make --no-print-directory BUILD="$BUILD" SANITIZE= fuzzers 2>&1)
