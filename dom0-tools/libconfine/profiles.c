@@ -52,7 +52,8 @@ static const char *const blkback_extra[] = {
 	"io_uring_enter", "io_uring_register", /* the ring made during setup */
 	"rseq", "fallocate", "flock",
 	"pipe", "pipe2", /* libxenstore's watch pipe, made by xs_fileno() */
-	"pidfd_send_signal", /* stopping its NBD server, by the pidfd opened at setup */
+	/* stopping and reaping its NBD server, by the pidfd opened at setup */
+	"pidfd_send_signal", "waitid",
 	NULL
 };
 

@@ -96,6 +96,7 @@ struct bb {
 	int uring_efd;
 	struct nbd_handle *nbd;
 	int nbd_pidfd;
+	bool nbd_lost; /* the connection broke: requests left unanswered, we exit */
 	unsigned int inflight;
 	struct bb_req req[BLKIF_RING_ENTRIES];
 	/* counters, for the log at exit */

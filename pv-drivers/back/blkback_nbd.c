@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "blkback.h"
@@ -86,16 +87,34 @@ static void nbd_fini(struct bb *b)
 		stop_server(b, SIGKILL);
 		server_gone(b, BB_NBD_STOP_MS);
 	}
+	/* Reap it: nothing above us may (our own parent is not its). */
+	waitid(P_PIDFD, (id_t)b->nbd_pidfd, &(siginfo_t){ 0 }, WEXITED | WNOHANG);
 	close(b->nbd_pidfd);
 	b->nbd_pidfd = -1;
 }
 
-/* One command of r ended (err: its errno, 0 if it succeeded). */
+/* libnbd's errors for a connection that is gone (commands in flight are
+ * failed with ENOTCONN when it dies). */
+static bool conn_lost(int err)
+{
+	return err == ENOTCONN || err == EPIPE || err == ECONNRESET || err == ESHUTDOWN;
+}
+
+/*
+ * One command of r ended (err: its errno, 0 if it succeeded).  A request
+ * whose connection broke is not answered: the frontend queues it again
+ * once it has reconnected to our successor, as after a backend crash,
+ * where an error would have failed the guest's I/O.
+ */
 static void part_done(struct bb_req *r, int err)
 {
 	if (err && r->res >= 0)
 		r->res = -err;
-	if (--r->pending == 0)
+	if (--r->pending)
+		return;
+	if (r->res < 0 && conn_lost(-r->res))
+		r->bb->nbd_lost = true;
+	else
 		bb_io_done(r->bb, r, r->res < 0 ? r->res : (int)r->bytes);
 }
 
@@ -169,7 +188,9 @@ static void nbd_poll_fd(struct bb *b, struct pollfd *p)
  * ketchd starts this backend and a new server again. */
 static void check_alive(struct bb *b)
 {
-	if (!nbd_aio_is_dead(b->nbd) && !nbd_aio_is_closed(b->nbd))
+	if (!b->nbd_lost && !nbd_aio_is_dead(b->nbd) && !nbd_aio_is_closed(b->nbd))
+		return;
+	if (b->x.failed)
 		return;
 	bk_log("the NBD server's connection broke (%s); exiting to be restarted",
 	       nbd_get_error() ? nbd_get_error() : "closed");
@@ -191,7 +212,8 @@ static unsigned int nbd_complete(struct bb *b, short revents)
 
 static void nbd_drain(struct bb *b)
 {
-	while (b->inflight && b->nbd && !nbd_aio_is_dead(b->nbd) && !nbd_aio_is_closed(b->nbd))
+	while (b->inflight && b->nbd && !b->nbd_lost && !nbd_aio_is_dead(b->nbd) &&
+	       !nbd_aio_is_closed(b->nbd))
 		if (nbd_poll(b->nbd, -1) < 0)
 			break;
 	check_alive(b);
