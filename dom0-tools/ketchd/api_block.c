@@ -82,6 +82,7 @@ static struct json_object *disk_json(struct kd *kd, const struct kd_vbd *v)
 			       json_object_new_int64(kd_vbd_xs_read(kd, v, false, "state")));
 	json_object_object_add(o, "target", json_object_new_string(v->disk.target));
 	json_object_object_add(o, "access", json_object_new_string(v->disk.readonly ? "ro" : "rw"));
+	json_object_object_add(o, "format", json_object_new_string(kd_fmt_name(v->format)));
 	json_object_object_add(o, "backend_pid", json_object_new_int64(v->back.pid));
 	json_object_object_add(o, "restarts", json_object_new_int64(v->back.restarts));
 	return o;
