@@ -62,7 +62,7 @@ static const struct command commands[] = {
 	{ "block-list", cmd_block_list, "block-list DOMAIN",
 	  "List a domain's disks with xl's columns: Vdev (devid), BE (backend domain),\n"
 	  "handle (the domain), state (the frontend's xenbus state), evt-ch,\n"
-	  "ring-ref, BE-path.  --json adds the image, access and backend process." },
+	  "ring-ref, BE-path.  --json adds the image, access, format and backend process." },
 	{ "image", cmd_image, "image info FILE | image clone BASE NEW",
 	  "Disk images on this host, without ketchd (docs/block.md).\n"
 	  "  info FILE       format, virtual size, disk size and backing chain, if\n"
