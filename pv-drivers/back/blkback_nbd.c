@@ -66,10 +66,15 @@ static bool server_gone(struct bb *b, int ms)
 	return poll(&p, 1, ms) == 1;
 }
 
-static void stop_server(struct bb *b, int sig)
+/* Signal the server; false if it cannot be (it then ends by its
+ * parent-death signal when we exit: with --user it is not ours to kill). */
+static bool stop_server(struct bb *b, int sig)
 {
-	if (syscall(SYS_pidfd_send_signal, b->nbd_pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
-		bk_log("NBD server pid %d: signal %d: %s", b->nbd_pid, sig, strerror(errno));
+	if (syscall(SYS_pidfd_send_signal, b->nbd_pidfd, sig, NULL, 0) == 0 || errno == ESRCH)
+		return true;
+	bk_log("NBD server pid %d: signal %d: %s; it stops when we exit", b->nbd_pid, sig,
+	       strerror(errno));
+	return false;
 }
 
 /* Close the connection and stop the server, so that once we have exited
@@ -81,8 +86,7 @@ static void nbd_fini(struct bb *b)
 	b->nbd = NULL;
 	if (b->nbd_pidfd < 0)
 		return;
-	stop_server(b, SIGTERM);
-	if (!server_gone(b, BB_NBD_STOP_MS)) {
+	if (stop_server(b, SIGTERM) && !server_gone(b, BB_NBD_STOP_MS)) {
 		bk_log("NBD server pid %d ignored SIGTERM; killing it", b->nbd_pid);
 		stop_server(b, SIGKILL);
 		server_gone(b, BB_NBD_STOP_MS);

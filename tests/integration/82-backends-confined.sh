@@ -7,7 +7,9 @@
 # try forbidden calls ($KETCH_CONFINE_SELFTEST): reading a file by name
 # and an ioctl fail with EPERM, and execve, fork, ptrace or an AF_INET
 # socket end the backend with SIGSYS after a line naming the call;
-# --no-confine lets the same calls through.
+# --no-confine lets the same calls through.  Over NBD (a qemu-storage-
+# daemon's export) blkback is confined too, leaves with 1 when its server
+# dies, and stops its server when it stops.
 . "$(dirname "$0")/lib.sh"
 in_netns ketch-conf "$0" "$@"
 
@@ -124,6 +126,46 @@ out=$("$BIN/ketch-blkback" --domid $DOM --devid 51712 --image "$TMP/disk.img" \
 	--user no-such-user-here 2>&1 </dev/null)
 check "blkback: an unknown --user stops the start" test $? -eq 1
 expect_match "and says why" 'cannot confine: no user no-such-user-here' "$out"
+
+## ketch-blkback over NBD: a qemu-storage-daemon exporting a qcow2 image,
+## started here as ketchd starts it (docs/block.md)
+qemu-img create -q -f qcow2 "$TMP/disk.qcow2" 8M
+start_qsd() { # sets QSD; true once its socket is there
+	rm -f "$TMP/nbd.sock"
+	qemu-storage-daemon --blockdev "driver=file,node-name=file,filename=$TMP/disk.qcow2" \
+		--blockdev driver=qcow2,node-name=disk,file=file \
+		--nbd-server "addr.type=unix,addr.path=$TMP/nbd.sock" \
+		--export type=nbd,id=export,node-name=disk,name=disk,writable=on 2>>"$TMP/qsd.log" &
+	QSD=$!
+	on_exit "kill $QSD"
+	wait_for 10 test -S "$TMP/nbd.sock"
+}
+check "a qemu-storage-daemon serves the image" start_qsd
+add_dev vbd 51712
+run_be bb-nbd "$BIN/ketch-blkback" --devid 51712 --image "$TMP/disk.qcow2" \
+	--nbd "$TMP/nbd.sock" --nbd-pid "$QSD"
+check "blkback over NBD, confined, reaches InitWait" wait_for 10 state_is "$BE" 2
+confined_ok "blkback over NBD" "$PID"
+{ kill -9 "$QSD"; wait "$QSD"; } 2>/dev/null
+ended "$PID"; expect_eq "its NBD server killed: blkback leaves with 1 (to be restarted)" 1 "$ST"
+expect_log "and says why" "$TMP/bb-nbd.log" "the NBD server's connection broke .*; exiting to be restarted"
+check "another daemon" start_qsd
+add_dev vbd 51712
+run_be bb-nbd2 "$BIN/ketch-blkback" --devid 51712 --image "$TMP/disk.qcow2" \
+	--nbd "$TMP/nbd.sock" --nbd-pid "$QSD"
+check "blkback over NBD reaches InitWait again" wait_for 10 state_is "$BE" 2
+kill "$PID"
+ended "$PID"; expect_eq "blkback over NBD leaves on SIGTERM with 0" 0 "$ST"
+check "having stopped its NBD server (through its pidfd, while confined)" wait_for 5 gone "$QSD"
+out=$("$BIN/ketch-blkback" --domid $DOM --devid 51712 --image "$TMP/disk.qcow2" \
+	--nbd "$TMP/nbd.sock" 2>&1 </dev/null)
+expect_eq "--nbd without --nbd-pid: usage (2)" 2 "$?"
+sleep 60 & # stands in for a daemon that never listened
+out=$("$BIN/ketch-blkback" --domid $DOM --devid 51712 --image "$TMP/disk.qcow2" \
+	--nbd "$TMP/nonexistent.sock" --nbd-pid $! 2>&1 </dev/null)
+expect_eq "an NBD server that is not there: 1" 1 "$?"
+expect_match "and says so" "NBD server at $TMP/nonexistent.sock: .*" "$out"
+check "and the server it was given is stopped" wait_for 5 gone $!
 
 ## ketch-netback
 add_dev vif 0
