@@ -95,7 +95,7 @@ int kd_vbd_nbd_prepare(struct kd *kd, struct kd_vbd *v)
 /* In the daemon's child: the listening socket as fd 3, then exec. */
 static void exec_qsd(const struct kd_vbd *v, int lfd, pid_t parent)
 {
-	char exp[96];
+	char exp[128];
 	const char *argv[] = { KD_QSD, "--blockdev", v->qsd_file, "--blockdev", v->qsd_fmt,
 			       "--nbd-server", "addr.type=fd,addr.str=3", "--export", exp, NULL };
 
@@ -105,8 +105,10 @@ static void exec_qsd(const struct kd_vbd *v, int lfd, pid_t parent)
 	if (dup2(lfd, 3) < 0)
 		_exit(127);
 	close_range(4, ~0U, 0);
-	snprintf(exp, sizeof(exp), "type=nbd,id=export,node-name=disk,name=disk,writable=%s",
-		 v->disk.readonly ? "off" : "on");
+	/* Write-through: a write is acknowledged once it is on disk, so a
+	 * daemon that dies loses no write the guest was told was done. */
+	snprintf(exp, sizeof(exp), "type=nbd,id=export,node-name=disk,name=disk,writable=%s,"
+		 "writethrough=on", v->disk.readonly ? "off" : "on");
 	execvp(KD_QSD, (char *const *)argv);
 	fprintf(stderr, "ketchd: cannot run " KD_QSD ": %s\n", strerror(errno));
 	_exit(127);

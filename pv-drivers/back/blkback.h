@@ -30,6 +30,9 @@ enum bb_why {
 
 struct bb;
 
+/* The most a read or write request moves: every segment a whole page. */
+#define BB_REQ_BYTES_MAX (BLKIF_MAX_SEGMENTS_PER_REQUEST * 4096)
+
 /* One request being served: the grants it holds and where they map. */
 struct bb_req {
 	bool busy;
@@ -95,6 +98,7 @@ struct bb {
 	struct io_uring uring;
 	int uring_efd;
 	struct nbd_handle *nbd;
+	char *nbd_buf; /* a bounce buffer per request slot (BB_REQ_BYTES_MAX each) */
 	int nbd_pidfd;
 	bool nbd_lost; /* the connection broke: requests left unanswered, we exit */
 	unsigned int inflight;

@@ -2,11 +2,16 @@
  * blkback_nbd.c - an image served over NBD (bb_disk_nbd): ketchd started
  * a qemu-storage-daemon for a qcow2, vmdk, vdi, vhd or vhdx image and
  * named its Unix socket (--nbd) and pid (--nbd-pid).  Each prepared
- * request becomes libnbd commands: one read or write per segment (the
- * segments are separate guest pages; each goes straight to or from its
- * page, never copied), a flush, or for a discard a write of zeros the
- * server may deallocate.  The request is
- * answered when its last command completes.
+ * request becomes one libnbd command: a read or a write of its segments
+ * gathered in the request's bounce buffer, a flush, or for a discard a
+ * write of zeros the server may deallocate.  The request is answered
+ * when its command completes.
+ *
+ * The export is write-through (ketchd asks the daemon so): a write is
+ * acknowledged once it is on disk, QEMU's metadata too, so a daemon that
+ * dies loses nothing the guest was told was written.  A request whose
+ * connection broke is not answered at all, and the frontend sends it
+ * again to our successor.
  *
  * The server and this process live and die together: the server gets
  * SIGTERM when we end (ketchd set its parent-death signal), and a broken
@@ -16,6 +21,7 @@
 #include <errno.h>
 #include <libnbd.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -37,6 +43,9 @@ static int nbd_init(struct bb *b)
 {
 	int64_t size;
 
+	b->nbd_buf = malloc((size_t)BLKIF_RING_ENTRIES * BB_REQ_BYTES_MAX);
+	if (!b->nbd_buf)
+		return -ENOMEM;
 	/* Before confinement: only a pidfd we hold can be signalled later. */
 	b->nbd_pidfd = (int)syscall(SYS_pidfd_open, b->nbd_pid, 0);
 	if (b->nbd_pidfd < 0)
@@ -84,6 +93,8 @@ static void nbd_fini(struct bb *b)
 	if (b->nbd)
 		nbd_close(b->nbd);
 	b->nbd = NULL;
+	free(b->nbd_buf);
+	b->nbd_buf = NULL;
 	if (b->nbd_pidfd < 0)
 		return;
 	if (stop_server(b, SIGTERM) && !server_gone(b, BB_NBD_STOP_MS)) {
@@ -95,6 +106,22 @@ static void nbd_fini(struct bb *b)
 	waitid(P_PIDFD, (id_t)b->nbd_pidfd, &(siginfo_t){ 0 }, WEXITED | WNOHANG);
 	close(b->nbd_pidfd);
 	b->nbd_pidfd = -1;
+}
+
+/* r's bounce buffer: its slot's share of b->nbd_buf. */
+static char *bounce(struct bb *b, const struct bb_req *r)
+{
+	return b->nbd_buf + (size_t)(r - b->req) * BB_REQ_BYTES_MAX;
+}
+
+/* A read arrived in r's bounce buffer: into the guest's pages. */
+static void scatter(struct bb_req *r)
+{
+	const char *buf = bounce(r->bb, r);
+	size_t at = 0;
+
+	for (unsigned int i = 0; i < r->nseg; at += r->iov[i++].iov_len)
+		memcpy(r->iov[i].iov_base, buf + at, r->iov[i].iov_len);
 }
 
 /* libnbd's errors for a connection that is gone (commands in flight are
@@ -116,10 +143,13 @@ static void part_done(struct bb_req *r, int err)
 		r->res = -err;
 	if (--r->pending)
 		return;
-	if (r->res < 0 && conn_lost(-r->res))
+	if (r->res < 0 && conn_lost(-r->res)) {
 		r->bb->nbd_lost = true;
-	else
-		bb_io_done(r->bb, r, r->res < 0 ? r->res : (int)r->bytes);
+		return;
+	}
+	if (r->res >= 0 && r->op == BLKIF_OP_READ)
+		scatter(r);
+	bb_io_done(r->bb, r, r->res < 0 ? r->res : (int)r->bytes);
 }
 
 static int on_done(void *user, int *error)
@@ -128,24 +158,24 @@ static int on_done(void *user, int *error)
 	return 1; /* retire the command */
 }
 
-/* One command for each segment, at consecutive offsets. */
+/* One command for the whole request, through its bounce buffer: the
+ * export is write-through, so each command costs a flush, and a request's
+ * segments are separate pages. */
 static int start_rw(struct bb *b, struct bb_req *r, nbd_completion_callback cb)
 {
-	uint64_t off = r->off;
+	char *buf = bounce(b, r);
+	size_t at = 0;
+	int64_t c;
 
-	for (unsigned int i = 0; i < r->nseg; i++) {
-		int64_t c;
-
-		r->pending++;
-		c = r->op == BLKIF_OP_READ
-			? nbd_aio_pread(b->nbd, r->iov[i].iov_base, r->iov[i].iov_len, off, cb, 0)
-			: nbd_aio_pwrite(b->nbd, r->iov[i].iov_base, r->iov[i].iov_len, off, cb, 0);
-		if (c < 0)
-			return r->pending--, nbd_err();
-		off += r->iov[i].iov_len;
-	}
-	return 0;
+	if (r->op == BLKIF_OP_WRITE)
+		for (unsigned int i = 0; i < r->nseg; at += r->iov[i++].iov_len)
+			memcpy(buf + at, r->iov[i].iov_base, r->iov[i].iov_len);
+	r->pending++;
+	c = r->op == BLKIF_OP_READ ? nbd_aio_pread(b->nbd, buf, r->len, r->off, cb, 0)
+				   : nbd_aio_pwrite(b->nbd, buf, r->len, r->off, cb, 0);
+	return c < 0 ? (r->pending--, nbd_err()) : 0;
 }
+
 
 static void nbd_start(struct bb *b, struct bb_req *r)
 {
