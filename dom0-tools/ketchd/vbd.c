@@ -119,14 +119,14 @@ int kd_vbd_attach(struct kd *kd, struct kd_domain *d, const struct kd_disk *disk
 			return kd_error_set(err, "duplicate_vdev", "vdev", "%s is the same device "
 					    "as the domain's %s (devid %u)", disk->vdev,
 					    (*tail)->disk.vdev, disk->devid);
-	r = kd_disk_check_chain(disk, index, &format, &chain, err);
-	if (!r && (!(v = calloc(1, sizeof(*v))) || kd_disk_copy(&v->disk, disk))) {
-		free(v);
-		r = kd_error_set(err, "internal", "disks", "out of memory");
-	}
-	if (r) {
+	if ((r = kd_disk_check_chain(disk, index, &format, &chain, err))) {
 		kd_chain_free(&chain);
 		return r;
+	}
+	if (!(v = calloc(1, sizeof(*v))) || kd_disk_copy(&v->disk, disk)) {
+		free(v);
+		kd_chain_free(&chain);
+		return kd_error_set(err, "internal", "disks", "out of memory");
 	}
 	v->domid = d->domid;
 	v->image_fd = -1;
