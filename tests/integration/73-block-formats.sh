@@ -80,9 +80,10 @@ expect_match "image info says the same" 'no recorded format' "$(K image info nof
 printf '# Disk DescriptorFile\nRW 32768 FLAT "seed.raw" 0\n' >desc.vmdk
 reject_disks "a VMDK descriptor" '{"target":"desc.vmdk","vdev":"xvda"}' \
 	'desc.vmdk holds a vmdk descriptor image, which is not served \(it names other files'
-qemu-img create -q -f qcow2 -b "$TMP/desc.vmdk" -F vmdk ondesc.qcow2
+# -u: qemu-img itself would not open the descriptor (nor its extent).
+qemu-img create -q -f qcow2 -u -b "$TMP/desc.vmdk" -F vmdk ondesc.qcow2 16M
 reject_disks "a backing file that is a VMDK descriptor" '{"target":"ondesc.qcow2","vdev":"xvda"}' \
-	"backing file $TMP/desc.vmdk holds a vmdk descriptor image, which is not served"
+	"backing file $TMP/desc.vmdk holds a vmdk descriptor image, not vmdk"
 expect_eq "nothing was created" "" "$(HVCTL list | tail -n +2)"
 
 # --- a guest on the clone; the NBD server killed mid-burst --------------------------
