@@ -1,9 +1,10 @@
 /*
  * blkback_disk.c - a raw image under ketch-blkback (bb_disk_uring): a
  * prepared request (blkback_io.c) becomes one io_uring operation on the
- * image, and each completion is handed back to bb_io_done.  The submission queue is twice
- * the ring, and a request is only prepared into a free slot of b->req
- * (as many as the ring's entries), so it always has room.
+ * image, and each completion is handed back to bb_io_done.  The
+ * submission queue is twice the ring, and a request is only prepared
+ * into a free slot of b->req (as many as the ring's entries), so it
+ * always has room.
  */
 #include <errno.h>
 #include <fcntl.h>
