@@ -28,7 +28,7 @@ $(BUILD)/tests/bin/ketch-blkback-selftest: $(BLKBACK_SRCS:%.c=$(BUILD)/obj/%.o) 
 # ketch-netback, one control-domain process per vif: a TAP device set up
 # through libnl-route, the netif rings through libketchgnt.
 NETBACK_SRCS := $(addprefix pv-drivers/back/,netback_main.c netback_xenbus.c netback_tap.c \
-		  netback_tx.c netback_rx.c netback_csum.c) $(BACKEND_SRCS)
+		  netback_tx.c netback_rx.c netback_csum.c netback_credit.c) $(BACKEND_SRCS)
 NETBACK      := $(BUILD)/bin/ketch-netback
 NL_CFLAGS    := $(shell pkg-config --cflags libnl-route-3.0 2>/dev/null || echo -I/usr/include/libnl3)
 NL_LIBS      := $(shell pkg-config --libs libnl-route-3.0 2>/dev/null || echo -lnl-route-3 -lnl-3)
@@ -53,8 +53,17 @@ NETBACK_UNIT := $(BUILD)/tests/unit/pv_netback_data
 UNIT_TESTS   += $(NETBACK_UNIT)
 
 $(NETBACK_UNIT): $(BUILD)/obj/tests/unit/pv_netback_data.o \
-		 $(addprefix $(BUILD)/obj/pv-drivers/back/,netback_tx.o netback_rx.o netback_csum.o) \
+		 $(addprefix $(BUILD)/obj/pv-drivers/back/,netback_tx.o netback_rx.o netback_csum.o netback_credit.o) \
 		 $(PV_LIB) $(BUILD)/lib/libketchgnt.a $(BUILD)/lib/libketchctl.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+# the tx rate limit on a clock the test moves (tests/unit/pv_netback_credit.c).
+CREDIT_UNIT := $(BUILD)/tests/unit/pv_netback_credit
+UNIT_TESTS  += $(CREDIT_UNIT)
+
+$(CREDIT_UNIT): $(BUILD)/obj/tests/unit/pv_netback_credit.o $(BUILD)/obj/pv-drivers/back/netback_credit.o
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
@@ -73,7 +82,7 @@ $(BUILD)/obj/pv-drivers/front/%.host.o: pv-drivers/front/%.c
 $(NET_LOOP_UNIT): $(BUILD)/obj/tests/unit/pv_net_loop.o $(BUILD)/obj/tests/unit/pv_net_loop_front.o \
 		  $(BUILD)/obj/pv-drivers/front/netfront_io.host.o \
 		  $(BUILD)/obj/pv-drivers/front/netfront_state.host.o \
-		  $(addprefix $(BUILD)/obj/pv-drivers/back/,netback_tx.o netback_rx.o netback_csum.o) \
+		  $(addprefix $(BUILD)/obj/pv-drivers/back/,netback_tx.o netback_rx.o netback_csum.o netback_credit.o) \
 		  $(PV_LIB) $(BUILD)/lib/libketchgnt.a $(BUILD)/lib/libketchctl.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")

@@ -19,6 +19,7 @@
 #include "ketch/ketchctl.h"
 #include "../common/backend_main.h"
 #include "../common/netif_ring.h"
+#include "netback_credit.h"
 
 /* Packets moved in each direction per loop turn: a busy frontend or a
  * flooded TAP cannot starve the other direction or the watches. */
@@ -43,6 +44,7 @@ struct nb_counters {
 	uint64_t rx_too_big;             /* frames larger than a buffer */
 	uint64_t rx_bad_grant;           /* a buffer's grant could not be written */
 	uint64_t ring_errors;            /* impossible indices: disconnected */
+	uint64_t tx_rate_waits;          /* a packet waited for the rate limit's credit */
 };
 
 struct nb {
@@ -71,6 +73,12 @@ struct nb {
 	uint16_t frame_len;
 	bool tx_more, rx_more;  /* work left when the budget ran out */
 	struct netif_tx_packet pkt; /* scratch for the tx path */
+	/* the backend's "rate" node, read at each connection and when it
+	 * changes; a packet beyond the credit stays in pkt (tx_held), its
+	 * slots unanswered, until the credit's timer */
+	char *rate;            /* as last read, NULL if none */
+	struct nb_credit credit;
+	bool tx_held;
 	struct nb_counters c;
 };
 
@@ -94,7 +102,13 @@ bool nb_rx_work(struct nb *b);
 bool nb_rx_wants_tap(const struct nb *b);
 void nb_notify(struct nb *b);
 
+/* The monotonic clock, in ns (the rate limit's). */
+uint64_t nb_now_ns(void);
+
 /* netback_xenbus.c */
+/* Read the backend's "rate" node again and apply it if it changed (at a
+ * connection, and on any xenstore event while connected). */
+void nb_rate_update(struct nb *b, bool connecting);
 /* Features, InitWait, watches (after bkx_open).  0 or a negative errno
  * (logged). */
 int nb_xenbus_start(struct nb *b);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "netback.h"
@@ -45,6 +46,19 @@ void nb_log_counters(const struct nb *b, const char *why)
 	       (unsigned long long)c->rx_packets, (unsigned long long)c->rx_bytes,
 	       (unsigned long long)c->rx_too_big, (unsigned long long)c->rx_bad_grant,
 	       (unsigned long long)c->ring_errors, detail);
+	if (b->credit.interval_ns)
+		bk_log("%s: rate %llu bytes per %llu us, %llu packets waited for credit", why,
+		       (unsigned long long)b->credit.bytes,
+		       (unsigned long long)(b->credit.interval_ns / 1000),
+		       (unsigned long long)c->tx_rate_waits);
+}
+
+uint64_t nb_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /* The options of ours; --domid, --devid and the rest are backend_main's. */
@@ -130,10 +144,16 @@ static void guest_work(struct nb *b, bool kicked)
 	}
 }
 
+/* The sooner of two poll timeouts (-1: none). */
+static int sooner(int a, int b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 /* The guest's event channel while connected, the TAP while a buffer
- * waits for a frame; at once while work is left, and every
- * NB_RX_POLL_MS while a frame waits for a frontend that never says it
- * posted buffers. */
+ * waits for a frame; at once while work is left, every NB_RX_POLL_MS
+ * while a frame waits for a frontend that never says it posted buffers,
+ * and when the rate limit's credit comes for a packet held back. */
 static int poll_fds(void *be, struct pollfd *p, int *timeout)
 {
 	struct nb *b = be;
@@ -146,6 +166,8 @@ static int poll_fds(void *be, struct pollfd *p, int *timeout)
 		*timeout = 0;
 	else
 		*timeout = b->frame_len && !b->rx_notify ? NB_RX_POLL_MS : -1;
+	if (b->connected && b->tx_held)
+		*timeout = sooner(*timeout, nb_credit_wait_ms(&b->credit, nb_now_ns()));
 	return 2;
 }
 
@@ -157,9 +179,14 @@ static void work(void *be, int n, const struct pollfd *p)
 		guest_work(b, p[0].revents);
 }
 
+/* Any xenstore event may be a new "rate" (we watch it too). */
 static void follow(void *be, XenbusState fs)
 {
-	nb_xenbus_follow(be, fs);
+	struct nb *b = be;
+
+	if (b->connected)
+		nb_rate_update(b, false);
+	nb_xenbus_follow(b, fs);
 }
 
 static void disconnect(void *be)
@@ -190,6 +217,7 @@ static void release(void *be)
 	if (b->tap_fd >= 0)
 		close(b->tap_fd);
 	free(b->bridge_node);
+	free(b->rate);
 }
 
 /* All but CAP_NET_ADMIN go early: the TAP and the bridge need it. */

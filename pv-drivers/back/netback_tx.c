@@ -60,21 +60,45 @@ static int16_t deliver(struct nb *b, const struct netif_tx_packet *p)
 	return NETIF_RSP_OKAY;
 }
 
+/* The next packet into b->pkt: 1 when there is one (a packet held back
+ * by the rate limit first), 0 when the ring is empty, -1 when its index
+ * is impossible. */
+static int next_packet(struct nb *b, uint32_t max_frame)
+{
+	if (b->tx_held)
+		return 1;
+	return netif_tx_back_next(&b->tx, &b->pkt, max_frame);
+}
+
+/* Whether the rate limit lets b->pkt pass now; if not it is held, its
+ * slots unanswered, until the credit's timer (netback_main's poll).  As
+ * in Linux's netback a packet is charged the size its first slot
+ * claims, before any other check. */
+static bool within_rate(struct nb *b)
+{
+	bool ok = nb_credit_take(&b->credit, b->pkt.first.size, nb_now_ns());
+
+	if (!ok && !b->tx_held)
+		b->c.tx_rate_waits++;
+	b->tx_held = !ok;
+	return ok;
+}
+
 bool nb_tx_work(struct nb *b)
 {
 	uint32_t max_frame = b->mtu + NETIF_ETH_HLEN + 4; /* one 802.1Q tag */
 	unsigned int n = 0;
-	int got;
+	int got = 0;
 
 	do {
-		while (n < NB_BUDGET && (got = netif_tx_back_next(&b->tx, &b->pkt, max_frame)) == 1) {
+		while (n < NB_BUDGET && (got = next_packet(b, max_frame)) == 1 && within_rate(b)) {
 			netif_tx_back_respond(&b->tx, &b->pkt, deliver(b, &b->pkt));
 			n++;
 		}
-	} while (n < NB_BUDGET && got == 0 && netif_tx_back_final_check(&b->tx));
+	} while (!b->tx_held && n < NB_BUDGET && got == 0 && netif_tx_back_final_check(&b->tx));
 	if (netif_tx_back_push(&b->tx))
 		nb_notify(b);
-	b->tx_more = n == NB_BUDGET;
+	b->tx_more = n == NB_BUDGET && !b->tx_held;
 	if (got < 0) {
 		b->c.ring_errors++;
 		bk_log("tx ring: impossible request index from the frontend");

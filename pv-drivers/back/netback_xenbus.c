@@ -58,6 +58,40 @@ static bool fill_features(void *arg, xs_transaction_t t)
 	return ok && bkx_put(x, t, "hotplug-status", "connected");
 }
 
+/* Linux's netback follows its "rate" node while connected: so do we. */
+static bool watch_rate(struct nb *b)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/rate", b->x.be);
+	return xs_watch(b->x.xs, path, "rate");
+}
+
+void nb_rate_update(struct nb *b, bool connecting)
+{
+	char *v = bkx_get(&b->x, b->x.be, "rate");
+	uint64_t bytes = 0, usecs = 0;
+	bool same = v ? b->rate && !strcmp(v, b->rate) : !b->rate;
+
+	if (same && !connecting) {
+		free(v);
+		return;
+	}
+	if (v && !nb_credit_parse(v, &bytes, &usecs))
+		bk_log("rate \"%.40s\" is not <bytes>,<usecs>: not limited", v);
+	else if (!same && usecs)
+		bk_log("tx limited to %llu bytes every %llu us", (unsigned long long)bytes,
+		       (unsigned long long)usecs);
+	else if (!same)
+		bk_log("tx not limited");
+	if (connecting)
+		nb_credit_init(&b->credit, bytes, usecs, nb_now_ns());
+	else
+		nb_credit_change(&b->credit, bytes, usecs, nb_now_ns());
+	free(b->rate);
+	b->rate = v;
+}
+
 int nb_xenbus_start(struct nb *b)
 {
 	if (!bkx_transaction(&b->x, fill_features, &b->x)) {
@@ -66,7 +100,7 @@ int nb_xenbus_start(struct nb *b)
 	}
 	b->stale = bkx_stale_frontend(&b->x);
 	nb_switch_state(b, b->stale ? XenbusStateClosed : XenbusStateInitWait);
-	if (!bkx_watch(&b->x)) {
+	if (!bkx_watch(&b->x) || !watch_rate(b)) {
 		bk_log("xenstore: cannot watch: %s", strerror(errno));
 		return -errno;
 	}
@@ -159,6 +193,8 @@ static int connect_rings(struct nb *b)
 		b->gnt = NULL;
 		return r;
 	}
+	nb_rate_update(b, true);
+	b->tx_held = false;
 	fcntl(b->from_guest, F_SETFL, fcntl(b->from_guest, F_GETFL) | O_NONBLOCK);
 	fcntl(b->to_guest, F_SETFL, fcntl(b->to_guest, F_GETFL) | O_NONBLOCK);
 	b->frame_len = 0;
@@ -171,7 +207,7 @@ void nb_disconnect(struct nb *b)
 	if (!b->connected)
 		return;
 	b->connected = false;
-	b->tx_more = b->rx_more = false;
+	b->tx_more = b->rx_more = b->tx_held = false;
 	kgnt_close(b->gnt); /* unmaps both rings */
 	b->gnt = NULL;
 	kctl_evtchn_unbind(b->x.hv, b->x.domid, b->port); /* fails if the domain died */

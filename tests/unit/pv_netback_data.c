@@ -23,6 +23,7 @@
 #define DATA_PFN 10 /* data page k is frame DATA_PFN + k, granted by ref 8 + k */
 
 static int memfd, peer;
+static uint64_t now; /* the clock netback's rate limit reads */
 static uint8_t *mem;
 static grant_entry_v1_t *table;
 static netif_tx_front_ring_t txf;
@@ -40,6 +41,11 @@ void nb_notify(struct nb *nb)
 {
 	(void)nb;
 	notified++;
+}
+
+uint64_t nb_now_ns(void)
+{
+	return now;
 }
 
 static uint8_t *page(unsigned int k)
@@ -206,6 +212,46 @@ START_TEST(tx_work_is_bounded)
 }
 END_TEST
 
+/* With a rate of 130 bytes every 10 ms, two 60-byte frames pass; the
+ * third is held, its slot unanswered and the ring left alone, until the
+ * clock reaches the credit's timer; a malformed packet is charged too. */
+START_TEST(tx_rate_limit_holds_packets)
+{
+	uint8_t frame[128];
+
+	now = 1000000000;
+	nb_credit_init(&b->credit, 130, 10000, now);
+	for (unsigned int i = 0; i < 4; i++)
+		tx_slot(8, 0, 60, 0);
+	tx_slot(8, 4090, 60, 0); /* crosses its page: refused, charged */
+	tx_slot(8, 0, 60, 0);
+	netif_tx_front_push(&txf);
+	ck_assert(nb_tx_work(b));
+	tx_responses(2, NETIF_RSP_OKAY);
+	tx_no_more_responses();
+	ck_assert(b->tx_held && !b->tx_more);
+	ck_assert_uint_eq(b->c.tx_rate_waits, 1);
+	ck_assert_int_eq(nb_credit_wait_ms(&b->credit, now), 10);
+	now += 5000000; /* a kick before the credit changes nothing */
+	ck_assert(nb_tx_work(b));
+	tx_no_more_responses();
+	ck_assert_uint_eq(b->c.tx_rate_waits, 1);
+	now += 5000000;
+	ck_assert(nb_tx_work(b));
+	tx_responses(2, NETIF_RSP_OKAY); /* 130 more: two, then the refused one waits */
+	tx_no_more_responses();
+	now += 10000000;
+	ck_assert(nb_tx_work(b));
+	tx_responses(1, NETIF_RSP_ERROR);
+	tx_responses(1, NETIF_RSP_OKAY);
+	tx_no_more_responses();
+	ck_assert(!b->tx_held);
+	ck_assert_uint_eq(b->c.tx_packets, 5);
+	for (unsigned int i = 0; i < 5; i++)
+		ck_assert_int_eq(read(peer, frame, sizeof(frame)), 60);
+}
+END_TEST
+
 /* A UDP/IPv4 frame of 14 + 20 + 8 + 10 bytes, checksum left blank. */
 static void udp_frame(uint8_t *f)
 {
@@ -316,6 +362,7 @@ int main(void)
 	tcase_add_test(tc, tx_impossible_index_reported);
 	tcase_add_test(tc, tx_work_is_bounded);
 	tcase_add_test(tc, tx_blank_checksum_finished);
+	tcase_add_test(tc, tx_rate_limit_holds_packets);
 	tcase_add_test(tc, rx_frames_into_posted_buffers);
 	tcase_add_test(tc, rx_impossible_index_reported);
 	suite_add_tcase(s, tc);
