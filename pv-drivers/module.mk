@@ -1,11 +1,12 @@
 # pv-drivers/: split-driver code.  common/ holds ring logic written once and
 # used by every backend (libketchpv.a) and, for the block ring, by the
 # guest-side frontend too (compiled again with the guest kit's flags).
-PV_SRCS := pv-drivers/common/cons_ring.c pv-drivers/common/blkif_ring.c \
+PV_SRCS := pv-drivers/common/cons_ring.c pv-drivers/common/blkif_ring.c pv-drivers/common/blkif_nego.c \
 	   pv-drivers/common/netif_ring.c
 PV_LIB  := $(BUILD)/lib/libketchpv.a
 LIBS    += $(PV_LIB)
 UNIT_TESTS += $(BUILD)/tests/unit/pv_cons_ring $(BUILD)/tests/unit/pv_blkif_ring \
+	      $(BUILD)/tests/unit/pv_blkif_nego \
 	      $(BUILD)/tests/unit/pv_netif_ring
 
 $(PV_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(PV_SRCS))
@@ -13,7 +14,7 @@ $(PV_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(PV_SRCS))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/tests/unit/pv_cons_ring $(BUILD)/tests/unit/pv_blkif_ring \
+$(BUILD)/tests/unit/pv_cons_ring $(BUILD)/tests/unit/pv_blkif_ring $(BUILD)/tests/unit/pv_blkif_nego \
 		$(BUILD)/tests/unit/pv_netif_ring: \
 		$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(PV_LIB)
 	@mkdir -p $(dir $@)
@@ -26,7 +27,8 @@ include pv-drivers/back/module.mk
 # disk-checker and hostile-frontend test guests linked with it; netfront
 # and the network ring likewise, with the netecho guest.
 PVF_SRCS  := pv-drivers/front/front_xenbus.c \
-	     pv-drivers/front/blkfront.c pv-drivers/common/blkif_ring.c \
+	     pv-drivers/front/blkfront.c pv-drivers/front/blkfront_io.c pv-drivers/front/blkfront_ring.c \
+	     pv-drivers/common/blkif_ring.c pv-drivers/common/blkif_nego.c \
 	     pv-drivers/front/netfront.c pv-drivers/front/netfront_io.c \
 	     pv-drivers/front/netfront_state.c pv-drivers/front/netfront_follow.c \
 	     pv-drivers/common/netif_ring.c

@@ -37,6 +37,7 @@ struct kd_disk {
 	uint32_t devid;               /* vdev as Xen numbers it: xvda = 51712 */
 	bool readonly;                /* access=ro */
 	enum kd_fmt format;           /* as given; KD_FMT_AUTO: detected from the header */
+	bool direct_io_safe;          /* direct-io-safe: the image opened O_DIRECT */
 };
 
 /* One PV network interface (docs/network.md). */

@@ -189,8 +189,14 @@ static int disk_field(const char *key, struct json_object *v, unsigned int i,
 		return set_access(v, i, d, err);
 	if (!strcmp(key, "format"))
 		return set_format(v, i, d, err);
+	if (!strcmp(key, "direct-io-safe")) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return bad(err, i, "direct-io-safe must be true or false", NULL);
+		d->direct_io_safe = json_object_get_boolean(v);
+		return 0;
+	}
 	return kd_error_set(err, "unknown_field", "disks", "disk %u: unknown key \"%.64s\" "
-			    "(known: target, vdev, format, access)", i, key);
+			    "(known: target, vdev, format, access, direct-io-safe)", i, key);
 }
 
 int kd_disk_from_json(struct json_object *v, unsigned int index, struct kd_disk *d,
@@ -224,6 +230,8 @@ struct json_object *kd_disk_to_json(const struct kd_disk *d)
 		json_object_object_add(o, "format", json_object_new_string(kd_fmt_name(d->format)));
 	json_object_object_add(o, "vdev", json_object_new_string(d->vdev));
 	json_object_object_add(o, "access", json_object_new_string(d->readonly ? "ro" : "rw"));
+	if (d->direct_io_safe)
+		json_object_object_add(o, "direct-io-safe", json_object_new_boolean(1));
 	return o;
 }
 

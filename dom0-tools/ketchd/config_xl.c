@@ -47,6 +47,8 @@ static struct json_object *disk_json(const libxl_device_disk *d, const char *spe
 		json_object_object_add(o, "format", json_object_new_string(
 			libxl_disk_format_to_string(d->format)));
 	json_object_object_add(o, "access", json_object_new_string(d->readwrite ? "rw" : "ro"));
+	if (d->direct_io_safe)
+		json_object_object_add(o, "direct-io-safe", json_object_new_boolean(1));
 	return o;
 }
 

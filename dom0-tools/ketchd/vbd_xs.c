@@ -28,7 +28,9 @@ static bool write_nodes(struct kd *kd, const void *arg, xs_transaction_t t)
 		{ "dev", v->disk.vdev }, { "type", "phy" },
 		{ "mode", v->disk.readonly ? "r" : "w" }, { "device-type", "disk" },
 		{ "discard-enable", v->disk.readonly ? "0" : "1" }, { "params", v->disk.target },
+		{ "direct-io-safe", "1" }, /* last: written only when asked, as libxl */
 	};
+	size_t nb = sizeof(bents) / sizeof(*bents) - !v->disk.direct_io_safe;
 	const char *const fents[][2] = {
 		{ "backend", n.be }, { "backend-id", "0" }, { "state", n.state },
 		{ "virtual-device", n.devid }, { "device-type", "disk" },
@@ -37,7 +39,7 @@ static bool write_nodes(struct kd *kd, const void *arg, xs_transaction_t t)
 	kd_xsdev_nodes_init(&x, &n);
 	return kd_xsdev_put(kd, t, n.be, "", "", n.be_perm) &&
 	       kd_xsdev_put(kd, t, n.fe, "", "", n.fe_perm) &&
-	       kd_xsdev_put_all(kd, t, n.be, bents, sizeof(bents) / sizeof(*bents), n.be_perm) &&
+	       kd_xsdev_put_all(kd, t, n.be, bents, nb, n.be_perm) &&
 	       kd_xsdev_put_all(kd, t, n.fe, fents, sizeof(fents) / sizeof(*fents), n.fe_perm);
 }
 

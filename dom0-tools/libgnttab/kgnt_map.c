@@ -53,6 +53,61 @@ static void *map_locked(struct kgnt *g, grant_ref_t ref, bool writable, int16_t 
 	return p;
 }
 
+/* Map one reference of a ring at its place in the reserved region. */
+static int16_t ring_page_locked(struct kgnt *g, grant_ref_t ref, bool writable, void *at)
+{
+	struct kgnt_ref *r = ref < KGNT_MAX_ENTRIES ? &g->refs[ref] : NULL;
+	uint32_t frame;
+	int16_t st;
+
+	if (!r)
+		return GNTST_bad_gntref;
+	if (r->page)
+		return GNTST_general_error; /* mapped already, or listed twice */
+	st = kgnt_pin(g, ref, !writable, &frame);
+	if (st != GNTST_okay)
+		return st;
+	if (mmap(at, KGNT_PAGE_SIZE, PROT_READ | (writable ? PROT_WRITE : 0),
+		 MAP_SHARED | MAP_FIXED, g->memfd, (off_t)frame * KGNT_PAGE_SIZE) == MAP_FAILED) {
+		kgnt_unpin(g, ref, !writable);
+		return GNTST_no_space;
+	}
+	*r = (struct kgnt_ref){ .pins = r->pins, .wpins = r->wpins, .frame = frame,
+				.page = at, .page_rw = writable, .maps = 1 };
+	return GNTST_okay;
+}
+
+/*
+ * The region is reserved first (no access), then each page replaced by
+ * its grant's frame: a page of it reaches that frame and nothing else.
+ * kgnt_unmap later unmaps the pages one by one, like any mapping.
+ */
+void *kgnt_map_ring(struct kgnt *g, const grant_ref_t *refs, unsigned int n, bool writable,
+		    int16_t *status)
+{
+	size_t len = (size_t)n * KGNT_PAGE_SIZE;
+	char *base = n ? mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : NULL;
+	unsigned int i = 0, done;
+
+	*status = GNTST_general_error;
+	if (base == MAP_FAILED)
+		*status = GNTST_no_space;
+	if (!base || base == MAP_FAILED)
+		return NULL;
+	pthread_mutex_lock(&g->lock);
+	for (done = 0; done < n; done++)
+		if ((*status = ring_page_locked(g, refs[done], writable,
+						base + done * KGNT_PAGE_SIZE)))
+			break;
+	for (i = 0; done < n && i < done; i++)
+		drop_page(g, refs[i]); /* a failure: not cached, the region goes whole */
+	pthread_mutex_unlock(&g->lock);
+	if (*status == GNTST_okay)
+		return base;
+	munmap(base, len);
+	return NULL;
+}
+
 void *kgnt_map(struct kgnt *g, grant_ref_t ref, bool writable, int16_t *status)
 {
 	void *p;

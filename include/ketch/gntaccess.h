@@ -71,6 +71,15 @@ int16_t kgnt_copy_to(struct kgnt *g, grant_ref_t ref, uint16_t offset, const voi
  * first mapping was).
  */
 void *kgnt_map(struct kgnt *g, grant_ref_t ref, bool writable, int16_t *status);
+/*
+ * Map the n pages granted by refs[0..n-1] (writable if writable) at
+ * consecutive addresses, as one region: a multi-page shared ring.  Each
+ * reference must be distinct and not mapped already.  Returns the first
+ * page, or NULL with *status set (as kgnt_map) and nothing left mapped.
+ * Undone by kgnt_unmap of every reference.
+ */
+void *kgnt_map_ring(struct kgnt *g, const grant_ref_t *refs, unsigned int n, bool writable,
+		    int16_t *status);
 /* Undo one kgnt_map of ref.  GNTST_bad_handle if ref is not mapped. */
 int16_t kgnt_unmap(struct kgnt *g, grant_ref_t ref);
 /* Release cached persistent mappings nobody holds.  Returns how many. */

@@ -19,7 +19,14 @@
 #include "ketch/confine.h"
 #include "ketch/ketchctl.h"
 #include "../common/backend_main.h"
+#include "../common/blkif_nego.h"
 #include "../common/blkif_ring.h"
+
+/* Segments of one request at most: an indirect one's. */
+#define BB_MAX_SEGS BLKIF_MAX_INDIRECT_SEGS
+/* io_uring's submission queue: a whole ring's requests are started before
+ * each submit; its completion queue (twice that) holds every queue's. */
+#define BB_URING_ENTRIES (32u << BLKIF_MAX_RING_ORDER << 1)
 
 /* Why a request was refused: blkif_req_check's reasons, then ours. */
 enum bb_why {
@@ -29,26 +36,40 @@ enum bb_why {
 };
 
 struct bb;
-
-/* The most a read or write request moves: every segment a whole page. */
-#define BB_REQ_BYTES_MAX (BLKIF_MAX_SEGMENTS_PER_REQUEST * 4096)
+struct bb_queue;
 
 /* One request being served: the grants it holds and where they map. */
 struct bb_req {
 	bool busy;
+	struct bb_queue *q; /* whose ring answers it */
 	uint64_t id;     /* the frontend's id, echoed in the response */
-	uint8_t op;
-	uint8_t nseg;    /* grants held (mapped) */
+	uint8_t op;      /* what is done (an indirect request's indirect_op) */
+	uint8_t rsp_op;  /* what the response says (blkif_rsp_op) */
+	uint16_t nseg;   /* grants held (mapped) */
 	uint64_t sector; /* as the frontend asked, for the log */
 	uint64_t off;    /* where on the image, in bytes (checked inside it) */
 	uint64_t len;    /* how far: the segments' total, or a discard's range */
 	uint64_t bytes;  /* what the I/O must transfer to succeed */
-	grant_ref_t ref[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-	struct iovec iov[BLKIF_MAX_SEGMENTS_PER_REQUEST];
-	/* the disk layer's bookkeeping (blkback_nbd.c: one command a segment) */
+	grant_ref_t ref[BB_MAX_SEGS];
+	struct iovec iov[BB_MAX_SEGS];
+	/* the disk layer's bookkeeping (blkback_nbd.c: one command a request) */
 	struct bb *bb;
 	unsigned int pending;
 	int res;
+	char *bounce;       /* NBD: the request's data, bounce_len bytes */
+	size_t bounce_len;
+};
+
+/* One queue of the frontend's: its ring, event channel and requests. */
+struct bb_queue {
+	unsigned int idx;
+	bool mapped;
+	grant_ref_t ring_ref[BLKIF_MAX_RING_PAGES];
+	blkif_back_ring_t ring;
+	uint32_t port;
+	int from_guest, to_guest;
+	struct bb_req *req; /* as many as the ring's entries */
+	bool more;          /* bb_ring_work stopped with requests left */
 };
 
 /*
@@ -81,6 +102,8 @@ struct bb {
 	/* what was asked for */
 	const char *image;
 	bool readonly;
+	bool direct_io;         /* --direct-io */
+	bool direct;            /* the image is open O_DIRECT */
 	const char *nbd_socket; /* --nbd: the image is served by this NBD server */
 	int nbd_pid;            /* --nbd-pid: that server, our child */
 	const struct bb_disk_ops *disk;
@@ -90,33 +113,32 @@ struct bb {
 	/* the connection to the frontend, while connected */
 	struct kgnt *gnt;
 	bool connected;
-	grant_ref_t ring_ref;
-	blkif_back_ring_t ring;
-	uint32_t port;
-	int from_guest, to_guest;
+	struct blkif_conn conn; /* ring pages, queues, persistent grants */
+	struct bb_queue q[BLKIF_MAX_QUEUES];
 	/* I/O: io_uring (raw) or NBD */
 	struct io_uring uring;
 	int uring_efd;
 	struct nbd_handle *nbd;
-	char *nbd_buf; /* a bounce buffer per request slot (BB_REQ_BYTES_MAX each) */
 	int nbd_pidfd;
 	bool nbd_lost; /* the connection broke: requests left unanswered, we exit */
 	unsigned int inflight;
-	struct bb_req req[BLKIF_RING_ENTRIES];
 	/* counters, for the log at exit */
 	uint64_t nr_requests, nr_errors;
 	uint64_t nr_refused[BB_WHY_MAX]; /* by reason (enum blkif_why, enum bb_why) */
 	uint64_t nr_ring_errors;         /* impossible indices: disconnected */
-	bool more; /* bb_ring_work stopped with requests left */
+	uint64_t nr_by_queue[BLKIF_MAX_QUEUES]; /* requests taken from each queue */
+	bool more; /* some queue has requests left */
 };
 
 /* blkback_io.c: the ring's requests, checked, mapped and answered */
-/* Take and start every request the frontend queued; false if its ring is
- * impossible (the caller disconnects). */
+/* Take and start every request the frontend queued on any queue; false
+ * if a ring is impossible (the caller disconnects). */
 bool bb_ring_work(struct bb *b);
+/* The same for queue q alone. */
+bool bb_queue_work(struct bb *b, struct bb_queue *q);
 /* The image's answer to r (bytes moved or a negative errno): respond. */
 void bb_io_done(struct bb *b, struct bb_req *r, int res);
-/* Publish the responses queued; notify the frontend if it asked. */
+/* Publish the responses queued on every queue; notify where asked. */
 void bb_ring_push(struct bb *b);
 /* The name of a refusal reason (enum blkif_why or enum bb_why). */
 const char *bb_why_name(unsigned int why);
@@ -126,6 +148,26 @@ void bb_io_log_counters(const struct bb *b);
 /* The disk layer's completions (after its poll fd fired): answer them,
  * then take the requests waiting; false if the ring turned out impossible. */
 bool bb_io_complete(struct bb *b, short revents);
+
+/* blkback_indirect.c */
+/* Copy an indirect request's n segments (checked by blkif_req_check_ind)
+ * from its indirect pages into seg.  0, or a GNTST_ status (logged
+ * into what, for the refusal) when an indirect page cannot be mapped. */
+int bb_indirect_segs(struct bb *b, const blkif_request_t *req,
+		     struct blkif_request_segment *seg, char *what, size_t len);
+
+/* blkback_odirect.c */
+/* Open the image O_DIRECT if --direct-io or our direct-io-safe node asks
+ * (after bkx_open); kept buffered, and logged, if it cannot be.  0. */
+int bb_direct_io(struct bb *b);
+
+/* blkback_connect.c: the frontend's keys read, rings mapped, ports bound */
+/* What we offer: written with the other features at start. */
+extern const struct blkif_offer bb_offer;
+/* Connect every queue the frontend published.  0 or a negative errno (logged). */
+int bb_connect_rings(struct bb *b);
+/* Unmap every ring, unbind every port, close the grant handle. */
+void bb_release_rings(struct bb *b);
 
 /* blkback_xenbus.c */
 /* Find the frontend, offer the features, InitWait, watch.  0 or a

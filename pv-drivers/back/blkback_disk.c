@@ -2,9 +2,9 @@
  * blkback_disk.c - a raw image under ketch-blkback (bb_disk_uring): a
  * prepared request (blkback_io.c) becomes one io_uring operation on the
  * image, and each completion is handed back to bb_io_done.  The
- * submission queue is twice the ring, and a request is only prepared
- * into a free slot of b->req (as many as the ring's entries), so it
- * always has room.
+ * submission queue is twice the largest ring, submitted after each
+ * queue's round, and a request is only prepared into a free slot of its
+ * queue (as many as the ring's entries), so it always has room.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 
 static int uring_init(struct bb *b)
 {
-	int r = io_uring_queue_init(2 * BLKIF_RING_ENTRIES, &b->uring, 0);
+	int r = io_uring_queue_init(BB_URING_ENTRIES, &b->uring, 0);
 
 	if (r < 0)
 		return r;

@@ -1,8 +1,8 @@
 /*
  * ketch-blkback - the backend of one PV disk (see README.md).
  *   ketch-blkback --domid N --devid N --image PATH [--image-fd N]
- *                 [--read-only] [--nbd SOCKET --nbd-pid N] [--hv-socket PATH]
- *                 [--user NAME] [--no-confine]
+ *                 [--read-only] [--direct-io] [--nbd SOCKET --nbd-pid N]
+ *                 [--hv-socket PATH] [--user NAME] [--no-confine]
  * With --nbd the image (not raw) is read and written through the NBD
  * server ketchd started on SOCKET (pid N), else on the file itself.
  * ketch-hv's socket: --hv-socket, else $KETCH_HV_SOCKET; xenstore: where
@@ -29,6 +29,7 @@ static const struct option opts[] = {
 	{ "image-fd", required_argument, NULL, 'f' },
 	{ "nbd", required_argument, NULL, 'n' },
 	{ "nbd-pid", required_argument, NULL, 'p' },
+	{ "direct-io", no_argument, NULL, 'd' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -46,6 +47,7 @@ static bool opt(void *be, int c, const char *arg)
 		b->disk_fd = (int)fd;
 		return true;
 	case 'n': b->nbd_socket = arg; b->disk = &bb_disk_nbd; return true;
+	case 'd': b->direct_io = true; return true;
 	case 'p':
 		if (!bk_parse_u32(arg, &pid) || pid < 2 || pid > 0x3fffffff)
 			return false;
@@ -116,19 +118,22 @@ static int start(void *be)
 		bk_log("%s: %s", b->nbd_socket ? "NBD" : "io_uring", strerror(-r));
 		return r;
 	}
-	return bb_xenbus_start(b);
+	r = bb_xenbus_start(b);
+	return r || b->nbd_socket ? r : bb_direct_io(b); /* NBD: the server's own cache mode */
 }
 
-/* The guest's event channel while connected, and the disk's completions;
- * left-over requests are taken at once. */
+/* The disk's completions, and each queue's event channel while
+ * connected; left-over requests are taken at once. */
 static int poll_fds(void *be, struct pollfd *p, int *timeout)
 {
 	struct bb *b = be;
 
 	b->disk->poll(b, &p[0]);
-	p[1] = (struct pollfd){ .fd = b->connected ? b->from_guest : -1, .events = POLLIN };
+	for (unsigned int i = 0; i < BLKIF_MAX_QUEUES; i++)
+		p[1 + i] = (struct pollfd){ .events = POLLIN,
+			.fd = b->connected && i < b->conn.nr_queues ? b->q[i].from_guest : -1 };
 	*timeout = b->more ? 0 : -1;
-	return 2;
+	return 1 + BLKIF_MAX_QUEUES;
 }
 
 /* An impossible ring: this disk's frontend is left, the process stays. */
@@ -138,25 +143,35 @@ static void ring_broken(struct bb *b)
 	bb_switch_state(b, XenbusStateClosing);
 }
 
-static void guest_kicked(struct bb *b)
+/* Queue q was kicked (or has requests left): one consumer per queue. */
+static bool guest_kicked(struct bb *b, struct bb_queue *q, bool kicked)
 {
 	uint64_t cnt;
 
-	if (read(b->from_guest, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-		bk_log("event channel: %s", strerror(errno));
-	if (!bb_ring_work(b))
-		ring_broken(b);
+	if (kicked && read(q->from_guest, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		bk_log("event channel (queue %u): %s", q->idx, strerror(errno));
+	return bb_queue_work(b, q);
 }
 
 static void work(void *be, int n, const struct pollfd *p)
 {
 	struct bb *b = be;
 
+	bool more = false;
+
 	(void)n;
 	if (p[0].revents && !bb_io_complete(b, p[0].revents))
 		ring_broken(b);
-	if (b->connected && (p[1].revents || b->more))
-		guest_kicked(b);
+	for (unsigned int i = 0; b->connected && i < b->conn.nr_queues; i++) {
+		struct bb_queue *q = &b->q[i];
+
+		if ((p[1 + i].revents || q->more) && !guest_kicked(b, q, p[1 + i].revents)) {
+			ring_broken(b);
+			return;
+		}
+		more |= q->more;
+	}
+	b->more = more;
 }
 
 static void follow(void *be, XenbusState fs)
@@ -190,7 +205,7 @@ static void release(void *be)
 
 static const struct bk_program blkback = {
 	.name = "ketch-blkback",
-	.usage = "--image PATH [--image-fd N] [--read-only] [--nbd SOCKET --nbd-pid N] ",
+	.usage = "--image PATH [--image-fd N] [--read-only] [--direct-io] [--nbd SOCKET --nbd-pid N] ",
 	.opts = opts,
 	.opt = opt,
 	.check = check,
@@ -206,8 +221,7 @@ static const struct bk_program blkback = {
 
 int main(int argc, char **argv)
 {
-	struct bb b = { .disk_fd = -1, .uring_efd = -1, .nbd_pidfd = -1, .from_guest = -1,
-			.to_guest = -1, .disk = &bb_disk_uring };
+	struct bb b = { .disk_fd = -1, .uring_efd = -1, .nbd_pidfd = -1, .disk = &bb_disk_uring };
 
 	return bk_main(&blkback, &b.x, &b, argc, argv);
 }

@@ -3,7 +3,8 @@
  * a qemu-storage-daemon for a qcow2, vmdk, vdi, vhd or vhdx image and
  * named its Unix socket (--nbd) and pid (--nbd-pid).  Each prepared
  * request becomes one libnbd command: a read or a write of its segments
- * gathered in the request's bounce buffer, a flush, or for a discard a
+ * gathered in the request's bounce buffer (its slot's, grown to the
+ * largest request it carried, freed with the slot), a flush, or for a discard a
  * write of zeros the server may deallocate.  The request is answered
  * when its command completes.
  *
@@ -43,9 +44,6 @@ static int nbd_init(struct bb *b)
 {
 	int64_t size;
 
-	b->nbd_buf = malloc((size_t)BLKIF_RING_ENTRIES * BB_REQ_BYTES_MAX);
-	if (!b->nbd_buf)
-		return -ENOMEM;
 	/* Before confinement: only a pidfd we hold can be signalled later. */
 	b->nbd_pidfd = (int)syscall(SYS_pidfd_open, b->nbd_pid, 0);
 	if (b->nbd_pidfd < 0)
@@ -93,8 +91,6 @@ static void nbd_fini(struct bb *b)
 	if (b->nbd)
 		nbd_close(b->nbd);
 	b->nbd = NULL;
-	free(b->nbd_buf);
-	b->nbd_buf = NULL;
 	if (b->nbd_pidfd < 0)
 		return;
 	if (stop_server(b, SIGTERM) && !server_gone(b, BB_NBD_STOP_MS)) {
@@ -108,16 +104,24 @@ static void nbd_fini(struct bb *b)
 	b->nbd_pidfd = -1;
 }
 
-/* r's bounce buffer: its slot's share of b->nbd_buf. */
-static char *bounce(struct bb *b, const struct bb_req *r)
+/* r's bounce buffer, grown to r->len; NULL when out of memory. */
+static char *bounce(struct bb_req *r)
 {
-	return b->nbd_buf + (size_t)(r - b->req) * BB_REQ_BYTES_MAX;
+	char *p;
+
+	if (r->bounce_len >= r->len)
+		return r->bounce;
+	if (!(p = realloc(r->bounce, r->len)))
+		return NULL;
+	r->bounce = p;
+	r->bounce_len = r->len;
+	return p;
 }
 
 /* A read arrived in r's bounce buffer: into the guest's pages. */
 static void scatter(struct bb_req *r)
 {
-	const char *buf = bounce(r->bb, r);
+	const char *buf = r->bounce;
 	size_t at = 0;
 
 	for (unsigned int i = 0; i < r->nseg; at += r->iov[i++].iov_len)
@@ -163,10 +167,12 @@ static int on_done(void *user, int *error)
  * segments are separate pages. */
 static int start_rw(struct bb *b, struct bb_req *r, nbd_completion_callback cb)
 {
-	char *buf = bounce(b, r);
+	char *buf = bounce(r);
 	size_t at = 0;
 	int64_t c;
 
+	if (!buf)
+		return -ENOMEM;
 	if (r->op == BLKIF_OP_WRITE)
 		for (unsigned int i = 0; i < r->nseg; at += r->iov[i++].iov_len)
 			memcpy(buf + at, r->iov[i].iov_base, r->iov[i].iov_len);

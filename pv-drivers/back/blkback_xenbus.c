@@ -4,8 +4,9 @@
  *
  *   start: features written, InitWait (Closed if the frontend is still
  *          connected to an earlier instance of us: it must start over)
- *   frontend Initialised/Connected: map ring-ref, bind event-channel,
- *            write sectors/info/sector-size, Connected
+ *   frontend Initialised/Connected: negotiate, map each queue's ring,
+ *            bind its event-channel (blkback_connect.c), write
+ *            sectors/info/sector-size, Connected
  *   frontend Closing: drain I/O, unmap, Closing
  *   frontend Closed: Closed; exit if the toolstack set online to 0
  *   frontend Initialising after Closed: InitWait again (a reconnect)
@@ -15,12 +16,9 @@
  * frontend-id, online, state, mode, params...) before starting us.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <xen/io/protocols.h>
 
 #include "blkback.h"
 
@@ -50,11 +48,16 @@ void bb_switch_state(struct bb *b, XenbusState s)
 		bk_log("cannot write state %d: %s", s, strerror(errno));
 }
 
-/* What Linux's blkback offers at probe. */
+/* What Linux's blkback offers at probe (and feature-persistent, which it
+ * writes when connecting; written here so a frontend reads it before). */
 static bool fill_features(void *arg, xs_transaction_t t)
 {
 	struct bb *b = arg;
-	bool ok = bkx_put_ull(&b->x, t, "feature-flush-cache", 1);
+	bool ok = bkx_put_ull(&b->x, t, "feature-flush-cache", 1) &&
+		  bkx_put_ull(&b->x, t, "feature-max-indirect-segments", BB_MAX_SEGS) &&
+		  bkx_put_ull(&b->x, t, "max-ring-page-order", bb_offer.max_order) &&
+		  bkx_put_ull(&b->x, t, "multi-queue-max-queues", bb_offer.max_queues) &&
+		  bkx_put_ull(&b->x, t, "feature-persistent", bb_offer.persistent);
 
 	if (!b->readonly)
 		ok = ok && bkx_put_ull(&b->x, t, "feature-discard", 1) &&
@@ -99,94 +102,28 @@ int bb_xenbus_start(struct bb *b)
 	return 0;
 }
 
-/* The protocol the frontend names must be ours (x86-64); none means native. */
-static bool protocol_ok(struct bb *b)
-{
-	char *p = bkx_get(&b->x, b->x.fe, "protocol");
-	bool ok = !p || !strcmp(p, XEN_IO_PROTO_ABI_NATIVE);
-
-	if (!ok)
-		bk_log("frontend protocol %s is not offered", p);
-	free(p);
-	return ok;
-}
-
-static int map_ring(struct bb *b)
-{
-	int16_t st;
-	int err = 0;
-	void *sring;
-
-	b->gnt = kgnt_open(b->x.hv, b->x.domid, 0, &err);
-	if (!b->gnt)
-		return err;
-	sring = kgnt_map(b->gnt, b->ring_ref, true, &st);
-	if (!sring) {
-		bk_log("ring-ref %u refused (status %d)", b->ring_ref, st);
-		kgnt_close(b->gnt);
-		b->gnt = NULL;
-		return -EACCES;
-	}
-	BACK_RING_INIT(&b->ring, (blkif_sring_t *)sring, 4096);
-	return 0;
-}
-
-static int connect_ring(struct bb *b)
-{
-	unsigned long ref, port;
-	int r;
-
-	if (!bkx_get_ulong(&b->x, b->x.fe, "ring-ref", &ref) ||
-	    !bkx_get_ulong(&b->x, b->x.fe, "event-channel", &port) || ref > UINT32_MAX ||
-	    port > UINT32_MAX || !protocol_ok(b)) {
-		bk_log("frontend's ring-ref, event-channel or protocol missing or bad");
-		return -EINVAL;
-	}
-	b->ring_ref = (grant_ref_t)ref;
-	b->port = (uint32_t)port;
-	r = map_ring(b);
-	if (r)
-		return r;
-	r = kctl_evtchn_bind(b->x.hv, b->x.domid, b->port, &b->from_guest, &b->to_guest);
-	if (r) {
-		bk_log("cannot bind event channel %u: %s", b->port, kctl_strerror(r));
-		kgnt_close(b->gnt);
-		b->gnt = NULL;
-		return r;
-	}
-	fcntl(b->from_guest, F_SETFL, fcntl(b->from_guest, F_GETFL) | O_NONBLOCK);
-	fcntl(b->to_guest, F_SETFL, fcntl(b->to_guest, F_GETFL) | O_NONBLOCK);
-	b->connected = true;
-	return 0;
-}
-
 void bb_disconnect(struct bb *b)
 {
 	if (!b->connected)
 		return;
 	b->disk->drain(b);
-	b->connected = false;
-	kgnt_unmap(b->gnt, b->ring_ref);
-	kgnt_close(b->gnt);
-	b->gnt = NULL;
-	kctl_evtchn_unbind(b->x.hv, b->x.domid, b->port); /* fails if the domain died */
-	close(b->from_guest);
-	close(b->to_guest);
-	b->from_guest = b->to_guest = -1;
+	bb_release_rings(b);
 }
 
 static void connect_frontend(struct bb *b)
 {
 	if (b->x.state == XenbusStateConnected)
 		return;
-	if (connect_ring(b) || !bkx_transaction(&b->x, fill_disk, b)) {
+	if (bb_connect_rings(b) || !bkx_transaction(&b->x, fill_disk, b)) {
 		bb_disconnect(b);
 		bb_switch_state(b, XenbusStateClosing);
 		return;
 	}
 	bb_switch_state(b, XenbusStateConnected);
-	bk_log("connected: ring-ref %u, event channel %u, %llu sectors%s", b->ring_ref,
-	       b->port, (unsigned long long)b->sectors, b->readonly ? ", read-only" : "");
+	bk_log("connected: ring-ref %u, event channel %u, %llu sectors%s; %u queues, "
+	       "%u ring pages, persistent grants %s", b->q[0].ring_ref[0], b->q[0].port,
+	       (unsigned long long)b->sectors, b->readonly ? ", read-only" : "",
+	       b->conn.nr_queues, b->conn.nr_pages, b->conn.persistent ? "on" : "off");
 	if (!bb_ring_work(b)) { /* requests queued before we looked */
 		bb_disconnect(b);
 		bb_switch_state(b, XenbusStateClosing);

@@ -3,7 +3,7 @@
 # and xenstore halves, BACKEND_SRCS).
 BACKEND_SRCS := pv-drivers/common/backend_main.c pv-drivers/common/backend_xenbus.c
 BLKBACK_SRCS := $(addprefix pv-drivers/back/,blkback_main.c blkback_io.c blkback_disk.c \
-		  blkback_nbd.c \
+		  blkback_nbd.c blkback_connect.c blkback_indirect.c blkback_odirect.c \
 		  blkback_xenbus.c) \
 		$(BACKEND_SRCS)
 BLKBACK      := $(BUILD)/bin/ketch-blkback

@@ -16,7 +16,7 @@
 #include "backend_xenbus.h"
 
 /* Descriptors a backend may add to the loop's poll. */
-#define BK_POLL_MAX 4
+#define BK_POLL_MAX 8
 /* Options of its own a backend may have. */
 #define BK_OPTS_MAX 8
 

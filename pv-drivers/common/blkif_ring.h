@@ -25,7 +25,12 @@
 
 #define BLKIF_SECTOR 512u                        /* blkif's sector unit */
 #define BLKIF_SECTORS_PER_PAGE (4096u / BLKIF_SECTOR)
-#define BLKIF_RING_ENTRIES __CONST_RING_SIZE(blkif, 4096)
+#define BLKIF_RING_ENTRIES __CONST_RING_SIZE(blkif, 4096) /* of a one-page ring */
+/* Segments an indirect page holds (blkif.h: PAGE_SIZE / sizeof(segment)). */
+#define BLKIF_SEGS_PER_INDIRECT_PAGE (4096u / sizeof(struct blkif_request_segment))
+/* Indirect pages n segments need. */
+#define BLKIF_INDIRECT_PAGES(n) \
+	(((n) + BLKIF_SEGS_PER_INDIRECT_PAGE - 1) / BLKIF_SEGS_PER_INDIRECT_PAGE)
 
 /* ---- backend ---------------------------------------------------------- */
 
@@ -52,6 +57,7 @@ enum blkif_why {
 	BLKIF_WHY_READ_ONLY,  /* a write, flush or discard of a read-only disk */
 	BLKIF_WHY_FLUSH_SEGS, /* a flush carrying segments */
 	BLKIF_WHY_OP,         /* an operation not offered */
+	BLKIF_WHY_INDIRECT_OP, /* an indirect request neither read nor write */
 	BLKIF_WHY_CHECKS      /* how many; a backend numbers its own reasons from here */
 };
 
@@ -65,6 +71,26 @@ enum blkif_why {
  */
 int blkif_req_check(const blkif_request_t *req, uint64_t sectors, bool readonly,
 		    uint64_t *nr_sects, enum blkif_why *why);
+/*
+ * The same with BLKIF_OP_INDIRECT offered for up to max_indirect segments
+ * (0: not offered).  An indirect request is judged as Linux's blkback
+ * does before it maps the indirect pages: indirect_op read or write,
+ * 1..max_indirect segments, no write to a read-only disk; BLKIF_RSP_OKAY
+ * then leaves *nr_sects 0, and the segments, once copied from the
+ * indirect pages, are judged by blkif_segs_check.
+ */
+int blkif_req_check_ind(const blkif_request_t *req, uint64_t sectors, bool readonly,
+			unsigned int max_indirect, uint64_t *nr_sects, enum blkif_why *why);
+/*
+ * n segments of a read or write at sector (n already bounded by the
+ * caller): each within its page, the whole inside a disk of sectors
+ * without wrapping.  BLKIF_RSP_OKAY with *nr_sects, or BLKIF_RSP_ERROR.
+ */
+int blkif_segs_check(const struct blkif_request_segment *seg, unsigned int n, uint64_t sector,
+		     uint64_t sectors, uint64_t *nr_sects, enum blkif_why *why);
+/* The operation a response to req carries: an indirect request's
+ * indirect_op (as Linux's blkback answers it), else its own. */
+uint8_t blkif_rsp_op(const blkif_request_t *req);
 
 /* ---- frontend --------------------------------------------------------- */
 
@@ -73,6 +99,11 @@ int blkif_req_check(const blkif_request_t *req, uint64_t sectors, bool readonly,
  * rsp_prod is impossible (more responses than requests outstanding).
  */
 int blkif_front_next(blkif_front_ring_t *r, blkif_response_t *rsp);
+/* Make *req an indirect request (BLKIF_OP_INDIRECT): indirect_op op on
+ * nseg segments, which the indirect pages named by pages[] (as many as
+ * BLKIF_INDIRECT_PAGES(nseg)) hold; the rest of *req zeroed. */
+void blkif_indirect_init(blkif_request_t *req, uint8_t op, uint16_t nseg, uint64_t id,
+			 uint64_t sector, const grant_ref_t *pages);
 /* Publish queued requests; true when the backend asked to be notified. */
 bool blkif_front_push(blkif_front_ring_t *r);
 /* Re-arm rsp_event; true if responses are waiting (do not sleep). */

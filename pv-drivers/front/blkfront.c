@@ -1,54 +1,22 @@
 /*
- * blkfront.c - the guest's block frontend (see blkfront.h).  One page of
- * ring; each request's id is its slot, so a response naming a slot that
- * is not waiting is a protocol error, never an index into memory.
+ * blkfront.c - the guest's block frontend (see blkfront.h): the xenbus
+ * handshake with its feature negotiation, as Linux's blkfront runs it,
+ * closing, and starting over with a backend that restarted.  Requests
+ * are blkfront_io.c's, rings and pool blkfront_ring.c's.
+ *
+ * Negotiation (xen/io/blkif.h, pv-drivers/common/blkif_nego.c): the
+ * backend's max-ring-page-order and multi-queue-max-queues are read at
+ * its InitWait and bound our rings; feature-persistent (our wish) is
+ * published with them; its feature-persistent and
+ * feature-max-indirect-segments are read once it is Connected.
  */
-#include <ketch-guest/kit.h>
-#include <ketch-guest/gnttab.h>
-#include <ketch-guest/xenbus.h>
 #include <xen/io/protocols.h>
 
-#include "../common/blkif_ring.h"
-#include "blkfront.h"
-#include "front_xenbus.h"
+#include "blkfront_internal.h"
 
-#define SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
-
-struct slot {
-	int busy;
-	uint8_t op;
-	int16_t status;
-	unsigned int nref;
-	grant_ref_t ref[SEGS];
-	unsigned long gpfn[SEGS]; /* the pages granted, to grant again after a reconnect */
-	blkif_request_t req;      /* as queued, to queue again after a reconnect */
+const struct blkfront_opts blkfront_default_opts = {
+	.max_order = 1, .max_queues = 2, .max_indirect = BF_MAX_SEGS, .persistent = 1,
 };
-
-/* How often a wait for responses looks at the backend's state. */
-#define CHECK_NS (200 * 1000000ULL)
-
-struct blkfront {
-	struct front_dev xb;
-	blkif_front_ring_t ring;
-	grant_ref_t ring_ref;
-	evtchn_port_t port;
-	struct blkfront_info info;
-	struct slot slot[BLKIF_RING_ENTRIES];
-	unsigned int pending;
-	int broken;
-	unsigned int reconnects; /* backend restarts survived */
-};
-
-static int reconnect(struct blkfront *d);
-static void kick(struct blkfront *d);
-static XenbusState backend_state(struct blkfront *d);
-
-/* Waiting is done on the ring itself (events_block_until): no work here. */
-static void on_event(evtchn_port_t port, void *arg)
-{
-	(void)port;
-	(void)arg;
-}
 
 static long path_long(const char *dir, const char *name, long def)
 {
@@ -57,6 +25,14 @@ static long path_long(const char *dir, const char *name, long def)
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	return xenbus_read_integer(XBT_NIL, p, &v) ? def : v;
+}
+
+/* A backend's count: absent, negative or absurd reads as 0 (not offered). */
+static unsigned int be_uint(struct blkfront *d, const char *name)
+{
+	long v = path_long(d->xb.be, name, 0);
+
+	return v > 0 && v < 65536 ? (unsigned int)v : 0;
 }
 
 int blkfront_discover(unsigned int *devids, unsigned int max, unsigned int *n)
@@ -69,17 +45,52 @@ const struct blkfront_info *blkfront_get_info(const struct blkfront *dev)
 	return &dev->info;
 }
 
+XenbusState bf_backend_state(struct blkfront *d)
+{
+	return (XenbusState)path_long(d->xb.be, "state", XenbusStateUnknown);
+}
+
 /* ---- handshake ---------------------------------------------------------- */
 
-/* Publish ring-ref, event-channel, protocol and Initialised together. */
+static int write_key(struct blkfront *d, xenbus_transaction_t t, const char *key,
+		     unsigned int v)
+{
+	return front_write_uint(&d->xb, t, key, v);
+}
+
+/* Each queue's ring refs and event channel, under its key names. */
+static int publish_queues(struct blkfront *d, xenbus_transaction_t t)
+{
+	char key[48];
+	int r;
+
+	for (unsigned int i = 0; i < d->conn.nr_queues; i++) {
+		for (unsigned int p = 0; p < d->conn.nr_pages; p++) {
+			blkif_ring_key(key, sizeof(key), &d->conn, i, p);
+			if ((r = write_key(d, t, key, d->q[i].ring_ref[p])))
+				return r;
+		}
+		blkif_port_key(key, sizeof(key), &d->conn, i);
+		if ((r = write_key(d, t, key, d->q[i].port)))
+			return r;
+	}
+	return 0;
+}
+
+/* Publish rings, ports, protocol, our features and Initialised together. */
 static int publish(xenbus_transaction_t t, void *arg)
 {
 	struct blkfront *d = arg;
 	char p[96];
 	int r;
 
-	if ((r = front_write_uint(&d->xb, t, "ring-ref", d->ring_ref)) ||
-	    (r = front_write_uint(&d->xb, t, "event-channel", d->port)))
+	if (d->conn.multi_ref && (r = write_key(d, t, "ring-page-order", d->conn.order)))
+		return r;
+	if (d->conn.nr_queues > 1 &&
+	    (r = write_key(d, t, "multi-queue-num-queues", d->conn.nr_queues)))
+		return r;
+	if ((r = publish_queues(d, t)) ||
+	    (r = write_key(d, t, "feature-persistent", d->want.persistent ? 1 : 0)))
 		return r;
 	snprintf(p, sizeof(p), "%s/protocol", d->xb.fe);
 	if ((r = xenbus_write(t, p, XEN_IO_PROTO_ABI_NATIVE)))
@@ -87,78 +98,48 @@ static int publish(xenbus_transaction_t t, void *arg)
 	return front_switch_state(&d->xb, t, XenbusStateInitialised);
 }
 
-/* A fresh ring on page s, granted to the backend, and a fresh port. */
-static int init_ring(struct blkfront *d, blkif_sring_t *s)
+/* Rings as the backend's InitWait offer allows. */
+static void choose_rings(struct blkfront *d)
 {
-	int ref;
+	struct blkif_offer be = { .max_order = be_uint(d, "max-ring-page-order"),
+				  .max_queues = be_uint(d, "multi-queue-max-queues") };
+	struct blkif_offer want = { .max_order = d->want.max_order,
+				    .max_queues = d->want.max_queues };
+	unsigned int ind;
 
-	memset(s, 0, 4096);
-	SHARED_RING_INIT(s);
-	FRONT_RING_INIT(&d->ring, s, 4096);
-	ref = gnttab_grant_access(d->xb.be_id, virt_to_pfn(s), 0);
-	if (ref < 0)
-		return ref;
-	d->ring_ref = (grant_ref_t)ref;
-	return evtchn_alloc_unbound(d->xb.be_id, on_event, d, &d->port);
+	blkif_front_choose(&be, 0, &want, 0, &d->conn, &ind);
 }
 
-static int setup_ring(struct blkfront *d)
+/* What the Connected backend says: the disk, and its features. */
+static int read_info(struct blkfront *d)
 {
-	blkif_sring_t *s = alloc_page();
+	struct blkif_offer be = { .persistent = be_uint(d, "feature-persistent") == 1 };
+	struct blkif_offer want = { .persistent = d->want.persistent };
+	unsigned int max_ind = d->want.max_indirect < BF_MAX_SEGS ? d->want.max_indirect :
+								    BF_MAX_SEGS;
+	struct blkif_conn c;
+	unsigned int ind;
 
-	return s ? init_ring(d, s) : -XEN_ENOMEM;
+	blkif_front_choose(&be, be_uint(d, "feature-max-indirect-segments"), &want, max_ind, &c,
+			   &ind);
+	d->conn.persistent = c.persistent;
+	d->max_segs = ind ? ind : BLKIF_MAX_SEGMENTS_PER_REQUEST;
+	d->info = (struct blkfront_info){
+		.sectors = (uint64_t)path_long(d->xb.be, "sectors", 0),
+		.sector_size = (unsigned int)path_long(d->xb.be, "sector-size", BLKIF_SECTOR),
+		.info = (unsigned int)path_long(d->xb.be, "info", 0),
+		.flush = path_long(d->xb.be, "feature-flush-cache", 0) == 1,
+		.discard = path_long(d->xb.be, "feature-discard", 0) == 1,
+		.ring_pages = d->conn.nr_pages, .queues = d->conn.nr_queues, .indirect = ind,
+		.persistent = c.persistent,
+	};
+	if (d->info.sector_size != BLKIF_SECTOR)
+		return -XEN_EOPNOTSUPP;
+	return d->conn.persistent ? bf_pool_grant(d) : 0;
 }
 
-/* Read the backend's state until it is want (others are passed through). */
-static int poll_backend(struct blkfront *d, XenbusState want)
-{
-	uint64_t deadline = now_ns() + d->xb.timeout_ns;
-
-	while (backend_state(d) != want) {
-		if (now_ns() >= deadline)
-			return -XEN_ETIME;
-		events_block_until(NULL, NULL, now_ns() + CHECK_NS / 4);
-	}
-	return 0;
-}
-
-/* Queue every request that has no response yet again, with new grants. */
-static int requeue(struct blkfront *d)
-{
-	for (unsigned int i = 0; i < BLKIF_RING_ENTRIES; i++) {
-		struct slot *s = &d->slot[i];
-		blkif_request_t *q;
-
-		if (s->busy != 1)
-			continue;
-		q = RING_GET_REQUEST(&d->ring, d->ring.req_prod_pvt);
-		*q = s->req;
-		for (unsigned int k = 0; k < s->nref; k++) {
-			int ref = gnttab_grant_access(d->xb.be_id, s->gpfn[k],
-						      s->op == BLKIF_OP_WRITE);
-
-			if (ref < 0)
-				return ref;
-			s->ref[k] = (grant_ref_t)ref;
-			q->seg[k].gref = (grant_ref_t)ref;
-		}
-		s->req = *q;
-		d->ring.req_prod_pvt++;
-	}
-	kick(d);
-	return 0;
-}
-
-static void read_info(struct blkfront *d)
-{
-	d->info.sectors = (uint64_t)path_long(d->xb.be, "sectors", 0);
-	d->info.sector_size = (unsigned int)path_long(d->xb.be, "sector-size", BLKIF_SECTOR);
-	d->info.info = (unsigned int)path_long(d->xb.be, "info", 0);
-	d->info.flush = path_long(d->xb.be, "feature-flush-cache", 0) == 1;
-	d->info.discard = path_long(d->xb.be, "feature-discard", 0) == 1;
-}
-
-int blkfront_open(unsigned int devid, uint64_t timeout_ns, struct blkfront **dev)
+int blkfront_open_opts(unsigned int devid, uint64_t timeout_ns, const struct blkfront_opts *o,
+		       struct blkfront **dev)
 {
 	struct blkfront *d = calloc(1, sizeof(*d));
 	int r;
@@ -166,45 +147,96 @@ int blkfront_open(unsigned int devid, uint64_t timeout_ns, struct blkfront **dev
 	if (!d)
 		return -XEN_ENOMEM;
 	d->xb.timeout_ns = timeout_ns;
+	d->want = *o;
 	if ((r = front_find_backend(&d->xb, "vbd", devid)) ||
-	    (r = front_wait_backend(&d->xb, XenbusStateInitWait)) ||
-	    (r = setup_ring(d)) || (r = xenbus_transaction_retry(publish, d, 10)) ||
-	    (r = front_wait_backend(&d->xb, XenbusStateConnected))) {
-		printk("blkfront %u: handshake failed (%d)\n", devid, r);
-		return r; /* d and its ring stay: the backend may still hold them */
-	}
-	read_info(d);
-	if (d->info.sector_size != BLKIF_SECTOR) {
-		printk("blkfront %u: sector size %u not handled\n", devid, d->info.sector_size);
-		return -XEN_EOPNOTSUPP;
-	}
-	if ((r = front_switch_state(&d->xb, XBT_NIL, XenbusStateConnected)))
-		return r;
+	    (r = front_wait_backend(&d->xb, XenbusStateInitWait)))
+		goto fail;
+	choose_rings(d);
+	if ((r = bf_rings_init(d)) || (r = xenbus_transaction_retry(publish, d, 10)) ||
+	    (r = front_wait_backend(&d->xb, XenbusStateConnected)) || (r = read_info(d)) ||
+	    (r = front_switch_state(&d->xb, XBT_NIL, XenbusStateConnected)))
+		goto fail;
 	*dev = d;
 	return 0;
+fail:
+	printk("blkfront %u: handshake failed (%d)\n", devid, r);
+	return r; /* d and its rings stay: the backend may still hold them */
+}
+
+int blkfront_open(unsigned int devid, uint64_t timeout_ns, struct blkfront **dev)
+{
+	return blkfront_open_opts(devid, timeout_ns, &blkfront_default_opts, dev);
+}
+
+/* Read the backend's state until it is want (others are passed through). */
+static int poll_backend(struct blkfront *d, XenbusState want)
+{
+	uint64_t deadline = now_ns() + d->xb.timeout_ns;
+
+	while (bf_backend_state(d) != want) {
+		if (now_ns() >= deadline)
+			return -XEN_ETIME;
+		events_block_until(NULL, NULL, now_ns() + BF_CHECK_NS / 4);
+	}
+	return 0;
+}
+
+/* Queue every request that has no response yet again, with new grants. */
+static int requeue(struct blkfront *d)
+{
+	int r;
+
+	for (unsigned int i = 0; i < d->conn.nr_queues; i++)
+		for (unsigned int k = 0; k < d->q[i].nslots; k++)
+			if (d->q[i].slot[k].busy == 1 &&
+			    (r = bf_requeue(d, &d->q[i], &d->q[i].slot[k])))
+				return r;
+	bf_kick(d);
+	return 0;
+}
+
+/* The features a restarted backend connected with must be those we use:
+ * requests in flight were cut for them. */
+static int same_features(struct blkfront *d)
+{
+	struct blkif_conn was = d->conn;
+	unsigned int segs = d->max_segs;
+
+	if (read_info(d) || d->conn.persistent != was.persistent || d->max_segs != segs)
+		return -XEN_EOPNOTSUPP;
+	return 0;
+}
+
+/* Release everything the dead backend may still hold, by force. */
+static void release_all(struct blkfront *d)
+{
+	bf_rings_release(d, 1);
+	for (unsigned int i = 0; i < d->conn.nr_queues; i++)
+		for (unsigned int k = 0; k < d->q[i].nslots; k++)
+			if (d->q[i].slot[k].busy == 1)
+				bf_slot_abandon(d, &d->q[i].slot[k]);
+	if (d->conn.persistent)
+		bf_pool_release(d, 1);
 }
 
 /*
  * The backend went away with our requests (its process was restarted):
  * what it held is released by force (a dead process cannot give it back),
- * then the handshake runs again on the same ring page and the unanswered
- * requests are queued again.  Replaying a write or a flush is harmless.
+ * then the handshake runs again on the same ring pages, with the same
+ * ring size and queues, and the unanswered requests are queued again.
+ * Replaying a write or a flush is harmless.
  */
-static int reconnect(struct blkfront *d)
+int bf_reconnect(struct blkfront *d)
 {
-	XenbusState was = backend_state(d);
+	XenbusState was = bf_backend_state(d);
 	int r;
 
 	printk("blkfront %s: backend state %d, not Connected: reconnecting\n", d->xb.fe, was);
-	gnttab_end_access_force(d->ring_ref);
-	evtchn_close(d->port);
-	for (unsigned int i = 0; i < BLKIF_RING_ENTRIES; i++)
-		for (unsigned int k = 0; d->slot[i].busy == 1 && k < d->slot[i].nref; k++)
-			gnttab_end_access_force(d->slot[i].ref[k]);
+	release_all(d);
 	if ((r = front_switch_state(&d->xb, XBT_NIL, XenbusStateInitialising)) ||
-	    (r = poll_backend(d, XenbusStateInitWait)) || (r = init_ring(d, d->ring.sring)) ||
+	    (r = poll_backend(d, XenbusStateInitWait)) || (r = bf_rings_init(d)) ||
 	    (r = xenbus_transaction_retry(publish, d, 10)) ||
-	    (r = poll_backend(d, XenbusStateConnected)) ||
+	    (r = poll_backend(d, XenbusStateConnected)) || (r = same_features(d)) ||
 	    (r = front_switch_state(&d->xb, XBT_NIL, XenbusStateConnected)) || (r = requeue(d))) {
 		printk("blkfront %s: reconnect failed (%d)\n", d->xb.fe, r);
 		return r;
@@ -215,6 +247,26 @@ static int reconnect(struct blkfront *d)
 	return 0;
 }
 
+/* Every ring page, and with persistent grants every pool and indirect
+ * page, given back, waiting (bounded) while the backend still has one
+ * mapped.  0 or -XEN_EBUSY. */
+static int end_shared(struct blkfront *d)
+{
+	uint64_t end = now_ns() + d->xb.timeout_ns;
+	int r, busy = 0;
+
+	for (unsigned int i = 0; i < d->conn.nr_queues; i++)
+		for (unsigned int p = 0; p < d->conn.nr_pages; p++) {
+			while ((r = gnttab_end_access(d->q[i].ring_ref[p])) == -XEN_EBUSY &&
+			       now_ns() < end)
+				events_block_until(NULL, NULL, now_ns() + BF_CHECK_NS / 20);
+			busy |= r == -XEN_EBUSY;
+		}
+	while (d->conn.persistent && (r = bf_pool_release(d, 0)) == -XEN_EBUSY && now_ns() < end)
+		events_block_until(NULL, NULL, now_ns() + BF_CHECK_NS / 20);
+	return busy || (d->conn.persistent && r) ? -XEN_EBUSY : 0;
+}
+
 int blkfront_close(struct blkfront *d)
 {
 	int r = front_leave(&d->xb);
@@ -222,257 +274,12 @@ int blkfront_close(struct blkfront *d)
 	if (r)
 		return r;
 	/* A toolstack detaching the disk writes the backend's Closing itself,
-	 * so the backend may still be letting go of the ring: give it time. */
-	for (uint64_t end = now_ns() + d->xb.timeout_ns;
-	     (r = gnttab_end_access(d->ring_ref)) == -XEN_EBUSY && now_ns() < end;)
-		events_block_until(NULL, NULL, now_ns() + CHECK_NS / 20);
-	if (r)
-		return r; /* still mapped by the backend: the page must stay */
-	evtchn_close(d->port);
-	free_pages(d->ring.sring, 1);
+	 * so the backend may still be letting go of the rings: give it time. */
+	if ((r = end_shared(d)))
+		return r; /* still mapped by the backend: the pages must stay */
+	for (unsigned int i = 0; i < d->conn.nr_queues; i++)
+		evtchn_close(d->q[i].port);
+	bf_rings_free(d);
 	free(d);
 	return 0;
-}
-
-/* ---- requests ----------------------------------------------------------- */
-
-static int has_responses(void *arg)
-{
-	struct blkfront *d = arg;
-
-	return blkif_front_final_check(&d->ring);
-}
-
-/* Take every response; a bad index or id breaks the device. */
-static void take_responses(struct blkfront *d)
-{
-	blkif_response_t rsp;
-	int got;
-
-	while (!d->broken && (got = blkif_front_next(&d->ring, &rsp)) == 1) {
-		struct slot *s = rsp.id < BLKIF_RING_ENTRIES ? &d->slot[rsp.id] : NULL;
-
-		if (!s || s->busy != 1) {
-			printk("blkfront: response for unknown id %lu\n", (unsigned long)rsp.id);
-			d->broken = 1;
-			break;
-		}
-		s->status = rsp.status;
-		s->busy = 2; /* answered */
-		d->pending--;
-	}
-	if (got < 0) {
-		printk("blkfront: backend's response index is impossible\n");
-		d->broken = 1;
-	}
-}
-
-static XenbusState backend_state(struct blkfront *d)
-{
-	return (XenbusState)path_long(d->xb.be, "state", XenbusStateUnknown);
-}
-
-/*
- * Wait for every request's response.  Each 200 ms without one the
- * backend's state is read: a backend that restarted (Closed or InitWait
- * where it was Connected) gets a new ring and the requests again.
- */
-static int wait_pending(struct blkfront *d)
-{
-	uint64_t deadline = now_ns() + d->xb.timeout_ns;
-
-	while (d->pending && !d->broken) {
-		uint64_t slice = now_ns() + CHECK_NS;
-		int r;
-
-		take_responses(d);
-		if (!d->pending || d->broken)
-			break;
-		if (!events_block_until(has_responses, d, slice < deadline ? slice : deadline))
-			continue;
-		if (now_ns() >= deadline) {
-			d->broken = 1; /* its slots and pages may still be in use */
-			return -XEN_ETIME;
-		}
-		if (backend_state(d) != XenbusStateConnected) {
-			if ((r = reconnect(d))) {
-				d->broken = 1;
-				return r;
-			}
-			deadline = now_ns() + d->xb.timeout_ns;
-		}
-	}
-	return d->broken ? -XEN_EBADMSG : 0;
-}
-
-static void kick(struct blkfront *d)
-{
-	if (blkif_front_push(&d->ring))
-		evtchn_send(d->port);
-}
-
-/* Revoke the grants a slot holds; -XEN_EBADMSG if the backend keeps one. */
-static int revoke(struct slot *s)
-{
-	int r = 0;
-
-	for (unsigned int i = 0; i < s->nref; i++)
-		if (gnttab_end_access(s->ref[i]))
-			r = -XEN_EBADMSG; /* still in use after its response */
-	s->nref = 0;
-	return r;
-}
-
-/* Grant the pages of nsect sectors at buf into slot s and request q. */
-static int grant_pages(struct blkfront *d, struct slot *s, blkif_request_t *q, char *buf,
-		       unsigned int nsect)
-{
-	for (unsigned int done = 0; done < nsect; s->nref++) {
-		unsigned int n = nsect - done < 8 ? nsect - done : 8;
-		unsigned long gpfn = virt_to_pfn(buf + done * BLKIF_SECTOR);
-		int ref = gnttab_grant_access(d->xb.be_id, gpfn, q->operation == BLKIF_OP_WRITE);
-
-		if (ref < 0) {
-			revoke(s);
-			return ref;
-		}
-		q->seg[s->nref] = (struct blkif_request_segment){
-			.gref = (grant_ref_t)ref, .first_sect = 0, .last_sect = (uint8_t)(n - 1) };
-		s->ref[s->nref] = (grant_ref_t)ref;
-		s->gpfn[s->nref] = gpfn;
-		done += n;
-	}
-	q->nr_segments = (uint8_t)s->nref;
-	return 0;
-}
-
-/* Queue slot i's request: op on nsect (<= 88) sectors at sector from buf. */
-static int queue(struct blkfront *d, unsigned int i, uint8_t op, uint64_t sector, char *buf,
-		 unsigned int nsect)
-{
-	blkif_request_t *q = RING_GET_REQUEST(&d->ring, d->ring.req_prod_pvt);
-	struct slot *s = &d->slot[i];
-	int r;
-
-	memset(q, 0, sizeof(*q));
-	q->operation = op;
-	q->id = i;
-	q->sector_number = sector;
-	*s = (struct slot){ .busy = 1, .op = op };
-	if ((r = grant_pages(d, s, q, buf, nsect))) {
-		s->busy = 0;
-		return r;
-	}
-	s->req = *q;
-	d->ring.req_prod_pvt++;
-	d->pending++;
-	return 0;
-}
-
-/* Revoke slot i's grants; its status as an errno. */
-static int finish(struct slot *s)
-{
-	int r = s->status == BLKIF_RSP_OKAY ? 0 :
-		s->status == BLKIF_RSP_EOPNOTSUPP ? -XEN_EOPNOTSUPP : -XEN_EIO;
-	int e = revoke(s);
-
-	s->busy = 0;
-	return e ? e : r;
-}
-
-/* One batch: up to a ring of requests, one push, wait for all. */
-static int rw_batch(struct blkfront *d, uint8_t op, uint64_t sector, char *buf,
-		    unsigned int nsect, unsigned int *done)
-{
-	unsigned int n = 0, per = SEGS * 8;
-	int q = 0, r, e;
-
-	for (*done = 0; *done < nsect && n < BLKIF_RING_ENTRIES; n++) {
-		unsigned int k = nsect - *done < per ? nsect - *done : per;
-
-		if ((q = queue(d, n, op, sector + *done, buf + (uint64_t)*done * BLKIF_SECTOR, k)))
-			break; /* out of grant references: send what is queued */
-		*done += k;
-	}
-	kick(d);
-	r = wait_pending(d);
-	/* After a timeout the backend may still use the pages: keep them. */
-	for (unsigned int i = 0; i < n && !r; i++)
-		if ((e = finish(&d->slot[i])) && !q)
-			q = e;
-	return r ? r : q;
-}
-
-static int rw(struct blkfront *d, uint8_t op, uint64_t sector, char *buf, unsigned int nsect)
-{
-	unsigned int done;
-	int r = 0;
-
-	if (d->broken)
-		return -XEN_EBADMSG;
-	if (((uintptr_t)buf & 4095) || sector + nsect > d->info.sectors || sector + nsect < sector)
-		return -XEN_EINVAL;
-	while (nsect && !r) {
-		r = rw_batch(d, op, sector, buf, nsect, &done);
-		sector += done;
-		buf += (uint64_t)done * BLKIF_SECTOR;
-		nsect -= done;
-	}
-	return r;
-}
-
-int blkfront_read(struct blkfront *d, uint64_t sector, void *buf, unsigned int nsect)
-{
-	return rw(d, BLKIF_OP_READ, sector, buf, nsect);
-}
-
-int blkfront_write(struct blkfront *d, uint64_t sector, const void *buf, unsigned int nsect)
-{
-	return rw(d, BLKIF_OP_WRITE, sector, (char *)buf, nsect);
-}
-
-/* A request without segments (flush, discard) in slot 0, waited for. */
-static int single(struct blkfront *d, blkif_request_t *q)
-{
-	int r;
-
-	q->id = 0;
-	d->slot[0] = (struct slot){ .busy = 1, .op = q->operation, .req = *q };
-	d->ring.req_prod_pvt++;
-	d->pending++;
-	kick(d);
-	r = wait_pending(d);
-	return r ? r : finish(&d->slot[0]);
-}
-
-int blkfront_flush(struct blkfront *d)
-{
-	blkif_request_t *q;
-
-	if (d->broken)
-		return -XEN_EBADMSG;
-	if (!d->info.flush)
-		return -XEN_EOPNOTSUPP;
-	q = RING_GET_REQUEST(&d->ring, d->ring.req_prod_pvt);
-	memset(q, 0, sizeof(*q));
-	q->operation = BLKIF_OP_FLUSH_DISKCACHE;
-	return single(d, q);
-}
-
-int blkfront_discard(struct blkfront *d, uint64_t sector, uint64_t nsect)
-{
-	blkif_request_t *req;
-	blkif_request_discard_t *q;
-
-	if (d->broken)
-		return -XEN_EBADMSG;
-	if (!d->info.discard)
-		return -XEN_EOPNOTSUPP;
-	req = RING_GET_REQUEST(&d->ring, d->ring.req_prod_pvt);
-	memset(req, 0, sizeof(*req));
-	q = (blkif_request_discard_t *)req;
-	q->operation = BLKIF_OP_DISCARD;
-	q->sector_number = sector;
-	q->nr_sectors = nsect;
-	return single(d, req);
 }

@@ -22,14 +22,32 @@
 
 struct blkfront;
 
-/* What the backend told us when it connected. */
+/* What the backend told us when it connected, and what was negotiated. */
 struct blkfront_info {
 	uint64_t sectors;      /* "sectors", in sector_size units */
 	unsigned int sector_size;
 	unsigned int info;     /* VDISK_* bits (VDISK_READONLY...) */
 	int flush;             /* feature-flush-cache */
 	int discard;           /* feature-discard */
+	unsigned int ring_pages; /* per queue (ring-page-order) */
+	unsigned int queues;     /* multi-queue-num-queues */
+	unsigned int indirect;   /* segments per indirect request, 0: none */
+	int persistent;          /* feature-persistent on both sides */
 };
+
+/*
+ * The features we ask for, each bounded by the backend's offer: ring
+ * pages 2^max_order per queue, max_queues queues, indirect requests of
+ * up to max_indirect segments (0: none; at most 64, the pool's size),
+ * persistent grants (a pool of 64 granted pages, data copied through).
+ */
+struct blkfront_opts {
+	unsigned int max_order, max_queues, max_indirect;
+	int persistent;
+};
+/* What blkfront_open asks for: 2 ring pages, 2 queues, 64 indirect
+ * segments, persistent grants. */
+extern const struct blkfront_opts blkfront_default_opts;
 
 /* The devids under device/vbd (at most max of them) into devids[], the
  * count into *n. */
@@ -41,10 +59,15 @@ int blkfront_discover(unsigned int *devids, unsigned int max, unsigned int *n);
  * later each request.
  */
 int blkfront_open(unsigned int devid, uint64_t timeout_ns, struct blkfront **dev);
+/* The same asking for the features in opts. */
+int blkfront_open_opts(unsigned int devid, uint64_t timeout_ns, const struct blkfront_opts *opts,
+		       struct blkfront **dev);
 const struct blkfront_info *blkfront_get_info(const struct blkfront *dev);
 
 /* nsect sectors at sector, to or from buf (page-aligned).  Requests of up
- * to 11 pages are queued together and one notification sent if needed. */
+ * to 11 pages (indirect ones: up to the negotiated segments) are spread
+ * over the queues and queued together; each queue's backend is notified
+ * once, and only if it asked. */
 int blkfront_read(struct blkfront *dev, uint64_t sector, void *buf, unsigned int nsect);
 int blkfront_write(struct blkfront *dev, uint64_t sector, const void *buf, unsigned int nsect);
 /* Everything written before is on stable storage (BLKIF_OP_FLUSH_DISKCACHE). */

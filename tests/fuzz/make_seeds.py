@@ -217,7 +217,8 @@ def blkback_seeds():
     shift), grants (1, then ref (4) and flags (1: read-only, another
     domain's) each); then commands: 0 publish (req_prod step 2, slot 1,
     requests 1, their bytes), 1 complete one (which 1, how 1), 2 complete
-    all."""
+    all, 3 fill a granted page (which 1, offset 2, length 1, bytes); flags
+    0x20: persistent grants."""
     RD, WR, FLUSH, BARRIER, DISCARD, INDIRECT = 0, 1, 3, 2, 5, 6
 
     def req(op, rid, sector, segs=(), nseg=None):
@@ -255,6 +256,22 @@ def blkback_seeds():
           head(start=0xfffffffe) + pub(2, 30, discard(1, 8, 8), discard(2, 0xffffffffffffff00,
                                                                         0x200)) +
           done_one + b"\0\1" + done_all)
+    def indirect(iop, rid, sector, nseg, pages):
+        grefs = list(pages) + [0] * (8 - len(pages))
+        return struct.pack("<BBHIQQHH8I", INDIRECT, iop, nseg, 0, rid, sector, 0, 0,
+                           *grefs).ljust(112, b"\0")
+
+    def fill(which, segs):  # command 3: segments into a granted page
+        body = b"".join(struct.pack("<IBBH", g, f, l, 0) for g, f, l in segs)
+        return b"\3" + struct.pack("<BHB", which, 0, len(body)) + body
+
+    for name, flags in (("indirect", 0), ("indirect_persistent", 0x20)):
+        write("pv_fuzz_blkback", name,
+              head(sectors=1024, flags=flags) + fill(1, [(8, 0, 7)] * 16) +
+              pub(4, 0, indirect(RD, 1, 0, 16, [9]), indirect(WR, 2, 128, 16, [9]),
+                  indirect(RD, 3, 0, 257, [9]), indirect(RD, 4, 0, 16, [11])) +
+              pub(6, 4, indirect(FLUSH, 5, 0, 16, [9]), indirect(RD, 6, 1020, 16, [9])) +
+              done_all)
     write("pv_fuzz_blkback", "full_ring_then_jump",
           head() + pub(32, 0, *[req(RD, i, i, [(8, 0, 0)]) for i in range(4)]) +
           pub(33, 4) + done_all + pub(0x4000, 0))

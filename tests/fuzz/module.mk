@@ -52,7 +52,8 @@ FZ_INC_kd_fuzz_image_probe := -Idom0-tools/ketchd
 FZ_SRC_pv_fuzz_netif_tx := pv-drivers/common/netif_ring.c
 # blkback's consumer with the ring's taking and answering wrapped, so the
 # harness sees each request taken and each response as it happens.
-FZ_SRC_pv_fuzz_blkback := pv-drivers/back/blkback_io.c pv-drivers/common/blkif_ring.c
+FZ_SRC_pv_fuzz_blkback := pv-drivers/back/blkback_io.c pv-drivers/back/blkback_indirect.c \
+			  pv-drivers/common/blkif_ring.c
 FZ_LIB_pv_fuzz_blkback := -Wl,--wrap=blkif_back_next -Wl,--wrap=blkif_back_respond
 
 # The save stream's reader (`ketch restore` of an untrusted file).

@@ -7,16 +7,19 @@
  * prepared operation instead of doing it.
  *
  * The bytes: a header (starting ring index 4, disk sectors 4, flags 1:
- * read-only, size shift; grants 1 + 5 each: ref 4, flags 1: read-only,
- * granted to another domain), then commands (1 byte each, then their own
- * bytes): publish (req_prod relative to the start 2, first slot 1, slots
- * 1, then whole requests' raw bytes; the backend is kicked), complete one
- * operation in flight (which 1, how 1: in full, EIO, short, EOPNOTSUPP),
- * complete them all.  At the end every operation completes.
+ * read-only, size shift 4 bits, persistent grants; grants 1 + 5 each:
+ * ref 4, flags 1: read-only, granted to another domain), then commands
+ * (1 byte each, then their own bytes): publish (req_prod relative to the
+ * start 2, first slot 1, slots 1, then whole requests' raw bytes; the
+ * backend is kicked), complete one operation in flight (which 1, how 1:
+ * in full, EIO, short, EOPNOTSUPP), complete them all, fill a granted
+ * page (which 1, offset 2, length 1, bytes: indirect segments).  At the
+ * end every operation completes.
  *
  * Checked (abort): a segment is only ever a granted page mapped with the
  * right access, within it and held for the operation; an operation stays
- * inside the image; a refused index really is impossible; nothing is taken
+ * inside the image; an indirect page is only read through its grant,
+ * and its segments are judged like direct ones; a refused index really is impossible; nothing is taken
  * past req_prod or beyond a ring of unanswered requests; every request
  * taken gets exactly one response, with its id and op and a valid status
  * (BLKIF_RSP_EOPNOTSUPP for an unknown op, the checks' refusal for a bad
@@ -53,6 +56,7 @@ static unsigned int npend;
 static blkif_request_t out[NOUT];            /* taken, not answered */
 static unsigned int nout;
 static volatile uint8_t sink;
+static struct bb_req reqs[BLKIF_RING_ENTRIES]; /* queue 0's slots */
 
 /* ---- the fake grant table (libketchgnt's kgnt_map and kgnt_unmap) ---- */
 
@@ -133,7 +137,7 @@ int __wrap_blkif_back_next(blkif_back_ring_t *r, blkif_request_t *req)
 static bool status_ok(const blkif_request_t *q, int16_t status)
 {
 	uint64_t n;
-	int want = blkif_req_check(q, b.sectors, b.readonly, &n, NULL);
+	int want = blkif_req_check_ind(q, b.sectors, b.readonly, BB_MAX_SEGS, &n, NULL);
 
 	if (want != BLKIF_RSP_OKAY)
 		return status == want;
@@ -153,10 +157,10 @@ static unsigned int match(uint64_t id, uint8_t op, int16_t status)
 
 	for (int pass = 0; pass < 2; pass++)
 		for (unsigned int i = 0; i < nout; i++) {
-			bool fixed = blkif_req_check(&out[i], b.sectors, b.readonly, &n, NULL) !=
-				     BLKIF_RSP_OKAY;
+			bool fixed = blkif_req_check_ind(&out[i], b.sectors, b.readonly, BB_MAX_SEGS,
+							 &n, NULL) != BLKIF_RSP_OKAY;
 
-			if (out[i].id == id && out[i].operation == op && fixed == !pass &&
+			if (out[i].id == id && blkif_rsp_op(&out[i]) == op && fixed == !pass &&
 			    status_ok(&out[i], status))
 				return i;
 		}
@@ -177,6 +181,11 @@ void __wrap_blkif_back_respond(blkif_back_ring_t *r, uint64_t id, uint8_t op, in
 
 /* ---- the fake image ---------------------------------------------------- */
 
+static bool bb_persistent(void)
+{
+	return b.conn.persistent;
+}
+
 /* The granted page a segment lies in, mapped as the operation needs. */
 static void check_segment(const struct bb_req *r, unsigned int i, bool into)
 {
@@ -184,7 +193,8 @@ static void check_segment(const struct bb_req *r, unsigned int i, bool into)
 	uint8_t *p = r->iov[i].iov_base;
 	size_t len = r->iov[i].iov_len;
 
-	if (!e || e->foreign || e->maps == 0 || (into && (e->ro || !e->rw_mapped)))
+	if (!e || e->foreign || e->maps == 0 || (into && (e->ro || !e->rw_mapped)) ||
+	    (bb_persistent() && !e->rw_mapped))
 		abort(); /* not a page granted to us, not held, or read-only */
 	if (p < e->page || len == 0 || len % BLKIF_SECTOR ||
 	    (size_t)(p - e->page) + len > 4096)
@@ -208,7 +218,7 @@ static void disk_start(struct bb *bb, struct bb_req *r)
 		    (r->op != BLKIF_OP_FLUSH_DISKCACHE && r->op != BLKIF_OP_DISCARD)))
 		abort();
 	if (rw) {
-		if (r->nseg == 0 || r->nseg > BLKIF_MAX_SEGMENTS_PER_REQUEST ||
+		if (r->nseg == 0 || r->nseg > BB_MAX_SEGS ||
 		    (r->op == BLKIF_OP_WRITE && bb->readonly) || r->off % BLKIF_SECTOR)
 			abort();
 		for (unsigned int i = 0; i < r->nseg; i++) {
@@ -279,12 +289,31 @@ static size_t publish(RING_IDX start, const uint8_t *d, size_t n)
 	for (unsigned int k = 0; k < d[3] % 5 && at < n; k++) {
 		size_t len = n - at < sizeof(blkif_request_t) ? n - at : sizeof(blkif_request_t);
 
-		memcpy(RING_GET_REQUEST(&b.ring, d[2] + k), d + at, len);
+		memcpy(RING_GET_REQUEST(&b.q[0].ring, d[2] + k), d + at, len);
 		at += len;
 	}
 	published = start + step;
 	sh.s.req_prod = published;
 	return at;
+}
+
+/* Fill a granted page (an indirect request's segments, say). */
+static size_t fill_page(const uint8_t *d, size_t n)
+{
+	uint16_t off;
+	size_t len;
+
+	if (n < 4 || ngnt == 0)
+		return n;
+	memcpy(&off, d + 1, 2);
+	off %= 4096;
+	len = d[3];
+	if (len > n - 4)
+		len = n - 4;
+	if (len > 4096u - off)
+		len = 4096u - off;
+	memcpy(gnt[d[0] % ngnt].page + off, d + 4, len);
+	return 4 + len;
 }
 
 static size_t setup(const uint8_t *d, size_t n, RING_IDX *start)
@@ -298,10 +327,13 @@ static size_t setup(const uint8_t *d, size_t n, RING_IDX *start)
 	memcpy(&sectors, d + 4, 4);
 	memset(&sh, 0, sizeof(sh));
 	SHARED_RING_INIT(&sh.s);
-	b = (struct bb){ .disk = &fuzz_disk, .readonly = d[8] & 1, .connected = true, .to_guest = -1,
-			 .sectors = (uint64_t)sectors << ((d[8] >> 1) & 15) };
-	BACK_RING_INIT(&b.ring, &sh.s, sizeof(sh));
-	b.ring.req_cons = b.ring.rsp_prod_pvt = *start;
+	b = (struct bb){ .disk = &fuzz_disk, .readonly = d[8] & 1, .connected = true,
+			 .sectors = (uint64_t)sectors << ((d[8] >> 1) & 15),
+			 .conn = { .nr_pages = 1, .nr_queues = 1, .persistent = d[8] & 0x20 } };
+	memset(reqs, 0, sizeof(reqs));
+	b.q[0] = (struct bb_queue){ .to_guest = -1, .req = reqs };
+	BACK_RING_INIT(&b.q[0].ring, &sh.s, sizeof(sh));
+	b.q[0].ring.req_cons = b.q[0].ring.rsp_prod_pvt = *start;
 	sh.s.req_prod = sh.s.rsp_prod = published = *start;
 	ngnt = d[9] % (NGNT + 1);
 	at = 10;
@@ -339,21 +371,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int cmd = 0; cmd < 64 && at < size && b.connected; cmd++) {
 		uint8_t c = data[at++];
 
-		if (c % 3 == 0) {
+		if (c % 4 == 0) {
 			at += publish(start, data + at, size - at);
 			work();
-		} else if (c % 3 == 1 && npend && at + 2 <= size) {
+		} else if (c % 4 == 1 && npend && at + 2 <= size) {
 			complete(data[at] % npend, data[at + 1]);
 			at += 2;
 			bb_ring_push(&b);
 			work(); /* as bb_io_complete: slots were freed */
-		} else if (c % 3 == 2) {
+		} else if (c % 4 == 2) {
 			complete_all();
 			work();
+		} else if (c % 4 == 3) {
+			at += fill_page(data + at, size - at);
 		}
 	}
 	complete_all(); /* bb_io_drain, as a disconnect does */
-	if (nout || b.ring.rsp_prod_pvt != b.ring.req_cons)
+	if (nout || b.q[0].ring.rsp_prod_pvt != b.q[0].ring.req_cons)
 		abort(); /* a request taken and never answered */
 	for (unsigned int i = 0; i < ngnt; i++)
 		if (gnt[i].maps)

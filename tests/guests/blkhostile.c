@@ -4,13 +4,16 @@
  * what a broken or malicious guest might: grant refs that are no grant,
  * a grant to another domain, a read-only grant to read into, sectors past
  * the end and wrapping, too many or no segments, inverted or oversized
- * segments, unknown and unoffered ops.  Each must be answered with
- * BLKIF_RSP_ERROR (BLKIF_RSP_EOPNOTSUPP for an op not offered, as
- * Linux's blkback), and a good read must work after them all.  Then a
- * req_prod far past the ring: the backend must disconnect (Closing) and
- * take nothing; so must it for a ring published with such a req_prod,
- * as it connects.  The device is connected again and works.  Last, a
- * request sent after we said Closing must get no answer.
+ * segments, unknown and unoffered ops, indirect requests with a bad
+ * indirect page, too many or no segments, a bad segment inside, a bad
+ * indirect_op.  Each must be answered with BLKIF_RSP_ERROR
+ * (BLKIF_RSP_EOPNOTSUPP for an op not offered, as Linux's blkback), and a
+ * good read must work after them all.  Then a req_prod far past the ring:
+ * the backend must disconnect (Closing) and take nothing; so must it for
+ * a ring published with such a req_prod, as it connects, and for a
+ * ring-page-order or a queue count above what it offers.  The device is
+ * connected again and works.  Last, a request sent after we said Closing
+ * must get no answer.
  *   cmdline: timeout_s= (60) each wait for the backend; quiet_ms= (2000)
  *            how long silence proves no answer
  */
@@ -31,6 +34,7 @@ static grant_ref_t ring_ref;
 static evtchn_port_t port;
 static uint64_t sectors, quiet_ns;
 static uint64_t next_id = 1;
+static const char *extra_key, *extra_val; /* one more key to publish */
 
 static void on_event(evtchn_port_t p, void *arg)
 {
@@ -40,6 +44,7 @@ static void on_event(evtchn_port_t p, void *arg)
 
 static int publish(xenbus_transaction_t t, void *arg)
 {
+	static const char *const optional[2] = { "ring-page-order", "multi-queue-num-queues" };
 	char p[96];
 	int r;
 
@@ -49,6 +54,14 @@ static int publish(xenbus_transaction_t t, void *arg)
 		return r;
 	snprintf(p, sizeof(p), "%s/protocol", xb.fe);
 	if ((r = xenbus_write(t, p, XEN_IO_PROTO_ABI_NATIVE)))
+		return r;
+	for (unsigned int i = 0; i < 2; i++) { /* what an earlier connection asked */
+		snprintf(p, sizeof(p), "%s/%s", xb.fe, optional[i]);
+		if ((r = xenbus_rm(t, p)) && r != -XEN_ENOENT)
+			return r;
+	}
+	snprintf(p, sizeof(p), "%s/%s", xb.fe, extra_key ? extra_key : "");
+	if (extra_key && (r = xenbus_write(t, p, extra_val)))
 		return r;
 	return front_switch_state(&xb, t, XenbusStateInitialised);
 }
@@ -113,7 +126,7 @@ static int send_wait(blkif_request_t q, uint64_t wait_ns)
 			return NO_ANSWER;
 		events_block_until(has_responses, NULL, deadline);
 	}
-	return rsp.id == q.id && rsp.operation == q.operation ? rsp.status : -XEN_EBADMSG;
+	return rsp.id == q.id && rsp.operation == blkif_rsp_op(&q) ? rsp.status : -XEN_EBADMSG;
 }
 
 static int send(blkif_request_t q)
@@ -213,10 +226,52 @@ static void bad_ops(grant_ref_t own)
 {
 	expect("unknown op 200: BLKIF_RSP_EOPNOTSUPP", rw(200, 0, own, 0, 7),
 	       BLKIF_RSP_EOPNOTSUPP);
-	expect("indirect op (not offered): BLKIF_RSP_EOPNOTSUPP",
-	       rw(BLKIF_OP_INDIRECT, 0, own, 0, 7), BLKIF_RSP_EOPNOTSUPP);
 	expect("write barrier (not offered): BLKIF_RSP_EOPNOTSUPP",
 	       rw(BLKIF_OP_WRITE_BARRIER, 0, own, 0, 7), BLKIF_RSP_EOPNOTSUPP);
+}
+
+/* An indirect request of nseg segments (op iop) whose one indirect page
+ * holds seg[]. */
+static blkif_request_t ind_req(uint8_t iop, uint16_t nseg, uint64_t sector, grant_ref_t page)
+{
+	blkif_request_t q;
+
+	blkif_indirect_init(&q, iop, nseg, 0, sector, &page);
+	return q;
+}
+
+/* Indirect requests (feature-max-indirect-segments): one good, then bad
+ * pages, counts, segments and ops. */
+static void bad_indirect(grant_ref_t own)
+{
+	struct blkif_request_segment *seg = alloc_page();
+	unsigned long pfn = virt_to_pfn(alloc_page());
+	int other = gnttab_grant_access(xb.be_id + 7, pfn, 0);
+	int iref = gnttab_grant_access(xb.be_id, virt_to_pfn(seg), 1);
+	grant_ref_t page = (grant_ref_t)iref;
+
+	for (unsigned int i = 0; i < 512; i++)
+		seg[i] = (struct blkif_request_segment){ .gref = own, .last_sect = 7 };
+	expect("indirect read of 16 segments works", ind_req(BLKIF_OP_READ, 16, 0, page),
+	       BLKIF_RSP_OKAY);
+	expect("indirect with 257 segments: BLKIF_RSP_ERROR", ind_req(BLKIF_OP_READ, 257, 0, page),
+	       BLKIF_RSP_ERROR);
+	expect("indirect with no segment: BLKIF_RSP_ERROR", ind_req(BLKIF_OP_READ, 0, 0, page),
+	       BLKIF_RSP_ERROR);
+	expect("indirect flush: BLKIF_RSP_ERROR", ind_req(BLKIF_OP_FLUSH_DISKCACHE, 16, 0, page),
+	       BLKIF_RSP_ERROR);
+	expect("indirect page ref 0xffffffff: BLKIF_RSP_ERROR",
+	       ind_req(BLKIF_OP_READ, 16, 0, 0xffffffffu), BLKIF_RSP_ERROR);
+	expect("indirect page granted to another domain: BLKIF_RSP_ERROR",
+	       ind_req(BLKIF_OP_READ, 16, 0, (grant_ref_t)other), BLKIF_RSP_ERROR);
+	expect("indirect past the end: BLKIF_RSP_ERROR",
+	       ind_req(BLKIF_OP_READ, 16, sectors - 64, page), BLKIF_RSP_ERROR);
+	seg[9].gref = (grant_ref_t)other;
+	expect("indirect segment's grant another domain's: BLKIF_RSP_ERROR",
+	       ind_req(BLKIF_OP_READ, 16, 0, page), BLKIF_RSP_ERROR);
+	seg[9] = (struct blkif_request_segment){ .gref = own, .first_sect = 0, .last_sect = 8 };
+	expect("indirect segment last_sect 8: BLKIF_RSP_ERROR",
+	       ind_req(BLKIF_OP_READ, 16, 0, page), BLKIF_RSP_ERROR);
 }
 
 static int backend_is(XenbusState want, uint64_t wait_ns)
@@ -225,6 +280,19 @@ static int backend_is(XenbusState want, uint64_t wait_ns)
 
 	snprintf(p, sizeof(p), "%s/state", xb.be);
 	return xenbus_wait_for_state(p, want, NULL, now_ns() + wait_ns) == 0;
+}
+
+/* The same from a state the wait above calls final (Closed): polled. */
+static int backend_polled(XenbusState want, uint64_t wait_ns)
+{
+	uint64_t deadline = now_ns() + wait_ns;
+	XenbusState st = XenbusStateUnknown;
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/state", xb.be);
+	while ((xenbus_read_state(p, &st) || st != want) && now_ns() < deadline)
+		sleep_ns(10 * 1000000ULL);
+	return st == want;
 }
 
 /* req_prod far past the ring: the backend must disconnect, answer nothing. */
@@ -254,8 +322,8 @@ static void leave(void)
 							       XenbusStateInitialising), 0);
 	/* As xenbus says: publish a new ring only once the backend is back
 	 * in InitWait (before, it may still be Closed and refuse us). */
-	verdict_check(backend_is(XenbusStateInitWait, xb.timeout_ns), "backend back in InitWait",
-		      "backend state not InitWait");
+	verdict_check(backend_polled(XenbusStateInitWait, xb.timeout_ns),
+		      "backend back in InitWait", "backend state not InitWait");
 }
 
 /* A ring whose req_prod is impossible before the backend ever looks: it
@@ -267,6 +335,18 @@ static void runaway_at_connect(void)
 		      "req_prod impossible at connection: backend disconnects (Closing)",
 		      "backend state not Closing");
 	verdict_rc("and answered nothing", (long)ring.sring->rsp_prod, 0);
+}
+
+/* A ring published with key=val, beyond what the backend offers: it must
+ * refuse to connect (Closing), as Linux's blkback. */
+static void refused_key(const char *key, const char *val, const char *name)
+{
+	extra_key = key;
+	extra_val = val;
+	verdict_rc("ring shared", share_ring(0), 0);
+	verdict_check(backend_is(XenbusStateClosing, xb.timeout_ns), name,
+		      "backend state not Closing");
+	extra_key = NULL;
 }
 
 /* We say Closing; a request after that must go unanswered. */
@@ -306,11 +386,18 @@ int main(const start_info_t *si)
 	bad_sectors((grant_ref_t)own);
 	bad_segments((grant_ref_t)own);
 	bad_ops((grant_ref_t)own);
+	bad_indirect((grant_ref_t)own);
 	expect("a good read still works after them all",
 	       rw(BLKIF_OP_READ, 8, (grant_ref_t)own, 0, 7), BLKIF_RSP_OKAY);
 	runaway_index((grant_ref_t)own);
 	leave();
 	runaway_at_connect();
+	leave();
+	refused_key("ring-page-order", "5", "ring-page-order 5: backend refuses (Closing)");
+	leave();
+	refused_key("multi-queue-num-queues", "5", "5 queues: backend refuses (Closing)");
+	leave();
+	refused_key("multi-queue-num-queues", "0", "0 queues: backend refuses (Closing)");
 	leave();
 	verdict_rc("connected again", connect(), 0);
 	expect("a good read works on the new ring", rw(BLKIF_OP_READ, 0, (grant_ref_t)own, 0, 7),

@@ -11,6 +11,9 @@
  *                      a test to kill the backend in the middle of it
  *            wait_detach=1  before closing, wait for the backend to go Closing
  *                      (the toolstack detaching the disk, as xl block-detach)
+ *            chunk=N   sectors per read or write call (256; at most 1024)
+ *            order= queues= indirect= persistent=  the features asked for
+ *                      (blkfront_default_opts when not given; 0 turns one off)
  * Sector s holds "ketch-blk sector %08lu seed %lu\n", then bytes
  * (s*7 + i*13 + seed) & 0xff, then a 64-bit FNV-1a of the first 504 bytes.
  */
@@ -24,11 +27,13 @@
 #include "verdict.h"
 
 #define SECT 512
-#define CHUNK 256 /* sectors per call: 128 KiB, three requests in one batch */
+#define CHUNK 256      /* the discard check's range */
+#define CHUNK_MAX 1024 /* sectors per call at most (chunk=) */
 #define DISCARD_AT 4096
 #define HOST_MARK "KETCH-HOST-MARK"
 
 static unsigned long seed, gap_ms;
+static unsigned long chunk = CHUNK; /* sectors per read or write call */
 
 static uint64_t fnv1a(const unsigned char *p, unsigned int n)
 {
@@ -58,12 +63,14 @@ static int sector_ok(const unsigned char *p, unsigned long s)
 	return !memcmp(p, want, SECT);
 }
 
-/* Pattern over [base, base+count) in CHUNK calls; returns the first error. */
+/* Pattern over [base, base+count) in calls of chunk sectors; returns the
+ * first error. */
 static int write_pattern(struct blkfront *d, unsigned char *buf, unsigned long base,
 			 unsigned long count)
 {
-	for (unsigned long s = base; s < base + count; s += CHUNK) {
-		unsigned int n = base + count - s < CHUNK ? (unsigned int)(base + count - s) : CHUNK;
+	for (unsigned long s = base; s < base + count; s += chunk) {
+		unsigned int n = base + count - s < chunk ? (unsigned int)(base + count - s) :
+							    (unsigned int)chunk;
 		int r;
 
 		for (unsigned int i = 0; i < n; i++)
@@ -81,8 +88,9 @@ static int verify_pattern(struct blkfront *d, unsigned char *buf, unsigned long 
 			  unsigned long count, unsigned long *bad)
 {
 	*bad = 0;
-	for (unsigned long s = base; s < base + count; s += CHUNK) {
-		unsigned int n = base + count - s < CHUNK ? (unsigned int)(base + count - s) : CHUNK;
+	for (unsigned long s = base; s < base + count; s += chunk) {
+		unsigned int n = base + count - s < chunk ? (unsigned int)(base + count - s) :
+							    (unsigned int)chunk;
 		int r;
 
 		memset(buf, 0xee, (size_t)n * SECT);
@@ -147,6 +155,8 @@ static void run(struct blkfront *d, unsigned char *buf)
 
 	printk("diskcheck: sectors=%lu sector-size=%u info=%u flush=%d discard=%d\n",
 	       (unsigned long)in->sectors, in->sector_size, in->info, in->flush, in->discard);
+	printk("diskcheck: ring-pages=%u queues=%u indirect=%u persistent=%d\n", in->ring_pages,
+	       in->queues, in->indirect, in->persistent);
 	check_host_mark(d, buf);
 	verdict_rc("read past the end refused", blkfront_read(d, in->sectors - 1, buf, 2),
 		   -XEN_EINVAL);
@@ -186,11 +196,22 @@ int main(const start_info_t *si)
 {
 	unsigned int ids[4], n = 0;
 	struct blkfront *d = NULL;
-	unsigned char *buf = alloc_pages(CHUNK * SECT / 4096);
+	unsigned char *buf = alloc_pages(CHUNK_MAX * SECT / 4096);
 	uint64_t timeout = start_info_arg_ul("timeout_s", 60) * NSEC_PER_SEC;
+	struct blkfront_opts opts = {
+		.max_order = (unsigned int)start_info_arg_ul("order", blkfront_default_opts.max_order),
+		.max_queues = (unsigned int)start_info_arg_ul("queues",
+							      blkfront_default_opts.max_queues),
+		.max_indirect = (unsigned int)start_info_arg_ul("indirect",
+								blkfront_default_opts.max_indirect),
+		.persistent = (int)start_info_arg_ul("persistent", blkfront_default_opts.persistent),
+	};
 
 	seed = start_info_arg_ul("seed", 1);
 	gap_ms = start_info_arg_ul("gap_ms", 0);
+	chunk = start_info_arg_ul("chunk", CHUNK);
+	if (chunk == 0 || chunk > CHUNK_MAX)
+		chunk = CHUNK;
 	verdict_rc("xenbus", init_xenbus(si), 0);
 	verdict_rc("grant table", gnttab_init(1), 0);
 	verdict_rc("device/vbd listed", blkfront_discover(ids, 4, &n), 0);
@@ -198,7 +219,7 @@ int main(const start_info_t *si)
 	if (verdict_failures)
 		return verdict_done("diskcheck");
 	printk("diskcheck: vbd %u\n", ids[0]);
-	verdict_rc("connect", blkfront_open(ids[0], timeout, &d), 0);
+	verdict_rc("connect", blkfront_open_opts(ids[0], timeout, &opts, &d), 0);
 	if (!d)
 		return verdict_done("diskcheck");
 	run(d, buf);

@@ -85,8 +85,21 @@ ok "backend reached InitWait"
 be=/local/domain/0/backend/vbd/$id/$DEVID
 expect_eq "backend offers flush" 1 "$(xenstore-read "$be/feature-flush-cache")"
 expect_eq "backend offers discard" 1 "$(xenstore-read "$be/feature-discard")"
+expect_eq "backend offers 256 indirect segments" 256 "$(xenstore-read "$be/feature-max-indirect-segments")"
+expect_eq "backend offers 16-page rings" 4 "$(xenstore-read "$be/max-ring-page-order")"
+expect_eq "backend offers 4 queues" 4 "$(xenstore-read "$be/multi-queue-max-queues")"
+expect_eq "backend offers persistent grants" 1 "$(xenstore-read "$be/feature-persistent")"
 CTL unpause "$id"
 check "diskcheck stopped" wait_for 90 stopped "$id"
+# What blkfront asked for by default, as the guest left it in its directory.
+fe=/local/domain/$id/device/vbd/$DEVID
+expect_eq "frontend asked for 2-page rings" 1 "$(xenstore-read "$fe/ring-page-order")"
+expect_eq "frontend asked for 2 queues" 2 "$(xenstore-read "$fe/multi-queue-num-queues")"
+expect_eq "frontend asked for persistent grants" 1 "$(xenstore-read "$fe/feature-persistent")"
+for k in queue-0/ring-ref0 queue-0/ring-ref1 queue-1/ring-ref0 queue-1/ring-ref1 \
+	queue-0/event-channel queue-1/event-channel; do
+	expect_match "frontend published $k" '^[0-9]+$' "$(xenstore-read "$fe/$k")"
+done
 info=$(CTL info "$id")
 expect_match "diskcheck exit code 0" '^shutdown_code: 0$' "$info"
 log=$(grep "d$id: " "$TMP/hv.log")
@@ -96,17 +109,22 @@ for c in "connect" "host's marker read" "read past the end refused" "write patte
 done
 expect_match "guest saw the disk's size and features" \
 	'diskcheck: sectors=16384 sector-size=512 info=0 flush=1 discard=1' "$log"
+expect_match "and negotiated every protocol feature" \
+	'diskcheck: ring-pages=2 queues=2 indirect=64 persistent=1' "$log"
 expect_match "diskcheck verdict" 'diskcheck: PASS, 0 failures' "$log"
 echo "$log" | grep FAIL | head -5
 expect_eq "backend Closed after the guest closed" 6 "$(xenstore-read "$be/state")"
 expect_eq "backend wrote the disk's size" 16384 "$(xenstore-read "$be/sectors")"
-expect_match "backend logged the connection" 'connected: ring-ref [0-9]+, event channel [0-9]+, 16384 sectors' \
+expect_match "backend logged the connection" \
+	'connected: ring-ref [0-9]+, event channel [0-9]+, 16384 sectors; 2 queues, 2 ring pages, persistent grants on' \
 	"$(cat "$TMP/bb.$id.log")"
 CTL destroy "$id"
 check "backend exits when its domain is destroyed" wait_for 10 gone "$BBPID"
 wait "$BBPID"
 expect_eq "backend exit status 0" 0 "$?"
 expect_match "and counted no failed request" 'stopped: [0-9]+ requests, 0 refused or failed' \
+	"$(cat "$TMP/bb.$id.log")"
+expect_match "requests came on both queues" 'ring errors; by queue [1-9][0-9]*, [1-9][0-9]*, 0, 0$' \
 	"$(cat "$TMP/bb.$id.log")"
 
 # The host sees what the guest wrote, byte for byte but for the checksums.
@@ -119,8 +137,37 @@ expect_eq "the discarded range is zeros in the image" 0 \
 expect_eq "the host's marker is intact" KETCH-HOST-MARK \
 	"$(dd if="$IMG" bs=512 skip=7 count=1 status=none | head -c 15)"
 
+# --- the largest rings, every queue, indirect requests without persistent
+# grants, direct I/O: the pattern written again and verified ----------------
+boot_disk "order=4 queues=4 indirect=64 persistent=0 chunk=1024" --direct-io
+check "backend reached InitWait again" wait_for 10 be_state_is "$id" 2
+CTL unpause "$id"
+check "diskcheck (16-page rings, 4 queues) stopped" wait_for 90 stopped "$id"
+expect_match "its exit code 0" '^shutdown_code: 0$' "$(CTL info "$id")"
+log=$(grep "d$id: " "$TMP/hv.log")
+expect_match "it negotiated 16 pages, 4 queues, 64 indirect segments, no persistent grants" \
+	'diskcheck: ring-pages=16 queues=4 indirect=64 persistent=0' "$log"
+for c in "write pattern" "flush" "every sector verifies" "discarded range reads zero"; do
+	expect_match "guest (16-page rings): $c" "PASS $c\$" "$log"
+done
+echo "$log" | grep FAIL | head -5
+expect_match "backend mapped 4 queues of 16 pages" '4 queues, 16 ring pages, persistent grants off' \
+	"$(cat "$TMP/bb.$id.log")"
+# --direct-io: O_DIRECT where the file system takes 512-byte direct I/O,
+# else buffered, and said either way.
+expect_match "backend opened the image for direct I/O (or said why not)" \
+	'direct I/O \(O_DIRECT\)|O_DIRECT refused|direct I/O of 512-byte sectors refused' \
+	"$(cat "$TMP/bb.$id.log")"
+CTL destroy "$id"
+check "its backend exits" wait_for 10 gone "$BBPID"
+expect_match "and counted no failed request, on every queue" \
+	'stopped: [0-9]+ requests, 0 refused or failed; 0 ring errors; by queue [1-9][0-9]*, [1-9][0-9]*, [1-9][0-9]*, [1-9][0-9]*$' \
+	"$(cat "$TMP/bb.$id.log")"
+
 # --- the same image read-only: the pattern again, writes refused ------------
-boot_disk "verify=1 ro=1" --read-only
+# ... through the one-page, one-queue protocol with no feature (as an
+# older frontend speaks it).
+boot_disk "verify=1 ro=1 order=0 queues=1 indirect=0 persistent=0" --read-only
 check "read-only backend reached InitWait" wait_for 10 be_state_is "$id" 2
 expect_eq "no discard offered read-only" "" "$(xenstore-read "/local/domain/0/backend/vbd/$id/$DEVID/feature-discard" 2>/dev/null)"
 CTL unpause "$id"
@@ -131,6 +178,13 @@ for c in "info says read-only" "write refused: BLKIF_RSP_ERROR" "flush refused: 
 	"every sector verifies"; do
 	expect_match "guest: $c" "PASS $c\$" "$log"
 done
+expect_match "read-only guest used no feature" \
+	'diskcheck: ring-pages=1 queues=1 indirect=0 persistent=0' "$log"
+fe=/local/domain/$id/device/vbd/$DEVID
+expect_match "and published ring-ref and event-channel alone" '^[0-9]+ [0-9]+ 0$' \
+	"$(xenstore-read "$fe/ring-ref" "$fe/event-channel" "$fe/feature-persistent" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "without ring-page-order or queues" "" \
+	"$(xenstore-read "$fe/ring-page-order" "$fe/multi-queue-num-queues" 2>/dev/null)"
 echo "$log" | grep FAIL | head -5
 CTL destroy "$id"
 check "read-only backend exits" wait_for 10 gone "$BBPID"

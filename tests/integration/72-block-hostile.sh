@@ -4,8 +4,11 @@
 # disk.  The blkhostile guest sends bad grant refs, another domain's
 # grant, a read-only grant to read into, sectors past the end, too many
 # and no segments, inverted and oversized segments, unknown and unoffered
-# ops, a req_prod far past the ring (sent, and published before the
-# backend connects), and a request after its Closing; it
+# ops, indirect requests with a bad indirect page, too many or no
+# segments, a bad segment inside or a bad indirect_op, a req_prod far past
+# the ring (sent, and published before the backend connects), a
+# ring-page-order and queue counts beyond the offer, and a request after
+# its Closing; it
 # checks every answer (docs/block.md, "Hostile frontends") and exits with
 # its failure count.  Meanwhile a second domain runs diskcheck on its own
 # disk and backend, which must not notice.  The hostile disk's backend
@@ -65,7 +68,7 @@ printf 'KETCH-HOST-MARK' | dd of="$TMP/good.img" bs=512 seek=7 conv=notrunc stat
 
 # The good disk writes slowly (a pause between calls), so it is busy for
 # the whole hostile run.
-boot diskcheck "$TMP/good.img" "seed=3 count=2048 gap_ms=$((400 * T_SCALE)) timeout_s=$((30 * T_SCALE))"
+boot diskcheck "$TMP/good.img" "seed=3 count=2048 gap_ms=$((800 * T_SCALE)) timeout_s=$((30 * T_SCALE))"
 good=$id GOODBB=$BBPID
 boot blkhostile "$TMP/hostile.img" "timeout_s=$((20 * T_SCALE))"
 hostile=$id HOSTBB=$BBPID
@@ -91,7 +94,16 @@ for c in "a good read works" \
 	"255 segments: BLKIF_RSP_ERROR" "no segment: BLKIF_RSP_ERROR" \
 	"first_sect > last_sect: BLKIF_RSP_ERROR" "last_sect 8 \(past the page\): BLKIF_RSP_ERROR" \
 	"first_sect 255: BLKIF_RSP_ERROR" "flush with a segment: BLKIF_RSP_ERROR" \
-	"unknown op 200: BLKIF_RSP_EOPNOTSUPP" "indirect op \(not offered\): BLKIF_RSP_EOPNOTSUPP" \
+	"unknown op 200: BLKIF_RSP_EOPNOTSUPP" \
+	"indirect read of 16 segments works" "indirect with 257 segments: BLKIF_RSP_ERROR" \
+	"indirect with no segment: BLKIF_RSP_ERROR" "indirect flush: BLKIF_RSP_ERROR" \
+	"indirect page ref 0xffffffff: BLKIF_RSP_ERROR" \
+	"indirect page granted to another domain: BLKIF_RSP_ERROR" \
+	"indirect past the end: BLKIF_RSP_ERROR" \
+	"indirect segment's grant another domain's: BLKIF_RSP_ERROR" \
+	"indirect segment last_sect 8: BLKIF_RSP_ERROR" \
+	"ring-page-order 5: backend refuses \(Closing\)" "5 queues: backend refuses \(Closing\)" \
+	"0 queues: backend refuses \(Closing\)" \
 	"write barrier \(not offered\): BLKIF_RSP_EOPNOTSUPP" "a good read still works after them all" \
 	"req_prod 1000 past the responses: backend disconnects \(Closing\)" "and answered nothing" \
 	"backend follows to Closed" "ring shared with req_prod 1000" \
@@ -107,13 +119,18 @@ echo "$log" | grep FAIL | head -10
 hlog=$TMP/bb.$hostile.log
 for why in "grant refused: ref 4294967295, status -3" "grant refused: ref [0-9]+, status -8" \
 	"past the end of the disk" "bad segment count" "bad segment sectors" \
-	"flush with segments" "operation not supported"; do
+	"flush with segments" "operation not supported" "bad indirect operation" \
+	"grant refused: indirect page ref 4294967295, status -3"; do
 	expect_log "hostile backend logged: refused: $why" "$hlog" "refused: $why"
 done
 expect_log "hostile backend logged the runaway index" "$hlog" \
-	"ring indices are impossible \(req_prod [0-9]+, req_cons [0-9]+\); disconnecting"
+	"ring indices are impossible \(queue 0: req_prod [0-9]+, req_cons [0-9]+\); disconnecting"
 expect_log "and the index published before it connected" "$hlog" \
-	"ring indices are impossible \(req_prod 1000, req_cons 0\); disconnecting"
+	"ring indices are impossible \(queue 0: req_prod 1000, req_cons 0\); disconnecting"
+expect_log "hostile backend logged the ring order refused" "$hlog" \
+	"frontend refused: ring-page-order exceeds max-ring-page-order \(ring-page-order 5"
+expect_log "and the queue counts" "$hlog" \
+	"frontend refused: multi-queue-num-queues is 0 or exceeds multi-queue-max-queues \(ring-page-order 0, queues 5\)"
 expect_eq "the same hostile backend connected the device again after each (only the device was disconnected)" \
 	3 "$(grep -c 'connected: ring-ref' "$hlog")"
 expect_log "and ran until its domain stopped" "$hlog" "domain $hostile stopped"
@@ -135,7 +152,7 @@ expect_eq "hostile backend exit status 0" 0 "$?"
 wait "$GOODBB"
 expect_eq "good backend exit status 0" 0 "$?"
 expect_log "hostile backend counted each refusal by reason" "$hlog" \
-	"stopped: 25 requests, 20 refused or failed; 3 bad segment count, 3 bad segment sectors, 4 past the end of the disk, 1 flush with segments, 3 operation not supported, 6 grant refused; 2 ring errors"
+	"stopped: 33 requests, 27 refused or failed; 5 bad segment count, 4 bad segment sectors, 5 past the end of the disk, 1 flush with segments, 2 operation not supported, 1 bad indirect operation, 9 grant refused; 2 ring errors"
 expect_log "good backend counted no refusal" "$TMP/bb.$good.log" \
 	'stopped: [0-9]+ requests, 0 refused or failed; 0 ring errors'
 expect_eq "good backend logged no refusal" 0 "$(grep -c refused: "$TMP/bb.$good.log")"

@@ -162,6 +162,40 @@ START_TEST(persistent_cache)
 }
 END_TEST
 
+/* A multi-page ring: consecutive pages, each its own grant's frame. */
+START_TEST(map_ring_pages)
+{
+	struct kgnt *g = open_fake(0);
+	grant_ref_t refs[2] = { 8, 15 }, bad[2] = { 15, 10 }, twice[2] = { 15, 15 };
+	int16_t st = 99;
+	uint8_t *p;
+
+	grant(15, GTF_permit_access, 0, 6);
+	p = kgnt_map_ring(g, refs, 2, true, &st);
+	ck_assert_int_eq(st, GNTST_okay);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(p[7], mem[5 * 4096 + 7]);
+	ck_assert_int_eq(p[4096 + 9], mem[6 * 4096 + 9]);
+	p[4096] = 0x77;
+	ck_assert_int_eq(mem[6 * 4096], 0x77);
+	ck_assert_int_eq(end_access(15), -1); /* in use */
+	ck_assert_ptr_null(kgnt_map_ring(g, refs, 2, true, &st)); /* mapped already */
+	ck_assert_int_eq(st, GNTST_general_error);
+	ck_assert_int_eq(kgnt_unmap(g, 8), GNTST_okay);
+	ck_assert_int_eq(kgnt_unmap(g, 15), GNTST_okay);
+	ck_assert_uint_eq(kgnt_pinned(g), 0);
+	/* One bad page: nothing stays mapped or pinned. */
+	ck_assert_ptr_null(kgnt_map_ring(g, bad, 2, true, &st));
+	ck_assert_int_eq(st, GNTST_permission_denied);
+	ck_assert_ptr_null(kgnt_map_ring(g, twice, 2, true, &st));
+	ck_assert_int_eq(st, GNTST_general_error);
+	ck_assert_uint_eq(kgnt_pinned(g), 0);
+	ck_assert_int_eq(table[15].flags, GTF_permit_access);
+	ck_assert_int_eq(kgnt_unmap(g, 15), GNTST_bad_handle);
+	kgnt_close(g);
+}
+END_TEST
+
 START_TEST(granter_changes_entry)
 {
 	struct kgnt *g = open_fake(0);
@@ -188,6 +222,7 @@ int main(void)
 	tcase_add_test(tc, map_in_use);
 	tcase_add_test(tc, persistent_cache);
 	tcase_add_test(tc, granter_changes_entry);
+	tcase_add_test(tc, map_ring_pages);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -286,18 +286,20 @@ START_TEST(disks_good)
 
 	ck_assert_int_eq(parse(DISK("{\"target\":\"/i/a.img\",\"vdev\":\"xvda\"},"
 				    "{\"target\":\"/i/b.img\",\"format\":\"raw\",\"vdev\":\"xvdb\","
-				    "\"access\":\"ro\"}"), &cfg, &err), 0);
+				    "\"access\":\"ro\",\"direct-io-safe\":true}"), &cfg, &err), 0);
 	ck_assert_uint_eq(cfg.nr_disks, 2);
 	ck_assert_str_eq(cfg.disks[0].target, "/i/a.img");
 	ck_assert_uint_eq(cfg.disks[0].devid, 51712);
 	ck_assert(!cfg.disks[0].readonly); /* rw by default, as xl */
 	ck_assert_str_eq(cfg.disks[1].vdev, "xvdb");
 	ck_assert(cfg.disks[1].readonly);
+	ck_assert(!cfg.disks[0].direct_io_safe && cfg.disks[1].direct_io_safe);
 	o = kd_config_to_json(&cfg);
 	ck_assert_int_eq(kd_config_from_json(o, &b, &err), 0);
 	ck_assert_uint_eq(b.nr_disks, 2);
 	ck_assert_str_eq(b.disks[1].target, "/i/b.img");
 	ck_assert(b.disks[1].readonly);
+	ck_assert(!b.disks[0].direct_io_safe && b.disks[1].direct_io_safe);
 	json_object_put(o);
 	kd_config_free(&b);
 	ck_assert_int_eq(kd_config_copy(&b, &cfg), 0);
@@ -335,7 +337,10 @@ START_TEST(disks_hostile)
 		"invalid_config", "disks", "disks: disk 0: access must be \"rw\" or \"ro\", not \"rwx\"");
 	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"cache\":\"none\"}"),
 		"unknown_field", "disks",
-		"disks: disk 0: unknown key \"cache\" (known: target, vdev, format, access)");
+		"disks: disk 0: unknown key \"cache\" (known: target, vdev, format, access, "
+		"direct-io-safe)");
+	refused(DISK("{\"target\":\"/i\",\"vdev\":\"xvda\",\"direct-io-safe\":1}"),
+		"invalid_config", "disks", "disks: disk 0: direct-io-safe must be true or false");
 	refused(DISK("{\"target\":7,\"vdev\":\"xvda\"}"), "invalid_config", "disks",
 		"disks: disk 0: target must be a string (an absolute path)");
 	refused(DISK("\"/i\""), "invalid_config", "disks", "disks: disk 0: must be an object "
@@ -420,11 +425,14 @@ START_TEST(xl_disks)
 	struct kd_error err;
 
 	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'format=raw, vdev=xvda, "
-			    "access=rw, target=/i/a.img', '/i/b.img,,xvdb,r' ]\n", &cfg, &err), 0);
+			    "access=rw, direct-io-safe, target=/i/a.img', '/i/b.img,,xvdb,r' ]\n",
+			    &cfg, &err), 0);
 	ck_assert_uint_eq(cfg.nr_disks, 2);
 	ck_assert_str_eq(cfg.disks[0].target, "/i/a.img");
 	ck_assert_uint_eq(cfg.disks[0].devid, 51712);
 	ck_assert(!cfg.disks[0].readonly);
+	ck_assert(cfg.disks[0].direct_io_safe); /* xl's spelling, xlu_disk_parse's flag */
+	ck_assert(!cfg.disks[1].direct_io_safe);
 	ck_assert_str_eq(cfg.disks[1].target, "/i/b.img"); /* xl's positional form */
 	ck_assert_uint_eq(cfg.disks[1].devid, 51728);
 	ck_assert(cfg.disks[1].readonly);
