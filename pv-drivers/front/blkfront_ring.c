@@ -99,8 +99,11 @@ void bf_rings_free(struct blkfront *d)
 			free_page(d->pool[i].page);
 }
 
+/* Granted again after a reconnect, a page keeps its user: a read answered
+ * before the backend died still has its data to copy out. */
 int bf_pool_grant(struct blkfront *d)
 {
+	d->pool_free = 0;
 	for (unsigned int i = 0; i < BF_POOL_PAGES; i++) {
 		struct bf_pool_page *p = &d->pool[i];
 		int ref;
@@ -111,9 +114,8 @@ int bf_pool_grant(struct blkfront *d)
 			return ref;
 		p->ref = (grant_ref_t)ref;
 		p->granted = 1;
-		p->used = 0;
+		d->pool_free += !p->used;
 	}
-	d->pool_free = BF_POOL_PAGES;
 	return 0;
 }
 
