@@ -11,7 +11,7 @@
 # from an xl config with format=qcow2; vmdk, vdi, vhd and vhdx disks
 # written and read back; formats refused by name (raw asked of a qcow2
 # file, qcow2 of a raw one, a backing file without a recorded format, a
-# VMDK descriptor).
+# VMDK descriptor); a clone hot-attached and detached.
 . "$(dirname "$0")/lib.sh"
 
 toolstack_paths
@@ -165,6 +165,24 @@ for f in vmdk vdi vhdx vpc; do
 	K destroy "f-$f"
 	expect_eq "$f: the image holds the pattern" 0 "$(bad_sectors "disk.$f" $f $N)"
 done
+
+# --- hotplug: a clone attached to a running domain, then detached ------------------
+check "a second clone" K image clone base.qcow2 clone2.qcow2
+cp "$GUESTS/shutdown_watch" "$TMP/"
+echo '{"name":"hp","kernel":"shutdown_watch","memory":16}' >hp.json
+check "a domain without disks" quiet K create hp.json
+H=$(domid_of hp)
+check "block-attach of a qcow2 clone" K block-attach hp 'vdev=xvdb, target=clone2.qcow2'
+be_state_is() { [ "$(xenstore-read "/local/domain/0/backend/vbd/$1/$2/state" 2>/dev/null)" = "$3" ]; }
+check "its backend waits for a frontend (InitWait)" wait_for 20 be_state_is "$H" 51728 2
+HP=$(bb_pid hp 0)
+check "with a qemu-storage-daemon of its own" wait_for 20 qsd_of "$HP"
+HQ=$(qsd_of "$HP")
+check "block-detach" K block-detach hp xvdb
+check "its backend exits" wait_for 10 gone "$HP"
+check "and its daemon" wait_for 10 gone "$HQ"
+check "and the socket file" test ! -e "$TMP/run/ketchd-nbd/d$H-51728.sock"
+K destroy hp
 
 kill "$KD_PID"
 check "ketchd stops" wait_for 10 gone "$KD_PID"
