@@ -294,13 +294,21 @@ START_TEST(disks_good)
 	ck_assert_str_eq(cfg.disks[1].vdev, "xvdb");
 	ck_assert(cfg.disks[1].readonly);
 	ck_assert(!cfg.disks[0].direct_io_safe && cfg.disks[1].direct_io_safe);
+	ck_assert_int_eq(cfg.disks[0].format, KD_FMT_AUTO); /* none given: the header decides */
+	ck_assert_int_eq(cfg.disks[1].format, KD_FMT_RAW);
 	o = kd_config_to_json(&cfg);
 	ck_assert_int_eq(kd_config_from_json(o, &b, &err), 0);
 	ck_assert_uint_eq(b.nr_disks, 2);
 	ck_assert_str_eq(b.disks[1].target, "/i/b.img");
 	ck_assert(b.disks[1].readonly);
 	ck_assert(!b.disks[0].direct_io_safe && b.disks[1].direct_io_safe);
+	ck_assert_int_eq(b.disks[0].format, KD_FMT_AUTO); /* saved and restored as given */
+	ck_assert_int_eq(b.disks[1].format, KD_FMT_RAW);
 	json_object_put(o);
+	kd_config_free(&b);
+	ck_assert_int_eq(parse(DISK("{\"target\":\"/i/a\",\"vdev\":\"xvda\",\"format\":\"vhdx\"}"),
+			       &b, &err), 0);
+	ck_assert_int_eq(b.disks[0].format, KD_FMT_VHDX);
 	kd_config_free(&b);
 	ck_assert_int_eq(kd_config_copy(&b, &cfg), 0);
 	ck_assert_ptr_ne(b.disks[0].target, cfg.disks[0].target);
