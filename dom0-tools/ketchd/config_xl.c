@@ -24,6 +24,45 @@ static const char *first_line(char *msg, size_t msglen)
 	return msg;
 }
 
+/* The length of the field at p, blanks at its end left out. */
+static size_t field_len(const char *p, const char *end)
+{
+	size_t n = end ? (size_t)(end - p) : strlen(p);
+
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+/*
+ * Does the spec name a format?  libxlutil makes a missing one raw, as xl
+ * does, but Ketch then lets the image's header decide (docs/block.md),
+ * and holds only a format written out to it: format=..., or the second
+ * positional field.  xl's grammar: comma-separated fields, blanks around
+ * each, positional ones without '=', target= taking the rest.
+ */
+static bool format_given(const char *spec)
+{
+	unsigned int pos = 0;
+
+	for (const char *p = spec, *end;; p = end + 1) {
+		size_t n;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!strncmp(p, "target=", 7))
+			return false;
+		end = strchr(p, ',');
+		n = field_len(p, end);
+		if (n >= 7 && !strncmp(p, "format=", 7))
+			return true;
+		if (!memchr(p, '=', n) && pos++ == 1 && n)
+			return true;
+		if (!end)
+			return false;
+	}
+}
+
 /* What xlu_disk_parse found, as the JSON disk object. */
 static struct json_object *disk_json(const libxl_device_disk *d, const char *spec,
 				     struct kd_error *err)
@@ -42,8 +81,8 @@ static struct json_object *disk_json(const libxl_device_disk *d, const char *spe
 		json_object_object_add(o, "target", json_object_new_string(d->pdev_path));
 	if (d->vdev)
 		json_object_object_add(o, "vdev", json_object_new_string(d->vdev));
-	/* Not given: left out, so the default (raw, header checked) applies. */
-	if (d->format != LIBXL_DISK_FORMAT_UNKNOWN)
+	/* Not given: left out, so the image's header decides. */
+	if (d->format != LIBXL_DISK_FORMAT_UNKNOWN && format_given(spec))
 		json_object_object_add(o, "format", json_object_new_string(
 			libxl_disk_format_to_string(d->format)));
 	json_object_object_add(o, "access", json_object_new_string(d->readwrite ? "rw" : "ro"));

@@ -450,6 +450,19 @@ START_TEST(xl_disks)
 	ck_assert_int_eq(cfg.disks[0].format, KD_FMT_QCOW2);
 	ck_assert_int_eq(cfg.disks[1].format, KD_FMT_VHD);
 	kd_config_free(&cfg);
+	/* A format left out is left to the header (libxlutil would say raw);
+	 * one written out, by key or position, is held to. */
+	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'vdev=xvda, target=/i/a,b', "
+			    "'/i/b,,xvdb', ' /i/c, raw, xvdc', 'format=raw,vdev=xvdd,target=/i/d', "
+			    "'/i/e,raw,xvde', 'vdev=xvdf, access=r, target=/i/format=raw' ]\n", &cfg, &err), 0);
+	ck_assert_int_eq(cfg.disks[0].format, KD_FMT_AUTO);
+	ck_assert_str_eq(cfg.disks[0].target, "/i/a,b");
+	ck_assert_int_eq(cfg.disks[1].format, KD_FMT_AUTO);
+	ck_assert_int_eq(cfg.disks[2].format, KD_FMT_RAW);
+	ck_assert_int_eq(cfg.disks[3].format, KD_FMT_RAW);
+	ck_assert_int_eq(cfg.disks[4].format, KD_FMT_RAW);
+	ck_assert_int_eq(cfg.disks[5].format, KD_FMT_AUTO);
+	kd_config_free(&cfg);
 	ck_assert_int_eq(xl("name = \"x\"\nkernel = \"/k\"\ndisk = [ 'format=qed, vdev=xvda, "
 			    "target=/i/a.qed' ]\n", &cfg, &err), -EINVAL);
 	ck_assert_str_eq(err.message, "disks: disk 0: format qed is not supported (served: raw, "
