@@ -18,6 +18,7 @@ toolstack_paths
 hv_state() { HVCTL info "$1" 2>/dev/null | sed -n 's/^state: //p'; }
 stopped() { [ "$(hv_state "$1")" = shutdown ] || [ "$(hv_state "$1")" = crashed ]; }
 bb_pid() { K block-list "$1" --json | jget "disks.$2.backend_pid"; }
+be_state_is() { [ "$(xenstore-read "/local/domain/0/backend/vbd/$1/$2/state" 2>/dev/null)" = "$3" ]; }
 qsd_of() { pgrep -P "$1" -x qemu-storage-da; } # comm is cut at 15 bytes
 
 BASE=64 COUNT=3584 SEED=23
@@ -172,16 +173,19 @@ cp "$GUESTS/shutdown_watch" "$TMP/"
 echo '{"name":"hp","kernel":"shutdown_watch","memory":16}' >hp.json
 check "a domain without disks" quiet K create hp.json
 H=$(domid_of hp)
-check "block-attach of a qcow2 clone" K block-attach hp 'vdev=xvdb, target=clone2.qcow2'
-be_state_is() { [ "$(xenstore-read "/local/domain/0/backend/vbd/$1/$2/state" 2>/dev/null)" = "$3" ]; }
-check "its backend waits for a frontend (InitWait)" wait_for 20 be_state_is "$H" 51728 2
-HP=$(bb_pid hp 0)
-check "with a qemu-storage-daemon of its own" wait_for 20 qsd_of "$HP"
-HQ=$(qsd_of "$HP")
-check "block-detach" K block-detach hp xvdb
-check "its backend exits" wait_for 10 gone "$HP"
-check "and its daemon" wait_for 10 gone "$HQ"
-check "and the socket file" test ! -e "$TMP/run/ketchd-nbd/d$H-51728.sock"
+if K block-attach hp 'vdev=xvdb, target=clone2.qcow2'; then
+	ok "block-attach of a qcow2 clone (format detected)"
+	check "its backend waits for a frontend (InitWait)" wait_for 20 be_state_is "$H" 51728 2
+	HP=$(bb_pid hp 0)
+	check "with a qemu-storage-daemon of its own" wait_for 20 qsd_of "$HP"
+	HQ=$(qsd_of "$HP")
+	check "block-detach" K block-detach hp xvdb
+	check "its backend exits" wait_for 10 gone "$HP"
+	check "and its daemon" wait_for 10 gone "$HQ"
+	check "and the socket file" test ! -e "$TMP/run/ketchd-nbd/d$H-51728.sock"
+else
+	bad "block-attach of a qcow2 clone (format detected)"
+fi
 K destroy hp
 
 kill "$KD_PID"
