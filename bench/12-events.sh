@@ -17,12 +17,7 @@ G=$BUILD/guests
 TMP=$(mktemp -d)
 trap 'kill $HVPID 2>/dev/null; rm -rf "$TMP"' EXIT
 
-val() { echo "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
-row() {
-	awk -v n="$1" -v v="$2" -v u="$3" -v f="$4" -v fn="$5" 'BEGIN {
-		r = (f > 0) ? sprintf("%.2f", v / f) : "n/a";
-		printf "%-44s %10.2f %-6s %10.2f  %-6s x%-6s (floor: %s)\n", n, v, u, f, u, r, fn }'
-}
+. bench/lib.sh
 
 $HV --socket "$TMP/hv.sock" 2>"$TMP/hv.log" &
 HVPID=$!
@@ -54,7 +49,7 @@ gg=$(awk -v a="$short" -v b="$long" 'BEGIN { print (b - a) / 20000 * 1e6 }')
 fn=$(val "$($B floor-notify 2000)" floor_notify_rtt_us)
 fk=$(val "$($B floor-kick 200)" floor_kick_us)
 
-printf '%-44s %10s %-6s %10s  %-6s %-7s\n' figure ketch unit floor unit ratio
+header
 row "event round trip guest<->control domain" "$dom0_block" us "$fn" "bare ioeventfd notify + eventfd wake"
 row "same, guest spinning (upcall path)" "$dom0_upcall" us "$(awk -v a="$fn" -v b="$fk" 'BEGIN { print a + b }')" "bare notify + bare vCPU kick"
 row "event round trip guest<->guest" "$gg" us "$fn" "bare ioeventfd notify + eventfd wake"

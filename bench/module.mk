@@ -21,3 +21,13 @@ $(GNTB_BIN): $(BUILD)/obj/bench/gnt_bench.o $(BUILD)/lib/libketchgnt.a $(BUILD)/
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+# The host's io_uring figures on the diskbench guest's image
+# (bench/50-block.sh).
+BLKF_BIN := $(BUILD)/bench/blk_floor
+BENCHES  += $(BLKF_BIN)
+
+$(BLKF_BIN): $(BUILD)/obj/bench/blk_floor.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -luring

@@ -33,7 +33,8 @@ PVF_SRCS  := pv-drivers/front/front_xenbus.c \
 	     pv-drivers/front/netfront_state.c pv-drivers/front/netfront_follow.c \
 	     pv-drivers/common/netif_ring.c
 PVF_LIB   := $(BUILD)/lib/libketchfront.a
-PVF_GUEST := $(BUILD)/guests/diskcheck $(BUILD)/guests/blkhostile $(BUILD)/guests/netecho \
+PVF_GUEST := $(BUILD)/guests/diskcheck $(BUILD)/guests/diskbench $(BUILD)/guests/blkhostile \
+	     $(BUILD)/guests/netecho \
 	     $(BUILD)/guests/tcpecho $(BUILD)/guests/httpd
 LIBS      += $(PVF_LIB)
 GUESTS    += $(PVF_GUEST)

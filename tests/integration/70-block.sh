@@ -28,18 +28,8 @@ stopped() { [ "$(state_of "$1")" = shutdown ] || [ "$(state_of "$1")" = crashed 
 be_state_is() { [ "$(xenstore-read "/local/domain/0/backend/vbd/$1/$DEVID/state" 2>/dev/null)" = "$2" ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
-# add_vbd DOMID IMAGE MODE: the nodes libxl writes for a disk, the backend's
-# owned by domain 0 and readable by the guest, the frontend's the guest's.
-add_vbd() {
-	local d=$1 be=/local/domain/0/backend/vbd/$1/$DEVID fe=/local/domain/$1/device/vbd/$DEVID
-	xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$d" "$be/online" 1 \
-		"$be/state" 1 "$be/params" "$2" "$be/mode" "$3" "$be/type" phy \
-		"$be/dev" xvda "$be/device-type" disk "$be/removable" 0 "$be/bootable" 1 &&
-		xenstore-chmod -r "$be" n0 "r$d" &&
-		xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 \
-			"$fe/virtual-device" "$DEVID" "$fe/device-type" disk &&
-		xenstore-chmod -r "$fe" "n$d" r0
-}
+# add_vbd DOMID IMAGE MODE: the nodes libxl writes for a disk (lib.sh).
+add_vbd() { xs_add_vbd "$1" "$DEVID" "$2" "$3"; }
 
 # boot_disk CMDLINE BACKEND-ARGS...: a paused diskcheck guest with its
 # xenstore and disk, its backend started; sets id and BBPID.  (Not in a

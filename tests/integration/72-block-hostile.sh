@@ -35,17 +35,8 @@ be_state_is() { [ "$(xenstore-read "/local/domain/0/backend/vbd/$1/$DEVID/state"
 alive() { kill -0 "$1" 2>/dev/null; }
 gone() { ! alive "$1"; }
 
-# add_vbd DOMID IMAGE: libxl's nodes for a writable disk (as 70-block.sh).
-add_vbd() {
-	local d=$1 be=/local/domain/0/backend/vbd/$1/$DEVID fe=/local/domain/$1/device/vbd/$DEVID
-	xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$d" "$be/online" 1 \
-		"$be/state" 1 "$be/params" "$2" "$be/mode" w "$be/type" phy \
-		"$be/dev" xvda "$be/device-type" disk "$be/removable" 0 "$be/bootable" 1 &&
-		xenstore-chmod -r "$be" n0 "r$d" &&
-		xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 \
-			"$fe/virtual-device" "$DEVID" "$fe/device-type" disk &&
-		xenstore-chmod -r "$fe" "n$d" r0
-}
+# add_vbd DOMID IMAGE: libxl's nodes for a writable disk (lib.sh).
+add_vbd() { xs_add_vbd "$1" "$DEVID" "$2" w; }
 
 # boot GUEST IMAGE CMDLINE: a paused guest with its disk and backend; sets
 # id and BBPID (not in a $(...): the backend would hold its pipe open).

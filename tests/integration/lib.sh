@@ -214,3 +214,16 @@ diskcheck_xl() {
 	printf 'name = "%s"\nkernel = "diskcheck"\nmemory = 32\non_poweroff = "preserve"\n' "$1"
 	printf 'cmdline = "%s"\ndisk = [ '"'%s'"' ]\n' "$2" "$3"
 }
+# xs_add_vbd DOMID DEVID IMAGE MODE: the nodes libxl writes for domain
+# DOMID's disk DEVID on IMAGE (MODE w or r), the backend's owned by domain
+# 0 and readable by the guest, the frontend's the guest's.
+xs_add_vbd() {
+	local d=$1 be=/local/domain/0/backend/vbd/$1/$2 fe=/local/domain/$1/device/vbd/$2
+	xenstore-write "$be/frontend" "$fe" "$be/frontend-id" "$d" "$be/online" 1 \
+		"$be/state" 1 "$be/params" "$3" "$be/mode" "$4" "$be/type" phy \
+		"$be/dev" xvda "$be/device-type" disk "$be/removable" 0 "$be/bootable" 1 &&
+		xenstore-chmod -r "$be" n0 "r$d" &&
+		xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 "$fe/state" 1 \
+			"$fe/virtual-device" "$2" "$fe/device-type" disk &&
+		xenstore-chmod -r "$fe" "n$d" r0
+}
