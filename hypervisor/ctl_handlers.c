@@ -297,6 +297,10 @@ static const struct ctl_op ops[] = {
 	OP(KCTL_OP_GNTTAB_INFO, ctl_op_gnttab_info, struct kctl_domid),
 	OP(KCTL_OP_VCPU_INFO, ctl_op_vcpu_info, struct kctl_domid),
 	OP(KCTL_OP_HV_LOG, op_hv_log, struct kctl_log_req),
+	OP(KCTL_OP_VCPU_GET, ctl_op_vcpu_get, struct kctl_vcpu_get),
+	OP(KCTL_OP_VCPU_RESTORE, ctl_op_vcpu_restore, struct kctl_vcpu_state),
+	OP(KCTL_OP_RESUME, ctl_op_resume, struct kctl_domid),
+	OP(KCTL_OP_EVTCHN_LIST, ctl_op_evtchn_list, struct kctl_evtchn_list_req),
 };
 
 const struct ctl_op *ctl_op_find(uint16_t op)

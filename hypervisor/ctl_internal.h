@@ -102,6 +102,15 @@ int ctl_op_gnttab_info(struct ctl_conn *c, const void *req, size_t len,
 int ctl_op_vcpu_info(struct ctl_conn *c, const void *req, size_t len,
 		     struct ctl_reply *rep);
 
+/* ctl_save.c: what save and restore use. */
+int ctl_op_vcpu_get(struct ctl_conn *c, const void *req, size_t len,
+		    struct ctl_reply *rep);
+int ctl_op_vcpu_restore(struct ctl_conn *c, const void *req, size_t len,
+			struct ctl_reply *rep);
+int ctl_op_resume(struct ctl_conn *c, const void *req, size_t len, struct ctl_reply *rep);
+int ctl_op_evtchn_list(struct ctl_conn *c, const void *req, size_t len,
+		       struct ctl_reply *rep);
+
 /* ctl_image.c: the SET_IMAGE handler (chunks staged per connection). */
 int ctl_op_set_image(struct ctl_conn *c, const void *req, size_t len,
 		     struct ctl_reply *rep);

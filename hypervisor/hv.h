@@ -412,6 +412,8 @@ long sched_block(struct vcpu *v);
 long sched_poll(struct vcpu *v, uint64_t arg_va);
 
 /* upcall.c */
+/* Where v resumes once the hypercall it exited for has returned (past the stub's `out`). */
+uint64_t hcall_resume_rip(struct vcpu *v, const struct kvm_regs *r);
 int upcall_deliver(struct vcpu *v);
 int upcall_check(struct vcpu *v);
 
@@ -433,6 +435,16 @@ bool vcpu_stopping(struct vcpu *v);
 
 /* domain_ops.c */
 int domain_set_shared_info(struct domain *d, uint64_t gpa);
+
+/* domain_suspend.c: save and restore (control thread only). */
+/* vCPU id of a shut-down or crashed domain, its threads joined; -EBUSY if running. */
+int domain_vcpu_get(struct domain *d, unsigned int id, struct kctl_vcpu_state *out);
+/* Load a saved context and callbacks into a paused domain's vCPU. */
+int domain_vcpu_restore(struct domain *d, const struct kctl_vcpu_state *in);
+/* A domain shut down for suspend goes on, paused, seeing 1 returned; -EINVAL otherwise. */
+int domain_resume(struct domain *d);
+/* d's ports in use from first on (KCTL_EVTCHN_LIST_MAX at most). */
+int evtchn_list(struct domain *d, uint32_t first, struct kctl_evtchn_list *out);
 
 /* gnttab.c, gnttab_ops.c, hc_memory.c: grant tables and memory ops. */
 int gnttab_init(struct domain *d);     /* 0 or -ENOMEM */

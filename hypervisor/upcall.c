@@ -66,7 +66,7 @@ long hc_set_callbacks(struct vcpu *v, const uint64_t a[6])
  * reports rip past the `out`, VT-x at it (KVM skips it on re-entry unless
  * rip was changed).  Every stub uses the two-byte `out %eax,$imm8`.
  */
-static uint64_t resume_rip(struct vcpu *v, const struct kvm_regs *r)
+uint64_t hcall_resume_rip(struct vcpu *v, const struct kvm_regs *r)
 {
 	uint8_t insn[2];
 
@@ -95,7 +95,7 @@ int upcall_deliver(struct vcpu *v)
 	sp = (r->rsp & ~0xfULL) - sizeof(frame);
 	frame[0] = r->rcx;
 	frame[1] = r->r11;
-	frame[2] = resume_rip(v, r);
+	frame[2] = hcall_resume_rip(v, r);
 	frame[3] = FLAT_KERNEL_CS | ((uint64_t)mask << 32);
 	frame[4] = (r->rflags & ~RFLAGS_IF) | (mask ? 0 : RFLAGS_IF);
 	frame[5] = r->rsp;

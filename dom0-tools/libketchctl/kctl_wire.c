@@ -33,6 +33,10 @@ static const struct {
 	[KCTL_OP_GNTTAB_INFO] = EXACT(kctl_domid),
 	[KCTL_OP_VCPU_INFO] = EXACT(kctl_domid),
 	[KCTL_OP_HV_LOG] = EXACT(kctl_log_req),
+	[KCTL_OP_VCPU_GET] = EXACT(kctl_vcpu_get),
+	[KCTL_OP_VCPU_RESTORE] = EXACT(kctl_vcpu_state),
+	[KCTL_OP_RESUME] = EXACT(kctl_domid),
+	[KCTL_OP_EVTCHN_LIST] = EXACT(kctl_evtchn_list_req),
 };
 #undef EXACT
 
@@ -40,6 +44,7 @@ _Static_assert(sizeof(struct kctl_list) <= KCTL_MAX_PAYLOAD, "kctl_list too big"
 _Static_assert(sizeof(struct kctl_dominfo) <= KCTL_MAX_PAYLOAD, "dominfo too big");
 _Static_assert(sizeof(struct kctl_vcpu_info) <= KCTL_MAX_PAYLOAD, "vcpu_info too big");
 _Static_assert(sizeof(struct kctl_log) == KCTL_MAX_PAYLOAD, "kctl_log layout");
+_Static_assert(sizeof(struct kctl_evtchn_list) <= KCTL_MAX_PAYLOAD, "evtchn_list too big");
 _Static_assert(sizeof(struct kctl_hdr) == 24, "kctl_hdr layout");
 
 int kctl_payload_size(uint16_t op, size_t *min, size_t *max)

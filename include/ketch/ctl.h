@@ -37,6 +37,10 @@ enum kctl_op {
 	KCTL_OP_GNTTAB_INFO = 20,   /* kctl_domid -> kctl_gnttab_info */
 	KCTL_OP_VCPU_INFO = 21,     /* kctl_domid -> kctl_vcpu_info */
 	KCTL_OP_HV_LOG = 22,        /* kctl_log_req -> kctl_log */
+	KCTL_OP_VCPU_GET = 23,      /* kctl_vcpu_get -> kctl_vcpu_state (stopped domain) */
+	KCTL_OP_VCPU_RESTORE = 24,  /* kctl_vcpu_state (paused domain) */
+	KCTL_OP_RESUME = 25,        /* kctl_domid: a suspended domain goes on, paused */
+	KCTL_OP_EVTCHN_LIST = 26,   /* kctl_evtchn_list_req -> kctl_evtchn_list */
 	KCTL_OP_MAX
 };
 
@@ -203,6 +207,51 @@ struct kctl_log {
 	uint32_t len;   /* OUT: bytes of text: whole lines, each ending in '\n' */
 	uint32_t pad;
 	char text[KCTL_LOG_TEXT]; /* OUT: first len bytes valid, no NUL */
+};
+
+/* VCPU_GET: one vCPU of a stopped domain, as save and restore need it. */
+struct kctl_vcpu_get {
+	uint32_t domid; /* IN */
+	uint32_t vcpu;  /* IN */
+};
+
+/*
+ * A vCPU's whole context for save and restore: the registers as the guest
+ * will see them once its pending hypercall has returned (rip past the
+ * call, rax its result) and the callbacks it registered.
+ */
+struct kctl_vcpu_state {
+	uint32_t domid;  /* IN (VCPU_RESTORE), OUT (VCPU_GET) */
+	uint32_t vcpu;   /* IN/OUT */
+	uint32_t online; /* IN/OUT: 0 leaves the vCPU down (RESTORE ignores the rest) */
+	uint32_t pad;
+	struct kctl_vcpu_context ctx;  /* IN/OUT */
+	uint64_t event_callback;       /* IN/OUT: CALLBACKTYPE_event, 0 if none */
+	uint64_t failsafe_callback;    /* IN/OUT */
+};
+
+/* EVTCHN_LIST: a domain's ports in use, from `first` on. */
+struct kctl_evtchn_list_req {
+	uint32_t domid; /* IN */
+	uint32_t first; /* IN: lowest port wanted */
+};
+
+struct kctl_evtchn_entry {
+	uint32_t port;        /* OUT */
+	uint8_t state;        /* OUT: 2 unbound, 3 interdomain, 4 VIRQ, 5 IPI */
+	uint8_t pad;
+	uint16_t vcpu;        /* OUT: the vCPU it notifies */
+	uint32_t remote_dom;  /* OUT: unbound: who may bind; interdomain: the peer */
+	uint32_t remote_port; /* OUT: interdomain: the peer's port; VIRQ: the VIRQ */
+};
+
+#define KCTL_EVTCHN_LIST_MAX 250
+struct kctl_evtchn_list {
+	uint32_t domid;  /* OUT */
+	uint32_t count;  /* OUT: entries valid */
+	uint32_t next;   /* OUT: ask from here for more; 0 when there are no more */
+	uint32_t pad;
+	struct kctl_evtchn_entry port[KCTL_EVTCHN_LIST_MAX]; /* OUT: ascending */
 };
 
 struct kctl_hv_info {

@@ -203,6 +203,27 @@ int kctl_memory_fd(struct kctl *h, uint32_t domid, int *fd, uint64_t *size);
 /* Where domid's grant-table frames are.  -ESRCH for an unknown domain. */
 int kctl_gnttab_info(struct kctl *h, uint32_t domid, struct kctl_gnttab_info *info);
 
+/* ---- Save and restore (docs/save-migrate.md) ----------------------------- */
+
+/*
+ * vCPU vcpu of a domain that has stopped (shut down, e.g. for suspend, or
+ * crashed), as the guest will see it once its pending hypercall has
+ * returned.  -EBUSY while the domain runs or is merely paused.
+ */
+int kctl_vcpu_get(struct kctl *h, uint32_t domid, uint32_t vcpu,
+		  struct kctl_vcpu_state *out);
+/* Load a saved context and its callbacks into a paused domain (st->online 1). */
+int kctl_vcpu_restore(struct kctl *h, const struct kctl_vcpu_state *st);
+/*
+ * A domain shut down with SHUTDOWN_suspend goes on where it was, paused:
+ * its SCHEDOP_shutdown returns 1 on vCPU 0 (a cancelled suspend).
+ * -EINVAL if it is not suspended.  Unpause it afterwards.
+ */
+int kctl_resume(struct kctl *h, uint32_t domid);
+/* domid's ports in use from first on; out->next says where to go on (0: done). */
+int kctl_evtchn_list(struct kctl *h, uint32_t domid, uint32_t first,
+		     struct kctl_evtchn_list *out);
+
 /* ---- Event stream -------------------------------------------------------- */
 
 struct kctl_events;

@@ -261,3 +261,37 @@ uint64_t vcpu_cpu_time_ns(struct vcpu *v)
 	(void)v;
 	return 0;
 }
+
+int domain_vcpu_get(struct domain *d, unsigned int id, struct kctl_vcpu_state *out)
+{
+	if (id >= d->nr_vcpus)
+		return -EINVAL;
+	if (d->state != KCTL_STATE_SHUTDOWN && d->state != KCTL_STATE_CRASHED)
+		return -EBUSY;
+	memset(out, 0, sizeof(*out));
+	out->domid = d->domid;
+	out->vcpu = id;
+	return 0;
+}
+
+int domain_vcpu_restore(struct domain *d, const struct kctl_vcpu_state *in)
+{
+	if (in->vcpu >= d->nr_vcpus || in->online > 1 || in->pad)
+		return -EINVAL;
+	return d->state == KCTL_STATE_PAUSED ? 0 : -EBUSY;
+}
+
+int domain_resume(struct domain *d)
+{
+	if (d->state != KCTL_STATE_SHUTDOWN)
+		return -EINVAL;
+	return set_state(d, KCTL_STATE_PAUSED);
+}
+
+int evtchn_list(struct domain *d, uint32_t first, struct kctl_evtchn_list *out)
+{
+	(void)first;
+	memset(out, 0, sizeof(*out));
+	out->domid = d->domid;
+	return 0;
+}
