@@ -106,6 +106,8 @@ int cmd_image(const struct cli *c, int argc, char **argv);
 int cmd_network_attach(const struct cli *c, int argc, char **argv);
 int cmd_network_detach(const struct cli *c, int argc, char **argv);
 int cmd_network_list(const struct cli *c, int argc, char **argv);
+int cmd_save(const struct cli *c, int argc, char **argv);
+int cmd_restore(const struct cli *c, int argc, char **argv);
 /* Attach to a domain's console until Ctrl-] or the domain goes away;
  * unpause it once attached when asked (create -c). */
 int cli_console_attach(const struct cli *c, const char *dom, bool unpause);

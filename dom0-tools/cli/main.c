@@ -83,6 +83,18 @@ static const struct command commands[] = {
 	  "(backend domain), Mac Addr., handle, state (the frontend's xenbus state),\n"
 	  "evt-ch, tx-/rx-ring-ref, BE-path.  --json adds the bridge, rate, ip, mtu\n"
 	  "and backend process." },
+	{ "save", cmd_save, "save [-c] [-p] [-t SEC] DOMAIN FILE",
+	  "Suspend the domain (control/shutdown = suspend) and write it to FILE; then\n"
+	  "it is destroyed, as with xl.  The guest must honour the suspend within SEC\n"
+	  "seconds (ketchd's --shutdown-timeout unless -t).  docs/save-migrate.md\n"
+	  "  -c  leave it running afterwards (its suspend is cancelled)\n"
+	  "  -p  leave it paused afterwards" },
+	{ "restore", cmd_restore, "restore [-c] [-p] [--name NAME] FILE [NAME]",
+	  "Create a domain from a save file; it goes on where it was saved.  A file\n"
+	  "that is truncated, corrupted or from a newer Ketch is refused and nothing\n"
+	  "is created.  A new NAME also gives it a new uuid.\n"
+	  "  -c  attach to its console (the domain runs once attached)\n"
+	  "  -p  leave it paused" },
 	{ "xenstore-ls", cmd_xs_ls, "xenstore-ls [PATH]",
 	  "Print every node under PATH (default /) as 'path = \"value\"'." },
 	{ "xenstore-read", cmd_xs_read, "xenstore-read PATH", "Print one node's value." },

@@ -213,6 +213,8 @@ static const char *const k_battach[] = { "disk", NULL };
 static const char *const k_bdetach[] = { "vdev", "force", "timeout", NULL };
 static const char *const k_nattach[] = { "vif", NULL };
 static const char *const k_ndetach[] = { "vif", "force", "timeout", NULL };
+static const char *const k_save[] = { "file", "checkpoint", "paused", "timeout", NULL };
+static const char *const k_restore[] = { "file", "name", "paused", NULL };
 
 static const struct api_op ops[] = {
 	{ "create", k_create, false, op_create },
@@ -238,6 +240,8 @@ static const struct api_op ops[] = {
 	{ "network_attach", k_nattach, true, kd_api_network_attach },
 	{ "network_detach", k_ndetach, true, kd_api_network_detach },
 	{ "network_list", k_none, true, kd_api_network_list },
+	{ "save", k_save, true, kd_api_save },
+	{ "restore", k_restore, false, kd_api_restore },
 };
 
 /* The op's entry after checking the request's shape; NULL with err set. */

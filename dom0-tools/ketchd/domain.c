@@ -114,7 +114,7 @@ static int check_unique(struct kd *kd, const struct kd_config *cfg, struct kd_er
 }
 
 /* kctl_boot the config, paused; fills d->domid and d->boot. */
-static int boot(struct kd *kd, struct kd_domain *d, struct kd_error *err)
+static int boot(struct kd *kd, struct kd_domain *d, void *arg, struct kd_error *err)
 {
 	struct kctl_boot_spec s = { 0 };
 	void *kernel = NULL, *ramdisk = NULL;
@@ -122,6 +122,7 @@ static int boot(struct kd *kd, struct kd_domain *d, struct kd_error *err)
 	char *cmdline = kd_domain_cmdline(&d->cfg);
 	int r = cmdline ? 0 : kd_error_set(err, "internal", "", "out of memory");
 
+	(void)arg;
 	if (!r)
 		r = read_image(d->cfg.kernel, "kernel", &kernel, &s.kernel_len, err);
 	if (!r && d->cfg.ramdisk)
@@ -176,6 +177,13 @@ static void unlink_domain(struct kd *kd, struct kd_domain *d)
 int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 		     struct kd_domain **out, struct kd_error *err)
 {
+	return kd_domain_create_with(kd, cfg, paused, boot, NULL, out, err);
+}
+
+int kd_domain_create_with(struct kd *kd, struct kd_config *cfg, bool paused,
+			  kd_build_fn build, void *arg, struct kd_domain **out,
+			  struct kd_error *err)
+{
 	struct kd_domain *d;
 	int r = check_unique(kd, cfg, err);
 
@@ -189,7 +197,7 @@ int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 	for (unsigned int i = 0; !r && i < d->cfg.nr_disks; i++)
 		r = kd_disk_check_image(&d->cfg.disks[i], i, NULL, err);
 	if (!r)
-		r = boot(kd, d, err);
+		r = build(kd, d, arg, err);
 	if (r) {
 		kd_config_free(&d->cfg);
 		free(d);

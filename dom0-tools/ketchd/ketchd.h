@@ -217,6 +217,16 @@ struct kd_domain *kd_domain_by_name(struct kd *kd, const char *name);
  */
 int kd_domain_create(struct kd *kd, struct kd_config *cfg, bool paused,
 		     struct kd_domain **out, struct kd_error *err);
+/*
+ * As kd_domain_create, with the domain built in ketch-hv by build (paused,
+ * d->domid and d->boot filled; on failure it leaves nothing in ketch-hv)
+ * instead of from the config's kernel: restore builds from a save file.
+ */
+typedef int (*kd_build_fn)(struct kd *kd, struct kd_domain *d, void *arg,
+			   struct kd_error *err);
+int kd_domain_create_with(struct kd *kd, struct kd_config *cfg, bool paused,
+			  kd_build_fn build, void *arg, struct kd_domain **out,
+			  struct kd_error *err);
 /* Release the domain everywhere (console, xenstore, ketch-hv) and free it. */
 void kd_domain_destroy(struct kd *kd, struct kd_domain *d);
 /* Destroy and build again from the same config (same name and uuid).  A
@@ -238,6 +248,39 @@ int kd_lifecycle_request(struct kd *kd, struct kd_domain *d, int reason,
 void kd_lifecycle_stopped(struct kd *kd, struct kd_domain *d, const struct kctl_dominfo *i);
 /* Apply fallbacks whose deadline passed; returns ms to the next one or -1. */
 int kd_lifecycle_timers(struct kd *kd);
+
+/* ---- save.c, save_write.c, restore.c, restore_build.c (docs/save-migrate.md) ---- */
+enum kd_save_mode {
+	KD_SAVE_DESTROY,    /* as xl save: the domain is gone afterwards */
+	KD_SAVE_CHECKPOINT, /* -c: it goes on running (its suspend returns 1) */
+	KD_SAVE_PAUSED,     /* -p: it is left paused, resumable */
+};
+struct kd_save_stats {
+	uint64_t pages;    /* memory pages written */
+	uint64_t bytes;    /* size of the stream */
+	int64_t ms;        /* from the suspend request to the end */
+};
+/*
+ * Suspend d (control/shutdown = suspend, waiting up to timeout_s) and
+ * write it to path; then destroy or resume it as mode says.  If the guest
+ * does not suspend, nothing changes; if writing fails, no file is left
+ * and the guest is resumed.  0, or -errno with err set.
+ */
+int kd_save(struct kd *kd, struct kd_domain *d, const char *path, enum kd_save_mode mode,
+	    int timeout_s, struct kd_save_stats *st, struct kd_error *err);
+/* Write the stream of the suspended d to fd. */
+int kd_save_write(struct kd *kd, struct kd_domain *d, int fd, struct kd_save_stats *st,
+		  struct kd_error *err);
+/*
+ * Create a domain from the save file at path: the whole file is checked
+ * first, so a bad one creates nothing ("invalid_save").  name, if not
+ * NULL, replaces the saved name (and the domain gets a new uuid).  Left
+ * paused when paused is set.
+ */
+int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
+	       struct kd_domain **out, struct kd_save_stats *st, struct kd_error *err);
+/* The build step of a restore: arg is the open struct kd_restore_src. */
+int kd_restore_build(struct kd *kd, struct kd_domain *d, void *arg, struct kd_error *err);
 
 /* ---- xs_layout.c ---- */
 /* Write the domain's xenstore tree and INTRODUCE it.  No-op without xenstore. */

@@ -43,12 +43,27 @@ void kd_lifecycle_stopped(struct kd *kd, struct kd_domain *d, const struct kctl_
 		kd_console_drain(kd, d);
 }
 
+/*
+ * A suspend that a save has already resumed (a checkpoint): the event
+ * arrives after the domain went on, and no policy applies to it.
+ */
+static bool resumed_since(struct kd *kd, const struct kctl_dominfo *i)
+{
+	struct kctl_dominfo now;
+
+	return i->state == KCTL_STATE_SHUTDOWN && i->shutdown_reason == SHUTDOWN_suspend &&
+	       kctl_getinfo(kd->hv, i->domid, &now) == 0 && now.state != KCTL_STATE_SHUTDOWN &&
+	       now.state != KCTL_STATE_CRASHED;
+}
+
 static void apply(struct kd *kd, const struct kctl_dominfo *i)
 {
 	struct kd_domain *d = kd_domain_by_id(kd, i->domid);
 
 	if (!d || i->state == KCTL_STATE_DYING)
 		return; /* not ours, or our own destroy */
+	if (resumed_since(kd, i))
+		return;
 	d->state = i->state;
 	d->shutdown_reason = i->shutdown_reason;
 	kd_events_state(kd, d, kctl_state_name(i->state));

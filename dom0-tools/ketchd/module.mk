@@ -9,7 +9,7 @@ KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o do
                 api_query.o api_xenstore.o console_pty.o \
                 vbd.o vbd_proc.o vbd_nbd.o vbd_xs.o api_block.o \
                 vif.o vif_proc.o vif_xs.o api_net.o xs_device.o backend_proc.o \
-                api_device.o)
+                api_device.o api_save.o save.o save_write.o restore.o restore_build.o)
 KD_BIN     := $(BUILD)/bin/ketchd
 KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil xenlight 2>/dev/null || \
                 echo -ljson-c -luuid -lxenstore -lxlutil -lxenlight)
@@ -25,10 +25,10 @@ $(KD_CFG_LIB): $(KD_CFG_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(KD_BIN): $(KD_OBJS) $(KD_CFG_LIB) $(BUILD)/lib/libketchctl.a $(BUILD)/lib/libketchbuild.a $(BUILD)/lib/libketchpv.a $(KCF_LIB)
+$(KD_BIN): $(KD_OBJS) $(KD_CFG_LIB) $(BUILD)/lib/libketchsave.a $(BUILD)/lib/libketchctl.a $(BUILD)/lib/libketchbuild.a $(BUILD)/lib/libketchpv.a $(KCF_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS) $(KCF_LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS) $(KCF_LDLIBS) $(KS_LDLIBS)
 
 $(BUILD)/tests/unit/ketchd_config $(BUILD)/tests/unit/ketchd_vif $(BUILD)/tests/unit/ketchd_image: $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(KD_CFG_LIB)
 	@mkdir -p $(dir $@)

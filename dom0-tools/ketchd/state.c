@@ -39,6 +39,11 @@ void kd_state_save(struct kd *kd, struct kd_domain *d)
 	json_object_object_add(b, "console_port", json_object_new_int64(d->boot.console_port));
 	json_object_object_add(b, "store_gpfn", json_object_new_int64((int64_t)d->boot.store_gpfn));
 	json_object_object_add(b, "store_port", json_object_new_int64(d->boot.store_port));
+	json_object_object_add(b, "shared_info_gpa", json_object_new_int64((int64_t)d->boot.shared_info_gpa));
+	json_object_object_add(b, "hypercall_page_gpa",
+			       json_object_new_int64((int64_t)d->boot.hypercall_page_gpa));
+	json_object_object_add(b, "hypercall_page_va",
+			       json_object_new_int64((int64_t)d->boot.hypercall_page_va));
 	json_object_object_add(o, "boot", b);
 	path_of(kd, d->domid, path, sizeof(path), "");
 	path_of(kd, d->domid, tmp, sizeof(tmp), ".tmp");
@@ -89,6 +94,9 @@ static void adopt(struct kd *kd, const char *path)
 	d->boot.console_port = (uint32_t)get_u64(b, "console_port");
 	d->boot.store_gpfn = get_u64(b, "store_gpfn");
 	d->boot.store_port = (uint32_t)get_u64(b, "store_port");
+	d->boot.shared_info_gpa = get_u64(b, "shared_info_gpa");
+	d->boot.hypercall_page_gpa = get_u64(b, "hypercall_page_gpa");
+	d->boot.hypercall_page_va = get_u64(b, "hypercall_page_va");
 	d->state = i.state;
 	d->shutdown_reason = i.shutdown_reason;
 	d->pending = -1;

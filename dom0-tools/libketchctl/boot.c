@@ -63,6 +63,9 @@ static int build(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
 			    "Ketch guests call the hypervisor only through it");
 	bi->console_gpfn = l->console_gpfn;
 	bi->store_gpfn = l->store_gpfn;
+	bi->shared_info_gpa = l->shared_info_gpa;
+	bi->hypercall_page_gpa = l->hypercall_page_gpa;
+	bi->hypercall_page_va = l->elf.hypercall_page;
 	return 0;
 }
 

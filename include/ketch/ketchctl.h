@@ -157,6 +157,8 @@ struct kctl_boot_spec {
 struct kctl_boot_info {
 	uint64_t console_gpfn, store_gpfn; /* the rings' guest frames */
 	uint32_t console_port, store_port; /* unbound ports, remote domain 0 */
+	/* Where the builder put them (a save records them; 0 when unknown). */
+	uint64_t shared_info_gpa, hypercall_page_gpa, hypercall_page_va;
 };
 
 /*

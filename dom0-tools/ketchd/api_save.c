@@ -1,0 +1,98 @@
+/*
+ * api_save.c - the `save` and `restore` requests (docs/api.md): their
+ * fields checked, then save.c and restore.c do the work; the reply says
+ * how much was moved and how fast.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uuid/uuid.h>
+
+#include "api.h"
+
+/* r[key] as an absolute path, or NULL with r->err set. */
+static const char *file_of(struct req *r)
+{
+	struct json_object *f = json_object_object_get(r->obj, "file");
+	const char *p = json_object_is_type(f, json_type_string) ? json_object_get_string(f) : NULL;
+
+	if (!p || p[0] != '/' || strlen(p) > 4000)
+		kd_error_set(&r->err, "bad_request", "file", "is required: an absolute path "
+			     "(ketchd does not share the client's directory)");
+	return p && p[0] == '/' && strlen(p) <= 4000 ? p : NULL;
+}
+
+/* r[key] as a boolean into *v (left alone when absent); false with r->err set. */
+static bool flag(struct req *r, const char *key, bool *v)
+{
+	struct json_object *o;
+
+	if (!json_object_object_get_ex(r->obj, key, &o))
+		return true;
+	if (!json_object_is_type(o, json_type_boolean))
+		return kd_error_set(&r->err, "bad_request", key, "must be true or false"), false;
+	*v = json_object_get_boolean(o);
+	return true;
+}
+
+static void add_stats(struct json_object *o, const struct kd_save_stats *st)
+{
+	double s = (double)st->ms / 1e3, mib = (double)st->bytes / (1 << 20);
+	char buf[32];
+
+	json_object_object_add(o, "pages", json_object_new_int64((int64_t)st->pages));
+	json_object_object_add(o, "bytes", json_object_new_int64((int64_t)st->bytes));
+	snprintf(buf, sizeof(buf), "%.3f", s);
+	json_object_object_add(o, "seconds", json_object_new_double_s(atof(buf), buf));
+	snprintf(buf, sizeof(buf), "%.1f", s > 0 ? mib / s : 0.0);
+	json_object_object_add(o, "mib_per_s", json_object_new_double_s(atof(buf), buf));
+}
+
+struct json_object *kd_api_save(struct kd *kd, struct req *r)
+{
+	bool checkpoint = false, paused = false;
+	int64_t timeout = kd->opt.shutdown_timeout_s;
+	struct kd_save_stats st;
+	struct json_object *t, *o;
+	const char *path = file_of(r);
+
+	if (!path || !flag(r, "checkpoint", &checkpoint) || !flag(r, "paused", &paused))
+		return NULL;
+	if (json_object_object_get_ex(r->obj, "timeout", &t)) {
+		timeout = json_object_is_type(t, json_type_int) ? json_object_get_int64(t) : 0;
+		if (timeout < 1 || timeout > 3600)
+			return kd_error_set(&r->err, "bad_request", "timeout", "must be an integer "
+					    "number of seconds from 1 to 3600"), NULL;
+	}
+	if (kd_save(kd, r->d, path, paused ? KD_SAVE_PAUSED : checkpoint ? KD_SAVE_CHECKPOINT
+								     : KD_SAVE_DESTROY,
+		    (int)timeout, &st, &r->err))
+		return NULL;
+	o = kd_api_ok();
+	add_stats(o, &st);
+	return o;
+}
+
+struct json_object *kd_api_restore(struct kd *kd, struct req *r)
+{
+	struct json_object *n = json_object_object_get(r->obj, "name"), *o;
+	struct kd_save_stats st;
+	struct kd_domain *d;
+	bool paused = false;
+	const char *path = file_of(r);
+	char uuid[37];
+
+	if (!path || !flag(r, "paused", &paused))
+		return NULL;
+	if (n && !json_object_is_type(n, json_type_string))
+		return kd_error_set(&r->err, "bad_request", "name", "must be a string"), NULL;
+	if (kd_restore(kd, path, n ? json_object_get_string(n) : NULL, paused, &d, &st, &r->err))
+		return NULL;
+	o = kd_api_ok();
+	uuid_unparse_lower(d->cfg.uuid, uuid);
+	json_object_object_add(o, "domid", json_object_new_int64(d->domid));
+	json_object_object_add(o, "name", json_object_new_string(d->cfg.name));
+	json_object_object_add(o, "uuid", json_object_new_string(uuid));
+	add_stats(o, &st);
+	return o;
+}
