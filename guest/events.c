@@ -16,6 +16,18 @@ void init_events(void)
 	barrier();
 }
 
+void events_resume(void)
+{
+	/* The new domain has none of our ports: forget every handler. */
+	for (unsigned int p = 0; p < GK_NR_EVTCHNS; p++)
+		gk_ports[p].handler = NULL;
+	barrier();
+	/* The toolstack masked every port (as Xen's restore does); ports bound
+	 * from now on start unmasked, as in a domain that just booted. */
+	memset(gk_shared->evtchn_mask, 0, sizeof(gk_shared->evtchn_mask));
+	this_cpu()->timer_port = 0;
+}
+
 void events_bind_port(evtchn_port_t port, unsigned int vcpu,
 		      evtchn_handler_t handler, void *arg)
 {

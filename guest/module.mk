@@ -21,7 +21,7 @@ GK_SRCS := guest/entry.S guest/notes.S guest/start.c guest/startinfo.c \
 	   guest/sched.c guest/mm.c guest/frames.c guest/heap.c guest/time.c \
 	   guest/timer.c guest/smp.c guest/events.c guest/events_dispatch.c \
 	   guest/upcall.S guest/multicall.c guest/xenbus.c guest/xenbus_ops.c \
-	   guest/xenbus_state.c guest/gnttab.c guest/balloon.c \
+	   guest/xenbus_state.c guest/gnttab.c guest/balloon.c guest/suspend.c \
 	   guest/net.c guest/net_arp.c guest/net_ip.c guest/net_udp.c \
 	   guest/net_tcp.c guest/net_tcp_in.c guest/net_tcp_out.c
 GK_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(basename $(GK_SRCS)))

@@ -39,6 +39,17 @@ int init_xenbus(const start_info_t *si)
 	return 0;
 }
 
+int xenbus_resume(const start_info_t *si)
+{
+	if (!xb.intf)
+		return 0; /* never connected */
+	xb_drop_events(NULL);
+	xb.broken = 0;
+	if (init_xenbus(si))
+		return -XEN_ENODEV;
+	return xb_rewatch_all();
+}
+
 struct xenstore_domain_interface *xenbus_ring(void)
 {
 	return xb.intf;

@@ -26,5 +26,7 @@ int xb_request_str(uint32_t type, xenbus_transaction_t t, const char *arg, char 
 
 /* Free every queued watch event carrying token. */
 void xb_drop_events(const char *token);
+/* Set every remembered watch again (a resumed guest's new connection). */
+int xb_rewatch_all(void);
 
 #endif

@@ -89,14 +89,56 @@ static int watch_op(uint32_t type, const char *path, const char *token)
 	return xb_request(type, XBT_NIL, iov, 2, NULL, NULL);
 }
 
+/*
+ * The watches set, so a guest resumed in a new domain (whose xenstored
+ * connection is new) has them set again, as Linux's xenbus does.
+ */
+#define XB_MAX_WATCHES 16
+static struct {
+	char path[128], token[64];
+} watches[XB_MAX_WATCHES];
+
+static void remember(const char *path, const char *token, int add)
+{
+	for (int i = 0; i < XB_MAX_WATCHES; i++) {
+		if (add && !watches[i].path[0] && strlen(path) < sizeof(watches[i].path) &&
+		    strlen(token) < sizeof(watches[i].token)) {
+			strcpy(watches[i].path, path);
+			strcpy(watches[i].token, token);
+			return;
+		}
+		if (!add && !strcmp(watches[i].path, path) && !strcmp(watches[i].token, token)) {
+			watches[i].path[0] = '\0';
+			return;
+		}
+	}
+}
+
 int xenbus_watch(const char *path, const char *token)
 {
-	return watch_op(XS_WATCH, path, token);
+	int r = watch_op(XS_WATCH, path, token);
+
+	if (r == 0)
+		remember(path, token, 1);
+	return r;
 }
 
 int xenbus_unwatch(const char *path, const char *token)
 {
-	return watch_op(XS_UNWATCH, path, token);
+	int r = watch_op(XS_UNWATCH, path, token);
+
+	remember(path, token, 0);
+	return r;
+}
+
+int xb_rewatch_all(void)
+{
+	int r = 0;
+
+	for (int i = 0; i < XB_MAX_WATCHES; i++)
+		if (watches[i].path[0] && watch_op(XS_WATCH, watches[i].path, watches[i].token))
+			r = -XEN_EIO;
+	return r;
 }
 
 int xenbus_transaction_start(xenbus_transaction_t *t)

@@ -7,23 +7,71 @@
  * others boot, crash or are destroyed beside it.  sleep=MS blocks that
  * many milliseconds after each tick instead (spin=0 drops the spinning):
  * a domain that lives through a whole test without holding a CPU.
+ *
+ * control=1 also honours control/shutdown between ticks (Xen's PV
+ * protocol): "poweroff" ends it, "suspend" suspends it
+ * (suspend_domain) and then it prints "ticker <domid> resumed" (in a new
+ * domain, after a restore: the ticks go on from where they were) or
+ * "ticker <domid> suspend cancelled" (a checkpoint: the same domain).
  */
 #include <ketch-guest/kit.h>
+#include <ketch-guest/suspend.h>
+#include <ketch-guest/xenbus.h>
+#include <xen/sched.h>
+
+static int domid;
+
+/* A control/shutdown request, if one came: 1 to stop ticking. */
+static int control(void)
+{
+	struct xenbus_event *ev;
+	char *v = NULL;
+	int stop = 0, rc;
+
+	if (!xenbus_event_pending("ctl") || xenbus_take_event("ctl", &ev))
+		return 0;
+	free(ev);
+	if (xenbus_read(XBT_NIL, "control/shutdown", &v, NULL) || !v[0]) {
+		free(v);
+		return 0;
+	}
+	xenbus_write(XBT_NIL, "control/shutdown", "");
+	if (!strcmp(v, "suspend")) {
+		printk("ticker %d suspending\n", domid);
+		rc = suspend_domain();
+		domid = HYPERVISOR_xen_version(KETCH_XENVER_domid, NULL);
+		if (rc == 0)
+			printk("ticker %d resumed\n", domid);
+		else
+			printk("ticker %d suspend %s (%d)\n", domid, rc == 1 ? "cancelled" : "failed",
+			       rc);
+	} else if (!strcmp(v, "poweroff")) {
+		stop = 1;
+	}
+	free(v);
+	return stop;
+}
 
 int main(const start_info_t *si)
 {
-	int domid = HYPERVISOR_xen_version(KETCH_XENVER_domid, NULL);
 	unsigned long ticks = start_info_arg_ul("ticks", 20);
 	unsigned long spin = start_info_arg_ul("spin", 10) * 1000000UL;
 	unsigned long sleep_ms = start_info_arg_ul("sleep", 0);
+	int ctl = start_info_arg_ul("control", 0) != 0;
 
-	(void)si;
+	domid = HYPERVISOR_xen_version(KETCH_XENVER_domid, NULL);
+	if (ctl && (init_xenbus(si) || xenbus_watch("control/shutdown", "ctl"))) {
+		printk("ticker %d: no xenstore\n", domid);
+		return 2;
+	}
 	for (unsigned long i = 1; i <= ticks; i++) {
 		for (volatile unsigned long j = 0; j < spin; j++)
 			;
 		printk("ticker %d tick %lu\n", domid, i);
 		if (sleep_ms)
 			sleep_ns(sleep_ms * NSEC_PER_MSEC);
+		if (ctl && control())
+			break;
 	}
 	printk("ticker %d done\n", domid);
 	return 0;

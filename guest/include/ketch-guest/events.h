@@ -29,6 +29,12 @@ typedef void (*evtchn_handler_t)(evtchn_port_t port, void *arg);
 
 /* Boot: find shared_info and mask upcalls on vCPU 0 (no hypercall). */
 void init_events(void);
+/*
+ * After a resume in a new domain (suspend_domain): no port is bound any
+ * more, so every handler is forgotten, the ports unmasked and the timer's
+ * VIRQ bound again on first use.  vCPU 0 only.
+ */
+void events_resume(void);
 
 /*
  * EVTCHNOP_alloc_unbound: a fresh port of this domain that remote (a domid

@@ -37,6 +37,13 @@ struct xenbus_event {
  */
 int init_xenbus(const start_info_t *si);
 
+/*
+ * After a resume in a new domain (suspend_domain): connect to the ring and
+ * channel start_info names now, forget queued watch events and set every
+ * watch again.  Nothing to do (0) for a guest that never connected.
+ */
+int xenbus_resume(const start_info_t *si);
+
 /* Read path's value into *value (NUL-terminated; *len bytes, len may be NULL). */
 int xenbus_read(xenbus_transaction_t t, const char *path, char **value, unsigned int *len);
 
