@@ -44,6 +44,18 @@ struct json_object *kd_api_ok(void)
 	return o;
 }
 
+struct json_object *kd_api_created(const struct kd_domain *d)
+{
+	struct json_object *o = kd_api_ok();
+	char uuid[37];
+
+	uuid_unparse_lower(d->cfg.uuid, uuid);
+	json_object_object_add(o, "domid", json_object_new_int64(d->domid));
+	json_object_object_add(o, "name", json_object_new_string(d->cfg.name));
+	json_object_object_add(o, "uuid", json_object_new_string(uuid));
+	return o;
+}
+
 static int hv_err(struct req *r, const char *what, int e)
 {
 	const char *n = r->d->cfg.name;
@@ -61,10 +73,9 @@ static int hv_err(struct req *r, const char *what, int e)
 
 static struct json_object *op_create(struct kd *kd, struct req *r)
 {
-	struct json_object *cfgj = NULL, *p = NULL, *o;
+	struct json_object *cfgj = NULL, *p = NULL;
 	struct kd_config cfg;
 	struct kd_domain *d;
-	char uuid[37];
 
 	if (!json_object_object_get_ex(r->obj, "config", &cfgj)) {
 		kd_error_set(&r->err, "bad_request", "config", "is required");
@@ -78,12 +89,7 @@ static struct json_object *op_create(struct kd *kd, struct req *r)
 	if (kd_config_from_json(cfgj, &cfg, &r->err) ||
 	    kd_domain_create(kd, &cfg, p && json_object_get_boolean(p), &d, &r->err))
 		return NULL;
-	o = kd_api_ok();
-	uuid_unparse_lower(d->cfg.uuid, uuid);
-	json_object_object_add(o, "domid", json_object_new_int64(d->domid));
-	json_object_object_add(o, "name", json_object_new_string(d->cfg.name));
-	json_object_object_add(o, "uuid", json_object_new_string(uuid));
-	return o;
+	return kd_api_created(d);
 }
 
 static struct json_object *op_destroy(struct kd *kd, struct req *r)

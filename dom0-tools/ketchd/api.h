@@ -17,6 +17,8 @@ struct req {
 
 /* A reply object {"ok":true}. */
 struct json_object *kd_api_ok(void);
+/* {"ok":true,"domid":...,"name":...,"uuid":...}: a domain made (create, restore). */
+struct json_object *kd_api_created(const struct kd_domain *d);
 
 /* api_device.c: what the disks' and the vifs' ops share */
 /* The domain runs or is paused: devices change only then.  false with r->err set. */

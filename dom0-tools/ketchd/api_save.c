@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uuid/uuid.h>
 
 #include "api.h"
 
@@ -80,7 +79,6 @@ struct json_object *kd_api_restore(struct kd *kd, struct req *r)
 	struct kd_domain *d;
 	bool paused = false;
 	const char *path = file_of(r);
-	char uuid[37];
 
 	if (!path || !flag(r, "paused", &paused))
 		return NULL;
@@ -88,11 +86,7 @@ struct json_object *kd_api_restore(struct kd *kd, struct req *r)
 		return kd_error_set(&r->err, "bad_request", "name", "must be a string"), NULL;
 	if (kd_restore(kd, path, n ? json_object_get_string(n) : NULL, paused, &d, &st, &r->err))
 		return NULL;
-	o = kd_api_ok();
-	uuid_unparse_lower(d->cfg.uuid, uuid);
-	json_object_object_add(o, "domid", json_object_new_int64(d->domid));
-	json_object_object_add(o, "name", json_object_new_string(d->cfg.name));
-	json_object_object_add(o, "uuid", json_object_new_string(uuid));
+	o = kd_api_created(d);
 	add_stats(o, &st);
 	return o;
 }
