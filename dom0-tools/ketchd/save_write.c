@@ -114,9 +114,11 @@ static int write_gnttab(struct kd *kd, struct kd_domain *d, struct ks_writer *w)
 	return r ? r : ks_write_gnttab(w, &g);
 }
 
-/* The home's nodes below base (relative to it), depth first. */
+#define XS_RECORD_MAX (1u << 20) /* bytes of nodes in the XENSTORE record */
+
+/* The home's nodes below rel (relative to it), depth first. */
 static void xs_collect(struct kd *kd, const char *home, const char *rel,
-		       struct ks_xenstore *x)
+		       struct ks_xenstore *x, size_t *bytes)
 {
 	char path[KS_MAX_XS_PATH + 64], **kids;
 	unsigned int n, len;
@@ -124,11 +126,15 @@ static void xs_collect(struct kd *kd, const char *home, const char *rel,
 
 	snprintf(path, sizeof(path), "%s%s%s", home, *rel ? "/" : "", rel);
 	v = *rel ? xs_read(kd->xs, XBT_NULL, path, &len) : NULL;
-	if (v && x->count < KS_MAX_XS_NODES && len <= KS_MAX_XS_VALUE && strlen(v) == len) {
+	/* What the guest wrote cannot make the record too big to write. */
+	if (v && x->count < KS_MAX_XS_NODES && len <= KS_MAX_XS_VALUE && strlen(v) == len &&
+	    *bytes + 4 + strlen(rel) + len <= XS_RECORD_MAX) {
 		x->nodes[x->count].path = strdup(rel);
 		x->nodes[x->count].value = v;
-		if (x->nodes[x->count].path)
+		if (x->nodes[x->count].path) {
 			x->count++;
+			*bytes += 4 + strlen(rel) + len;
+		}
 		v = NULL;
 	}
 	free(v);
@@ -139,7 +145,7 @@ static void xs_collect(struct kd *kd, const char *home, const char *rel,
 
 		if ((size_t)snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "",
 				     kids[i]) < sizeof(child))
-			xs_collect(kd, home, child, x);
+			xs_collect(kd, home, child, x, bytes);
 	}
 	free(kids);
 }
@@ -148,13 +154,14 @@ static int write_xenstore(struct kd *kd, struct kd_domain *d, struct ks_writer *
 {
 	struct ks_xenstore x = { .nodes = calloc(KS_MAX_XS_NODES, sizeof(*x.nodes)) };
 	char home[64];
+	size_t bytes = 0;
 	int r;
 
 	if (!x.nodes)
 		return -ENOMEM;
 	snprintf(home, sizeof(home), "/local/domain/%u", d->domid);
 	if (kd->xs)
-		xs_collect(kd, home, "", &x);
+		xs_collect(kd, home, "", &x, &bytes);
 	r = ks_write_xenstore(w, &x);
 	for (uint32_t i = 0; i < x.count; i++) {
 		free((char *)x.nodes[i].path);
