@@ -24,7 +24,8 @@ OP = dict(HELLO=1, CREATE=2, DESTROY=3, PAUSE=4, UNPAUSE=5, GETINFO=6, LIST=7,
           MAP_MEMORY=8, SET_VCPU=9, HYPERCALL_INIT=10, SUBSCRIBE=11,
           SET_IMAGE=12, HV_INFO=14, SET_SHARED_INFO=15, EVTCHN_ALLOC=16,
           EVTCHN_BIND=17, EVTCHN_NOTIFY_FD=18, EVTCHN_UNBIND=19,
-          GNTTAB_INFO=20, VCPU_INFO=21, HV_LOG=22)
+          GNTTAB_INFO=20, VCPU_INFO=21, HV_LOG=22, VCPU_GET=23, VCPU_RESTORE=24,
+          RESUME=25, EVTCHN_LIST=26)
 
 
 def frame(op, payload=b"", req=1, magic=MAGIC, version=VERSION, length=None):
@@ -71,6 +72,12 @@ def ctl_seeds(elf):
            frame(OP["GNTTAB_INFO"], domid(1)) + frame(OP["VCPU_INFO"], domid(1)) +
            frame(OP["MAP_MEMORY"], domid(1)))
     write("ctl_fuzz_server", "evtchn_gnttab", b"\x3f" + evt)
+    state = struct.pack("<IIII", 1, 0, 1, 0) + struct.pack("<21Q", 0x401000, 0x8000, 0x202,
+                                                          0x1000, *([0] * 17)) + struct.pack("<QQ", 0x401100, 0)
+    write("ctl_fuzz_server", "save_ops",
+          b"\x3f" + create() + frame(OP["VCPU_GET"], struct.pack("<II", 1, 0)) +
+          frame(OP["VCPU_RESTORE"], state) + frame(OP["EVTCHN_LIST"], struct.pack("<II", 1, 0)) +
+          frame(OP["RESUME"], domid(1)) + frame(OP["VCPU_GET"], struct.pack("<II", 1, 9)))
     write("ctl_fuzz_server", "image", b"\xff" + create() + image_chunks(1, elf))
     write("ctl_fuzz_server", "info_log",
           b"\x10" + frame(OP["HV_INFO"]) + frame(OP["HV_LOG"], struct.pack("<QII", 0, 1, 0)) +
@@ -192,6 +199,13 @@ def api_seeds():
            req(op="network_detach", domain="web", vif=1, timeout=0) +
            req(op="network_detach", domain="web", vif="9"))
     write("kd_fuzz_api", "network", b"\xff" + net.encode())
+    save = (create + req(op="save", domain="web", file="/srv/web.save", checkpoint=True) +
+            req(op="save", domain="web", file="relative.save") +
+            req(op="save", domain="web", file="/s", paused=1, timeout=9999) +
+            req(op="restore", file="/srv/web.save", name="copy", paused=True) +
+            req(op="restore", file="/srv/web.save", name=5) +
+            req(op="save", domain="web", file="/srv/web.save"))
+    write("kd_fuzz_api", "save_restore", b"\xff" + save.encode())
 
 
 def netif_tx_seeds():
