@@ -18,6 +18,8 @@ void init_events(void)
 
 void events_resume(void)
 {
+	vcpu_info_t *vi = this_cpu()->vi;
+
 	/* The new domain has none of our ports: forget every handler. */
 	for (unsigned int p = 0; p < GK_NR_EVTCHNS; p++)
 		gk_ports[p].handler = NULL;
@@ -25,6 +27,18 @@ void events_resume(void)
 	/* The toolstack masked every port (as Xen's restore does); ports bound
 	 * from now on start unmasked, as in a domain that just booted. */
 	memset(gk_shared->evtchn_mask, 0, sizeof(gk_shared->evtchn_mask));
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/*
+	 * A port raised while masked (xenstored or the console backend saying
+	 * hello before we ran) has its pending bit set and nothing else, and a
+	 * later send on it finds the bit set and raises nothing: deliver it
+	 * now, as EVTCHNOP_unmask would, or its next event is lost.
+	 */
+	for (unsigned int w = 0; w < sizeof(gk_shared->evtchn_pending) / sizeof(xen_ulong_t); w++)
+		if (gk_shared->evtchn_pending[w])
+			gk_sync_set_bit(w, &vi->evtchn_pending_sel);
+	if (vi->evtchn_pending_sel)
+		vi->evtchn_upcall_pending = 1;
 	this_cpu()->timer_port = 0;
 }
 

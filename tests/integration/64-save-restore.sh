@@ -24,7 +24,7 @@ uuid_of() { K info "$1" --json | jget domain.uuid; }
 
 start_hv "$HV_SOCK"
 start_xenstored "$XS_SOCK" "$HV_SOCK"
-show_on_failure "$TMP/hv.log" "$TMP/kd.log" "$LOGS/console-tick.log" "$LOGS/console-tock.log"
+show_on_failure "$TMP/hv.log" "$TMP/xs.log" "$TMP/kd.log" "$LOGS/console-tick.log" "$LOGS/console-tock.log"
 check "ketchd serves its socket" start_ketchd --log-dir "$LOGS"
 cd "$TMP"
 cp "$GUESTS/ticker" "$TMP/ticker"
@@ -35,7 +35,7 @@ JSON
 check "create the ticker" quiet K create tick.json
 D1=$(domid_of tick)
 U1=$(uuid_of tick)
-check "it ticks" wait_for 30 at_least tick 3
+check "it ticks" wait_for 10 at_least tick 3
 
 # --- save: suspended, written, destroyed ------------------------------------
 out=$(K save tick tick.save 2>&1)
@@ -56,8 +56,8 @@ expect_match "restore names the domain" "^Restored domain tick \(id [0-9]+\)" "$
 D2=$(domid_of tick)
 check "in a new domain" test -n "$D2" -a "$D2" != "$D1"
 expect_eq "with the saved uuid" "$U1" "$(uuid_of tick)"
-check "the guest resumed there (its suspend returned 0)" wait_for 30 console_has tick "^ticker $D2 resumed"
-check "and ticks on" wait_for 30 at_least tick $((saved + 3))
+check "the guest resumed there (its suspend returned 0)" wait_for 10 console_has tick "^ticker $D2 resumed"
+check "and ticks on" wait_for 10 at_least tick $((saved + 3))
 expect_eq "no tick repeated or restarted" "" "$(gaps tick)"
 expect_eq "xenstore has its name" tick "$(xenstore-read /local/domain/$D2/name)"
 
@@ -66,9 +66,9 @@ before=$(last_tick tick)
 out=$(K save -c tick ck.save 2>&1)
 expect_eq "save -c exits 0" 0 "$?"
 check "the same domain's suspend was cancelled (it returned 1)" \
-	wait_for 30 console_has tick "^ticker $D2 suspend cancelled"
+	wait_for 10 console_has tick "^ticker $D2 suspend cancelled"
 expect_eq "still the same domain" "$D2" "$(domid_of tick)"
-check "it ticks on" wait_for 30 at_least tick $((before + 3))
+check "it ticks on" wait_for 10 at_least tick $((before + 3))
 expect_eq "no tick repeated" "" "$(gaps tick)"
 
 # --- the checkpoint restored under a new name, beside the original ------------
@@ -77,8 +77,8 @@ expect_eq "restore under a new name exits 0" 0 "$?"
 D3=$(domid_of tock)
 check "tock runs beside tick" test -n "$D3" -a -n "$(domid_of tick)"
 check "with a uuid of its own" test "$(uuid_of tock)" != "$U1"
-check "tock resumed" wait_for 30 console_has tock "^ticker $D3 resumed"
-check "and ticks" wait_for 30 at_least tock $((before + 3))
+check "tock resumed" wait_for 10 console_has tock "^ticker $D3 resumed"
+check "and ticks" wait_for 10 at_least tock $((before + 3))
 expect_eq "tock: no tick repeated" "" "$(gaps tock)"
 check "destroy tock" quiet K destroy tock
 
