@@ -64,8 +64,26 @@ struct json_object *kd_api_block_detach(struct kd *kd, struct req *r)
 				   force);
 }
 
+/*
+ * The first of the frontend's nodes names[] that is there, or -1.  A
+ * frontend with a multi-page ring names its first page ring-ref0, and one
+ * with several queues puts both under queue-0/ (xen/io/blkif.h), where
+ * xl's block-list would say -1: the first queue's first page is shown.
+ */
+static long fe_first(struct kd *kd, const struct kd_vbd *v, const char *const *names)
+{
+	long r = -1;
+
+	for (; *names && r < 0; names++)
+		r = kd_vbd_xs_read(kd, v, true, *names);
+	return r;
+}
+
 static struct json_object *disk_json(struct kd *kd, const struct kd_vbd *v)
 {
+	static const char *const port[] = { "event-channel", "queue-0/event-channel", NULL };
+	static const char *const ring[] = { "ring-ref", "ring-ref0", "queue-0/ring-ref",
+					    "queue-0/ring-ref0", NULL };
 	struct json_object *o = json_object_new_object();
 	char be[128];
 
@@ -75,8 +93,8 @@ static struct json_object *disk_json(struct kd *kd, const struct kd_vbd *v)
 	json_object_object_add(o, "backend_id", json_object_new_int(0));
 	json_object_object_add(o, "frontend_id", json_object_new_int64(v->domid));
 	json_object_object_add(o, "state", json_object_new_int64(kd_vbd_xs_read(kd, v, true, "state")));
-	json_object_object_add(o, "evtchn", json_object_new_int64(kd_vbd_xs_read(kd, v, true, "event-channel")));
-	json_object_object_add(o, "ring_ref", json_object_new_int64(kd_vbd_xs_read(kd, v, true, "ring-ref")));
+	json_object_object_add(o, "evtchn", json_object_new_int64(fe_first(kd, v, port)));
+	json_object_object_add(o, "ring_ref", json_object_new_int64(fe_first(kd, v, ring)));
 	json_object_object_add(o, "backend", json_object_new_string(be));
 	json_object_object_add(o, "backend_state",
 			       json_object_new_int64(kd_vbd_xs_read(kd, v, false, "state")));
