@@ -18,6 +18,7 @@
 
 #include "hv.h"
 #include "entry.h"
+#include "xenpv.h"
 #include "ketch/builder.h"
 
 int hv_init(struct hv *hv)
@@ -63,6 +64,7 @@ static void domain_free(struct domain *d)
 	if (d->vmfd >= 0)
 		close(d->vmfd);
 	entry_free(d);
+	xenpv_free(d);
 	hv_kvm_zap_free(d);
 	free(d->image);
 	free(d->elf_info);

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 
 #include "hv.h"
+#include "xenpv.h"
 #include "ketch/builder.h"
 
 #define LOWER_HALF_END 0x0000800000000000ULL
@@ -163,8 +164,15 @@ int domain_attach_image(struct domain *d, const void *img, size_t len)
 
 int domain_set_shared_info(struct domain *d, uint64_t gpa)
 {
-	if (gpa % HV_PAGE_SIZE || !gm_gpa(d, gpa, HV_PAGE_SIZE))
+	int r;
+
+	if (gpa == KETCH_XENPV_SHINFO_GPA) {
+		r = xenpv_enable(d); /* a classic PV guest's, outside its RAM */
+		if (r)
+			return r;
+	} else if (gpa % HV_PAGE_SIZE || !gm_gpa(d, gpa, HV_PAGE_SIZE)) {
 		return -EINVAL;
+	}
 	pthread_mutex_lock(&d->lock);
 	d->shared_info_gpa = gpa;
 	pthread_mutex_unlock(&d->lock);

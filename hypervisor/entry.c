@@ -30,6 +30,7 @@
 
 #include "hv.h"
 #include "entry.h"
+#include "xenpv.h"
 
 #define PG 4096ULL
 #define PTE_P 0x1ULL
@@ -195,8 +196,8 @@ static void build(struct entry_area *e, unsigned int nr_vcpus)
 	build_tss(e, nr_vcpus);
 }
 
-static int add_slot(struct domain *d, unsigned int slot, uint64_t gpa, void *host,
-		    size_t len, bool ro)
+int entry_add_slot(struct domain *d, unsigned int slot, uint64_t gpa, void *host,
+		   size_t len, bool ro)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
@@ -247,9 +248,9 @@ int entry_init(struct domain *d)
 		return -ENOMEM;
 	}
 	build(e, d->nr_vcpus);
-	r = add_slot(d, SLOT_RO, ENTRY_GPA, e->ro, RO_PAGES * PG, true);
+	r = entry_add_slot(d, SLOT_RO, ENTRY_GPA, e->ro, RO_PAGES * PG, true);
 	if (r == 0)
-		r = add_slot(d, SLOT_RW, RW_GPA, e->rw, e->rw_len, false);
+		r = entry_add_slot(d, SLOT_RW, RW_GPA, e->rw, e->rw_len, false);
 	if (r)
 		entry_free(d);
 	return r;
@@ -296,4 +297,8 @@ void entry_map(struct domain *d, uint64_t cr3)
 		return;
 	__atomic_store_n(&l4[ENTRY_L4_SLOT], rw_gpa(RW_L3) | PTE_P | PTE_RW | PTE_A,
 			 __ATOMIC_RELAXED);
+	if (d->xenpv) {
+		xenpv_map_l4(d, l4);
+		xenpv_note_base(d, cr3);
+	}
 }

@@ -32,6 +32,10 @@ struct vcpu;
 /* Guest-physical home: above the grant-mapping window and the zap page. */
 #define ENTRY_GPA ((1ULL << 39) + (2ULL << 20))
 
+/* A KVM memory slot of d (slot numbers past ENTRY_LAST_SLOT are xenpv's). */
+int entry_add_slot(struct domain *d, unsigned int slot, uint64_t gpa, void *host,
+		   size_t len, bool ro);
+#define ENTRY_LAST_SLOT (2 + 256 + 1)
 /* Sets up d's area when the flavour uses it; 0, or negative errno. */
 int entry_init(struct domain *d);
 void entry_free(struct domain *d);

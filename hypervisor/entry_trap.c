@@ -3,7 +3,9 @@
  * CPU pushed on the vCPU's ring-0 stack (vector and error code pushed by
  * the stub below it) gives the guest's own rip, rsp and rflags, the
  * general registers are as the guest left them, cr2 is still the fault
- * address.  The domain is crashed with the same report on every flavour.
+ * address.  An exception the guest handles (traps.c) is bounced to it and
+ * the vCPU continues in ring 3; any other crashes the domain with the
+ * same report on every flavour.
  */
 #include <stdint.h>
 #include <inttypes.h>
@@ -73,6 +75,19 @@ static bool read_frame(struct vcpu *v, uint64_t rsp, uint64_t f[F_WORDS])
 	return true;
 }
 
+/* Continue the guest at r in ring 3, leaving the stub's ring-0 frame behind. */
+static int resume(struct vcpu *v, const struct kvm_regs *r)
+{
+	struct kvm_sregs s;
+
+	*vcpu_regs(v) = *r;
+	vcpu_regs_dirty(v);
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return -1;
+	hv_kvm_ring3_segments(&s);
+	return ioctl(v->fd, KVM_SET_SREGS, &s) < 0 ? -1 : 0;
+}
+
 int entry_trap(struct vcpu *v)
 {
 	struct kvm_regs r = *vcpu_regs(v);
@@ -80,19 +95,30 @@ int entry_trap(struct vcpu *v)
 	uint64_t f[F_WORDS];
 	const char *name, *mn;
 	char why[128];
+	unsigned int vec;
 
 	if (!read_frame(v, r.rsp, f)) {
 		exit_crash_dump(v, "exception with the ring-0 stack out of place");
 		return -1;
 	}
-	memset(&s, 0, sizeof(s));
-	ioctl(v->fd, KVM_GET_SREGS, &s);
-	mn = entry_vector_name((unsigned int)(f[F_VEC] & 0xff), &name);
-	snprintf(why, sizeof(why), "unhandled exception #%s (%s, error code 0x%" PRIx64 ")",
-		 mn, name, f[F_EC]);
+	vec = (unsigned int)(f[F_VEC] & 0xff);
 	r.rip = f[F_RIP];
 	r.rsp = f[F_RSP];
 	r.rflags = f[F_RFLAGS];
+	memset(&s, 0, sizeof(s));
+	ioctl(v->fd, KVM_GET_SREGS, &s);
+	/* Only ring-3 (guest) faults are the guest's; a stub never faults. */
+	if ((f[F_CS] & 3) == 3) {
+		int t = traps_deliver(v, vec, f[F_EC], s.cr2, &r);
+
+		if (t == 0)
+			return resume(v, &r);
+		if (t == -2)
+			return -1;
+	}
+	mn = entry_vector_name(vec, &name);
+	snprintf(why, sizeof(why), "unhandled exception #%s (%s, error code 0x%" PRIx64 ")",
+		 mn, name, f[F_EC]);
 	s.cs.selector = (uint16_t)f[F_CS]; /* the guest's, not the stub's */
 	exit_crash_report(v, why, &r, &s);
 	return -1;

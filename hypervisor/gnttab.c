@@ -6,7 +6,10 @@
  * guest page at the gpfn the guest chose for it (XENMEM_add_to_physmap with
  * XENMAPSPACE_grant_table); GNTTABOP_setup_table only reports those gpfns
  * and never takes a guest page by itself.  Entries are read from
- * there through gm_gpa with the atomics of ketch/gnt_entry.h.  The active
+ * there through gm_gpa with the atomics of ketch/gnt_entry.h.  A classic
+ * (not auto-translated) Xen PV guest cannot give up RAM for it: its
+ * setup_table places missing frames on hypervisor pages outside RAM
+ * (xenpv.c), whose numbers it then maps with mmu_update, as on Xen.  The active
  * table counts the pins each entry holds so GTF_reading/GTF_writing are
  * cleared only when the last such pin goes, as Xen's active entries do.
  */
@@ -18,6 +21,7 @@
 
 #include "hv.h"
 #include "gnttab.h"
+#include "xenpv.h"
 
 int gnttab_init(struct domain *d)
 {
@@ -57,15 +61,23 @@ void gnttab_free(struct domain *d)
 	d->gnt = NULL;
 }
 
+/* A table frame: a page of RAM, or a classic PV domain's frame outside it. */
+static uint8_t *frame_ptr(struct domain *d, uint64_t gpfn)
+{
+	uint8_t *p = gm_gpa(d, gpfn * HV_PAGE_SIZE, HV_PAGE_SIZE);
+
+	return p ? p : xenpv_frame(d, gpfn);
+}
+
 void *gnt_entry_locked(struct domain *d, uint32_t ref)
 {
 	uint32_t f = ref / KGNT_PER_FRAME;
+	uint8_t *p;
 
 	if (f >= d->gnt->nr_frames || d->gnt->frame_gpfn[f] == GNT_NO_FRAME)
 		return NULL;
-	return gm_gpa(d, d->gnt->frame_gpfn[f] * HV_PAGE_SIZE +
-			      (ref % KGNT_PER_FRAME) * sizeof(grant_entry_v1_t),
-		      sizeof(grant_entry_v1_t));
+	p = frame_ptr(d, d->gnt->frame_gpfn[f]);
+	return p ? p + (ref % KGNT_PER_FRAME) * sizeof(grant_entry_v1_t) : NULL;
 }
 
 bool gnt_is_table_frame_locked(struct domain *d, uint64_t gpfn)
@@ -156,8 +168,7 @@ static int place_locked(struct domain *d, unsigned int idx, uint64_t gpfn)
 	if (!physmap_present_locked(d, gpfn))
 		return -XEN_EINVAL; /* outside RAM, or ballooned out */
 	to = gm_gpa(d, gpfn * HV_PAGE_SIZE, HV_PAGE_SIZE);
-	from = gt->frame_gpfn[idx] == GNT_NO_FRAME ? NULL :
-		gm_gpa(d, gt->frame_gpfn[idx] * HV_PAGE_SIZE, HV_PAGE_SIZE);
+	from = gt->frame_gpfn[idx] == GNT_NO_FRAME ? NULL : frame_ptr(d, gt->frame_gpfn[idx]);
 	if (gt->frame_gpfn[idx] == gpfn)
 		return 0;
 	if (gnt_is_table_frame_locked(d, gpfn))
@@ -191,9 +202,23 @@ int gnt_setup_frames(struct domain *d, unsigned int n)
 	int r = 0;
 
 	pthread_mutex_lock(&gt->lock);
-	for (unsigned int i = 0; i < n && r == 0; i++)
-		if (gt->frame_gpfn[i] == GNT_NO_FRAME)
+	for (unsigned int i = 0; i < n && r == 0; i++) {
+		uint64_t gfn;
+		uint8_t *p;
+
+		if (gt->frame_gpfn[i] != GNT_NO_FRAME)
+			continue;
+		/* A classic PV guest gets a hypervisor frame, as Xen allocates one. */
+		p = xenpv_grant_frame(d, i, &gfn);
+		if (!p) {
 			r = -XEN_EINVAL;
+			break;
+		}
+		memset(p, 0, HV_PAGE_SIZE);
+		gt->frame_gpfn[i] = gfn;
+		if (i >= gt->nr_frames)
+			gt->nr_frames = i + 1;
+	}
 	pthread_mutex_unlock(&gt->lock);
 	return r;
 }

@@ -73,7 +73,10 @@ int16_t gnt_pin(struct domain *g, uint32_t ref, domid_t dom, bool readonly,
 void gnt_unpin(struct domain *g, uint32_t ref, bool readonly, bool map);
 /* Place table frame idx at gpfn (zeroed, or moved with its entries). */
 int gnt_place_frame(struct domain *d, unsigned int idx, uint64_t gpfn);
-/* 0 when frames [0, n) are all placed, else -XEN_EINVAL. */
+/*
+ * 0 when frames [0, n) are all placed (a classic PV domain's missing ones
+ * are placed outside its RAM now), else -XEN_EINVAL.
+ */
 int gnt_setup_frames(struct domain *d, unsigned int n);
 /* Does gpfn hold one of d's table frames?  (d's lock held.) */
 bool gnt_is_table_frame_locked(struct domain *d, uint64_t gpfn);

@@ -13,8 +13,10 @@
 #include <xen/xen.h>
 
 #include "hv.h"
+#include "xenpv.h"
 
 #define PTE_P 1ULL
+#define PTE_RW 2ULL
 #define PTE_ADDR 0x000ffffffffff000ULL
 #define MMUEXT_MAX_BATCH 4096
 /* Xen marks a continued mmuext_op in count's top bit (not in the public headers). */
@@ -118,7 +120,7 @@ long hc_update_va_mapping(struct vcpu *v, const uint64_t a[6])
 
 	if (va >= LOWER_HALF_END)
 		return -XEN_EINVAL;
-	if ((val & PTE_P) && ((val & PTE_ADDR) >> 12) >= v->d->nr_pages)
+	if ((val & PTE_P) && !pvmmu_frame_ok(v->d, (val & PTE_ADDR) >> 12, val & PTE_RW))
 		return -XEN_EINVAL;
 	pte = gm_leaf_pte(v, va, &err);
 	if (!pte)

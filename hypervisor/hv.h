@@ -84,6 +84,8 @@ struct vcpu {
 	int virq_port[NR_VIRQS];
 
 	bool initialised;              /* has had a context loaded */
+	/* set_trap_table (traps.c): handlers of exceptions 0-31, address 0 = none. */
+	struct trap_info traps[32];
 
 	/* Time (time.c, timer.c). */
 	struct vcpu *timer_next;       /* hv->timers list, under hv->timer_lock */
@@ -160,6 +162,8 @@ struct domain {
 
 	/* The ring-0 entry area (entry.c); NULL where the flavour needs none. */
 	struct entry_area *entry;
+	/* A classic (not auto-translated) Xen PV guest's extras (xenpv.c); else NULL. */
+	struct xenpv *xenpv;
 
 	/* Image kept for crash reports (symbolisation); may be NULL. */
 	void *image;
@@ -369,6 +373,7 @@ void console_report_dropped(struct domain *d, bool now);
 #define HV_CONSOLE_LOG_BURST 32768 /* and at once */
 long hc_sched_op(struct vcpu *v, const uint64_t a[6]);
 long hc_mmuext_op(struct vcpu *v, const uint64_t a[6]);
+long hc_mmu_update(struct vcpu *v, const uint64_t a[6]);
 long hc_update_va_mapping(struct vcpu *v, const uint64_t a[6]);
 long hc_set_segment_base(struct vcpu *v, const uint64_t a[6]);
 long hc_fpu_taskswitch(struct vcpu *v, const uint64_t a[6]);
@@ -410,6 +415,22 @@ void vcpu_wake_pollers(struct domain *d);
 void vcpu_event_kick(struct vcpu *v);
 long sched_block(struct vcpu *v);
 long sched_poll(struct vcpu *v, uint64_t arg_va);
+
+/* traps.c: the trap table and exception bounces (entry area hosts only). */
+long hc_set_trap_table(struct vcpu *v, const uint64_t a[6]);
+/*
+ * Exception vec (error code ec; cr2 for #PF) raised by guest code whose
+ * state is r: emulate it (priv_op.c) or bounce it to the guest's handler,
+ * updating r to where the guest continues.  0, or -1 when the guest has
+ * no handler (r untouched; the caller reports the crash), or -2 when the
+ * bounce frame could not be written (the domain has been crashed).
+ */
+int traps_deliver(struct vcpu *v, unsigned int vec, uint64_t ec, uint64_t cr2,
+		  struct kvm_regs *r);
+/* priv_op.c: privileged instructions at CPL3 handled as Xen does; true if done. */
+bool priv_op_emulate(struct vcpu *v, unsigned int vec, uint64_t ec, struct kvm_regs *r);
+/* kvm.c: the ring-3 code and stack segments every guest runs on. */
+void hv_kvm_ring3_segments(struct kvm_sregs *s);
 
 /* upcall.c */
 /* Where v resumes once the hypercall it exited for has returned (past the stub's `out`). */

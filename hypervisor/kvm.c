@@ -114,6 +114,16 @@ static int set_cpuid(struct hv *hv, int vcpufd)
  * ring-3 selectors.  TR points at the hypercall page (see hcpage.c); it is
  * set again once the page's address is known.
  */
+void hv_kvm_ring3_segments(struct kvm_sregs *s)
+{
+	s->cs = (struct kvm_segment){ .base = 0, .limit = 0xffffffff,
+		.selector = FLAT_RING3_CS64, .type = 11, .present = 1, .dpl = 3,
+		.s = 1, .l = 1, .g = 1 };
+	s->ss = (struct kvm_segment){ .base = 0, .limit = 0xffffffff,
+		.selector = FLAT_RING3_SS64, .type = 3, .present = 1, .dpl = 3,
+		.db = 1, .s = 1, .g = 1 };
+}
+
 static int set_initial_sregs(int vcpufd)
 {
 	struct kvm_sregs s;
@@ -123,12 +133,7 @@ static int set_initial_sregs(int vcpufd)
 	s.cr0 = 0x80050033; /* PG|AM|WP|NE|ET|MP|PE */
 	s.cr4 = (1 << 5) | (1 << 9) | (1 << 10) | (1 << 7); /* PAE|OSFXSR|OSXMMEXCPT|PGE */
 	s.efer = 0x500;     /* LMA|LME */
-	s.cs = (struct kvm_segment){ .base = 0, .limit = 0xffffffff,
-		.selector = FLAT_RING3_CS64, .type = 11, .present = 1, .dpl = 3,
-		.s = 1, .l = 1, .g = 1 };
-	s.ss = (struct kvm_segment){ .base = 0, .limit = 0xffffffff,
-		.selector = FLAT_RING3_SS64, .type = 3, .present = 1, .dpl = 3,
-		.db = 1, .s = 1, .g = 1 };
+	hv_kvm_ring3_segments(&s);
 	s.ds = s.es = s.fs = s.gs = s.ss;
 	s.ds.selector = s.es.selector = s.fs.selector = s.gs.selector = 0;
 	if (ioctl(vcpufd, KVM_SET_SREGS, &s) < 0)

@@ -42,7 +42,7 @@ $(HV_SELFTEST): $(BUILD)/obj/hypervisor/main.o $(BUILD)/obj/dom0-tools/libconfin
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KCF_LDLIBS)
 
 # Unit tests of hypervisor internals (Check).
-HV_UNIT := hv_hcpage hv_guestmem hv_util hv_log hv_evtchn_dom0 hv_console hv_zap
+HV_UNIT := hv_hcpage hv_guestmem hv_pvmmu hv_util hv_log hv_evtchn_dom0 hv_console hv_zap
 UNIT_TESTS += $(patsubst %,$(BUILD)/tests/unit/%,$(HV_UNIT))
 
 # hv_console slows the copy to the guest down to widen a race (see the test).

@@ -11,11 +11,14 @@
 #include <xen/xen.h>
 
 #include "hv.h"
+#include "xenpv.h"
 
 shared_info_t *shinfo(struct domain *d)
 {
 	if (d->shared_info_gpa == ~0ULL)
 		return NULL;
+	if (d->shared_info_gpa == KETCH_XENPV_SHINFO_GPA)
+		return xenpv_frame(d, KETCH_XENPV_SHINFO_GPA / HV_PAGE_SIZE);
 	return gm_gpa(d, d->shared_info_gpa, sizeof(shared_info_t));
 }
 

@@ -60,7 +60,7 @@ static void fill_layout(const struct kb_plan *p, struct kb_layout *out, bool ram
 	out->pt_base_gpa = p->pt;
 	out->nr_pt_frames = p->pt_pages;
 	out->hypercall_page_gpa = out->elf.hypercall_page ? out->elf.hypercall_page - vb : ~0ULL;
-	out->shared_info_gpa = p->shared_info;
+	out->shared_info_gpa = p->shared_info_addr;
 	out->console_gpfn = p->console / KB_PAGE_SIZE;
 	out->store_gpfn = p->store / KB_PAGE_SIZE;
 	out->p2m_va = vb + p->p2m;

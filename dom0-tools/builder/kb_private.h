@@ -88,7 +88,9 @@ struct kb_plan {
 	uint64_t pt;            /* gpa of the L4 (first page-table frame) */
 	uint64_t pt_pages;
 	uint64_t stack;         /* gpa of the boot stack page */
-	uint64_t shared_info;   /* gpa */
+	uint64_t shared_info;   /* gpa of the region's shared_info page */
+	uint64_t shared_info_addr; /* what start_info names (outside RAM for xen_pv) */
+	int xen_pv;             /* not auto-translated: Xen's classic PV guest */
 	uint64_t alloc_end;     /* gpa after the last element */
 	uint64_t region_end;    /* gpa where the mapped region ends */
 };

@@ -7,6 +7,7 @@
 #include <errno.h>
 
 #include "kb_private.h"
+#include "ketch/abi.h"
 
 #define HEX(x) ((unsigned long long)(x))
 #define PAGES(bytes) (((bytes) + KB_PAGE_SIZE - 1) / KB_PAGE_SIZE)
@@ -27,6 +28,7 @@ static void place_tail(struct kb_plan *p)
 
 	p->stack = p->pt + p->pt_pages * KB_PAGE_SIZE;
 	p->shared_info = p->stack + KB_PAGE_SIZE;
+	p->shared_info_addr = p->xen_pv ? KETCH_XENPV_SHINFO_GPA : p->shared_info;
 	p->alloc_end = p->shared_info + KB_PAGE_SIZE;
 	end_va = p->virt_base + p->alloc_end + KB_MIN_PADDING;
 	end_va = (end_va + KB_REGION_ALIGN - 1) & ~(KB_REGION_ALIGN - 1);
@@ -61,6 +63,13 @@ int kb_layout_plan(const struct kb_elf_info *elf, uint64_t mem_bytes,
 		return kb_fail(err, -ENOMEM, "ramdisk of %llu KiB is larger than the domain's %llu KiB",
 			       HEX(ramdisk_len >> 10), HEX(mem_bytes >> 10));
 	*p = (struct kb_plan){ .virt_base = elf->virt_base };
+	/*
+	 * An image that does not require auto_translated_physmap is Xen's
+	 * classic PV guest: it owns every frame below nr_pages, so its
+	 * shared_info is a hypervisor page outside RAM, and its page tables
+	 * are mapped read-only, as Xen maps them.
+	 */
+	p->xen_pv = !(elf->f_required[0] & (1u << XENFEAT_auto_translated_physmap));
 	p->kernel_end = elf->virt_kend - elf->virt_base;
 	p->ramdisk = p->kernel_end;
 	p->p2m = p->ramdisk + PAGES(ramdisk_len) * KB_PAGE_SIZE;

@@ -1,7 +1,8 @@
 /*
  * Bootstrap page tables: 4-level, 4 KiB pages, virt_base+X -> gpa X over the
  * whole start-of-day region.  Every level is P|RW|U (the guest kernel runs
- * in ring 3); leaves also carry A|D.  Frames are taken in order from
+ * in ring 3); leaves also carry A|D, and the tables themselves are
+ * read-only for a classic (not auto-translated) Xen PV guest.  Frames are taken in order from
  * plan->pt, so the first one is the L4 (cr3 / pt_base).
  */
 #include "kb_private.h"
@@ -61,7 +62,13 @@ uint64_t kb_pt_build(uint8_t *mem, const struct kb_plan *plan)
 		uint64_t l2 = next_level(&a, l3, (va >> 30) & 511);
 		uint64_t l1 = next_level(&a, l2, (va >> 21) & 511);
 
-		pte_set(mem, l1, (va >> 12) & 511, gpa | PTE_LEAF);
+		uint64_t leaf = gpa | PTE_LEAF;
+
+		/* Xen maps a classic PV guest's page tables read-only. */
+		if (plan->xen_pv && gpa >= plan->pt &&
+		    gpa < plan->pt + plan->pt_pages * KB_PAGE_SIZE)
+			leaf &= ~PTE_RW;
+		pte_set(mem, l1, (va >> 12) & 511, leaf);
 	}
 	return a.used;
 }

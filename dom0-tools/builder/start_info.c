@@ -14,7 +14,7 @@ void kb_start_info_fill(const struct kb_domain_spec *spec,
 	memset(si, 0, KB_PAGE_SIZE);
 	snprintf(si->magic, sizeof(si->magic), "xen-3.0-x86_64");
 	si->nr_pages = spec->mem_bytes / KB_PAGE_SIZE;
-	si->shared_info = plan->shared_info;
+	si->shared_info = plan->shared_info_addr;
 	si->flags = spec->si_flags;
 	si->store_mfn = plan->store / KB_PAGE_SIZE;
 	si->store_evtchn = spec->store_evtchn;

@@ -19,4 +19,15 @@
 /* Default virtual base of guests built with the Ketch guest kit. */
 #define KETCH_GUEST_VIRT_BASE 0x400000ULL
 
+/*
+ * Where an unmodified Xen PV guest finds shared_info (start_info.shared_info).
+ * Such a guest (its image does not require XENFEAT_auto_translated_physmap)
+ * treats every frame below nr_pages as its own free memory, so the page
+ * cannot be in its RAM: as on Xen it is a frame the hypervisor owns, here a
+ * guest-physical page outside RAM that the guest maps with
+ * update_va_mapping or mmu_update.  Guests that are auto-translated get a
+ * page inside their bootstrap region instead (docs/abi.md).
+ */
+#define KETCH_XENPV_SHINFO_GPA ((1ULL << 39) + (4ULL << 20))
+
 #endif

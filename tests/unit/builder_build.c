@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <xen/elfnote.h>
+#include <ketch/abi.h>
 #include <ketch/builder.h>
 
 #include "builder_mkelf.h"
@@ -32,6 +33,7 @@ static void set_mem(uint64_t bytes)
 static void setup(void)
 {
 	mk_default(&o);
+	o.features = "!auto_translated_physmap"; /* a Ketch guest, unless a test says */
 	memset(&e, 0, sizeof(e));
 	memset(&spec, 0, sizeof(spec));
 	set_mem(16 * MiB);
@@ -280,6 +282,29 @@ START_TEST(basic)
 }
 END_TEST
 
+/* An image that does not require auto-translation is Xen's classic PV guest. */
+START_TEST(classic_pv_image)
+{
+	uint64_t gpa, fl, vb;
+
+	o.features = NULL;
+	ck_assert_int_eq(build(), 0);
+	vb = lay.elf.virt_base;
+	const start_info_t *si = (const start_info_t *)(spec.mem + lay.start_info_gpa);
+	/* shared_info is the hypervisor's page outside RAM... */
+	ck_assert_uint_eq(lay.shared_info_gpa, KETCH_XENPV_SHINFO_GPA);
+	ck_assert_uint_eq(si->shared_info, KETCH_XENPV_SHINFO_GPA);
+	ck_assert_uint_ge(si->shared_info, spec.mem_bytes);
+	/* ...and the page tables are mapped read-only, as Xen maps them. */
+	for (uint64_t i = 0; i < lay.nr_pt_frames; i++) {
+		ck_assert(walk(vb + lay.pt_base_gpa + i * PG, &gpa, &fl));
+		ck_assert_uint_eq(fl, 0x65); /* P|U|A|D */
+	}
+	ck_assert(walk(lay.stack_top_va - PG, &gpa, &fl));
+	ck_assert_uint_eq(fl, 0x67);
+}
+END_TEST
+
 START_TEST(no_hypercall_page)
 {
 	o.hypercall_page = 0;
@@ -441,6 +466,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, basic);
 	tcase_add_test(t, no_hypercall_page);
+	tcase_add_test(t, classic_pv_image);
 	tcase_add_test(t, with_ramdisk);
 	tcase_add_test(t, mod_start_pfn);
 	tcase_add_test(t, large_domain);
