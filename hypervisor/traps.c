@@ -6,7 +6,8 @@
  * [error code,] R11, RCX; rsp then points at the saved RCX.  A #PF also
  * leaves the fault address in vcpu_info.arch.cr2.  Only exceptions reach
  * here (the entry area's IDT has gates for vectors 0-31 only), so
- * handlers for software interrupts are accepted but never used.
+ * handlers for software interrupts are accepted but never used.  Offered
+ * to classic PV domains only (xenpv.h).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +30,8 @@ long hc_set_trap_table(struct vcpu *v, const uint64_t a[6])
 {
 	struct trap_info t;
 
+	if (!v->d->xenpv)
+		return -XEN_ENOSYS; /* a Ketch guest's faults end it (docs/abi.md) */
 	if (!a[0]) {
 		memset(v->traps, 0, sizeof(v->traps)); /* as Xen: NULL clears */
 		return 0;

@@ -66,4 +66,23 @@ check "periodic: a line a second for 10 s at least ($n lines over ${span} s)" \
 	test "$n" -ge 10 -a "$span" -ge 10
 check "periodic: seconds never go backwards" sh -c "echo '$secs' | sort -n -c"
 
+# (c) minios-default under the toolstack: it connects to xenstore (its
+# ring and event channel from start_info), watches control/shutdown, and
+# powers off when `ketch shutdown` asks.
+toolstack_paths
+MINIOS=$(cd "$MINIOS" && pwd)
+start_hv "$HV_SOCK"
+start_xenstored "$XS_SOCK" "$HV_SOCK"
+show_on_failure "$TMP/hv.log" "$TMP/xs.log" "$TMP/kd.log" "$LOGS/console-mini.log"
+check "ketchd serves its socket" start_ketchd --log-dir "$LOGS"
+echo "{\"name\":\"mini\",\"kernel\":\"$MINIOS/minios-default.elf\",\"memory\":32}" >"$TMP/mini.json"
+M=$(K create --json "$TMP/mini.json" | jget domid)
+check "default: created" test -n "$M"
+check "default: xenbus up" wait_for 60 console_has mini '^xenbus initialised on irq [0-9]+'
+check "default: application running" wait_for 60 console_has mini '^kernel\.c: dummy main: par=0'
+check "default: ketch shutdown -w" K shutdown -w -t 120 mini
+check "default: it saw poweroff" console_has mini '^Shutting down \(poweroff\)'
+expect_match "default: a clean poweroff, not a crash" "d$M \(mini\): shutdown poweroff" "$(cat "$TMP/kd.log")"
+check "default: gone from the list" bash -c "! '$BIN/ketch' list | grep -q '^mini '"
+
 finish
