@@ -95,6 +95,8 @@ int traps_deliver(struct vcpu *v, unsigned int vec, uint64_t ec, uint64_t cr2,
 {
 	vcpu_info_t *vi;
 
+	if (!v->d->xenpv)
+		return -1; /* a Ketch guest's exceptions end it, as documented */
 	if (priv_op_emulate(v, vec, ec, r))
 		return 0;
 	if (vec >= NR_TRAPS || !v->traps[vec].address)
