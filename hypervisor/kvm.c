@@ -109,11 +109,7 @@ static int set_cpuid(struct hv *hv, int vcpufd)
 	return 0;
 }
 
-/*
- * Long mode, paging on, CPL3 code and stack segments with Xen's flat
- * ring-3 selectors.  TR points at the hypercall page (see hcpage.c); it is
- * set again once the page's address is known.
- */
+/* CPL3 code and stack segments with Xen's flat ring-3 selectors. */
 void hv_kvm_ring3_segments(struct kvm_sregs *s)
 {
 	s->cs = (struct kvm_segment){ .base = 0, .limit = 0xffffffff,
@@ -124,6 +120,10 @@ void hv_kvm_ring3_segments(struct kvm_sregs *s)
 		.db = 1, .s = 1, .g = 1 };
 }
 
+/*
+ * Long mode, paging on, the ring-3 segments.  TR points at the hypercall
+ * page (see hcpage.c); it is set again once the page's address is known.
+ */
 static int set_initial_sregs(int vcpufd)
 {
 	struct kvm_sregs s;
