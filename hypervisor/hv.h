@@ -436,6 +436,8 @@ void hv_kvm_ring3_segments(struct kvm_sregs *s);
 /* Where v resumes once the hypercall it exited for has returned (past the stub's `out`). */
 uint64_t hcall_resume_rip(struct vcpu *v, const struct kvm_regs *r);
 int upcall_deliver(struct vcpu *v);
+/* CS as bounce frames carry it for a guest in kernel mode (Xen's rule). */
+uint64_t kernel_cs(const struct domain *d);
 int upcall_check(struct vcpu *v);
 
 /* time.c, timer.c */

@@ -2,7 +2,8 @@
  * traps.c - a Xen PV guest's virtual IDT: set_trap_table, and bouncing an
  * exception to the handler it names with Xen's x86-64 exception frame
  * (create_bounce_frame): from the guest's stack aligned down to 16, high
- * to low, SS, RSP, RFLAGS, CS (saved upcall mask in bits 32-39), RIP,
+ * to low, SS, RSP, RFLAGS, CS (RPL 0: kernel mode; saved upcall mask in
+ * bits 32-39), RIP,
  * [error code,] R11, RCX; rsp then points at the saved RCX.  A #PF also
  * leaves the fault address in vcpu_info.arch.cr2.  Only exceptions reach
  * here (the entry area's IDT has gates for vectors 0-31 only), so
@@ -68,7 +69,7 @@ static int bounce(struct vcpu *v, const struct trap_info *t, unsigned int vec,
 	if (has_error_code(vec))
 		frame[n++] = ec;
 	frame[n++] = r->rip;
-	frame[n++] = FLAT_KERNEL_CS | ((uint64_t)mask << 32);
+	frame[n++] = kernel_cs(v->d) | ((uint64_t)mask << 32);
 	frame[n++] = (r->rflags & ~RFLAGS_IF) | (mask ? 0 : RFLAGS_IF);
 	frame[n++] = r->rsp;
 	frame[n++] = FLAT_KERNEL_SS;

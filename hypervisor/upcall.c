@@ -14,6 +14,7 @@
 #include <xen/xen.h>
 
 #include "hv.h"
+#include "xenpv.h"
 
 #define LOWER_HALF_END 0x0000800000000000ULL
 #define RFLAGS_IF (1ULL << 9)
@@ -77,6 +78,16 @@ uint64_t hcall_resume_rip(struct vcpu *v, const struct kvm_regs *r)
 	return r->rip;
 }
 
+uint64_t kernel_cs(const struct domain *d)
+{
+	/*
+	 * Xen clears the RPL of CS in frames for a guest in kernel mode, so a
+	 * classic PV guest tells kernel from user frames by CS & 3 (Mini-OS
+	 * sets it again before its own iretq).  Ketch guests always got 3.
+	 */
+	return d->xenpv ? (FLAT_KERNEL_CS & ~3ULL) : FLAT_KERNEL_CS;
+}
+
 /*
  * Enter the event callback with Xen's x86-64 bounce frame: rsp aligned
  * down to 16, then SS, RSP, RFLAGS, CS (saved upcall mask in bits 32-39),
@@ -96,7 +107,7 @@ int upcall_deliver(struct vcpu *v)
 	frame[0] = r->rcx;
 	frame[1] = r->r11;
 	frame[2] = hcall_resume_rip(v, r);
-	frame[3] = FLAT_KERNEL_CS | ((uint64_t)mask << 32);
+	frame[3] = kernel_cs(v->d) | ((uint64_t)mask << 32);
 	frame[4] = (r->rflags & ~RFLAGS_IF) | (mask ? 0 : RFLAGS_IF);
 	frame[5] = r->rsp;
 	frame[6] = FLAT_KERNEL_SS;
@@ -134,6 +145,11 @@ long hc_iret(struct vcpu *v, const uint64_t a[6])
 	}
 	if (c.rip >= LOWER_HALF_END || c.rsp >= LOWER_HALF_END) {
 		exit_crash_dump(v, "iret: return address outside the guest");
+		return -XEN_EFAULT;
+	}
+	/* RPL 3 means guest user mode to Xen; these guests have only one mode. */
+	if (v->d->xenpv && (c.cs & 3) == 3) {
+		exit_crash_dump(v, "iret to guest user mode: not offered (no user page tables)");
 		return -XEN_EFAULT;
 	}
 	r->rip = c.rip;

@@ -85,4 +85,22 @@ check "default: it saw poweroff" console_has mini '^Shutting down \(poweroff\)'
 expect_match "default: a clean poweroff, not a crash" "d$M \(mini\): shutdown poweroff" "$(cat "$TMP/kd.log")"
 check "default: gone from the list" bash -c "! '$BIN/ketch' list | grep -q '^mini '"
 
+# (d) minios-test: test.c's xenbus tester (ls, read, write, rm through the
+# guest's own xenstore connection), its periodic thread beside it, and its
+# own shutdown thread.  No disk or vif is configured: those threads wait.
+show_on_failure "$LOGS/console-mtest.log"
+echo "{\"name\":\"mtest\",\"kernel\":\"$MINIOS/minios-test.elf\",\"memory\":32}" >"$TMP/mtest.json"
+M=$(K create --json "$TMP/mtest.json" | jget domid)
+check "test: created" test -n "$M"
+check "test: xenbus test done" wait_for 90 console_has mtest '^\(Should have said ENOENT\)'
+c=$(cat "$LOGS/console-mtest.log")
+expect_match "test: ls of its own device directory" '^ls device\[0\] -> ' "$c"
+expect_match "test: write" '^Write flobble to device/vif/0/flibble\.\.\.' "$c"
+expect_match "test: read back" '^Read device/vif/0/flibble -> flobble\.' "$c"
+expect_match "test: rewrite read back" '^Read device/vif/0/flibble -> widget\.' "$c"
+expect_match "test: rm, then the read fails" '^Error in xenbus read: ENOENT' "$c"
+check "test: periodic thread beside it" wait_for 30 console_has mtest '^T\(s=[0-9]+ us=[0-9]+\)'
+check "test: ketch shutdown -w" K shutdown -w -t 120 mtest
+expect_match "test: a clean poweroff" "d$M \(mtest\): shutdown poweroff" "$(cat "$TMP/kd.log")"
+
 finish
