@@ -78,9 +78,9 @@ check "ketchd serves its socket" start_ketchd --log-dir "$LOGS"
 echo "{\"name\":\"mini\",\"kernel\":\"$MINIOS/minios-default.elf\",\"memory\":32}" >"$TMP/mini.json"
 M=$(K create --json "$TMP/mini.json" | jget domid)
 check "default: created" test -n "$M"
-check "default: xenbus up" wait_for 60 console_has mini '^xenbus initialised on irq [0-9]+'
-check "default: application running" wait_for 60 console_has mini '^kernel\.c: dummy main: par=0'
-check "default: ketch shutdown -w" K shutdown -w -t 120 mini
+check "default: xenbus up" wait_for 10 console_has mini '^xenbus initialised on irq [0-9]+'
+check "default: application running" wait_for 10 console_has mini '^kernel\.c: dummy main: par=0'
+check "default: ketch shutdown -w" K shutdown -w -t 60 mini
 check "default: it saw poweroff" console_has mini '^Shutting down \(poweroff\)'
 expect_match "default: a clean poweroff, not a crash" "d$M \(mini\): shutdown poweroff" "$(cat "$TMP/kd.log")"
 check "default: gone from the list" bash -c "! '$BIN/ketch' list | grep -q '^mini '"
@@ -92,15 +92,15 @@ show_on_failure "$LOGS/console-mtest.log"
 echo "{\"name\":\"mtest\",\"kernel\":\"$MINIOS/minios-test.elf\",\"memory\":32}" >"$TMP/mtest.json"
 M=$(K create --json "$TMP/mtest.json" | jget domid)
 check "test: created" test -n "$M"
-check "test: xenbus test done" wait_for 90 console_has mtest '^\(Should have said ENOENT\)'
+check "test: xenbus test done" wait_for 10 console_has mtest '^\(Should have said ENOENT\)'
 c=$(cat "$LOGS/console-mtest.log")
 expect_match "test: ls of its own device directory" '^ls device\[0\] -> ' "$c"
 expect_match "test: write" '^Write flobble to device/vif/0/flibble\.\.\.' "$c"
 expect_match "test: read back" '^Read device/vif/0/flibble -> flobble\.' "$c"
 expect_match "test: rewrite read back" '^Read device/vif/0/flibble -> widget\.' "$c"
 expect_match "test: rm, then the read fails" '^Error in xenbus read: ENOENT' "$c"
-check "test: periodic thread beside it" wait_for 30 console_has mtest '^T\(s=[0-9]+ us=[0-9]+\)'
-check "test: ketch shutdown -w" K shutdown -w -t 120 mtest
+check "test: periodic thread beside it" wait_for 5 console_has mtest '^T\(s=[0-9]+ us=[0-9]+\)'
+check "test: ketch shutdown -w" K shutdown -w -t 60 mtest
 expect_match "test: a clean poweroff" "d$M \(mtest\): shutdown poweroff" "$(cat "$TMP/kd.log")"
 
 finish
