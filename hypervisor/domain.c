@@ -70,8 +70,10 @@ static void domain_free(struct domain *d)
 	free(d->elf_info);
 	evtchn_free(d);
 	gnttab_free(d);
-	for (unsigned int i = 0; i < HV_MAX_VCPUS; i++)
-		vcpu_wait_free(&d->vcpus[i]);
+	for (unsigned int i = 0; i < HV_MAX_VCPUS; i++) {
+		pthread_mutex_destroy(&d->vcpus[i].wait_lock);
+		pthread_cond_destroy(&d->vcpus[i].wait_cond);
+	}
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->zap_lock);
 	pthread_mutex_destroy(&d->notify_lock);
@@ -117,21 +119,15 @@ static struct domain *domain_alloc(struct hv *hv, const struct kctl_create *req)
 		d->vcpus[i].d = d;
 		d->vcpus[i].id = i;
 		d->vcpus[i].vcpu_info_gpa = ~0ULL;
-		d->vcpus[i].wake_fd = -1;
+		vcpu_wait_init(&d->vcpus[i]);
 	}
-	for (unsigned int i = 0; i < d->nr_vcpus; i++)
-		if (vcpu_wait_init(&d->vcpus[i]) < 0)
-			goto fail;
-	if (evtchn_init(d, 0) < 0 || gnttab_init(d) < 0)
-		goto fail;
+	if (evtchn_init(d, 0) < 0 || gnttab_init(d) < 0) {
+		evtchn_free(d);
+		gnttab_free(d);
+		free(d);
+		return NULL;
+	}
 	return d;
-fail:
-	for (unsigned int i = 0; i < d->nr_vcpus; i++)
-		vcpu_wait_free(&d->vcpus[i]);
-	evtchn_free(d);
-	gnttab_free(d);
-	free(d);
-	return NULL;
 }
 
 int domain_create(struct hv *hv, const struct kctl_create *req, uint32_t *domid)

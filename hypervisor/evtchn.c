@@ -22,11 +22,6 @@ int evtchn_init(struct domain *d, unsigned int limit)
 	d->evtchn = calloc(d->evtchn_limit, sizeof(*d->evtchn));
 	if (!d->evtchn)
 		return -ENOMEM;
-	if (evtchn_dom0_init(d) < 0) {
-		free(d->evtchn);
-		d->evtchn = NULL;
-		return -ENOMEM;
-	}
 	for (unsigned int i = 0; i < d->evtchn_limit; i++)
 		d->evtchn[i].to_dom0_fd = d->evtchn[i].from_dom0_fd = -1;
 	d->evtchn[0].state = ECS_RESERVED;
@@ -222,7 +217,6 @@ void evtchn_free(struct domain *d)
 {
 	if (!d->evtchn)
 		return;
-	evtchn_dom0_fini(d);
 	free(d->evtchn);
 	d->evtchn = NULL;
 	pthread_mutex_destroy(&d->evtchn_lock);

@@ -7,13 +7,14 @@
  * Guest -> dom0 needs no ketch-hv thread at all: the port's number is the
  * datamatch of a KVM ioeventfd on the doorbell port, and the hypercall
  * page's EVTCHNOP_send stub writes the port number there, so KVM signals
- * the eventfd in the kernel.  Dom0 -> guest: whichever thread watches the
- * domain's eventfds (evtchn_dom0_poll.c) raises the port in the guest.
+ * the eventfd in the kernel.  Dom0 -> guest goes through one poller thread
+ * that raises the port in the guest.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -45,7 +46,7 @@ void evtchn_dom0_release(struct domain *d, unsigned int port)
 		close(c->to_dom0_fd);
 	}
 	if (c->from_dom0_fd >= 0) {
-		evtchn_dom0_unwatch(d, c->from_dom0_fd);
+		epoll_ctl(d->hv->dom0_epoll, EPOLL_CTL_DEL, c->from_dom0_fd, NULL);
 		close(c->from_dom0_fd);
 	}
 	c->to_dom0_fd = c->from_dom0_fd = -1;
@@ -53,14 +54,15 @@ void evtchn_dom0_release(struct domain *d, unsigned int port)
 
 static int make_fds(struct domain *d, uint32_t port, int *to, int *from)
 {
-	int r;
+	struct epoll_event ev = { .events = EPOLLIN,
+		.data.u64 = ((uint64_t)d->domid << 32) | port };
 
 	*to = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	*from = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (*to < 0 || *from < 0)
 		return -errno;
-	if ((r = evtchn_dom0_watch(d, port, *from)) < 0)
-		return r;
+	if (epoll_ctl(d->hv->dom0_epoll, EPOLL_CTL_ADD, *from, &ev) < 0)
+		return -errno;
 	/* Without ioeventfd support sends still work, through the exit path. */
 	if (ioeventfd(d, port, *to, true) < 0)
 		hv_log("d%u: port %u: no ioeventfd, sends take the slow path", d->domid, port);
@@ -139,6 +141,51 @@ int evtchn_dom0_unbind(struct domain *d, uint32_t port)
 	}
 	pthread_mutex_unlock(&d->evtchn_lock);
 	return r;
+}
+
+static void deliver(struct hv *hv, uint64_t key)
+{
+	uint32_t domid = (uint32_t)(key >> 32), port = (uint32_t)key;
+	struct domain *d = domain_get(hv, domid);
+	uint64_t n;
+
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->evtchn_lock);
+	if (evtchn_valid(d, port) && d->evtchn[port].from_dom0_fd >= 0 &&
+	    read(d->evtchn[port].from_dom0_fd, &n, sizeof(n)) == sizeof(n))
+		evtchn_raise(d, port, d->evtchn[port].notify_vcpu);
+	pthread_mutex_unlock(&d->evtchn_lock);
+	domain_put(d);
+}
+
+static void *dom0_poller(void *arg)
+{
+	struct hv *hv = arg;
+	struct epoll_event ev[32];
+
+	for (;;) {
+		int n = epoll_wait(hv->dom0_epoll, ev, 32, -1);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++)
+			deliver(hv, ev[i].data.u64);
+	}
+	return NULL;
+}
+
+int evtchn_dom0_start(struct hv *hv)
+{
+	pthread_t t;
+
+	hv->dom0_epoll = epoll_create1(EPOLL_CLOEXEC);
+	if (hv->dom0_epoll < 0)
+		return -errno;
+	if (hv_thread_create(&t, dom0_poller, hv))
+		return -EAGAIN;
+	pthread_detach(t);
+	return 0;
 }
 
 /* A doorbell write KVM did not absorb: a port with no ioeventfd. */

@@ -43,7 +43,7 @@ struct evtchn {
 	uint32_t remote_port;  /* INTERDOMAIN */
 	uint32_t virq;         /* VIRQ */
 	int to_dom0_fd;        /* INTERDOMAIN with domain 0: written on send */
-	int from_dom0_fd;      /* INTERDOMAIN with domain 0: in d->dom0_epfd */
+	int from_dom0_fd;      /* INTERDOMAIN with domain 0: polled by ketch-hv */
 };
 
 enum hv_flavour { HV_FLAVOUR_VMX, HV_FLAVOUR_SVM, HV_FLAVOUR_PVM, HV_FLAVOUR_OTHER };
@@ -77,7 +77,8 @@ struct vcpu {
 	uint64_t vcpu_info_gpa;        /* ~0 until known */
 	uint64_t event_callback;       /* CALLBACKTYPE_event, 0 if none */
 	uint64_t failsafe_callback;
-	int wake_fd;                   /* eventfd a waiting vCPU sleeps on */
+	pthread_mutex_t wait_lock;
+	pthread_cond_t wait_cond;
 	bool waiting;                  /* inside SCHEDOP_block/poll */
 	bool regs_valid;               /* kvm_run->s.regs holds current state */
 	int virq_port[NR_VIRQS];
@@ -153,12 +154,6 @@ struct domain {
 	struct evtchn *evtchn;
 	unsigned int evtchn_limit;
 	int global_virq_port[NR_VIRQS];
-	/* Control-domain notifications (evtchn_dom0_poll.c), under dom0_lock. */
-	int dom0_epfd;                 /* every from_dom0_fd of d's ports */
-	pthread_mutex_t dom0_lock;
-	unsigned int dom0_sleepers;    /* vCPUs sleeping on dom0_epfd */
-	bool dom0_used;                /* a port was ever bound to domain 0 */
-	bool dom0_polled;              /* dom0_epfd is in hv->dom0_epoll */
 	uint64_t shared_info_gpa;      /* ~0 until the builder placed it */
 	uint64_t wc_base_ns;           /* realtime - monotonic at creation */
 
@@ -196,7 +191,7 @@ struct hv {
 	pthread_t timer_thread;
 	struct vcpu *timers;
 	bool timer_stop;
-	/* evtchn_dom0_poll.c: each domain's dom0_epfd while no vCPU sleeps on it */
+	/* evtchn_dom0.c */
 	int dom0_epoll;
 	/* confine.c: false with --no-confine */
 	bool confine;
@@ -405,33 +400,16 @@ void evtchn_teardown(struct domain *d);
 void evtchn_free(struct domain *d);
 /* Allocate an unbound port of d that domain `remote` may bind. */
 int evtchn_alloc_unbound(struct domain *d, uint32_t remote, uint32_t *port);
+int evtchn_dom0_start(struct hv *hv);
 int evtchn_dom0_bind(struct domain *d, uint32_t port, int *to_dom0, int *from_dom0);
 void evtchn_dom0_release(struct domain *d, unsigned int port);
 int evtchn_dom0_notify_fd(struct domain *d, uint32_t port, int *fd);
 int evtchn_dom0_unbind(struct domain *d, uint32_t port);
 void evtchn_doorbell_exit(struct vcpu *v, uint32_t port);
 
-/*
- * evtchn_dom0_poll.c: who reads the control domain's notifications.  A
- * domain's dom0 -> guest eventfds sit in its own epoll set (dom0_epfd);
- * the poller thread watches that set unless a vCPU of the domain sleeps
- * on it in SCHEDOP_block/poll, which then raises what arrives itself.
- */
-int evtchn_dom0_start(struct hv *hv);
-int evtchn_dom0_init(struct domain *d);  /* 0 or -errno */
-void evtchn_dom0_fini(struct domain *d);
-/* Add a bound port's dom0 -> guest eventfd to d's set; 0 or -errno. */
-int evtchn_dom0_watch(struct domain *d, uint32_t port, int fd);
-void evtchn_dom0_unwatch(struct domain *d, int fd);
-/* A vCPU starts (true) or stops sleeping on d->dom0_epfd. */
-void evtchn_dom0_sleeping(struct domain *d, bool sleeping);
-/* Raise every port whose dom0 -> guest eventfd has been written. */
-void evtchn_dom0_drain(struct domain *d);
-
 /* sched_wait.c: blocking and waking. */
 uint64_t hv_now_ns(void);
-int vcpu_wait_init(struct vcpu *v); /* 0 or -errno */
-void vcpu_wait_free(struct vcpu *v);
+void vcpu_wait_init(struct vcpu *v);
 void vcpu_wake(struct vcpu *v);
 void vcpu_wake_pollers(struct domain *d);
 void vcpu_event_kick(struct vcpu *v);

@@ -1,26 +1,17 @@
 /*
  * sched_wait.c - blocking: SCHEDOP_block and SCHEDOP_poll, and how events,
  * timers, pause and destroy wake a vCPU that waits in one of them.  A
- * waiting vCPU sleeps in ppoll() on two descriptors, so no host CPU is
- * used: its own wake eventfd, which every other waker writes, and its
- * domain's set of control-domain eventfds (evtchn_dom0_poll.c), so that a
- * backend's notification wakes this thread directly, with no hand-off.
+ * waiting vCPU sleeps on a condition variable: no host CPU is used.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdint.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 #include <xen/errno.h>
 #include <xen/sched.h>
 
 #include "hv.h"
 
 #define POLL_MAX_PORTS 128 /* Xen's limit */
-
-/* The vCPU this thread is, while it waits (it never needs waking itself). */
-static _Thread_local struct vcpu *wait_self;
 
 uint64_t hv_now_ns(void)
 {
@@ -30,35 +21,23 @@ uint64_t hv_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-int vcpu_wait_init(struct vcpu *v)
+void vcpu_wait_init(struct vcpu *v)
 {
-	v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	return v->wake_fd < 0 ? -errno : 0;
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_mutex_init(&v->wait_lock, NULL);
+	pthread_cond_init(&v->wait_cond, &a);
+	pthread_condattr_destroy(&a);
 }
 
-void vcpu_wait_free(struct vcpu *v)
-{
-	if (v->wake_fd >= 0)
-		close(v->wake_fd);
-	v->wake_fd = -1;
-}
-
-/*
- * No lock: the waiter sets `waiting` before its last look at what it waits
- * for, a waker changes that state before it reads `waiting`, so one of
- * the two sees the other; and the eventfd keeps a wake written just
- * before the waiter sleeps.  A stale one costs one extra look.
- */
 void vcpu_wake(struct vcpu *v)
 {
-	uint64_t one = 1;
-	ssize_t n;
-
-	if (!__atomic_load_n(&v->waiting, __ATOMIC_SEQ_CST) || v == wait_self ||
-	    v->wake_fd < 0)
-		return;
-	n = write(v->wake_fd, &one, sizeof(one));
-	(void)n; /* only a saturated counter fails: v is awake anyway */
+	pthread_mutex_lock(&v->wait_lock);
+	if (v->waiting)
+		pthread_cond_broadcast(&v->wait_cond);
+	pthread_mutex_unlock(&v->wait_lock);
 }
 
 void vcpu_wake_pollers(struct domain *d)
@@ -90,56 +69,29 @@ static bool must_stop(struct vcpu *v)
 	       !v->online;
 }
 
-/*
- * One sleep, until a wake, a control-domain notification (raised here) or
- * the deadline (system ns, 0 = none).  False once the deadline has passed.
- * A kick's signal ends the sleep too (EINTR): the caller looks again.
- */
-static bool sleep_once(struct vcpu *v, struct pollfd p[2], uint64_t deadline)
-{
-	struct timespec ts, *tp = NULL;
-	uint64_t n;
-	ssize_t r;
-
-	if (deadline) {
-		uint64_t now = hv_now_ns();
-
-		if (now >= deadline)
-			return false;
-		ts.tv_sec = (time_t)((deadline - now) / 1000000000ULL);
-		ts.tv_nsec = (long)((deadline - now) % 1000000000ULL);
-		tp = &ts;
-	}
-	if (ppoll(p, 2, tp, NULL) <= 0)
-		return true;
-	if (p[0].revents & POLLIN) {
-		r = read(v->wake_fd, &n, sizeof(n));
-		(void)r; /* empty: nothing to take */
-	}
-	if (p[1].revents & POLLIN)
-		evtchn_dom0_drain(v->d);
-	return true;
-}
-
 /* Sleep until done(v, arg), a stop request, or deadline (system ns, 0 = none). */
 static void wait_until(struct vcpu *v, uint64_t deadline,
 		       bool (*done)(struct vcpu *, void *), void *arg)
 {
-	struct pollfd p[2] = {
-		{ .fd = v->wake_fd, .events = POLLIN },
-		{ .fd = v->d->dom0_epfd, .events = POLLIN },
-	};
-
-	wait_self = v;
-	vcpu_runstate(v, RUNSTATE_blocked);
-	evtchn_dom0_sleeping(v->d, true);
+	pthread_mutex_lock(&v->wait_lock);
 	__atomic_store_n(&v->waiting, true, __ATOMIC_SEQ_CST);
-	while (!done(v, arg) && !must_stop(v))
-		if (!sleep_once(v, p, deadline))
-			break;
+	vcpu_runstate(v, RUNSTATE_blocked);
+	while (!done(v, arg) && !must_stop(v)) {
+		if (deadline) {
+			uint64_t now = hv_now_ns();
+			struct timespec ts = { (time_t)(deadline / 1000000000ULL),
+					       (long)(deadline % 1000000000ULL) };
+
+			if (now >= deadline)
+				break;
+			pthread_cond_timedwait(&v->wait_cond, &v->wait_lock, &ts);
+		} else {
+			pthread_cond_wait(&v->wait_cond, &v->wait_lock);
+		}
+	}
 	__atomic_store_n(&v->waiting, false, __ATOMIC_SEQ_CST);
-	evtchn_dom0_sleeping(v->d, false);
 	vcpu_runstate(v, RUNSTATE_running);
+	pthread_mutex_unlock(&v->wait_lock);
 }
 
 static bool events_ready(struct vcpu *v, void *arg)
