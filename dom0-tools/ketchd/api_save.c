@@ -51,8 +51,7 @@ struct json_object *kd_api_save(struct kd *kd, struct req *r)
 {
 	bool checkpoint = false, paused = false;
 	int64_t timeout = kd->opt.shutdown_timeout_s;
-	struct kd_save_stats st;
-	struct json_object *t, *o;
+	struct json_object *t;
 	const char *path = file_of(r);
 
 	if (!path || !flag(r, "checkpoint", &checkpoint) || !flag(r, "paused", &paused))
@@ -63,13 +62,24 @@ struct json_object *kd_api_save(struct kd *kd, struct req *r)
 			return kd_error_set(&r->err, "bad_request", "timeout", "must be an integer "
 					    "number of seconds from 1 to 3600"), NULL;
 	}
-	if (kd_save(kd, r->d, path, paused ? KD_SAVE_PAUSED : checkpoint ? KD_SAVE_CHECKPOINT
-								     : KD_SAVE_DESTROY,
-		    (int)timeout, &st, &r->err))
+	if (kd_save_start(kd, r->d, path, paused ? KD_SAVE_PAUSED : checkpoint ? KD_SAVE_CHECKPOINT
+									  : KD_SAVE_DESTROY,
+			  (int)timeout, r->c, json_object_object_get(r->obj, "id"), &r->err))
 		return NULL;
-	o = kd_api_ok();
-	add_stats(o, &st);
-	return o;
+	r->deferred = true; /* save.c replies once the guest has suspended */
+	return NULL;
+}
+
+void kd_api_save_reply(struct kd *kd, struct kd_conn *c, struct json_object *id, int r,
+		       const struct kd_save_stats *st, const struct kd_error *err)
+{
+	struct json_object *o = r ? kd_api_error(err) : kd_api_ok();
+
+	if (!r)
+		add_stats(o, st);
+	if (id)
+		json_object_object_add(o, "id", json_object_get(id));
+	kd_conn_reply_deferred(kd, c, o);
 }
 
 struct json_object *kd_api_restore(struct kd *kd, struct req *r)

@@ -133,6 +133,8 @@ struct kd_child {
 #define KD_VBD_POLL_MS 100         /* how often a detach looks at the frontend */
 #define KD_VBD_LOCK_POLL_MS 50     /* how often a disk waiting for its lock tries */
 
+struct kd_save_job;
+
 struct kd_domain {
 	struct kd_domain *next;
 	uint32_t domid;
@@ -151,6 +153,7 @@ struct kd_domain {
 	/* Restarts by policy in the current window, to stop a crash loop. */
 	unsigned int restarts;
 	int64_t restart_window_ms;
+	struct kd_save_job *save; /* a save waiting for the guest to suspend (save.c) */
 };
 
 #define KD_RESTART_MAX 10          /* restarts by policy ... */
@@ -261,13 +264,25 @@ struct kd_save_stats {
 	int64_t ms;        /* from the suspend request to the end */
 };
 /*
- * Suspend d (control/shutdown = suspend, waiting up to timeout_s) and
- * write it to path; then destroy or resume it as mode says.  If the guest
- * does not suspend, nothing changes; if writing fails, no file is left
- * and the guest is resumed.  0, or -errno with err set.
+ * Ask d to suspend (control/shutdown = suspend) for a save to path and
+ * return at once; kd_save_timers follows it, writes the file once the
+ * guest has suspended (or gives up after timeout_s, changing nothing),
+ * destroys or resumes it as mode says, and replies to c (may be NULL),
+ * echoing id.  c waits meanwhile; the loop does not.  0, or -errno with
+ * err set (nothing started).
  */
-int kd_save(struct kd *kd, struct kd_domain *d, const char *path, enum kd_save_mode mode,
-	    int timeout_s, struct kd_save_stats *st, struct kd_error *err);
+int kd_save_start(struct kd *kd, struct kd_domain *d, const char *path,
+		  enum kd_save_mode mode, int timeout_s, struct kd_conn *c,
+		  struct json_object *id, struct kd_error *err);
+/* Saves whose guest has answered or whose time is up; ms to the next poll, or -1. */
+int kd_save_timers(struct kd *kd);
+/* d goes (destroyed, restarted): its save, if any, fails with domain_stopped. */
+void kd_save_abandon(struct kd *kd, struct kd_domain *d);
+/* c hung up: its saves go on, unanswered. */
+void kd_save_conn_gone(struct kd *kd, struct kd_conn *c);
+/* The reply to a save (api_save.c): its figures, or err when r is not 0. */
+void kd_api_save_reply(struct kd *kd, struct kd_conn *c, struct json_object *id, int r,
+		       const struct kd_save_stats *st, const struct kd_error *err);
 /* Write the stream of the suspended d to fd. */
 int kd_save_write(struct kd *kd, struct kd_domain *d, int fd, struct kd_save_stats *st,
 		  struct kd_error *err);

@@ -251,7 +251,7 @@ static void serve(struct kd *kd)
 	       kd->opt.xenstore ? kd->opt.xenstore : "none");
 	while (!kd->stop) {
 		int t = nearer(nearer(kd_lifecycle_timers(kd), kd_vbd_timers(kd)),
-			       kd_vif_timers(kd));
+			       nearer(kd_vif_timers(kd), kd_save_timers(kd)));
 		int n;
 
 		if (kd_server_resume(kd))
@@ -276,6 +276,7 @@ static void release_all(struct kd *kd)
 
 		kd->domains = d->next;
 		kd_console_close(kd, d, false);
+		kd_save_abandon(kd, d);
 		kd_vbd_release_all(d);
 		kd_vif_release_all(d);
 		kd_config_free(&d->cfg);

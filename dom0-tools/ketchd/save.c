@@ -19,44 +19,44 @@
 
 #include "ketchd.h"
 
-#define SAVE_POLL_MS 10
+#define SAVE_POLL_MS 20
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
+/* A save waiting for its guest to suspend (d->save). */
+struct kd_save_job {
+	char *path;
+	enum kd_save_mode mode;
+	int timeout_s;
+	int64_t t0, deadline_ms;
+	struct kd_conn *waiter;  /* gets the reply; NULL once it hung up */
+	struct json_object *id;  /* the request's id, echoed in the reply */
+};
 
 /*
- * Wait for the guest to suspend.  The loop drains its console meanwhile,
- * so a guest printing as it quiesces never waits on a full ring.
+ * Where d's suspend stands: 1 still on its way, 0 suspended, or -errno
+ * with err set (stopped otherwise, or past the deadline).  Polled by the
+ * loop's timer, never waited for in it: a guest that ignores the request
+ * must not hold up the requests of other domains meanwhile.
  */
-static int wait_suspended(struct kd *kd, struct kd_domain *d, int timeout_s,
-			  struct kd_error *err)
+static int suspend_state(struct kd *kd, struct kd_domain *d, int64_t now,
+			 struct kd_error *err)
 {
-	int64_t deadline = kd_now_ms() + (int64_t)timeout_s * 1000;
+	const struct kd_save_job *j = d->save;
 	struct kctl_dominfo i;
-	int r;
+	int r = kctl_getinfo(kd->hv, d->domid, &i);
 
-	for (;;) {
-		if (d->con)
-			kd_console_drain(kd, d);
-		r = kctl_getinfo(kd->hv, d->domid, &i);
-		if (r)
-			return kd_error_set(err, "hv_error", "", "domain %u: %s", d->domid,
-					    kctl_strerror(r));
-		if (i.state == KCTL_STATE_SHUTDOWN && i.shutdown_reason == SHUTDOWN_suspend)
-			return 0;
-		if (i.state == KCTL_STATE_SHUTDOWN || i.state == KCTL_STATE_CRASHED)
-			return kd_error_set(err, "save_failed", "", "domain %u %s instead of "
-					    "suspending", d->domid, kctl_state_name(i.state));
-		if (kd_now_ms() >= deadline)
-			return kd_error_set(err, "timeout", "", "domain %u did not suspend within "
-					    "%d s (a guest must honour control/shutdown = suspend)",
-					    d->domid, timeout_s);
-		sleep_ms(SAVE_POLL_MS);
-	}
+	if (r)
+		return kd_error_set(err, "hv_error", "", "domain %u: %s", d->domid,
+				    kctl_strerror(r));
+	if (i.state == KCTL_STATE_SHUTDOWN && i.shutdown_reason == SHUTDOWN_suspend)
+		return 0;
+	if (i.state == KCTL_STATE_SHUTDOWN || i.state == KCTL_STATE_CRASHED)
+		return kd_error_set(err, "save_failed", "", "domain %u %s instead of "
+				    "suspending", d->domid, kctl_state_name(i.state));
+	if (now >= j->deadline_ms)
+		return kd_error_set(err, "timeout", "", "domain %u did not suspend within "
+				    "%d s (a guest must honour control/shutdown = suspend)",
+				    d->domid, j->timeout_s);
+	return 1;
 }
 
 /* Ask for the suspend; a running domain only (a paused one cannot answer). */
@@ -124,24 +124,49 @@ static int resume(struct kd *kd, struct kd_domain *d, bool paused, struct kd_err
 	return 0;
 }
 
-int kd_save(struct kd *kd, struct kd_domain *d, const char *path, enum kd_save_mode mode,
-	    int timeout_s, struct kd_save_stats *st, struct kd_error *err)
+int kd_save_start(struct kd *kd, struct kd_domain *d, const char *path,
+		  enum kd_save_mode mode, int timeout_s, struct kd_conn *c,
+		  struct json_object *id, struct kd_error *err)
 {
-	int64_t t0 = kd_now_ms();
-	int r = request_suspend(kd, d, err);
+	struct kd_save_job *j;
+	int r;
 
-	memset(st, 0, sizeof(*st));
-	if (r)
-		return r;
-	kd_log("d%u (%s): asked to suspend for a save to %s", d->domid, d->cfg.name, path);
-	if ((r = wait_suspended(kd, d, timeout_s, err))) {
-		kd_xs_shutdown_request(kd, d, ""); /* withdrawn: a late suspend would be lost */
+	if (d->save)
+		return kd_error_set(err, "busy", "", "domain %u (%s) is already being saved",
+				    d->domid, d->cfg.name);
+	j = calloc(1, sizeof(*j));
+	if (!j || !(j->path = strdup(path))) {
+		free(j);
+		return kd_error_set(err, "internal", "", "out of memory");
+	}
+	if ((r = request_suspend(kd, d, err))) {
+		free(j->path);
+		free(j);
 		return r;
 	}
+	kd_log("d%u (%s): asked to suspend for a save to %s", d->domid, d->cfg.name, path);
+	j->mode = mode;
+	j->timeout_s = timeout_s;
+	j->t0 = kd_now_ms();
+	j->deadline_ms = j->t0 + (int64_t)timeout_s * 1000;
+	j->waiter = c;
+	j->id = id ? json_object_get(id) : NULL;
+	if (c)
+		c->waiting = true;
+	d->save = j;
+	return 0;
+}
+
+/* The guest has suspended: write it, then destroy or resume it (mode). */
+static int save_suspended(struct kd *kd, struct kd_domain *d, const struct kd_save_job *j,
+			  struct kd_save_stats *st, struct kd_error *err)
+{
+	int r;
+
 	if (d->con)
 		kd_console_drain(kd, d);
-	r = write_file(kd, d, path, st, err);
-	st->ms = kd_now_ms() - t0;
+	r = write_file(kd, d, j->path, st, err);
+	st->ms = kd_now_ms() - j->t0;
 	if (r) {
 		/* The file is gone; the guest goes on as if the suspend were cancelled. */
 		struct kd_error ignore;
@@ -152,11 +177,81 @@ int kd_save(struct kd *kd, struct kd_domain *d, const char *path, enum kd_save_m
 		return r;
 	}
 	kd_log("d%u (%s): saved to %s: %llu pages, %llu bytes in %lld ms", d->domid,
-	       d->cfg.name, path, (unsigned long long)st->pages, (unsigned long long)st->bytes,
-	       (long long)st->ms);
-	if (mode == KD_SAVE_DESTROY) {
+	       d->cfg.name, j->path, (unsigned long long)st->pages,
+	       (unsigned long long)st->bytes, (long long)st->ms);
+	if (j->mode == KD_SAVE_DESTROY) {
 		kd_domain_destroy(kd, d);
 		return 0;
 	}
-	return resume(kd, d, mode == KD_SAVE_PAUSED, err);
+	return resume(kd, d, j->mode == KD_SAVE_PAUSED, err);
+}
+
+static void job_end(struct kd *kd, struct kd_save_job *j, int r,
+		    const struct kd_save_stats *st, const struct kd_error *err)
+{
+	if (j->waiter)
+		kd_api_save_reply(kd, j->waiter, j->id, r, st, err);
+	if (j->id)
+		json_object_put(j->id);
+	free(j->path);
+	free(j);
+}
+
+/* d's save is over (r: 0 suspended, or -errno with err set). */
+static void finish(struct kd *kd, struct kd_domain *d, int r, struct kd_error *err)
+{
+	struct kd_save_job *j = d->save;
+	struct kd_save_stats st;
+
+	memset(&st, 0, sizeof(st));
+	d->save = NULL;
+	if (r)
+		kd_xs_shutdown_request(kd, d, ""); /* withdrawn: a late suspend would be lost */
+	else
+		r = save_suspended(kd, d, j, &st, err); /* may destroy d */
+	job_end(kd, j, r, &st, err);
+}
+
+int kd_save_timers(struct kd *kd)
+{
+	int64_t now = kd_now_ms(), next = -1;
+
+	for (struct kd_domain *d = kd->domains, *n; d; d = n) {
+		struct kd_error err;
+		int r;
+
+		n = d->next;
+		if (!d->save)
+			continue;
+		memset(&err, 0, sizeof(err));
+		r = suspend_state(kd, d, now, &err);
+		if (r == 1)
+			kd_at_most(&next, SAVE_POLL_MS);
+		else
+			finish(kd, d, r, &err);
+	}
+	return next > 0x7fffffff ? 0x7fffffff : (int)next;
+}
+
+void kd_save_abandon(struct kd *kd, struct kd_domain *d)
+{
+	struct kd_save_job *j = d->save;
+	struct kd_error err;
+	struct kd_save_stats st;
+
+	if (!j)
+		return;
+	d->save = NULL;
+	memset(&st, 0, sizeof(st));
+	memset(&err, 0, sizeof(err));
+	kd_error_set(&err, "domain_stopped", "", "domain %u (%s) went away before it "
+		     "suspended", d->domid, d->cfg.name);
+	job_end(kd, j, -ESRCH, &st, &err);
+}
+
+void kd_save_conn_gone(struct kd *kd, struct kd_conn *c)
+{
+	for (struct kd_domain *d = kd->domains; d; d = d->next)
+		if (d->save && d->save->waiter == c)
+			d->save->waiter = NULL;
 }

@@ -9,7 +9,7 @@
 # new name runs beside it with a new uuid.  Truncated, corrupted,
 # future-version and foreign files are refused by name with nothing
 # created; a guest that ignores the suspend makes save time out and keeps
-# running.
+# running, and while its save waits ketchd answers everyone else.
 . "$(dirname "$0")/lib.sh"
 
 toolstack_paths
@@ -112,8 +112,27 @@ cat >plain.json <<JSON
 { "name": "plain", "kernel": "ticker", "memory": 16, "cmdline": "ticks=1000000 spin=0 sleep=100" }
 JSON
 check "create a ticker that does not listen" quiet K create plain.json
-out=$(K save -t "$((2 * T_SCALE))" plain plain.save 2>&1)
+K save -t "$((2 * T_SCALE))" plain plain.save >deaf.out 2>&1 &
+SAVE_PID=$!
+check "ketchd waits for the deaf guest's suspend" wait_for 5 grep -q "asked to suspend for a save to $TMP/plain.save" "$TMP/kd.log"
+# Meanwhile ketchd serves everyone else: the wait is the save's, not the
+# loop's.  Bound: a quarter of the save's timeout, which a loop held by the
+# save would have made them wait.
+quick=$((500 * T_SCALE))
+t0=$(date +%s%N)
+out=$(K list 2>&1)
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_eq "list answers while the save waits (${ms} ms < ${quick})" 1 "$((ms < quick))"
+expect_match "and shows the ticker" "tick" "$out"
+t0=$(date +%s%N)
+out=$(K info tick --json 2>&1)
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect_eq "info of another domain while the save waits (${ms} ms < ${quick})" 1 "$((ms < quick))"
+out=$(K save plain other.save 2>&1)
+expect_eq "a second save of the same domain is refused" "1 1" "$(($? != 0)) $(echo "$out" | grep -c 'already being saved')"
+wait "$SAVE_PID"
 expect_eq "save of a deaf guest: exit 7 (timeout)" 7 "$?"
+out=$(cat deaf.out)
 expect_match "and says why" "did not suspend within" "$out"
 check "no file written" test ! -e plain.save -a ! -e plain.save.part
 expect_match "the guest still runs" '^(running|blocked)$' "$(K info plain --json | jget domain.state)"
