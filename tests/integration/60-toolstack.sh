@@ -10,7 +10,7 @@
 
 toolstack_paths
 hv_count() { HVCTL list | tail -n +2 | wc -l; }
-wait_for() { for _ in $(seq 100); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+wait_for() { for _ in $(seq $((100 * T_SCALE))); do eval "$1" && return 0; sleep 0.1; done; return 1; }
 # api LINE...: raw requests on one connection, one reply line each
 api() {
 	python3 - "$KD_SOCK" "$@" <<'PY'

@@ -15,7 +15,7 @@ KD_SOCK=$TMP/run/ketchd.sock
 export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
 K() { "$BIN/ketch" "$@"; }
 kd_start() { start_ketchd --state-dir "$TMP/state" --log-dir "$TMP/logs"; }
-wait_for() { for _ in $(seq 100); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+wait_for() { for _ in $(seq $((100 * T_SCALE))); do eval "$1" && return 0; sleep 0.1; done; return 1; }
 jget() { python3 -c 'import json,sys; d=json.load(sys.stdin)
 for k in sys.argv[1].split("."): d=d[int(k)] if isinstance(d,list) else d[k]
 print(d)' "$1"; }

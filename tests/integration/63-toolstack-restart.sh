@@ -17,7 +17,7 @@ LOGS=$TMP/logs
 export KETCH_SOCKET=$KD_SOCK XENSTORED_PATH=$XS_SOCK
 K() { "$BIN/ketch" "$@"; }
 kd_start() { start_ketchd --state-dir "$TMP/state" --log-dir "$LOGS"; }
-wait_for() { for _ in $(seq 200); do eval "$1" && return 0; sleep 0.1; done; return 1; }
+wait_for() { for _ in $(seq $((200 * T_SCALE))); do eval "$1" && return 0; sleep 0.1; done; return 1; }
 # What a daemon holds: descriptors, threads, memfds (each a count).
 fds() { ls /proc/$1/fd | wc -l; }
 threads() { ls /proc/$1/task | wc -l; }
