@@ -71,37 +71,39 @@ static long one_mmuext(struct vcpu *v, const struct mmuext_op *op)
  * with count | MMU_UPDATE_PREEMPTED, and pdone the ops done so far, which
  * the resumed call adds to.
  */
-long hc_mmuext_op(struct vcpu *v, const uint64_t a[6])
+long hc_mmu_batch(struct vcpu *v, const uint64_t a[6], unsigned int nr, size_t size,
+		  uint32_t max, long (*one)(struct vcpu *, const void *))
 {
-	uint64_t ops = a[0], pdone = a[2];
+	uint64_t list = a[0], pdone = a[2];
 	uint32_t count = (uint32_t)a[1], done = 0, prior = 0;
 	uint16_t foreign = (uint16_t)a[3];
+	uint64_t entry[4]; /* mmu_update: 16 bytes, mmuext_op: 32 */
 	long r = 0;
 
+	if (size > sizeof(entry))
+		return -XEN_EINVAL;
 	if (foreign != DOMID_SELF && foreign != v->d->domid)
-		return -XEN_EPERM;
+		return -XEN_EPERM; /* no foreign mappings: grants are the way */
 	if (a[1] & MMU_UPDATE_PREEMPTED) {
 		count &= ~MMU_UPDATE_PREEMPTED;
 		if (pdone && gm_copy_from(v, &prior, pdone, sizeof(prior)))
 			return -XEN_EFAULT;
 	}
-	if (a[1] > UINT32_MAX || count > MMUEXT_MAX_BATCH)
+	if (a[1] > UINT32_MAX || count > max)
 		return -XEN_EINVAL;
 	for (; done < count; done++) {
-		struct mmuext_op op;
-
 		if (done && hc_preempt_check(v)) {
-			const uint64_t c[6] = { ops + done * sizeof(op),
+			const uint64_t c[6] = { list + done * size,
 				(count - done) | MMU_UPDATE_PREEMPTED, pdone, a[3] };
 
-			r = hc_continue(v, __HYPERVISOR_mmuext_op, c);
+			r = hc_continue(v, nr, c);
 			break;
 		}
-		if (gm_copy_from(v, &op, ops + done * sizeof(op), sizeof(op))) {
+		if (gm_copy_from(v, entry, list + done * size, size)) {
 			r = -XEN_EFAULT;
 			break;
 		}
-		r = one_mmuext(v, &op);
+		r = one(v, entry);
 		if (r)
 			break;
 	}
@@ -109,6 +111,17 @@ long hc_mmuext_op(struct vcpu *v, const uint64_t a[6])
 	if (pdone && gm_copy_to(v, pdone, &done, sizeof(done)))
 		return -XEN_EFAULT;
 	return r;
+}
+
+static long one_mmuext_entry(struct vcpu *v, const void *e)
+{
+	return one_mmuext(v, e);
+}
+
+long hc_mmuext_op(struct vcpu *v, const uint64_t a[6])
+{
+	return hc_mmu_batch(v, a, __HYPERVISOR_mmuext_op, sizeof(struct mmuext_op),
+			    MMUEXT_MAX_BATCH, one_mmuext_entry);
 }
 
 /* update_va_mapping(va, new_pte, flags) */

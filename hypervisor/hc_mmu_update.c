@@ -29,44 +29,15 @@ static long one_update(struct vcpu *v, const struct mmu_update *u)
 	}
 }
 
+static long one_update_entry(struct vcpu *v, const void *e)
+{
+	return one_update(v, e);
+}
+
 long hc_mmu_update(struct vcpu *v, const uint64_t a[6])
 {
-	uint64_t reqs = a[0], pdone = a[2];
-	uint32_t count = (uint32_t)a[1], done = 0, prior = 0;
-	uint16_t foreign = (uint16_t)a[3];
-	long r = 0;
-
 	if (!v->d->xenpv)
 		return -XEN_ENOSYS;
-	if (foreign != DOMID_SELF && foreign != v->d->domid)
-		return -XEN_EPERM; /* no foreign mappings: grants are the way */
-	if (a[1] & MMU_UPDATE_PREEMPTED) {
-		count &= ~MMU_UPDATE_PREEMPTED;
-		if (pdone && gm_copy_from(v, &prior, pdone, sizeof(prior)))
-			return -XEN_EFAULT;
-	}
-	if (a[1] > UINT32_MAX || count > MMU_MAX_BATCH)
-		return -XEN_EINVAL;
-	for (; done < count; done++) {
-		struct mmu_update u;
-
-		if (done && hc_preempt_check(v)) {
-			const uint64_t c[6] = { reqs + done * sizeof(u),
-				(count - done) | MMU_UPDATE_PREEMPTED, pdone, a[3] };
-
-			r = hc_continue(v, __HYPERVISOR_mmu_update, c);
-			break;
-		}
-		if (gm_copy_from(v, &u, reqs + done * sizeof(u), sizeof(u))) {
-			r = -XEN_EFAULT;
-			break;
-		}
-		r = one_update(v, &u);
-		if (r)
-			break;
-	}
-	done += prior;
-	if (pdone && gm_copy_to(v, pdone, &done, sizeof(done)))
-		return -XEN_EFAULT;
-	return r;
+	return hc_mmu_batch(v, a, __HYPERVISOR_mmu_update, sizeof(struct mmu_update),
+			    MMU_MAX_BATCH, one_update_entry);
 }

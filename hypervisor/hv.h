@@ -347,6 +347,15 @@ uint64_t *gm_leaf_pte(struct vcpu *v, uint64_t va, int *err);
 bool hc_preempt_check(struct vcpu *v);
 /* Re-execute hypercall nr with args a once v leaves; returns 0 for the handler. */
 long hc_continue(struct vcpu *v, unsigned int nr, const uint64_t a[6]);
+/*
+ * The batch of mmu_update and mmuext_op (hc_mmu.c): a[0] the list of
+ * entries of size bytes, a[1] their count (at most max; Xen's
+ * MMU_UPDATE_PREEMPTED marks a continuation), a[2] where the count done
+ * goes, a[3] the foreign domain (self only).  Calls one per entry,
+ * preemptible between entries.
+ */
+long hc_mmu_batch(struct vcpu *v, const uint64_t a[6], unsigned int nr, size_t size,
+		  uint32_t max, long (*one)(struct vcpu *, const void *));
 /* Take a continuation recorded by a nested call (multicall); false if none. */
 bool hc_take_continuation(struct vcpu *v, uint64_t a[6]);
 
