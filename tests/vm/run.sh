@@ -88,7 +88,7 @@ watcher=$!
 # --pdeathsig: a run.sh killed from outside takes its VM with it, rather
 # than leaving QEMU running on with the caller's locks and CPUs.
 setpriv --pdeathsig TERM -- timeout -k 15 "$LIMIT" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu "${KETCH_VM_CPU:-max}" \
+	-accel tcg,thread="${KETCH_VM_TCG:-multi}" -cpu "${KETCH_VM_CPU:-max}" \
 	-m "${KETCH_VM_MEM:-4G}" -smp "${KETCH_VM_SMP:-$(nproc)}" \
 	-nodefaults -no-user-config -nographic -no-reboot "${BIOS[@]}" \
 	-serial stdio -monitor none -pidfile "$RUN/qemu.pid" \
