@@ -107,24 +107,33 @@ run_scripts() {
 
 # The KVM scripts inside the emulated VM: one boot, this same script inside.
 # If the VM's own kernel locks up or panics or the VM freezes (run.sh exits
-# 123), the scripts that had not finished run again in a fresh VM (twice at
-# most), and the output says so.
+# 123), the scripts that had not finished run again in a fresh VM, and the
+# output says so.  That goes on while each fresh VM gets further than the
+# last; it stops when the VM failed three times under the same script or
+# the VM runs together took longer than KETCH_VM_BUDGET seconds (3600), and
+# then every unfinished script counts as failed, by name.
 run_in_vm() {
-	local log rc left t try
-	for try in 1 2 3; do
+	local log rc left t stuck="" same=0 t0=$SECONDS budget=${KETCH_VM_BUDGET:-3600}
+	while :; do
 		echo "== inside the emulated VM: $*"
 		log=$(mktemp /tmp/ketch-vm-tests.XXXXXX)
 		KETCH_TESTS_ONLY=kvm tests/vm/run.sh -- tests/run-all.sh integration "$filter" "$@" 2>&1 | tee "$log"
 		rc=${PIPESTATUS[0]}
-		[ "$rc" = 123 ] && [ "$try" -lt 3 ] || break
+		[ "$rc" = 123 ] || break
 		left=()
 		for t in "$@"; do
 			grep -q "^    (tests/integration/$t took " "$log" || left+=("$t")
 		done
 		[ ${#left[@]} -gt 0 ] || break
-		echo "== the emulated VM failed under ${left[0]} (its kernel locked up or panicked, or it froze): not a test result; again in a fresh VM: ${left[*]}"
 		vm_add_finished "$log" "${left[@]}"
 		rm -f "$log"
+		if [ "${left[0]}" = "$stuck" ]; then same=$((same + 1)); else stuck=${left[0]} same=1; fi
+		if [ "$same" -ge 3 ] || [ $((SECONDS - t0)) -ge "$budget" ]; then
+			echo "== the emulated VM failed under $stuck ($same time(s) in a row there, $((SECONDS - t0)) s of VM runs): giving up; not run to the end: ${left[*]}"
+			fail=$((fail + ${#left[@]})); bad+=("${left[@]/#/unfinished-in-vm:}")
+			return
+		fi
+		echo "== the emulated VM failed under $stuck (its kernel locked up or panicked, or it froze): not a test result; again in a fresh VM: ${left[*]}"
 		set -- "${left[@]}"
 	done
 	add_summary "$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)" "$rc" "the emulated VM run"

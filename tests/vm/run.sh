@@ -12,6 +12,7 @@
 #
 # Environment: KETCH_VM_TIMEOUT (whole VM, default 2700 s) KETCH_VM_MEM (4G)
 #   KETCH_VM_SMP (nproc) KETCH_VM_CPU (max) KETCH_VM_DIR (build/vm)
+#   KETCH_VM_TCG (single: one host thread runs every vCPU; multi: one each)
 #   KETCH_VM_KEEP=1 keeps the run folder (command, status, dmesg, qemu log).
 #   KETCH_VM_KERNEL_LOG=N: the VM kernel's console log level (default 3,
 #   errors only; 7 shows the stacks of soft lockups and warnings).
@@ -88,7 +89,7 @@ watcher=$!
 # --pdeathsig: a run.sh killed from outside takes its VM with it, rather
 # than leaving QEMU running on with the caller's locks and CPUs.
 setpriv --pdeathsig TERM -- timeout -k 15 "$LIMIT" qemu-system-x86_64 \
-	-accel tcg,thread="${KETCH_VM_TCG:-multi}" -cpu "${KETCH_VM_CPU:-max}" \
+	-accel tcg,thread="${KETCH_VM_TCG:-single}" -cpu "${KETCH_VM_CPU:-max}" \
 	-m "${KETCH_VM_MEM:-4G}" -smp "${KETCH_VM_SMP:-$(nproc)}" \
 	-nodefaults -no-user-config -nographic -no-reboot "${BIOS[@]}" \
 	-serial stdio -monitor none -pidfile "$RUN/qemu.pid" \
