@@ -48,6 +48,5 @@ row "guest 4 KiB read latency p50, qd 1" "$(us "$(kv "$g" bench rand_p50_ns)")" 
 	"$(us "$(kv "$f" floor rand_p50_ns)")" "host io_uring, qd 1"
 row "guest 4 KiB read latency p99, qd 1" "$(us "$(kv "$g" bench rand_p99_ns)")" us \
 	"$(us "$(kv "$f" floor rand_p99_ns)")" "host io_uring, qd 1"
-printf '%-44s %10s %-6s %10.2f  %-6s %-7s (floor: %s)\n' "guest 4 KiB random reads, qd 32" n/a IOPS \
-	"$(iops "$(kv "$f" floor rand_qd32_ios)" "$(kv "$f" floor rand_qd32_ns)")" IOPS x- "host io_uring, qd 32"
-echo "# qd 32 from the guest needs an asynchronous blkfront API (today's is synchronous: qd 1)"
+row "guest 4 KiB random reads, qd $(kv "$g" bench rand_qd)" "$(iops "$(kv "$g" bench rand_qd_ios)" "$(kv "$g" bench rand_qd_ns)")" IOPS \
+	"$(iops "$(kv "$f" floor rand_qd32_ios)" "$(kv "$f" floor rand_qd32_ns)")" "host io_uring, qd 32"

@@ -16,6 +16,25 @@ static grant_entry_v1_t *table[32];
 static unsigned int nr_entries;
 static grant_ref_t *free_refs;
 static unsigned int nr_free;
+/* The references handed out and not yet ended: the entries alone cannot
+ * tell, since a resumed domain's table starts empty (gnttab_resume). */
+static uint8_t held[32 * 4096 / sizeof(grant_entry_v1_t) / 8];
+
+static int is_held(grant_ref_t r)
+{
+	return held[r / 8] >> (r % 8) & 1;
+}
+
+static void set_held(grant_ref_t r, int on)
+{
+	held[r / 8] = (uint8_t)(on ? held[r / 8] | 1u << (r % 8) : held[r / 8] & ~(1u << (r % 8)));
+}
+
+static void put_ref(grant_ref_t r)
+{
+	set_held(r, 0);
+	free_refs[nr_free++] = r;
+}
 
 static grant_entry_v1_t *entry(grant_ref_t ref)
 {
@@ -49,6 +68,20 @@ int gnttab_init(unsigned int nr_frames)
 	return 0;
 }
 
+int gnttab_resume(void)
+{
+	for (unsigned int i = 0; i < nr_entries / PER_FRAME; i++) {
+		struct xen_add_to_physmap x = { .domid = DOMID_SELF,
+			.space = XENMAPSPACE_grant_table, .idx = i,
+			.gpfn = virt_to_pfn(table[i]) };
+		long rc = HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x);
+
+		if (rc < 0)
+			return (int)rc;
+	}
+	return 0;
+}
+
 int gnttab_query_size(uint32_t *nr_frames, uint32_t *max_frames)
 {
 	struct gnttab_query_size q = { .dom = DOMID_SELF };
@@ -69,6 +102,7 @@ int gnttab_grant_access(domid_t domid, unsigned long gpfn, int readonly)
 	if (nr_free == 0)
 		return -XEN_ENOSPC;
 	ref = free_refs[--nr_free];
+	set_held(ref, 1);
 	e = entry(ref);
 	e->frame = (uint32_t)gpfn;
 	e->domid = domid;
@@ -83,30 +117,26 @@ int gnttab_end_access(grant_ref_t ref)
 {
 	uint16_t f;
 
-	if (ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= nr_entries)
+	if (ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= nr_entries || !is_held(ref))
 		return -XEN_EINVAL;
 	f = __atomic_load_n(&entry(ref)->flags, __ATOMIC_ACQUIRE);
 	do {
 		if ((f & GTF_type_mask) != GTF_permit_access)
-			return -XEN_EINVAL;
+			break; /* emptied by a resume: nobody can hold it */
 		if (f & (GTF_reading | GTF_writing))
 			return -XEN_EBUSY;
 	} while (!__atomic_compare_exchange_n(&entry(ref)->flags, &f, 0, 0,
 					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
-	free_refs[nr_free++] = ref;
+	put_ref(ref);
 	return 0;
 }
 
 int gnttab_end_access_force(grant_ref_t ref)
 {
-	uint16_t f;
-
-	if (ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= nr_entries)
-		return -XEN_EINVAL;
-	f = __atomic_exchange_n(&entry(ref)->flags, 0, __ATOMIC_ACQ_REL);
-	if ((f & GTF_type_mask) != GTF_permit_access)
+	if (ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= nr_entries || !is_held(ref))
 		return -XEN_EINVAL; /* was not granted: left free */
-	free_refs[nr_free++] = ref;
+	__atomic_store_n(&entry(ref)->flags, 0, __ATOMIC_RELEASE);
+	put_ref(ref);
 	return 0;
 }
 

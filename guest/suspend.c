@@ -1,9 +1,11 @@
 /*
  * suspend.c - SCHEDOP_shutdown(SHUTDOWN_suspend) and what a guest resumed
- * in a new domain sets up again: its ports, the console ring and xenbus,
- * from the start_info the toolstack filled in afresh.
+ * in a new domain sets up again: its ports, the grant table's frames, the
+ * console ring and xenbus, from the start_info the toolstack filled in
+ * afresh.
  */
 #include <ketch-guest/kit.h>
+#include <ketch-guest/gnttab.h>
 #include <ketch-guest/suspend.h>
 #include <ketch-guest/xenbus.h>
 #include <xen/sched.h>
@@ -18,6 +20,8 @@ int suspend_domain(void)
 
 	if (rc == 0) {
 		events_resume();
+		if (gnttab_resume())
+			printk("suspend: the grant table could not be placed again\n");
 		init_console(start_info);
 		if (xenbus_resume(start_info))
 			printk("suspend: xenbus did not come back\n");

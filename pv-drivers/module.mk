@@ -27,7 +27,8 @@ include pv-drivers/back/module.mk
 # disk-checker and hostile-frontend test guests linked with it; netfront
 # and the network ring likewise, with the netecho guest.
 PVF_SRCS  := pv-drivers/front/front_xenbus.c \
-	     pv-drivers/front/blkfront.c pv-drivers/front/blkfront_io.c pv-drivers/front/blkfront_ring.c \
+	     pv-drivers/front/blkfront.c pv-drivers/front/blkfront_io.c pv-drivers/front/blkfront_aio.c \
+	     pv-drivers/front/blkfront_ring.c \
 	     pv-drivers/common/blkif_ring.c pv-drivers/common/blkif_nego.c \
 	     pv-drivers/front/netfront.c pv-drivers/front/netfront_io.c \
 	     pv-drivers/front/netfront_state.c pv-drivers/front/netfront_follow.c \

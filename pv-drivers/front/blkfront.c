@@ -247,6 +247,23 @@ int bf_reconnect(struct blkfront *d)
 	return 0;
 }
 
+int blkfront_resume(struct blkfront *d)
+{
+	int r;
+
+	if (d->broken)
+		return -XEN_EBADMSG;
+	/* The new domain has none of our ports, and their numbers may name
+	 * its console's or xenstore's now: forget them, never close them. */
+	for (unsigned int i = 0; i < d->conn.nr_queues; i++)
+		d->q[i].port = 0;
+	/* Another domain id: the backend's directory is another path. */
+	if ((r = front_find_backend(&d->xb, "vbd", d->xb.devid)) ||
+	    (r = bf_reconnect(d)))
+		d->broken = 1;
+	return r;
+}
+
 /* Every ring page, and with persistent grants every pool and indirect
  * page, given back, waiting (bounded) while the backend still has one
  * mapped.  0 or -XEN_EBUSY. */
@@ -269,9 +286,11 @@ static int end_shared(struct blkfront *d)
 
 int blkfront_close(struct blkfront *d)
 {
-	int r = front_leave(&d->xb);
+	int r;
 
-	if (r)
+	if (d->aio_busy)
+		return -XEN_EBUSY;
+	if ((r = front_leave(&d->xb)))
 		return r;
 	/* A toolstack detaching the disk writes the backend's Closing itself,
 	 * so the backend may still be letting go of the rings: give it time. */

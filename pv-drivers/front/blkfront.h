@@ -2,7 +2,8 @@
  * blkfront.h - the guest side of Xen's PV block protocol (xen/io/blkif.h)
  * for guests built on the guest kit: discovery from device/vbd/<devid>, the
  * xenbus handshake with any Xen block backend, and synchronous read,
- * write, flush and discard.
+ * write, flush and discard, and the same asynchronously (blkfront_submit,
+ * blkfront_reap).
  *
  * Needs init_xenbus() and gnttab_init() done first.  Single-threaded like
  * the rest of the kit: use one device from one vCPU.  Buffers are
@@ -74,8 +75,59 @@ int blkfront_write(struct blkfront *dev, uint64_t sector, const void *buf, unsig
 int blkfront_flush(struct blkfront *dev);
 /* The range reads zero afterwards on a backend that punches holes. */
 int blkfront_discard(struct blkfront *dev, uint64_t sector, uint64_t nsect);
+/*
+ * After suspend_domain() returned 0 (the guest restored in a new domain,
+ * perhaps another domain id): connect to the new backend as after a
+ * backend restart (blkfront.c's reconnect: fresh rings and ports, the
+ * requests without a response queued again).  0 or a negative Xen errno
+ * (the device is then unusable).
+ */
+int blkfront_resume(struct blkfront *dev);
 /* Closing, wait for the backend, Closed; the ring and port are released
- * and dev freed. */
+ * and dev freed.  -XEN_EBUSY while asynchronous requests are unreaped. */
 int blkfront_close(struct blkfront *dev);
+
+/*
+ * Asynchronous requests, for queue depths above one.  Each aio is one
+ * ring request: submit as many as the rings (and, with persistent grants,
+ * the pool) have room for, then reap their completions, in whatever order
+ * the backend answers.  While any is submitted and not reaped, the
+ * synchronous calls above answer -XEN_EBUSY: the two share the slots.
+ */
+enum blkfront_op { BLKFRONT_READ, BLKFRONT_WRITE, BLKFRONT_FLUSH, BLKFRONT_DISCARD };
+
+struct blkfront_aio {
+	enum blkfront_op op;
+	uint64_t sector;
+	void *buf;          /* read, write: page-aligned */
+	unsigned int nsect; /* read, write, discard */
+	int status;         /* once reaped: 0 or a negative Xen errno */
+	void *data;         /* the caller's own */
+};
+
+/* The most sectors one aio may read or write. */
+unsigned int blkfront_aio_max_sectors(const struct blkfront *dev);
+/* How many aios the rings hold at once (the deepest queue possible). */
+unsigned int blkfront_aio_slots(const struct blkfront *dev);
+/*
+ * Queue io; it is sent at the next blkfront_push or blkfront_reap, so a
+ * burst of submits costs each queue one notification at most.  io must
+ * stay valid until reaped.  0; -XEN_EINVAL for a bad op, range, size or
+ * alignment; -XEN_EOPNOTSUPP for flush or discard not offered;
+ * -XEN_EAGAIN when no slot or pool page is free now (reap first);
+ * -XEN_EBADMSG on a broken device.
+ */
+int blkfront_submit(struct blkfront *dev, struct blkfront_aio *io);
+/* Send what was submitted, notifying each queue's backend if it asked. */
+void blkfront_push(struct blkfront *dev);
+/*
+ * Push, wait until at least min aios have completed (fewer if fewer are
+ * in flight), and hand back up to max of the completed ones in done[],
+ * each with its status set.  The count, or -XEN_ETIME / -XEN_EBADMSG as
+ * the synchronous calls (the device is then broken and the aios in flight
+ * are never handed back: the backend may still hold their pages).
+ */
+int blkfront_reap(struct blkfront *dev, struct blkfront_aio **done, unsigned int max,
+		  unsigned int min);
 
 #endif

@@ -8,7 +8,8 @@
  * blkfront_ring.c each queue's ring pages and port, the request slots,
  *                 the persistent-grant pool: made, granted, released
  * blkfront_io.c   requests: built (direct, indirect, through the pool),
- *                 batched, waited for, finished
+ *                 batched, waited for, finished; the synchronous calls
+ * blkfront_aio.c  the asynchronous calls over the same slots
  */
 #ifndef KETCH_BLKFRONT_INTERNAL_H
 #define KETCH_BLKFRONT_INTERNAL_H
@@ -44,6 +45,7 @@ struct bf_slot {
 	void *ind;             /* the indirect page, once needed */
 	grant_ref_t ind_ref;
 	int ind_granted;
+	struct blkfront_aio *aio; /* an asynchronous request's caller, or NULL */
 };
 
 struct bf_queue {
@@ -71,7 +73,9 @@ struct blkfront {
 	struct bf_queue q[BLKIF_MAX_QUEUES];
 	struct bf_pool_page pool[BF_POOL_PAGES];
 	unsigned int pool_free;
-	unsigned int pending;
+	unsigned int pending;    /* requests waiting for their response */
+	unsigned int aio_busy;   /* aios submitted and not yet reaped */
+	unsigned int aio_next_q; /* the queue the next aio tries first */
 	int broken;
 	unsigned int reconnects; /* backend restarts survived */
 };
@@ -100,6 +104,18 @@ int bf_requeue(struct blkfront *d, struct bf_queue *q, struct bf_slot *s);
 void bf_slot_abandon(struct blkfront *d, struct bf_slot *s);
 /* Publish every queue's new requests, notifying where the backend asked. */
 void bf_kick(struct blkfront *d);
+/* bf_queue_req's answer when the pool cannot take the request now. */
+#define BF_NO_ROOM 1
+/* Put slot s of q (free) on q's ring: op on count sectors at sector from
+ * buf.  0, BF_NO_ROOM, or a negative Xen errno. */
+int bf_queue_req(struct blkfront *d, struct bf_queue *q, struct bf_slot *s, uint8_t op,
+		 uint64_t sector, char *buf, uint64_t count);
+/* Wait until at most want requests wait for their response (reconnecting
+ * to a restarted backend meanwhile).  0, -XEN_ETIME or -XEN_EBADMSG. */
+int bf_wait(struct blkfront *d, unsigned int want);
+/* Slot s answered: its data out, its grants back, the slot free; its
+ * status as 0 or a negative Xen errno. */
+int bf_finish(struct blkfront *d, struct bf_slot *s);
 
 /* blkfront.c */
 int bf_reconnect(struct blkfront *d);

@@ -12,8 +12,6 @@
  */
 #include "blkfront_internal.h"
 
-#define NO_ROOM 1 /* queue: the pool cannot take this request now */
-
 /* Every request layout has its id and sector at the same place. */
 _Static_assert(__builtin_offsetof(blkif_request_indirect_t, id) ==
 		       __builtin_offsetof(blkif_request_t, id) &&
@@ -32,7 +30,7 @@ static int grant_seg(struct blkfront *d, struct bf_slot *s, unsigned int k, char
 
 	if (d->conn.persistent) {
 		if ((r = bf_pool_take(d)) < 0)
-			return NO_ROOM;
+			return BF_NO_ROOM;
 		s->pool[k] = (uint16_t)r;
 		if (s->op == BLKIF_OP_WRITE)
 			memcpy(d->pool[r].page, page, bytes);
@@ -171,15 +169,14 @@ int bf_requeue(struct blkfront *d, struct bf_queue *q, struct bf_slot *s)
 	return build(d, q, s);
 }
 
-/* Queue slot s of q: op on count sectors at sector from buf. */
-static int queue(struct blkfront *d, struct bf_queue *q, struct bf_slot *s, uint8_t op,
+int bf_queue_req(struct blkfront *d, struct bf_queue *q, struct bf_slot *s, uint8_t op,
 		 uint64_t sector, char *buf, uint64_t count)
 {
 	int r;
 
 	if (d->conn.persistent && (op == BLKIF_OP_READ || op == BLKIF_OP_WRITE) &&
 	    d->pool_free < (count + 7) / 8)
-		return NO_ROOM;
+		return BF_NO_ROOM;
 	s->op = op;
 	s->sector = sector;
 	s->buf = buf;
@@ -247,20 +244,21 @@ static void take_all(struct blkfront *d)
 }
 
 /*
- * Wait for every request's response.  Each 200 ms without one the
- * backend's state is read: a backend that restarted (Closed or InitWait
- * where it was Connected) gets new rings and the requests again.
+ * Each 200 ms without a response the backend's state is read: a backend
+ * that restarted (Closed or InitWait where it was Connected) gets new
+ * rings and the requests again.
  */
-static int wait_pending(struct blkfront *d)
+int bf_wait(struct blkfront *d, unsigned int want)
 {
 	uint64_t deadline = now_ns() + d->xb.timeout_ns;
 
-	while (d->pending && !d->broken) {
+	take_all(d); /* what is answered already, even when nothing is awaited */
+	while (d->pending > want && !d->broken) {
 		uint64_t slice = now_ns() + BF_CHECK_NS;
 		int r;
 
 		take_all(d);
-		if (!d->pending || d->broken)
+		if (d->pending <= want || d->broken)
 			break;
 		if (!events_block_until(has_responses, d, slice < deadline ? slice : deadline))
 			continue;
@@ -290,8 +288,7 @@ static void copy_out(struct blkfront *d, struct bf_slot *s)
 	}
 }
 
-/* Slot s answered: its data, its grants back, its status as an errno. */
-static int finish(struct blkfront *d, struct bf_slot *s)
+int bf_finish(struct blkfront *d, struct bf_slot *s)
 {
 	int r = s->status == BLKIF_RSP_OKAY ? 0 :
 		s->status == BLKIF_RSP_EOPNOTSUPP ? -XEN_EOPNOTSUPP : -XEN_EIO;
@@ -301,6 +298,7 @@ static int finish(struct blkfront *d, struct bf_slot *s)
 		copy_out(d, s);
 	e = release(d, s, 0);
 	s->busy = 0;
+	s->aio = NULL;
 	return e ? e : r;
 }
 
@@ -335,19 +333,19 @@ static int rw_batch(struct blkfront *d, uint8_t op, uint64_t sector, char *buf,
 		unsigned int k = nsect - *done < per ? nsect - *done : per;
 		struct bf_queue *bq = &d->q[n % nq];
 
-		q = queue(d, bq, &bq->slot[n / nq], op, sector + *done,
+		q = bf_queue_req(d, bq, &bq->slot[n / nq], op, sector + *done,
 			  buf + (uint64_t)*done * BLKIF_SECTOR, k);
 		if (q)
 			break; /* out of pool pages or grant references: send what is queued */
 		*done += k;
 	}
-	if (q == NO_ROOM)
+	if (q == BF_NO_ROOM)
 		q = n ? 0 : -XEN_ENOSPC;
 	bf_kick(d);
-	r = wait_pending(d);
+	r = bf_wait(d, 0);
 	/* After a timeout the backend may still use the pages: keep them. */
 	for (unsigned int i = 0; i < n && !r; i++)
-		if ((e = finish(d, &d->q[i % nq].slot[i / nq])) && !q)
+		if ((e = bf_finish(d, &d->q[i % nq].slot[i / nq])) && !q)
 			q = e;
 	return r ? r : q;
 }
@@ -359,6 +357,8 @@ static int rw(struct blkfront *d, uint8_t op, uint64_t sector, char *buf, unsign
 
 	if (d->broken)
 		return -XEN_EBADMSG;
+	if (d->aio_busy)
+		return -XEN_EBUSY;
 	if (((uintptr_t)buf & 4095) || sector + nsect > d->info.sectors || sector + nsect < sector)
 		return -XEN_EINVAL;
 	while (nsect && !r) {
@@ -388,11 +388,13 @@ static int single(struct blkfront *d, uint8_t op, uint64_t sector, uint64_t coun
 
 	if (d->broken)
 		return -XEN_EBADMSG;
-	if ((r = queue(d, &d->q[0], s, op, sector, NULL, count)))
+	if (d->aio_busy)
+		return -XEN_EBUSY;
+	if ((r = bf_queue_req(d, &d->q[0], s, op, sector, NULL, count)))
 		return r;
 	bf_kick(d);
-	r = wait_pending(d);
-	return r ? r : finish(d, s);
+	r = bf_wait(d, 0);
+	return r ? r : bf_finish(d, s);
 }
 
 int blkfront_flush(struct blkfront *d)

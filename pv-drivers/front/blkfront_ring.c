@@ -78,7 +78,9 @@ void bf_rings_release(struct blkfront *d, int force)
 				gnttab_end_access_force(q->ring_ref[p]);
 			else
 				gnttab_end_access(q->ring_ref[p]);
-		evtchn_close(q->port);
+		if (q->port)
+			evtchn_close(q->port);
+		q->port = 0;
 	}
 }
 

@@ -50,6 +50,7 @@ int front_find_backend(struct front_dev *f, const char *type, unsigned int devid
 	int r;
 
 	snprintf(f->fe, sizeof(f->fe), "device/%s/%u", type, devid);
+	f->devid = devid;
 	if ((r = front_read(f->fe, "backend", &be)))
 		return r;
 	snprintf(f->be, sizeof(f->be), "%s", be);

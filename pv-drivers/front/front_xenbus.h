@@ -13,6 +13,7 @@
 
 struct front_dev {
 	char fe[64], be[128]; /* device/<type>/<devid>, the backend's directory */
+	unsigned int devid;
 	domid_t be_id;
 	uint64_t timeout_ns;  /* every wait on the backend */
 };
@@ -21,7 +22,8 @@ struct front_dev {
  * how many in *n. */
 int front_discover(const char *type, unsigned int *devids, unsigned int max, unsigned int *n);
 /* Name the device device/<type>/<devid> and read its backend and
- * backend-id; -XEN_EINVAL for an id that is no domain's. */
+ * backend-id (again after a resume: the backend's path names our domain
+ * id); -XEN_EINVAL for an id that is no domain's. */
 int front_find_backend(struct front_dev *f, const char *type, unsigned int devid);
 /* The node dir/name (dir: f->fe or f->be) into *v; free it. */
 int front_read(const char *dir, const char *name, char **v);

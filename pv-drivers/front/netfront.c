@@ -175,7 +175,9 @@ int nf_connect(struct netfront *d, int again)
 		/* In InitWait the backend holds nothing of ours; a killed one
 		 * may have left its pins set, hence the force. */
 		revoke_all(d, 1);
-		evtchn_close(d->port);
+		if (d->port)
+			evtchn_close(d->port);
+		d->port = 0;
 	}
 	nf_rings_reset(d);
 	if ((r = share(d)) || (r = xenbus_transaction_retry(publish, d, 10)) ||
@@ -200,6 +202,30 @@ int netfront_open(unsigned int devid, uint64_t timeout_ns, struct netfront **dev
 	}
 	d->watching = 1;
 	*dev = d;
+	return 0;
+}
+
+int netfront_resume(struct netfront *d)
+{
+	int r;
+
+	if (d->broken || d->gone)
+		return d->gone ? -XEN_ENODEV : -XEN_EBADMSG;
+	if (d->watching)
+		front_unwatch_backend(&d->xb);
+	d->watching = 0;
+	/* The new domain has none of our ports, and the old number may name
+	 * its console's or xenstore's now: forget it, never close it. */
+	d->port = 0;
+	/* Another domain id: the backend's directory is another path. */
+	if ((r = find_backend(d, d->xb.devid)) || (r = nf_connect(d, 1)) ||
+	    (r = front_watch_backend(&d->xb))) {
+		printk("netfront %s: resume failed (%d)\n", d->xb.fe, r);
+		d->broken = 1;
+		return r;
+	}
+	d->watching = 1;
+	d->st.reconnects++;
 	return 0;
 }
 

@@ -87,6 +87,13 @@ int netfront_send_raw(struct netfront *dev, const netif_tx_request_t *slots, uns
  */
 int netfront_send_bad_index(struct netfront *dev, uint32_t ahead);
 
+/*
+ * After suspend_domain() returned 0 (restored in a new domain, perhaps
+ * another domain id): connect to the new backend as to a restarted one
+ * (frames in flight dropped, receive buffers posted again) and follow it.
+ * 0 or a negative Xen errno (the device is then unusable).
+ */
+int netfront_resume(struct netfront *dev);
 /* Closing, wait for the backend, Closed (unless the backend closed the
  * device already); grants, port and pages freed, dev too. */
 int netfront_close(struct netfront *dev);

@@ -3,8 +3,11 @@
  * (pv-drivers/front/blkfront.h), for bench/50-block.sh: the first mb= MiB
  * of the one vbd written then read sequentially in 1 MiB calls, then ios=
  * 4 KiB reads at random 4 KiB-aligned places in that range, one at a time
- * (queue depth 1), each timed.  Nothing is verified: diskcheck does that.
- *   cmdline: mb= (32) ios= (2000, at most 20000) seed= (1) timeout_s= (60)
+ * (queue depth 1), each timed, then 8 x ios= more with qd= (32) of them in
+ * flight through the asynchronous calls.  Nothing is verified: diskcheck
+ * does that.
+ *   cmdline: mb= (32) ios= (2000, at most 20000) qd= (32, at most 64)
+ *            seed= (1) timeout_s= (60)
  * Prints "bench <name>=<value>" lines (times in ns), then a verdict.
  */
 #include <ketch-guest/kit.h>
@@ -18,6 +21,7 @@
 #define MIB_SECTS (1024 * 1024 / SECT)
 #define IO_SECTS (4096 / SECT)
 #define IOS_MAX 20000
+#define QD_MAX 64
 
 static uint64_t lat[IOS_MAX];
 
@@ -72,14 +76,63 @@ static uint64_t random_reads(struct blkfront *d, void *buf, unsigned long mb, un
 	return now_ns() - t0;
 }
 
+/* n random 4 KiB reads within the first mb MiB, qd of them in flight;
+ * the total time, 0 on an error.  Each reaped slot is refilled at once. */
+static uint64_t random_reads_qd(struct blkfront *d, void *buf, unsigned long mb, unsigned long n,
+				unsigned int qd)
+{
+	static struct blkfront_aio io[QD_MAX];
+	struct blkfront_aio *done[QD_MAX];
+	uint64_t x = start_info_arg_ul("seed", 1) * 0x2545f4914f6cdd1dULL | 1;
+	uint64_t slots = mb * (MIB_SECTS / IO_SECTS), t0 = now_ns();
+	unsigned long sent = 0, got = 0;
+	unsigned int idle[QD_MAX], nidle = 0;
+	int r;
+
+	for (; nidle < qd; nidle++)
+		idle[nidle] = nidle;
+	while (got < n) {
+		while (sent < n && nidle) {
+			struct blkfront_aio *a = &io[idle[nidle - 1]];
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			*a = (struct blkfront_aio){ .op = BLKFRONT_READ, .sector = (x % slots) * IO_SECTS,
+						    .nsect = IO_SECTS,
+						    .buf = (char *)buf + (size_t)(a - io) * 4096 };
+			if ((r = blkfront_submit(d, a)) == -XEN_EAGAIN && sent > got)
+				break; /* the rings are full: reap first */
+			if (r) {
+				printk("diskbench: submit %lu: %d\n", sent, r);
+				return 0;
+			}
+			nidle--, sent++;
+		}
+		if ((r = blkfront_reap(d, done, QD_MAX, 1)) <= 0) {
+			printk("diskbench: reap after %lu: %d\n", got, r);
+			return 0;
+		}
+		for (int j = 0; j < r; j++) {
+			if (done[j]->status) {
+				printk("diskbench: random read: %d\n", done[j]->status);
+				return 0;
+			}
+			idle[nidle++] = (unsigned int)(done[j] - io);
+		}
+		got += (unsigned long)r;
+	}
+	return now_ns() - t0;
+}
+
 static void run(struct blkfront *d, void *buf)
 {
 	unsigned long mb = start_info_arg_ul("mb", 32), ios = start_info_arg_ul("ios", 2000);
+	unsigned long qd = start_info_arg_ul("qd", 32);
 	uint64_t sectors = blkfront_get_info(d)->sectors * blkfront_get_info(d)->sector_size / SECT;
-	uint64_t w, r, q;
+	uint64_t w, r, q, q32;
 
 	if (ios > IOS_MAX)
 		ios = IOS_MAX;
+	qd = qd < 1 ? 1 : qd > QD_MAX ? QD_MAX : qd;
 	verdict_check(ios && mb && mb * MIB_SECTS <= sectors, "mb= fits the disk", "disk too small");
 	if (verdict_failures)
 		return;
@@ -88,7 +141,8 @@ static void run(struct blkfront *d, void *buf)
 	verdict_rc("flush", blkfront_flush(d), 0);
 	r = sequential(d, 0, buf, mb);
 	q = random_reads(d, buf, mb, ios);
-	verdict_check(w && r && q, "every request answered", "an error (above)");
+	q32 = random_reads_qd(d, buf, mb, 8 * ios, (unsigned int)qd);
+	verdict_check(w && r && q && q32, "every request answered", "an error (above)");
 	sort(lat, ios);
 	printk("bench seq_bytes=%lu\n", mb * 1024 * 1024);
 	printk("bench seq_write_ns=%llu\n", (unsigned long long)w);
@@ -97,6 +151,9 @@ static void run(struct blkfront *d, void *buf)
 	printk("bench rand_qd1_ns=%llu\n", (unsigned long long)q);
 	printk("bench rand_p50_ns=%llu\n", (unsigned long long)lat[ios / 2]);
 	printk("bench rand_p99_ns=%llu\n", (unsigned long long)lat[ios * 99 / 100]);
+	printk("bench rand_qd=%lu\n", qd);
+	printk("bench rand_qd_ios=%lu\n", 8 * ios);
+	printk("bench rand_qd_ns=%llu\n", (unsigned long long)q32);
 }
 
 int main(const start_info_t *si)

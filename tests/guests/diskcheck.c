@@ -14,11 +14,19 @@
  *            chunk=N   sectors per read or write call (256; at most 1024)
  *            order= queues= indirect= persistent=  the features asked for
  *                      (blkfront_default_opts when not given; 0 turns one off)
+ *            suspend=1 write the first half, flush, then wait for the toolstack's
+ *                      control/shutdown = suspend and suspend (Xen's protocol);
+ *                      resumed in a new domain, blkfront_resume; then the
+ *                      second half, and the whole range read back
+ *            aio=N     write, flush and read back through the asynchronous
+ *                      calls instead, up to N (at most 64) requests of chunk
+ *                      sectors in flight, and check what they refuse
  * Sector s holds "ketch-blk sector %08lu seed %lu\n", then bytes
  * (s*7 + i*13 + seed) & 0xff, then a 64-bit FNV-1a of the first 504 bytes.
  */
 #include <ketch-guest/kit.h>
 #include <ketch-guest/gnttab.h>
+#include <ketch-guest/suspend.h>
 #include <ketch-guest/xenbus.h>
 
 #include <xen/io/blkif.h>
@@ -30,6 +38,7 @@
 #define CHUNK 256      /* the discard check's range */
 #define CHUNK_MAX 1024 /* sectors per call at most (chunk=) */
 #define DISCARD_AT 4096
+#define AIO_MAX 64     /* aio= at most */
 #define HOST_MARK "KETCH-HOST-MARK"
 
 static unsigned long seed, gap_ms;
@@ -145,7 +154,182 @@ static void check_host_mark(struct blkfront *d, unsigned char *buf)
 		      (char *)buf);
 }
 
-static void run(struct blkfront *d, unsigned char *buf)
+/* ---- the asynchronous calls ---------------------------------------------- */
+
+struct aio_run {
+	struct blkfront *d;
+	struct blkfront_aio io[AIO_MAX];
+	unsigned int free[AIO_MAX], nfree, inflight, deepest;
+	unsigned char *bufs;
+	unsigned int per; /* sectors per aio: a multiple of 8, so buffers stay page-aligned */
+	unsigned long bad;
+};
+
+/* Reap at least one aio; a read's sectors are verified.  0 or the first
+ * error. */
+static int aio_reap(struct aio_run *a)
+{
+	struct blkfront_aio *done[AIO_MAX];
+	int n = blkfront_reap(a->d, done, AIO_MAX, 1), r = 0;
+
+	if (n <= 0)
+		return n ? n : -XEN_EIO; /* nothing came back though one was in flight */
+	for (int j = 0; j < n; j++) {
+		struct blkfront_aio *io = done[j];
+
+		if (io->status && !r)
+			r = io->status;
+		if (!io->status && io->op == BLKFRONT_READ)
+			for (unsigned int i = 0; i < io->nsect; i++)
+				a->bad += !sector_ok((unsigned char *)io->buf + i * SECT, io->sector + i);
+		a->free[a->nfree++] = (unsigned int)(io - a->io);
+		a->inflight--;
+	}
+	return r;
+}
+
+/* The pattern written or read over [base, base+count), up to depth aios
+ * in flight; -XEN_EAGAIN from submit only means "reap first". */
+static int aio_pass(struct aio_run *a, enum blkfront_op op, unsigned long base,
+		    unsigned long count, unsigned int depth)
+{
+	unsigned long s = base, end = base + count;
+	int r;
+
+	while (s < end || a->inflight) {
+		while (s < end && a->inflight < depth) {
+			unsigned int n = end - s < a->per ? (unsigned int)(end - s) : a->per;
+			unsigned int i = a->free[--a->nfree];
+			struct blkfront_aio *io = &a->io[i];
+
+			*io = (struct blkfront_aio){ .op = op, .sector = s, .nsect = n,
+						     .buf = a->bufs + (size_t)i * a->per * SECT };
+			for (unsigned int k = 0; op == BLKFRONT_WRITE && k < n; k++)
+				fill((unsigned char *)io->buf + k * SECT, s + k);
+			if (op == BLKFRONT_READ)
+				memset(io->buf, 0xee, (size_t)n * SECT);
+			if ((r = blkfront_submit(a->d, io))) {
+				a->nfree++;
+				if (r != -XEN_EAGAIN || !a->inflight)
+					return r;
+				break;
+			}
+			s += n;
+			if (++a->inflight > a->deepest)
+				a->deepest = a->inflight;
+		}
+		if ((r = aio_reap(a)))
+			return r;
+	}
+	return 0;
+}
+
+/* One aio of op, submitted and reaped alone: its status. */
+static int aio_one(struct aio_run *a, enum blkfront_op op, uint64_t sector, unsigned int nsect)
+{
+	struct blkfront_aio io = { .op = op, .sector = sector, .nsect = nsect, .buf = a->bufs };
+	struct blkfront_aio *done[1];
+	int r = blkfront_submit(a->d, &io), n;
+
+	if (r)
+		return r;
+	n = blkfront_reap(a->d, done, 1, 1);
+	return n < 0 ? n : n != 1 || done[0] != &io ? -XEN_EIO : io.status;
+}
+
+/* What the asynchronous calls refuse, and that the synchronous ones wait
+ * while an aio is in flight. */
+static void aio_refusals(struct aio_run *a)
+{
+	struct blkfront_aio io = { .op = BLKFRONT_READ, .nsect = 1, .buf = a->bufs };
+	struct blkfront_aio *done[1];
+	uint64_t sectors = blkfront_get_info(a->d)->sectors;
+
+	verdict_rc("aio: a range past the end refused", aio_one(a, BLKFRONT_READ, sectors - 1, 2),
+		   -XEN_EINVAL);
+	verdict_rc("aio: more sectors than one request refused",
+		   aio_one(a, BLKFRONT_READ, 0, blkfront_aio_max_sectors(a->d) + 8), -XEN_EINVAL);
+	io.sector = 7;
+	verdict_rc("aio: read submitted", blkfront_submit(a->d, &io), 0);
+	verdict_rc("aio: a synchronous read waits its turn (EBUSY)",
+		   blkfront_read(a->d, 7, a->bufs + 4096, 1), -XEN_EBUSY);
+	verdict_rc("aio: close refused while one is unreaped", blkfront_close(a->d), -XEN_EBUSY);
+	verdict_rc("aio: reaped", blkfront_reap(a->d, done, 1, 1), 1);
+	verdict_check(io.status == 0 && !memcmp(a->bufs, HOST_MARK, sizeof(HOST_MARK) - 1),
+		      "aio: it read the host's marker", "wrong status or data");
+}
+
+static void run_aio(struct blkfront *d, unsigned long base, unsigned long count,
+		    unsigned int depth)
+{
+	static struct aio_run a;
+	char detail[64];
+
+	a.d = d;
+	a.per = (unsigned int)(chunk < blkfront_aio_max_sectors(d) ? chunk :
+						       blkfront_aio_max_sectors(d)) & ~7u;
+	a.per = a.per ? a.per : 8;
+	a.bufs = alloc_pages((size_t)depth * a.per * SECT / 4096);
+	for (a.nfree = 0; a.nfree < depth; a.nfree++)
+		a.free[a.nfree] = a.nfree;
+	verdict_check(a.bufs != NULL, "aio: buffers", "out of memory");
+	if (!a.bufs)
+		return;
+	aio_refusals(&a);
+	printk("diskcheck: aio: %lu sectors from %lu, %u sectors each, up to %u in flight\n",
+	       count, base, a.per, depth);
+	verdict_rc("aio: write pattern", aio_pass(&a, BLKFRONT_WRITE, base, count, depth), 0);
+	verdict_rc("aio: flush", aio_one(&a, BLKFRONT_FLUSH, 0, 0), 0);
+	verdict_rc("aio: read pattern back", aio_pass(&a, BLKFRONT_READ, base, count, depth), 0);
+	snprintf(detail, sizeof(detail), "%lu bad sectors", a.bad);
+	verdict_check(!a.bad, "aio: every sector verifies", detail);
+	printk("diskcheck: aio: deepest queue %u\n", a.deepest);
+}
+
+/* ---- across a suspend ---------------------------------------------------- */
+
+/* The toolstack's control/shutdown = suspend, waited for (bounded):
+ * 0 once it came (the node cleared, as the protocol asks). */
+static int wait_suspend_request(uint64_t timeout)
+{
+	uint64_t end = now_ns() + timeout;
+
+	while (now_ns() < end) {
+		char *v = NULL;
+		int got = !xenbus_read(XBT_NIL, "control/shutdown", &v, NULL) && !strcmp(v, "suspend");
+
+		free(v);
+		if (got)
+			return xenbus_write(XBT_NIL, "control/shutdown", "");
+		sleep_ns(50 * 1000000ULL);
+	}
+	return -XEN_ETIME;
+}
+
+/* Half the pattern, a suspend, the other half: blkfront carried across. */
+static void run_suspend(struct blkfront *d, unsigned char *buf, unsigned long base,
+			unsigned long count, uint64_t timeout)
+{
+	unsigned long half = count / 2 / 8 * 8;
+	int rc;
+
+	verdict_rc("write the first half", write_pattern(d, buf, base, half), 0);
+	verdict_rc("flush the first half", blkfront_flush(d), 0);
+	printk("diskcheck: waiting for the suspend request\n");
+	verdict_rc("suspend requested", wait_suspend_request(4 * timeout), 0);
+	printk("diskcheck: suspending\n");
+	rc = suspend_domain();
+	printk("diskcheck: suspend returned %d in domain %d\n", rc,
+	       HYPERVISOR_xen_version(KETCH_XENVER_domid, NULL));
+	if (rc == 0)
+		verdict_rc("blkfront_resume", blkfront_resume(d), 0);
+	else
+		verdict_rc("suspend cancelled", rc, 1);
+	verdict_rc("write the second half", write_pattern(d, buf, base + half, count - half), 0);
+	verdict_rc("flush the second half", blkfront_flush(d), 0);
+}
+
+static void run(struct blkfront *d, unsigned char *buf, uint64_t timeout_ns)
 {
 	unsigned long base = start_info_arg_ul("base", 64);
 	unsigned long count = start_info_arg_ul("count", 2048);
@@ -162,7 +346,15 @@ static void run(struct blkfront *d, unsigned char *buf)
 		   -XEN_EINVAL);
 	if (start_info_arg_ul("ro", 0))
 		check_readonly(d, buf);
-	if (!start_info_arg_ul("verify", 0)) {
+	if (start_info_arg_ul("aio", 0)) {
+		unsigned long depth = start_info_arg_ul("aio", 0);
+
+		run_aio(d, base, count, depth < AIO_MAX ? (unsigned int)depth : AIO_MAX);
+		return;
+	}
+	if (start_info_arg_ul("suspend", 0)) {
+		run_suspend(d, buf, base, count, timeout_ns);
+	} else if (!start_info_arg_ul("verify", 0)) {
 		printk("diskcheck: writing %lu sectors from %lu\n", count, base);
 		verdict_rc("write pattern", write_pattern(d, buf, base, count), 0);
 		verdict_rc("flush", blkfront_flush(d), 0);
@@ -171,7 +363,8 @@ static void run(struct blkfront *d, unsigned char *buf)
 	snprintf(detail, sizeof(detail), "%lu bad sectors", bad);
 	verdict_check(!bad, "every sector verifies", detail);
 	printk("diskcheck: verified %lu sectors from %lu\n", count - bad, base);
-	if (!start_info_arg_ul("ro", 0) && !start_info_arg_ul("verify", 0))
+	if (!start_info_arg_ul("ro", 0) && !start_info_arg_ul("verify", 0) &&
+	    !start_info_arg_ul("suspend", 0))
 		check_discard(d, buf);
 }
 
@@ -222,7 +415,7 @@ int main(const start_info_t *si)
 	verdict_rc("connect", blkfront_open_opts(ids[0], timeout, &opts, &d), 0);
 	if (!d)
 		return verdict_done("diskcheck");
-	run(d, buf);
+	run(d, buf, timeout);
 	if (start_info_arg_ul("wait_detach", 0))
 		wait_detach(ids[0], timeout);
 	verdict_rc("close", blkfront_close(d), 0);

@@ -14,11 +14,15 @@
  *                       harm; after the quit publish an impossible tx
  *                       index, expect the backend to close the vif,
  *                       connect again and serve until a second quit
+ *            control=1  honour control/shutdown = suspend (Xen's protocol):
+ *                       suspend, and resumed in a new domain reconnect every
+ *                       vif (netfront_resume), then serve on
  * Prints "netecho: ready ...", then its counters and a verdict.
  */
 #include <ketch-guest/kit.h>
 #include <ketch-guest/gnttab.h>
 #include <ketch-guest/net.h>
+#include <ketch-guest/suspend.h>
 #include <ketch-guest/xenbus.h>
 
 #include "../../pv-drivers/front/netfront.h"
@@ -27,6 +31,7 @@
 /* vif slot 0 takes ip=, slot 1 (a vif attached later) ip1=. */
 #define VIFS 2
 #define VIF_WATCH "netecho-vifs"
+#define CTL_WATCH "netecho-ctl"
 
 struct echo;
 
@@ -219,7 +224,33 @@ static int any_work(void *arg)
 	for (unsigned int i = 0; i < VIFS; i++)
 		if (e->vif[i].dev && netfront_pending(e->vif[i].dev))
 			return 1;
-	return xenbus_event_pending(VIF_WATCH);
+	return xenbus_event_pending(VIF_WATCH) || xenbus_event_pending(CTL_WATCH);
+}
+
+/* control/shutdown = suspend: suspend; in a new domain every vif is
+ * connected to its new backend. */
+static void control(struct echo *e)
+{
+	struct xenbus_event *ev;
+	char *v = NULL;
+	int rc;
+
+	while (!xenbus_take_event(CTL_WATCH, &ev))
+		free(ev);
+	if (xenbus_read(XBT_NIL, "control/shutdown", &v, NULL) || strcmp(v, "suspend")) {
+		free(v);
+		return;
+	}
+	free(v);
+	xenbus_write(XBT_NIL, "control/shutdown", "");
+	printk("netecho: suspending\n");
+	rc = suspend_domain();
+	printk("netecho: suspend returned %d in domain %d\n", rc,
+	       HYPERVISOR_xen_version(KETCH_XENVER_domid, NULL));
+	for (unsigned int i = 0; rc == 0 && i < VIFS; i++)
+		if (e->vif[i].dev)
+			verdict_rc("netfront_resume", netfront_resume(e->vif[i].dev), 0);
+	printk("netecho: serving again\n");
 }
 
 static void serve(struct echo *e, uint64_t until)
@@ -231,6 +262,8 @@ static void serve(struct echo *e, uint64_t until)
 
 		if (xenbus_event_pending(VIF_WATCH))
 			scan_vifs(e);
+		if (xenbus_event_pending(CTL_WATCH))
+			control(e);
 		for (unsigned int i = 0; ok && i < VIFS; i++) {
 			struct vif *v = &e->vif[i];
 			int r = v->dev ? netfront_poll(v->dev, on_frame, v) : 0;
@@ -255,6 +288,8 @@ static int start(struct echo *e, const start_info_t *si)
 	verdict_rc("xenbus", init_xenbus(si), 0);
 	verdict_rc("grant table", gnttab_init(2), 0);
 	verdict_rc("device/vif watched", xenbus_watch("device/vif", VIF_WATCH), 0);
+	if (start_info_arg_ul("control", 0))
+		verdict_rc("control/shutdown watched", xenbus_watch("control/shutdown", CTL_WATCH), 0);
 	verdict_rc("device/vif listed", netfront_discover(ids, 4, &n), 0);
 	verdict_check(n == 1, "one vif", "none or several");
 	if (verdict_failures)

@@ -32,14 +32,15 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 add_vbd() { xs_add_vbd "$1" "$DEVID" "$2" "$3"; }
 
 # boot_disk CMDLINE BACKEND-ARGS...: a paused diskcheck guest with its
-# xenstore and disk, its backend started; sets id and BBPID.  (Not in a
+# xenstore and disk, its backend started; sets id and BBPID.  CMDLINE
+# comes first, so its seed=, base=, count= win over the defaults.  (Not in a
 # $(...): the backend would hold its pipe open.)
 boot_disk() {
 	local cmdline=$1
 	shift
 	BBPID=
 	id=$(CTL boot "$GUESTS/diskcheck" --memory 32M --paused \
-		--cmdline "seed=$SEED base=$BASE count=$COUNT timeout_s=$((30 * T_SCALE)) $cmdline") &&
+		--cmdline "$cmdline seed=$SEED base=$BASE count=$COUNT timeout_s=$((30 * T_SCALE))") &&
 		"$BUILD/tests/bin/xs_toolstack" introduce "$HVSOCK" "$id" "disk$id" >/dev/null &&
 		add_vbd "$id" "$IMG" w || return 1
 	"$BB" --domid "$id" --devid "$DEVID" --image "$IMG" "$@" >/dev/null 2>"$TMP/bb.$id.log" &
@@ -153,6 +154,34 @@ check "its backend exits" wait_for 10 gone "$BBPID"
 expect_match "and counted no failed request, on every queue" \
 	'stopped: [0-9]+ requests, 0 refused or failed; 0 ring errors; by queue [1-9][0-9]*, [1-9][0-9]*, [1-9][0-9]*, [1-9][0-9]*$' \
 	"$(cat "$TMP/bb.$id.log")"
+
+# --- the asynchronous calls: 32 requests in flight --------------------------
+# Another pattern (seed 11) elsewhere, written, flushed and read back with
+# blkfront_submit/blkfront_reap, one page per request, so the persistent
+# pool (64 pages) holds 32 at once.
+boot_disk "aio=32 chunk=8 seed=11 base=8192 count=2048"
+check "aio: backend reached InitWait" wait_for 10 be_state_is "$id" 2
+CTL unpause "$id"
+check "aio: diskcheck stopped" wait_for 90 stopped "$id"
+expect_match "aio: its exit code 0" '^shutdown_code: 0$' "$(CTL info "$id")"
+log=$(grep "d$id: " "$TMP/hv.log")
+for c in "aio: a range past the end refused" "aio: more sectors than one request refused" \
+	"aio: a synchronous read waits its turn (EBUSY)" "aio: close refused while one is unreaped" \
+	"aio: it read the host's marker" "aio: write pattern" "aio: flush" "aio: read pattern back" \
+	"aio: every sector verifies" "close"; do
+	expect_match "guest: $c" "PASS $(echo "$c" | sed 's/[()]/\\&/g')\$" "$log"
+done
+expect_match "aio: 32 requests were in flight at once" 'diskcheck: aio: deepest queue 32$' "$log"
+echo "$log" | grep FAIL | head -5
+CTL destroy "$id"
+check "aio: its backend exits" wait_for 10 gone "$BBPID"
+expect_match "aio: no failed request, on both queues" \
+	'stopped: [0-9]+ requests, 0 refused or failed; 0 ring errors; by queue [1-9][0-9]*, [1-9][0-9]*, 0, 0$' \
+	"$(cat "$TMP/bb.$id.log")"
+diskcheck_pattern 8192 2048 11 >"$TMP/expected-aio"
+expect_eq "aio: the image holds the second pattern" 0 \
+	"$(dd if="$IMG" bs=512 skip=8192 count=2048 status=none | cmp -l "$TMP/expected-aio" - |
+		awk '($1 - 1) % 512 < 504 { n++ } END { print n + 0 }')"
 
 # --- the same image read-only: the pattern again, writes refused ------------
 # ... through the one-page, one-queue protocol with no feature (as an

@@ -27,25 +27,6 @@ no_link() { ! ip link show "$1" >/dev/null 2>&1; }
 in_bridge() { ip -d link show "$1" 2>/dev/null | grep -q "master $BR"; }
 show_on_failure "$TMP/kd.log" "$TMP/hv.log"
 
-# udp_echo TEXT [IP]: one datagram to the guest's port 7; prints what came back.
-udp_echo() {
-	python3 - "${2:-$GUEST_IP}" "$1" "$((2 * T_SCALE))" <<'PY'
-import socket, sys
-ip, msg, wait = sys.argv[1], sys.argv[2].encode(), float(sys.argv[3])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(wait)
-for attempt in range(3):
-    s.sendto(msg, (ip, 7))
-    try:
-        data, peer = s.recvfrom(65536)
-    except socket.timeout:
-        continue
-    print("same" if data == msg else "differs: %r" % data[:40])
-    sys.exit(0)
-print("no answer")
-PY
-}
-
 # --- daemons -----------------------------------------------------------------
 ip link set lo up
 start_hv "$HV_SOCK"
@@ -145,7 +126,7 @@ expect_match "network-list: connected (state 4, port, both rings)" \
 	"^0 +0 +$MAC +0 +4 +[0-9]+ +[0-9]+/[0-9]+ +$BE *\$" "$(K network-list n1)"
 expect_match "the host pings the guest through $BR" ' 0% packet loss' \
 	"$(ping -c 3 -i 0.5 -W $((2 * T_SCALE)) "$GUEST_IP" 2>&1)"
-expect_eq "UDP is echoed" same "$(udp_echo 'hello through ketchd')"
+expect_eq "UDP is echoed" same "$(netecho_udp 'hello through ketchd')"
 
 # --- ketch-netback killed: ketchd starts it again ------------------------------
 OLD=$(nb_pid n1 0)
@@ -165,7 +146,7 @@ expect_log "the new backend asked the stale frontend to start over (Closed)" "$L
 ip addr replace "$HOST_IP/24" dev "$BR"
 expect_match "the host pings the guest again after the restart" ' 0% packet loss' \
 	"$(ping -c 3 -i 0.5 -W $((2 * T_SCALE)) "$GUEST_IP" 2>&1)"
-expect_eq "UDP is echoed again after the restart" same "$(udp_echo 'after the restart')"
+expect_eq "UDP is echoed again after the restart" same "$(netecho_udp 'after the restart')"
 
 # --- hotplug: network-attach to the running domain -------------------------------
 out=$(K --json network-attach n1 "bridge=$BR" "mtu=1400")
@@ -185,8 +166,8 @@ expect_match "network-list shows it connected" "^1 +0 +$M1 +1 +4 +[0-9]+ +[0-9]+
 	"$(K network-list n1)"
 expect_match "the host pings the new interface" ' 0% packet loss' \
 	"$(ping -c 3 -i 0.5 -W $((2 * T_SCALE)) "$GUEST_IP1" 2>&1)"
-expect_eq "UDP is echoed on the new interface" same "$(udp_echo 'on vif 1' "$GUEST_IP1")"
-expect_eq "and still on the first" same "$(udp_echo 'on vif 0')"
+expect_eq "UDP is echoed on the new interface" same "$(netecho_udp 'on vif 1' "$GUEST_IP1")"
+expect_eq "and still on the first" same "$(netecho_udp 'on vif 0')"
 expect_eq "the config has both" 2 "$(K info n1 --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["domain"]["config"]["vifs"]))')"
 out=$(K network-attach n1 "mac=$MAC" 2>&1)
 expect_eq "the same mac again: exit 5" 5 "$?"
@@ -214,7 +195,7 @@ check "its backend nodes are gone" xs_missing "$BE1"
 check "the guest's nodes too" xs_missing "$FE1"
 check "its backend exits" wait_for 10 gone "$P1"
 check "its TAP is gone" wait_for 10 no_link "vif$A.1"
-expect_eq "vif 0 still echoes" same "$(udp_echo 'after detaching vif 1')"
+expect_eq "vif 0 still echoes" same "$(netecho_udp 'after detaching vif 1')"
 P0=$(nb_pid n1 0)
 t0=$SECONDS
 out=$(K --json network-detach n1 "$MAC")

@@ -82,6 +82,25 @@ start_ketchd() {
 	on_exit "kill -${KD_STOP:-KILL} $KD_PID"
 	wait_ok kd_answers
 }
+# netecho_udp TEXT [IP]: one datagram to port 7 of IP (default $GUEST_IP), as
+# the netecho guest serves it; prints "same", "differs: ..." or "no answer".
+netecho_udp() {
+	python3 - "${2:-$GUEST_IP}" "$1" "$((2 * T_SCALE))" <<'PY'
+import socket, sys
+ip, msg, wait = sys.argv[1], sys.argv[2].encode(), float(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(wait)
+for attempt in range(3):
+    s.sendto(msg, (ip, 7))
+    try:
+        data, peer = s.recvfrom(65536)
+    except socket.timeout:
+        continue
+    print("same" if data == msg else "differs: %r" % data[:40])
+    sys.exit(0)
+print("no answer")
+PY
+}
 # --- the toolstack's scripts (60, 71, 84) ------------------------------------
 # toolstack_paths: $BIN and $GUESTS made absolute (these scripts work in
 # $TMP), the daemons' private sockets HV_SOCK, XS_SOCK and KD_SOCK, LOGS

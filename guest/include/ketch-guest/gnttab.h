@@ -17,6 +17,13 @@
  * (XENMAPSPACE_grant_table).  0 or a negative Xen errno.
  */
 int gnttab_init(unsigned int nr_frames);
+/*
+ * After suspend_domain() returned 0 (a new domain): the same frames placed
+ * again.  The new domain's table starts empty, as Xen's: every reference
+ * still held reads as not granted, so its owner's end_access frees it
+ * without waiting, and what each frontend shares it grants again.
+ */
+int gnttab_resume(void);
 /* Frames of the table (GNTTABOP_query_size); negative Xen errno or GNTST_. */
 int gnttab_query_size(uint32_t *nr_frames, uint32_t *max_frames);
 /*
@@ -27,7 +34,8 @@ int gnttab_grant_access(domid_t domid, unsigned long gpfn, int readonly);
 /*
  * Revoke ref.  0 and the reference is free again; -XEN_EBUSY while the
  * grantee still has it mapped or a copy is in progress (GTF_reading /
- * GTF_writing), and nothing changes; -XEN_EINVAL for a reference not granted.
+ * GTF_writing), and nothing changes; -XEN_EINVAL for a reference not granted
+ * (or already ended).
  */
 int gnttab_end_access(grant_ref_t ref);
 /*

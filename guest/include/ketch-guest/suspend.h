@@ -4,9 +4,9 @@
  * devices and calls suspend_domain(), which makes SCHEDOP_shutdown
  * (SHUTDOWN_suspend) with its start_info frame in rdx.  It returns once
  * the domain runs again: 0 in a new domain (restored, perhaps on another
- * host: console, xenstore, event channels and timers are set up again
- * from the new start_info here; other devices are the caller's to
- * reconnect), 1 when the suspend was cancelled (the same domain goes on,
+ * host: console, xenstore, event channels, the grant table's frames and
+ * timers are set up again from the new start_info here; frontends are
+ * the caller's to reconnect: blkfront_resume, netfront_resume), 1 when the suspend was cancelled (the same domain goes on,
  * nothing changed), or a negative Xen errno if the hypervisor refused.
  * Call it on vCPU 0 with the other vCPUs down.
  */
