@@ -40,26 +40,6 @@ add_vif() {
 	xs_add_vif "$1" "$MAC" "$BR"
 }
 
-# udp_echo PAYLOAD-LENGTH TEXT: send one datagram of that length (TEXT
-# repeated) to the guest's port 7 and print what comes back.
-udp_echo() {
-	python3 - "$GUEST_IP" "$1" "$2" "$((3 * T_SCALE))" <<'PY'
-import socket, sys
-ip, n, text, wait = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), float(sys.argv[4])
-msg = (text * (n // len(text) + 1))[:n]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(wait)
-for attempt in range(3):
-    s.sendto(msg, (ip, 7))
-    try:
-        data, peer = s.recvfrom(65536)
-    except socket.timeout:
-        continue
-    print("same" if data == msg else "differs: %d bytes %r" % (len(data), data[:40]))
-    sys.exit(0)
-print("no answer")
-PY
-}
 
 ip link set lo up
 start_hv "$HVSOCK"
@@ -105,9 +85,9 @@ done
 # --- traffic -----------------------------------------------------------------
 pong=$(ping -c 3 -i 0.5 -W $((2 * T_SCALE)) "$GUEST_IP" 2>&1)
 expect_match "the host pings the guest" ' 0% packet loss' "$pong"
-expect_eq "a small datagram is echoed" same "$(udp_echo 12 'hello ketch ')"
+expect_eq "a small datagram is echoed" same "$(netecho_udp 'hello ketch ' "$GUEST_IP" 12)"
 expect_eq "a 1400-byte datagram is echoed (3 slots each way out)" same \
-	"$(udp_echo 1400 'abcdefghijklmnopqrstuvwxyz0123456789')"
+	"$(netecho_udp 'abcdefghijklmnopqrstuvwxyz0123456789' "$GUEST_IP" 1400)"
 expect_match "the host learnt the guest's address by ARP" "$GUEST_IP .*$MAC" \
 	"$(ip neigh show dev "$BR")"
 
@@ -118,7 +98,7 @@ expect_log "each malformed kind counted" "$TMP/nb.log" \
 	'counters: .*shorter than an Ethernet header 1; larger than the largest frame 1; a slot crosses its page 1; a slot larger than the packet 1; too many slots 1'
 
 # --- quit, an impossible index, a reconnection, quit again ------------------
-expect_eq "quit is answered" "differs: 3 bytes b'bye'" "$(udp_echo 4 quit)"
+expect_eq "quit is answered" "differs: 3 bytes b'bye'" "$(netecho_udp quit "$GUEST_IP" 4)"
 check "guest connected again after the backend closed the vif" \
 	wait_for 60 guest_says 'netecho: ready again'
 expect_match "guest: the backend closed the vif on an impossible index" \
@@ -126,8 +106,8 @@ expect_match "guest: the backend closed the vif on an impossible index" \
 expect_eq "the same backend serves the new connection" 2 "$(grep -c 'connected: guest' "$TMP/nb.log")"
 expect_match "the host pings the guest again" ' 0% packet loss' \
 	"$(ping -c 2 -i 0.5 -W $((2 * T_SCALE)) "$GUEST_IP" 2>&1)"
-expect_eq "a datagram is echoed again" same "$(udp_echo 100 'again ')"
-expect_eq "the second quit is answered" "differs: 3 bytes b'bye'" "$(udp_echo 4 quit)"
+expect_eq "a datagram is echoed again" same "$(netecho_udp 'again ' "$GUEST_IP" 100)"
+expect_eq "the second quit is answered" "differs: 3 bytes b'bye'" "$(netecho_udp quit "$GUEST_IP" 4)"
 check "netecho stopped" wait_for 60 stopped "$id"
 expect_match "netecho exit code 0" '^shutdown_code: 0$' "$(CTL info "$id")"
 expect_match "netecho verdict" 'netecho: PASS, 0 failures' "$(guest_log)"

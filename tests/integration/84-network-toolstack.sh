@@ -29,11 +29,7 @@ show_on_failure "$TMP/kd.log" "$TMP/hv.log"
 
 # --- daemons -----------------------------------------------------------------
 ip link set lo up
-start_hv "$HV_SOCK"
-start_xenstored "$XS_SOCK" "$HV_SOCK"
-KD_STOP=TERM # at exit: it destroys its domains and stops their backends
-check "ketchd serves its socket" start_ketchd --log-dir "$LOGS" --create-bridge
-cd "$TMP"
+start_toolstack --create-bridge
 cp "$GUESTS/netecho" "$GUESTS/shutdown_watch" "$TMP/"
 
 # --- hostile vifs: refused by name, nothing left behind -----------------------

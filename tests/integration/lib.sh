@@ -82,12 +82,15 @@ start_ketchd() {
 	on_exit "kill -${KD_STOP:-KILL} $KD_PID"
 	wait_ok kd_answers
 }
-# netecho_udp TEXT [IP]: one datagram to port 7 of IP (default $GUEST_IP), as
-# the netecho guest serves it; prints "same", "differs: ..." or "no answer".
+# netecho_udp TEXT [IP [LENGTH]]: one datagram (TEXT repeated to LENGTH
+# bytes, default its own length) to port 7 of IP (default $GUEST_IP), as
+# the netecho guest serves it; prints "same", "differs: N bytes ..." or
+# "no answer" (three tries).
 netecho_udp() {
-	python3 - "${2:-$GUEST_IP}" "$1" "$((2 * T_SCALE))" <<'PY'
+	python3 - "${2:-$GUEST_IP}" "${3:-${#1}}" "$1" "$((3 * T_SCALE))" <<'PY'
 import socket, sys
-ip, msg, wait = sys.argv[1], sys.argv[2].encode(), float(sys.argv[3])
+ip, n, text, wait = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), float(sys.argv[4])
+msg = (text * (n // len(text) + 1))[:n]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(wait)
 for attempt in range(3):
@@ -96,10 +99,20 @@ for attempt in range(3):
         data, peer = s.recvfrom(65536)
     except socket.timeout:
         continue
-    print("same" if data == msg else "differs: %r" % data[:40])
+    print("same" if data == msg else "differs: %d bytes %r" % (len(data), data[:40]))
     sys.exit(0)
 print("no answer")
 PY
+}
+# start_toolstack [KETCHD-ARGS...]: ketch-hv, ketch-xenstored and ketchd
+# (logs in $LOGS) on toolstack_paths' sockets, then into $TMP.  ketchd is
+# stopped with TERM at exit, so it destroys its domains and backends.
+start_toolstack() {
+	start_hv "$HV_SOCK"
+	start_xenstored "$XS_SOCK" "$HV_SOCK"
+	KD_STOP=TERM
+	check "ketchd serves its socket" start_ketchd --log-dir "$LOGS" "$@"
+	cd "$TMP" || exit 1
 }
 # --- the toolstack's scripts (60, 71, 84) ------------------------------------
 # toolstack_paths: $BIN and $GUESTS made absolute (these scripts work in
