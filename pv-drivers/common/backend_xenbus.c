@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "backend_main.h"
+#include <xen/sched.h>
 
 int bkx_open(struct bkx *x, const char *type, const char *what)
 {
@@ -163,12 +164,20 @@ bool bkx_watch(struct bkx *x)
 	return xs_watch(x->xs, path, "fe") && xs_watch(x->xs, "@releaseDomain", "rel");
 }
 
-/* The frontend's domain stopped or is gone: nobody left to serve. */
+/*
+ * The frontend's domain stopped or is gone: nobody left to serve.  A
+ * domain stopped for a suspend is not: a checkpoint resumes it where it
+ * was, its frontends still connected to us (as Xen keeps the backends of
+ * a suspended domain); a save destroys it afterwards, and that release
+ * ends us then.
+ */
 static bool domain_gone(struct bkx *x)
 {
 	struct kctl_dominfo info;
 	int r = kctl_getinfo(x->hv, x->domid, &info);
 
+	if (r == 0 && info.state == KCTL_STATE_SHUTDOWN && info.shutdown_reason == SHUTDOWN_suspend)
+		return false;
 	return r == -ESRCH || (r == 0 && (info.state == KCTL_STATE_SHUTDOWN ||
 					  info.state == KCTL_STATE_CRASHED ||
 					  info.state == KCTL_STATE_DYING));

@@ -24,7 +24,7 @@ show_on_failure "$TMP/hv.log" "$TMP/kd.log" "$LOGS/console-dsk.log" "$LOGS/conso
 bad_sectors() { # FROM COUNT: sectors whose bytes (checksums aside) differ from the pattern
 	dd if=disk.img bs=512 skip="$1" count="$2" status=none |
 		cmp -l <(tail -c +$((($1 - BASE) * 512 + 1)) "$TMP/expected" | head -c $(($2 * 512))) - |
-		awk '($1 - 1) % 512 < 504 { n++ } END { print n + 0 }'
+		awk '($1 - 1) % 512 < 504 && !seen[int(($1 - 1) / 512)]++ { n++ } END { print n + 0 }'
 }
 be_gone() { xs_missing "/local/domain/0/backend/vbd/$1/$DEVID"; }
 # cfg NAME: diskcheck with suspend=1 on disk.img
