@@ -106,8 +106,17 @@ int cmd_image(const struct cli *c, int argc, char **argv);
 int cmd_network_attach(const struct cli *c, int argc, char **argv);
 int cmd_network_detach(const struct cli *c, int argc, char **argv);
 int cmd_network_list(const struct cli *c, int argc, char **argv);
+/* cmd_save.c: save, restore, and what cmd_snapshot.c shares */
 int cmd_save(const struct cli *c, int argc, char **argv);
 int cmd_restore(const struct cli *c, int argc, char **argv);
+/* path as an absolute one (its directory must exist: ketchd does not
+ * share ours); NULL, said as "ketch: CMD: ...", if not.  Free it. */
+char *cli_absolute(const char *cmd, const char *path);
+/* "WHAT: N pages, X MiB in S s (R MiB/s)" from a save-like reply. */
+void cli_save_summary(struct json_object *reply, const char *what);
+/* cmd_snapshot.c: snapshot DOMAIN FILE, clone FILE NAME */
+int cmd_snapshot(const struct cli *c, int argc, char **argv);
+int cmd_clone(const struct cli *c, int argc, char **argv);
 /* Attach to a domain's console until Ctrl-] or the domain goes away;
  * unpause it once attached when asked (create -c). */
 int cli_console_attach(const struct cli *c, const char *dom, bool unpause);

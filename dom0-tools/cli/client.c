@@ -93,6 +93,7 @@ int cli_exit_for(const char *code)
 		{ "duplicate_vif", KX_BAD_CONFIG },
 		{ "no_such_device", KX_NO_DOMAIN }, { "busy", KX_WRONG_STATE },
 		{ "invalid_save", KX_BAD_CONFIG }, { "timeout", KX_TIMEOUT },
+		{ "overlay_exists", KX_BAD_CONFIG },
 	};
 
 	for (size_t i = 0; code && i < sizeof(map) / sizeof(*map); i++)

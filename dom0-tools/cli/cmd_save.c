@@ -12,8 +12,7 @@
 
 #include "cli.h"
 
-/* path as an absolute one (the directory must exist); NULL, said, if not. */
-static char *absolute(const char *cmd, const char *path)
+char *cli_absolute(const char *cmd, const char *path)
 {
 	char *a = strdup(path), *b = strdup(path), dir[PATH_MAX], *out = NULL;
 
@@ -27,7 +26,7 @@ static char *absolute(const char *cmd, const char *path)
 	return out;
 }
 
-static void summary(struct json_object *reply, const char *what)
+void cli_save_summary(struct json_object *reply, const char *what)
 {
 	printf("%s: %ld pages, %.1f MiB in %s s (%s MiB/s)\n", what, cli_num(reply, "pages"),
 	       (double)cli_num(reply, "bytes") / (1 << 20), cli_str(reply, "seconds"),
@@ -56,7 +55,7 @@ int cmd_save(const struct cli *c, int argc, char **argv)
 	if (optind != argc - 2)
 		return fprintf(stderr, "usage: ketch save [-c] [-p] [-t SEC] DOMAIN FILE\n"),
 		       KX_USAGE;
-	if (!(file = absolute("save", argv[optind + 1])))
+	if (!(file = cli_absolute("save", argv[optind + 1])))
 		return KX_FAILED;
 	req = cli_req("save", argv[optind]);
 	json_object_object_add(req, "file", json_object_new_string(file));
@@ -71,7 +70,7 @@ int cmd_save(const struct cli *c, int argc, char **argv)
 		if (c->json)
 			cli_print_json(reply);
 		else
-			summary(reply, file);
+			cli_save_summary(reply, file);
 		json_object_put(reply);
 	}
 	free(file);
@@ -87,7 +86,7 @@ static int restored(const struct cli *c, struct json_object *reply, bool console
 	else {
 		printf("Restored domain %s (id %ld)\n", cli_str(reply, "name"),
 		       cli_num(reply, "domid"));
-		summary(reply, "  read");
+		cli_save_summary(reply, "  read");
 	}
 	fflush(stdout);
 	snprintf(id, sizeof(id), "%ld", cli_num(reply, "domid"));
@@ -120,7 +119,7 @@ int cmd_restore(const struct cli *c, int argc, char **argv)
 				       "[NAME]\n"), KX_USAGE;
 	if (optind == argc - 2)
 		name = argv[optind + 1];
-	if (!(file = absolute("restore", argv[optind])))
+	if (!(file = cli_absolute("restore", argv[optind])))
 		return KX_FAILED;
 	req = cli_req("restore", NULL);
 	json_object_object_add(req, "file", json_object_new_string(file));

@@ -95,6 +95,18 @@ static const struct command commands[] = {
 	  "is created.  A new NAME also gives it a new uuid.\n"
 	  "  -c  attach to its console (the domain runs once attached)\n"
 	  "  -p  leave it paused" },
+	{ "snapshot", cmd_snapshot, "snapshot [-t SEC] DOMAIN FILE",
+	  "Save the domain to FILE while it goes on running: it suspends, FILE is\n"
+	  "written, its suspend is cancelled.  Each writable disk gets a qcow2 overlay\n"
+	  "beside its image (IMAGE-STEM.FILE-STEM.qcow2) in which the domain goes on;\n"
+	  "the image, now only read, is the snapshot's disk.  docs/save-migrate.md" },
+	{ "clone", cmd_clone, "clone [-p] [-n N] FILE NAME",
+	  "Start N domains (default 1) from a save file, each with a new uuid, new\n"
+	  "MACs and a qcow2 overlay on each writable disk (IMAGE-STEM.NAME.qcow2).\n"
+	  "They are named NAME, or NAME-1 .. NAME-N when N > 1.  Nothing is created\n"
+	  "unless all of them can be.\n"
+	  "  -n N  how many (1 to 64)\n"
+	  "  -p    leave them paused" },
 	{ "xenstore-ls", cmd_xs_ls, "xenstore-ls [PATH]",
 	  "Print every node under PATH (default /) as 'path = \"value\"'." },
 	{ "xenstore-read", cmd_xs_read, "xenstore-read PATH", "Print one node's value." },

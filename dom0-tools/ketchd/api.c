@@ -221,6 +221,8 @@ static const char *const k_nattach[] = { "vif", NULL };
 static const char *const k_ndetach[] = { "vif", "force", "timeout", NULL };
 static const char *const k_save[] = { "file", "checkpoint", "paused", "timeout", NULL };
 static const char *const k_restore[] = { "file", "name", "paused", NULL };
+static const char *const k_snapshot[] = { "file", "timeout", NULL };
+static const char *const k_clone[] = { "file", "name", "count", "paused", NULL };
 
 static const struct api_op ops[] = {
 	{ "create", k_create, false, op_create },
@@ -248,6 +250,8 @@ static const struct api_op ops[] = {
 	{ "network_list", k_none, true, kd_api_network_list },
 	{ "save", k_save, true, kd_api_save },
 	{ "restore", k_restore, false, kd_api_restore },
+	{ "snapshot", k_snapshot, true, kd_api_snapshot },
+	{ "clone", k_clone, false, kd_api_clone },
 };
 
 /* The op's entry after checking the request's shape; NULL with err set. */

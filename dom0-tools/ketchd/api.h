@@ -46,8 +46,10 @@ struct json_object *kd_api_xs_ls(struct kd *kd, struct req *r);
 struct json_object *kd_api_block_attach(struct kd *kd, struct req *r);
 struct json_object *kd_api_block_detach(struct kd *kd, struct req *r);
 struct json_object *kd_api_block_list(struct kd *kd, struct req *r);
-/* api_save.c: save, restore (docs/save-migrate.md) */
+/* api_save.c: save, snapshot (both may defer), restore, clone (docs/save-migrate.md) */
 struct json_object *kd_api_save(struct kd *kd, struct req *r);
+struct json_object *kd_api_snapshot(struct kd *kd, struct req *r);
+struct json_object *kd_api_clone(struct kd *kd, struct req *r);
 struct json_object *kd_api_restore(struct kd *kd, struct req *r);
 /* api_net.c: network_attach, network_detach (may defer), network_list */
 struct json_object *kd_api_network_attach(struct kd *kd, struct req *r);

@@ -1,7 +1,7 @@
 /*
- * api_save.c - the `save` and `restore` requests (docs/api.md): their
- * fields checked, then save.c and restore.c do the work; the reply says
- * how much was moved and how fast.
+ * api_save.c - the `save`, `snapshot`, `restore` and `clone` requests
+ * (docs/api.md): their fields checked, then save.c, restore.c and clone.c
+ * do the work; the reply says how much was moved and how fast.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +47,8 @@ static void add_stats(struct json_object *o, const struct kd_save_stats *st)
 	json_object_object_add(o, "mib_per_s", json_object_new_double_s(atof(buf), buf));
 }
 
-struct json_object *kd_api_save(struct kd *kd, struct req *r)
+/* save and snapshot: the file, the flags, the timeout; then save.c. */
+static struct json_object *start(struct kd *kd, struct req *r, bool snapshot)
 {
 	bool checkpoint = false, paused = false;
 	int64_t timeout = kd->opt.shutdown_timeout_s;
@@ -62,12 +63,23 @@ struct json_object *kd_api_save(struct kd *kd, struct req *r)
 			return kd_error_set(&r->err, "bad_request", "timeout", "must be an integer "
 					    "number of seconds from 1 to 3600"), NULL;
 	}
-	if (kd_save_start(kd, r->d, path, paused ? KD_SAVE_PAUSED : checkpoint ? KD_SAVE_CHECKPOINT
-									  : KD_SAVE_DESTROY,
+	if (kd_save_start(kd, r->d, path, snapshot ? KD_SAVE_SNAPSHOT
+					: paused ? KD_SAVE_PAUSED
+					: checkpoint ? KD_SAVE_CHECKPOINT : KD_SAVE_DESTROY,
 			  (int)timeout, r->c, json_object_object_get(r->obj, "id"), &r->err))
 		return NULL;
 	r->deferred = true; /* save.c replies once the guest has suspended */
 	return NULL;
+}
+
+struct json_object *kd_api_save(struct kd *kd, struct req *r)
+{
+	return start(kd, r, false);
+}
+
+struct json_object *kd_api_snapshot(struct kd *kd, struct req *r)
+{
+	return start(kd, r, true);
 }
 
 void kd_api_save_reply(struct kd *kd, struct kd_conn *c, struct json_object *id, int r,
@@ -77,6 +89,8 @@ void kd_api_save_reply(struct kd *kd, struct kd_conn *c, struct json_object *id,
 
 	if (!r)
 		add_stats(o, st);
+	if (!r && st->disks)
+		json_object_object_add(o, "disks", json_object_get(st->disks));
 	if (id)
 		json_object_object_add(o, "id", json_object_get(id));
 	kd_conn_reply_deferred(kd, c, o);
@@ -97,6 +111,57 @@ struct json_object *kd_api_restore(struct kd *kd, struct req *r)
 	if (kd_restore(kd, path, n ? json_object_get_string(n) : NULL, paused, &d, &st, &r->err))
 		return NULL;
 	o = kd_api_created(d);
+	add_stats(o, &st);
+	return o;
+}
+
+/* One clone as the reply lists it: its identity. */
+static struct json_object *clone_json(const struct kd_domain *d)
+{
+	struct json_object *o = kd_api_created(d), *macs = json_object_new_array();
+	struct json_object *disks = json_object_new_array();
+
+	json_object_object_del(o, "ok");
+	for (unsigned int i = 0; i < d->cfg.nr_nics; i++) {
+		char m[18];
+
+		kd_mac_format(d->cfg.nics[i].mac, m);
+		json_object_array_add(macs, json_object_new_string(m));
+	}
+	for (unsigned int i = 0; i < d->cfg.nr_disks; i++)
+		json_object_array_add(disks, json_object_new_string(d->cfg.disks[i].target));
+	json_object_object_add(o, "macs", macs);
+	json_object_object_add(o, "disks", disks);
+	return o;
+}
+
+struct json_object *kd_api_clone(struct kd *kd, struct req *r)
+{
+	struct json_object *n = json_object_object_get(r->obj, "name"), *cnt, *o, *a;
+	struct kd_domain *made[KD_CLONE_MAX];
+	struct kd_save_stats st;
+	int64_t count = 1;
+	bool paused = false;
+	const char *path = file_of(r);
+
+	if (!path || !flag(r, "paused", &paused))
+		return NULL;
+	if (!json_object_is_type(n, json_type_string))
+		return kd_error_set(&r->err, "bad_request", "name", "is required (a string)"), NULL;
+	if (json_object_object_get_ex(r->obj, "count", &cnt)) {
+		count = json_object_is_type(cnt, json_type_int) ? json_object_get_int64(cnt) : 0;
+		if (count < 1 || count > KD_CLONE_MAX)
+			return kd_error_set(&r->err, "bad_request", "count", "must be an integer "
+					    "from 1 to %d", KD_CLONE_MAX), NULL;
+	}
+	if (kd_clone(kd, path, json_object_get_string(n), (unsigned int)count, paused, made, &st,
+		     &r->err))
+		return NULL;
+	o = kd_api_ok();
+	a = json_object_new_array();
+	for (int64_t i = 0; i < count; i++)
+		json_object_array_add(a, clone_json(made[i]));
+	json_object_object_add(o, "domains", a);
 	add_stats(o, &st);
 	return o;
 }

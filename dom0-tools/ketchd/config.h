@@ -150,6 +150,17 @@ int kd_disk_check_chain(const struct kd_disk *d, unsigned int index, enum kd_fmt
 			struct kd_chain *chain, struct kd_error *err);
 void kd_chain_free(struct kd_chain *chain);
 
+/*
+ * overlay_name.c: the qcow2 overlay a snapshot or a clone gives a disk,
+ * beside its image, named after the image's stem and tag:
+ * ("/srv/web.qcow2", "mon") -> "/srv/web.mon.qcow2".  The tag's
+ * characters other than [A-Za-z0-9._+-] become '_'.  image must be
+ * absolute; tag 1..KD_NAME_MAX bytes.  0, -EINVAL or -ENAMETOOLONG.
+ */
+int kd_overlay_name(const char *image, const char *tag, char *out, size_t n);
+/* A snapshot file's tag: its name without directory and last extension. */
+void kd_overlay_tag(const char *file, char *out, size_t n);
+
 /* The disk object as configs hold it (every field). */
 struct json_object *kd_disk_to_json(const struct kd_disk *d);
 void kd_disk_free(struct kd_disk *d);

@@ -257,11 +257,13 @@ enum kd_save_mode {
 	KD_SAVE_DESTROY,    /* as xl save: the domain is gone afterwards */
 	KD_SAVE_CHECKPOINT, /* -c: it goes on running (its suspend returns 1) */
 	KD_SAVE_PAUSED,     /* -p: it is left paused, resumable */
+	KD_SAVE_SNAPSHOT,   /* snapshot: as CHECKPOINT, and it goes on in disk overlays */
 };
 struct kd_save_stats {
 	uint64_t pages;    /* memory pages written */
 	uint64_t bytes;    /* size of the stream */
 	int64_t ms;        /* from the suspend request to the end */
+	struct json_object *disks; /* a snapshot's overlays (owned), or NULL */
 };
 /*
  * Ask d to suspend (control/shutdown = suspend) for a save to path and
@@ -294,8 +296,49 @@ int kd_save_write(struct kd *kd, struct kd_domain *d, int fd, struct kd_save_sta
  */
 int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
 	       struct kd_domain **out, struct kd_save_stats *st, struct kd_error *err);
+#define KD_CLONE_MAX 64
+/*
+ * count (1..KD_CLONE_MAX) domains from the save file at path, each with
+ * a fresh identity: named name (count 1) or name-1 .. name-count, a new
+ * uuid, new MACs, and a qcow2 overlay on each writable disk's image
+ * (kd_overlay_name, tagged with the clone's name).  Everything is checked
+ * before anything is made; on failure nothing is left.  out gets count
+ * domains, running unless paused.
+ */
+int kd_clone(struct kd *kd, const char *path, const char *name, unsigned int count,
+	     bool paused, struct kd_domain **out, struct kd_save_stats *st, struct kd_error *err);
 /* The build step of a restore: arg is the open struct kd_restore_src. */
 int kd_restore_build(struct kd *kd, struct kd_domain *d, void *arg, struct kd_error *err);
+
+/* ---- overlay.c, snapshot_disk.c: a snapshot's disks ---- */
+/* A qcow2 overlay at path (which must not exist) on base, served as fmt:
+ * base by its absolute path, its format recorded.  0, or -errno with err
+ * set ("overlay_exists", "overlay_failed") and nothing left at path. */
+int kd_overlay_create(const char *base, enum kd_fmt fmt, const char *path,
+		      struct kd_error *err);
+struct kd_snapshot_disk {
+	struct kd_vbd *v;
+	char *path; /* its overlay */
+	int fd;     /* the overlay, open read-write and flock()ed exclusively */
+};
+struct kd_snapshot {
+	struct kd_snapshot_disk disk[KD_DISKS_MAX];
+	unsigned int n;
+};
+/* Before the suspend: can every writable disk of d take an overlay for
+ * a snapshot to file (none exists yet, a backend runs)?  0 or -errno. */
+int kd_snapshot_check(struct kd *kd, struct kd_domain *d, const char *file,
+		      struct kd_error *err);
+/* d suspended: an overlay for each writable disk, opened and locked; on
+ * failure none is left.  0 or -errno with err set. */
+int kd_snapshot_prepare(struct kd *kd, struct kd_domain *d, const char *file,
+			struct kd_snapshot *s, struct kd_error *err);
+/* The file was not written: the overlays go. */
+void kd_snapshot_abort(struct kd_snapshot *s);
+/* The file is written: d's disks go on in their overlays (backends
+ * restarted on them).  Returns [{vdev, snapshot, overlay}]. */
+struct json_object *kd_snapshot_commit(struct kd *kd, struct kd_domain *d,
+				       struct kd_snapshot *s);
 
 /* ---- xs_layout.c ---- */
 /* Write the domain's xenstore tree and INTRODUCE it.  No-op without xenstore. */

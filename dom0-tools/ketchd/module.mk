@@ -3,13 +3,14 @@
 KD_DIR     := dom0-tools/ketchd
 KD_CFG_LIB := $(BUILD)/lib/libketchcfg.a
 KD_CFG_OBJS := $(addprefix $(BUILD)/obj/$(KD_DIR)/,config_json.o validate.o config_xl.o \
-                config_disk.o config_image.o image_probe.o config_nic.o config_nic_xl.o)
+                config_disk.o config_image.o image_probe.o config_nic.o config_nic_xl.o overlay_name.o)
 KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o domain.o \
                 console.o xs_layout.o lifecycle.o events.o state.o \
                 api_query.o api_xenstore.o console_pty.o \
                 vbd.o vbd_proc.o vbd_nbd.o vbd_xs.o api_block.o \
                 vif.o vif_proc.o vif_xs.o api_net.o xs_device.o backend_proc.o \
-                api_device.o api_save.o save.o save_write.o restore.o restore_build.o)
+                api_device.o api_save.o save.o save_write.o restore.o restore_build.o \
+                overlay.o snapshot_disk.o clone.o)
 KD_BIN     := $(BUILD)/bin/ketchd
 KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil xenlight 2>/dev/null || \
                 echo -ljson-c -luuid -lxenstore -lxlutil -lxenlight)

@@ -22,9 +22,8 @@ static int invalid(struct kd_error *err, const char *path, const char *why)
 	return kd_error_set(err, "invalid_save", "file", "%s: %s", path, why);
 }
 
-/* The saved config, renamed (with a new uuid) if name is set. */
-static int saved_config(const struct ks_domain *dom, const char *name,
-			struct kd_config *cfg, struct kd_error *err)
+int kd_restore_config(const struct ks_domain *dom, const char *name, struct kd_config *cfg,
+		      struct kd_error *err)
 {
 	struct json_object *o = json_tokener_parse(dom->config);
 	struct kd_config tmp = { 0 };
@@ -58,13 +57,31 @@ static int saved_config(const struct ks_domain *dom, const char *name,
 	return 0;
 }
 
-/* Check the whole file, then read up to its DOMAIN record. */
-static int open_source(struct kd_restore_src *src, const char *path, struct kd_error *err)
+int kd_restore_rewind(struct kd_restore_src *src, struct kd_error *err)
 {
 	char msg[KS_ERRLEN] = "";
 	struct ks_record rec;
+
+	ks_reader_free(&src->rd);
+	if (lseek(src->fd, 0, SEEK_SET) < 0 ||
+	    ks_reader_init(&src->rd, ks_read_fd, &src->fd, msg) ||
+	    ks_reader_next(&src->rd, &rec, msg) != 1 || rec.type != KS_REC_DOMAIN)
+		return invalid(err, src->path, msg[0] ? msg : "cannot read it again");
+	if (src->config)
+		return 0; /* the record was checked unchanged by ks_reader_next's rules */
+	src->dom = rec.u.domain;
+	src->config = strdup(rec.u.domain.config);
+	src->dom.config = src->config;
+	return src->config ? 0 : kd_error_set(err, "internal", "", "out of memory");
+}
+
+int kd_restore_open(struct kd_restore_src *src, const char *path, struct kd_save_stats *st,
+		    struct kd_error *err)
+{
+	char msg[KS_ERRLEN] = "";
 	int r;
 
+	*src = (struct kd_restore_src){ .fd = -1, .path = path, .st = st };
 	src->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (src->fd < 0)
 		return kd_error_set(err, "invalid_save", "file", "cannot open %s: %s", path,
@@ -72,29 +89,31 @@ static int open_source(struct kd_restore_src *src, const char *path, struct kd_e
 	r = ks_verify(ks_read_fd, &src->fd, msg);
 	if (r)
 		return invalid(err, path, msg);
-	if (lseek(src->fd, 0, SEEK_SET) < 0 ||
-	    ks_reader_init(&src->rd, ks_read_fd, &src->fd, msg) ||
-	    ks_reader_next(&src->rd, &rec, msg) != 1 || rec.type != KS_REC_DOMAIN)
-		return invalid(err, path, msg[0] ? msg : "cannot read it again");
-	src->dom = rec.u.domain;
-	src->config = strdup(rec.u.domain.config);
-	src->dom.config = src->config;
-	src->path = path;
-	return src->config ? 0 : kd_error_set(err, "internal", "", "out of memory");
+	return kd_restore_rewind(src, err);
+}
+
+void kd_restore_close(struct kd_restore_src *src)
+{
+	ks_reader_free(&src->rd);
+	free(src->config);
+	src->config = NULL;
+	if (src->fd >= 0)
+		close(src->fd);
+	src->fd = -1;
 }
 
 int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
 	       struct kd_domain **out, struct kd_save_stats *st, struct kd_error *err)
 {
-	struct kd_restore_src src = { .fd = -1, .st = st };
+	struct kd_restore_src src;
 	struct kd_config cfg;
 	int64_t t0 = kd_now_ms();
 	int r;
 
 	memset(st, 0, sizeof(*st));
-	r = open_source(&src, path, err);
+	r = kd_restore_open(&src, path, st, err);
 	if (!r)
-		r = saved_config(&src.dom, name, &cfg, err);
+		r = kd_restore_config(&src.dom, name, &cfg, err);
 	if (!r)
 		r = kd_domain_create_with(kd, &cfg, paused, kd_restore_build, &src, out, err);
 	if (!r) {
@@ -103,9 +122,6 @@ int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
 		kd_log("d%u (%s): restored from %s: %llu pages in %lld ms", (*out)->domid,
 		       (*out)->cfg.name, path, (unsigned long long)st->pages, (long long)st->ms);
 	}
-	ks_reader_free(&src.rd);
-	free(src.config);
-	if (src.fd >= 0)
-		close(src.fd);
+	kd_restore_close(&src);
 	return r;
 }

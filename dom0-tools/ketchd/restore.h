@@ -1,4 +1,5 @@
-/* restore.h - what restore.c hands restore_build.c: the open save file. */
+/* restore.h - the open save file, as restore.c hands it to restore_build.c
+ * and clone.c. */
 #ifndef KETCHD_RESTORE_H
 #define KETCHD_RESTORE_H
 
@@ -14,5 +15,21 @@ struct kd_restore_src {
 	char *config;
 	struct kd_save_stats *st; /* pages counted as they are written */
 };
+
+struct kd_config;
+struct kd_error;
+
+/* Open path and check all of it (a bad file: "invalid_save"), then read up
+ * to its DOMAIN record.  Pages are counted into st.  Close it whatever the
+ * result. */
+int kd_restore_open(struct kd_restore_src *src, const char *path, struct kd_save_stats *st,
+		    struct kd_error *err);
+/* Back to just after the DOMAIN record, to build one more domain. */
+int kd_restore_rewind(struct kd_restore_src *src, struct kd_error *err);
+void kd_restore_close(struct kd_restore_src *src);
+/* The saved config (checked against the DOMAIN record); with name set,
+ * renamed and given a new uuid. */
+int kd_restore_config(const struct ks_domain *dom, const char *name, struct kd_config *cfg,
+		      struct kd_error *err);
 
 #endif

@@ -4,7 +4,10 @@
  * SCHEDOP_shutdown(SHUTDOWN_suspend); once ketch-hv reports it so, the
  * domain is written (save_write.c) to FILE.part, renamed to FILE when
  * complete.  Then, as xl: the domain is destroyed, or (checkpoint)
- * resumed where it was, its suspend hypercall returning 1.
+ * resumed where it was, its suspend hypercall returning 1.  A snapshot
+ * is a checkpoint whose writable disks get overlays while the guest is
+ * suspended (snapshot_disk.c): the file keeps the images, the domain
+ * goes on in the overlays.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -139,7 +142,8 @@ int kd_save_start(struct kd *kd, struct kd_domain *d, const char *path,
 		free(j);
 		return kd_error_set(err, "internal", "", "out of memory");
 	}
-	if ((r = request_suspend(kd, d, err))) {
+	if ((mode == KD_SAVE_SNAPSHOT && (r = kd_snapshot_check(kd, d, path, err))) ||
+	    (r = request_suspend(kd, d, err))) {
 		free(j->path);
 		free(j);
 		return r;
@@ -161,11 +165,14 @@ int kd_save_start(struct kd *kd, struct kd_domain *d, const char *path,
 static int save_suspended(struct kd *kd, struct kd_domain *d, const struct kd_save_job *j,
 			  struct kd_save_stats *st, struct kd_error *err)
 {
+	struct kd_snapshot snap = { .n = 0 };
 	int r;
 
 	if (d->con)
 		kd_console_drain(kd, d);
-	r = write_file(kd, d, j->path, st, err);
+	r = j->mode == KD_SAVE_SNAPSHOT ? kd_snapshot_prepare(kd, d, j->path, &snap, err) : 0;
+	if (!r && (r = write_file(kd, d, j->path, st, err)))
+		kd_snapshot_abort(&snap);
 	st->ms = kd_now_ms() - j->t0;
 	if (r) {
 		/* The file is gone; the guest goes on as if the suspend were cancelled. */
@@ -176,6 +183,8 @@ static int save_suspended(struct kd *kd, struct kd_domain *d, const struct kd_sa
 		resume(kd, d, false, &ignore);
 		return r;
 	}
+	if (j->mode == KD_SAVE_SNAPSHOT)
+		st->disks = kd_snapshot_commit(kd, d, &snap);
 	kd_log("d%u (%s): saved to %s: %llu pages, %llu bytes in %lld ms", d->domid,
 	       d->cfg.name, j->path, (unsigned long long)st->pages,
 	       (unsigned long long)st->bytes, (long long)st->ms);
@@ -191,6 +200,7 @@ static void job_end(struct kd *kd, struct kd_save_job *j, int r,
 {
 	if (j->waiter)
 		kd_api_save_reply(kd, j->waiter, j->id, r, st, err);
+	json_object_put(st->disks);
 	if (j->id)
 		json_object_put(j->id);
 	free(j->path);

@@ -257,12 +257,23 @@ void kd_vbd_reap(struct kd *kd)
 	}
 }
 
+/* Is a backend being stopped still holding one of v's backing files?  A
+ * snapshot's old backend (and its NBD server's write lock) on the image
+ * now beneath v's overlay: v's new backend waits for it to be gone. */
+static bool backing_held(struct kd *kd, const struct kd_vbd *v)
+{
+	for (unsigned int i = 0; i < v->nbacking; i++)
+		if (kd_child_holds(kd, v->backing_fd[i]))
+			return true;
+	return false;
+}
+
 /* A disk waiting for its image's lock: start its backend once it has it. */
 static void try_lock(struct kd *kd, struct kd_vbd *v, int64_t now)
 {
 	int lock = v->disk.readonly ? LOCK_SH : LOCK_EX;
 
-	if (flock(v->image_fd, lock | LOCK_NB) == 0) {
+	if (!backing_held(kd, v) && flock(v->image_fd, lock | LOCK_NB) == 0) {
 		v->lock_pending = false;
 		if (kd_backend_spawn(kd, &v->back))
 			v->back.restart_at_ms = now + KD_VBD_BACKOFF_MAX_MS;

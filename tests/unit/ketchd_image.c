@@ -313,10 +313,42 @@ START_TEST(chains)
 }
 END_TEST
 
+/* Where a snapshot or clone puts a disk's overlay (overlay_name.c). */
+START_TEST(overlay_names)
+{
+	char out[64], tag[KD_NAME_MAX + 1];
+
+	ck_assert_int_eq(kd_overlay_name("/srv/web.qcow2", "mon", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/srv/web.mon.qcow2");
+	ck_assert_int_eq(kd_overlay_name("/srv/web", "web-1", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/srv/web.web-1.qcow2");
+	ck_assert_int_eq(kd_overlay_name("/a.b/disk.img", "x", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/a.b/disk.x.qcow2");
+	ck_assert_int_eq(kd_overlay_name("/srv/.hidden", "t", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/srv/.hidden.t.qcow2");
+	/* a tag cannot climb out of the directory or hide a path */
+	ck_assert_int_eq(kd_overlay_name("/srv/web.qcow2", "../x y", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/srv/web..._x_y.qcow2");
+	ck_assert_int_eq(kd_overlay_name("web.qcow2", "t", out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(kd_overlay_name("/srv/web.qcow2", "", out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(kd_overlay_name("/srv/", "t", out, sizeof(out)), -EINVAL);
+	ck_assert_int_eq(kd_overlay_name("/srv/a-very-long-image-name-indeed.qcow2",
+					 "and-a-long-tag-too-long", out, sizeof(out)), -ENAMETOOLONG);
+	/* a snapshot file's tag */
+	kd_overlay_tag("/backups/mon.snap", tag, sizeof(tag));
+	ck_assert_str_eq(tag, "mon");
+	kd_overlay_tag("plain", tag, sizeof(tag));
+	ck_assert_str_eq(tag, "plain");
+	kd_overlay_tag("/x/a.b.save", tag, sizeof(tag));
+	ck_assert_str_eq(tag, "a.b");
+}
+END_TEST
+
 int main(void)
 {
 	TCase *tc = tcase_create("image");
 
+	tcase_add_test(tc, overlay_names);
 	tcase_add_test(tc, magics);
 	tcase_add_test(tc, qcow2_good);
 	tcase_add_test(tc, qcow2_hostile);
