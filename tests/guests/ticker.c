@@ -13,6 +13,8 @@
  * (suspend_domain) and then it prints "ticker <domid> resumed" (in a new
  * domain, after a restore: the ticks go on from where they were) or
  * "ticker <domid> suspend cancelled" (a checkpoint: the same domain).
+ * fill=MiB first writes that much of its free memory (a pattern, no page
+ * left zero), so a save has that much to write (bench/64-save.sh).
  */
 #include <ketch-guest/kit.h>
 #include <ketch-guest/suspend.h>
@@ -52,6 +54,22 @@ static int control(void)
 	return stop;
 }
 
+/* mib MiB of free frames written, each page a value of its own. */
+static void fill(unsigned long mib)
+{
+	unsigned long n;
+
+	for (n = 0; n < mib * 256; n++) {
+		uint64_t *p = alloc_page();
+
+		if (!p)
+			break;
+		for (unsigned int i = 0; i < 512; i++)
+			p[i] = (n << 9 | i) * 0x9e3779b97f4a7c15ULL | 1;
+	}
+	printk("ticker %d filled %lu MiB\n", domid, n / 256);
+}
+
 int main(const start_info_t *si)
 {
 	unsigned long ticks = start_info_arg_ul("ticks", 20);
@@ -64,6 +82,8 @@ int main(const start_info_t *si)
 		printk("ticker %d: no xenstore\n", domid);
 		return 2;
 	}
+	if (start_info_arg_ul("fill", 0))
+		fill(start_info_arg_ul("fill", 0));
 	for (unsigned long i = 1; i <= ticks; i++) {
 		for (volatile unsigned long j = 0; j < spin; j++)
 			;
