@@ -75,7 +75,7 @@ static int plan(struct kd *kd, struct clone_set *s, const char *name, unsigned i
 
 	clone_name(name, s->count, i, n, sizeof(n));
 	if (strlen(n) > KD_NAME_MAX)
-		return kd_error_set(err, "bad_request", "name", "\"%s\" is longer than %d bytes",
+		return kd_error_set(err, "invalid_config", "name", "\"%s\" is longer than %d bytes",
 				    n, KD_NAME_MAX);
 	if (kd_domain_by_name(kd, n))
 		return kd_error_set(err, "duplicate_name", "name", "a domain named \"%s\" "

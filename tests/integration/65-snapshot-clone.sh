@@ -129,7 +129,7 @@ refuse "-n 0" 2 "a number from 1 to 64" -n 0 snap1.save x
 refuse "-n 65" 2 "a number from 1 to 64" -n 65 snap1.save x
 refuse "-n abc" 2 "a number from 1 to 64" -n abc snap1.save x
 refuse "a name taken by one of them" 5 'a domain named "c-1" already exists' -n 2 snap1.save c
-refuse "a name too long" 1 "longer than 63" -n 2 snap1.save "$(printf 'n%.0s' {1..62})"
+refuse "a name too long" 5 "longer than 63" -n 2 snap1.save "$(printf 'n%.0s' {1..62})"
 : >"$TMP/base.x-2.qcow2"
 before=$(overlays)
 refuse "an overlay that exists" 5 "base.x-2.qcow2 already exists" -n 2 snap1.save x
