@@ -301,6 +301,7 @@ static const struct ctl_op ops[] = {
 	OP(KCTL_OP_VCPU_RESTORE, ctl_op_vcpu_restore, struct kctl_vcpu_state),
 	OP(KCTL_OP_RESUME, ctl_op_resume, struct kctl_domid),
 	OP(KCTL_OP_EVTCHN_LIST, ctl_op_evtchn_list, struct kctl_evtchn_list_req),
+	OP(KCTL_OP_GNTTAB_FRAMES, ctl_op_gnttab_frames, struct kctl_domid),
 };
 
 const struct ctl_op *ctl_op_find(uint16_t op)

@@ -94,9 +94,12 @@ int ctl_op_evtchn_notify_fd(struct ctl_conn *c, const void *req, size_t len,
 int ctl_op_evtchn_unbind(struct ctl_conn *c, const void *req, size_t len,
 			 struct ctl_reply *rep);
 
-/* ctl_gnttab.c: where a domain's grant-table frames are. */
+/* ctl_gnttab.c: where a domain's grant-table frames are; the memfd of
+ * a classic domain's frames outside RAM. */
 int ctl_op_gnttab_info(struct ctl_conn *c, const void *req, size_t len,
 		       struct ctl_reply *rep);
+int ctl_op_gnttab_frames(struct ctl_conn *c, const void *req, size_t len,
+			 struct ctl_reply *rep);
 
 /* ctl_vcpu.c: VCPU_INFO, one record per vCPU of a domain. */
 int ctl_op_vcpu_info(struct ctl_conn *c, const void *req, size_t len,

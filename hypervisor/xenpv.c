@@ -6,10 +6,12 @@
  * KETCH_XENPV_SHINFO_GPA, before the first vCPU context is loaded.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "hv.h"
 #include "entry.h"
@@ -35,6 +37,22 @@ static void *anon(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * shared_info and the grant frames live in a memfd of their own, not in
+ * anonymous memory: a control-domain backend must read and pin the grant
+ * entries there as ketch-hv does (GNTTAB_FRAMES hands it over).
+ */
+static void *frames_memfd(struct xenpv *x)
+{
+	void *p;
+
+	x->pages_fd = memfd_create("ketch-xenpv-frames", MFD_CLOEXEC);
+	if (x->pages_fd < 0 || ftruncate(x->pages_fd, XENPV_NR_PAGES * PG))
+		return NULL;
+	p = mmap(NULL, XENPV_NR_PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, x->pages_fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
 void xenpv_free(struct domain *d)
 {
 	struct xenpv *x = d->xenpv;
@@ -43,6 +61,8 @@ void xenpv_free(struct domain *d)
 		return;
 	if (x->pages)
 		munmap(x->pages, XENPV_NR_PAGES * PG);
+	if (x->pages_fd >= 0)
+		close(x->pages_fd);
 	if (x->tables)
 		munmap(x->tables, 2 * PG);
 	if (x->m2p)
@@ -95,8 +115,9 @@ int xenpv_enable(struct domain *d)
 	if (!x)
 		return -ENOMEM;
 	d->xenpv = x;
+	x->pages_fd = -1;
 	x->m2p_len = (d->nr_pages * 8 + SUPERPAGE - 1) & ~(SUPERPAGE - 1);
-	x->pages = anon(XENPV_NR_PAGES * PG);
+	x->pages = frames_memfd(x);
 	x->tables = anon(2 * PG);
 	x->m2p = anon(x->m2p_len);
 	x->ptlevel = calloc(d->nr_pages, 1);
@@ -125,6 +146,20 @@ void *xenpv_frame(struct domain *d, uint64_t gfn)
 	if (!d->xenpv || gfn < first || gfn >= first + XENPV_NR_PAGES)
 		return NULL;
 	return d->xenpv->pages + (gfn - first) * PG;
+}
+
+int xenpv_frames_fd(struct domain *d, uint64_t *first_gfn, uint32_t *nr)
+{
+	int fd;
+
+	if (!d->xenpv)
+		return -ENOENT;
+	fd = fcntl(d->xenpv->pages_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	*first_gfn = XENPV_PAGES_GPA / PG;
+	*nr = XENPV_NR_PAGES;
+	return fd;
 }
 
 void *xenpv_grant_frame(struct domain *d, unsigned int idx, uint64_t *gfn)

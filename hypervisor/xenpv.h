@@ -9,7 +9,8 @@
  *
  * Guest-physical layout, all outside RAM (above the entry area):
  *   KETCH_XENPV_SHINFO_GPA: shared_info, then GNT_MAX_FRAMES grant frames
- *     (one writable KVM slot);
+ *     (one writable KVM slot, backed by a memfd that control-domain
+ *     backends get to read grant entries);
  *   XENPV_TABLES_GPA: the L3 and L2 that map the M2P (writable slot: page
  *     walks may set accessed bits; the guest has no writable mapping);
  *   XENPV_M2P_GPA: the M2P itself, 8 bytes per RAM frame, read-only slot.
@@ -40,6 +41,7 @@ struct vcpu;
 /* Page-table levels known for a RAM frame (0: not known as a table). */
 struct xenpv {
 	uint8_t *pages;      /* XENPV_NR_PAGES, shared_info first */
+	int pages_fd;        /* the memfd behind pages */
 	uint8_t *tables;     /* M2P L3, L2 */
 	uint64_t *m2p;
 	uint64_t m2p_len;    /* bytes, 2 MiB multiple */
@@ -57,6 +59,12 @@ void xenpv_free(struct domain *d);
 void xenpv_map_l4(struct domain *d, uint64_t *l4);
 /* Host address of hypervisor-owned frame gfn of d, or NULL. */
 void *xenpv_frame(struct domain *d, uint64_t gfn);
+/*
+ * A new descriptor of the memfd behind d's hypervisor-owned frames (gfn
+ * *first_gfn + i is its page i, *nr pages), or -ENOENT for a domain that
+ * is not classic, or another negative errno.
+ */
+int xenpv_frames_fd(struct domain *d, uint64_t *first_gfn, uint32_t *nr);
 /* Host address of grant frame idx (placed on first use), or NULL. */
 void *xenpv_grant_frame(struct domain *d, unsigned int idx, uint64_t *gfn);
 /* Marks the tables reachable from the L4 at cr3 with their levels. */

@@ -29,6 +29,9 @@ struct kgnt {
 	pthread_mutex_t lock;
 	struct kctl_gnttab_info info;
 	void *frame_map[KCTL_GNT_MAX_FRAMES]; /* table frames, mapped */
+	int xen_fd;         /* a classic PV guest's frames outside RAM, or -1 */
+	uint64_t xen_first; /* the gpfn of xen_fd's first page */
+	uint64_t xen_nr;    /* its pages */
 	struct kgnt_ref *refs;                /* KGNT_MAX_ENTRIES */
 	unsigned int nr_cached;
 	unsigned int nr_pinned;

@@ -1,6 +1,8 @@
 /*
  * kgnt_table.c - opening a guest's grants, finding its table frames in its
- * memfd (each frame mapped alone, 4 KiB at the frame's gpfn) and pinning
+ * memfd (each frame mapped alone, 4 KiB at the frame's gpfn; a classic Xen
+ * PV guest's frames outside its RAM in the memfd of ketch-hv's frames,
+ * GNTTAB_FRAMES) and pinning
  * entries with the same rule ketch-hv uses (ketch/gnt_entry.h), counted
  * per reference so GTF bits are cleared only when the last pin goes.
  */
@@ -23,18 +25,41 @@ static void unmap_frames(struct kgnt *g)
 	}
 }
 
+/*
+ * Where frame pfn outside RAM is: the descriptor and offset of ketch-hv's
+ * own frames (asked for once), or -1 when it is not one of them.
+ */
+static int outside_ram(struct kgnt *g, uint64_t pfn, off_t *off)
+{
+	if (g->xen_fd < 0 && g->ctl) {
+		struct kctl_gnttab_frames f;
+		int fd;
+
+		if (kctl_gnttab_frames(g->ctl, g->domid, &f, &fd) == 0) {
+			g->xen_fd = fd;
+			g->xen_first = f.first_gpfn;
+			g->xen_nr = f.nr_frames;
+		}
+	}
+	if (g->xen_fd < 0 || pfn < g->xen_first || pfn - g->xen_first >= g->xen_nr)
+		return -1;
+	*off = (off_t)((pfn - g->xen_first) * KGNT_PAGE_SIZE);
+	return g->xen_fd;
+}
+
 /* Map the frames info names; 0 or a negative errno. */
 static int map_frames(struct kgnt *g)
 {
 	unmap_frames(g);
 	for (unsigned int i = 0; i < g->info.nr_frames && i < KCTL_GNT_MAX_FRAMES; i++) {
 		uint64_t pfn = g->info.gpfn[i];
+		off_t off = (off_t)(pfn * KGNT_PAGE_SIZE);
+		int fd = pfn < g->nr_pages ? g->memfd : outside_ram(g, pfn, &off);
 		void *p;
 
-		if (pfn >= g->nr_pages)
+		if (fd < 0)
 			continue; /* not placed: its entries are not valid refs */
-		p = mmap(NULL, KGNT_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 g->memfd, (off_t)(pfn * KGNT_PAGE_SIZE));
+		p = mmap(NULL, KGNT_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 		if (p == MAP_FAILED)
 			return -errno;
 		g->frame_map[i] = p;
@@ -55,6 +80,7 @@ struct kgnt *kgnt_open_fd(struct kctl *h, int memfd, const struct kctl_gnttab_in
 		g->domid = info->domid;
 		g->flags = flags;
 		g->memfd = memfd;
+		g->xen_fd = -1;
 		g->nr_pages = info->nr_pages;
 		g->info = *info;
 		pthread_mutex_init(&g->lock, NULL);
@@ -62,6 +88,8 @@ struct kgnt *kgnt_open_fd(struct kctl *h, int memfd, const struct kctl_gnttab_in
 		if (r == 0)
 			return g;
 		unmap_frames(g);
+		if (g->xen_fd >= 0)
+			close(g->xen_fd);
 		pthread_mutex_destroy(&g->lock);
 	}
 	if (g)
@@ -111,6 +139,8 @@ void kgnt_close(struct kgnt *g)
 	pthread_mutex_unlock(&g->lock);
 	pthread_mutex_destroy(&g->lock);
 	close(g->memfd);
+	if (g->xen_fd >= 0)
+		close(g->xen_fd);
 	free(g->refs);
 	free(g);
 }

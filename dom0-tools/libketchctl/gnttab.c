@@ -1,7 +1,7 @@
 /*
  * gnttab.c - the control-socket calls a control-domain grant library needs:
- * a domain's memfd itself (not a mapping of it) and where its grant-table
- * frames are.
+ * a domain's memfd itself (not a mapping of it), where its grant-table
+ * frames are, and the memfd of those outside its RAM.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -29,4 +29,16 @@ int kctl_gnttab_info(struct kctl *h, uint32_t domid, struct kctl_gnttab_info *in
 
 	return kctl_call(h, KCTL_OP_GNTTAB_INFO, &req, sizeof(req), info,
 			 sizeof(*info), NULL);
+}
+
+int kctl_gnttab_frames(struct kctl *h, uint32_t domid, struct kctl_gnttab_frames *out, int *fd)
+{
+	struct kctl_domid req = { .domid = domid };
+	int r = kctl_call(h, KCTL_OP_GNTTAB_FRAMES, &req, sizeof(req), out, sizeof(*out), fd);
+
+	if (r)
+		return r;
+	if (*fd < 0)
+		return -EPROTO;
+	return 0;
 }

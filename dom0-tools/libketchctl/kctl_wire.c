@@ -37,6 +37,7 @@ static const struct {
 	[KCTL_OP_VCPU_RESTORE] = EXACT(kctl_vcpu_state),
 	[KCTL_OP_RESUME] = EXACT(kctl_domid),
 	[KCTL_OP_EVTCHN_LIST] = EXACT(kctl_evtchn_list_req),
+	[KCTL_OP_GNTTAB_FRAMES] = EXACT(kctl_domid),
 };
 #undef EXACT
 

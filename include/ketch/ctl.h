@@ -41,6 +41,7 @@ enum kctl_op {
 	KCTL_OP_VCPU_RESTORE = 24,  /* kctl_vcpu_state (paused domain) */
 	KCTL_OP_RESUME = 25,        /* kctl_domid: a suspended domain goes on, paused */
 	KCTL_OP_EVTCHN_LIST = 26,   /* kctl_evtchn_list_req -> kctl_evtchn_list */
+	KCTL_OP_GNTTAB_FRAMES = 27, /* kctl_domid -> kctl_gnttab_frames + memfd */
 	KCTL_OP_MAX
 };
 
@@ -174,6 +175,17 @@ struct kctl_gnttab_info {
 	uint32_t pad;
 	uint64_t nr_pages;    /* OUT: RAM frames (memfd size / 4 KiB) */
 	uint64_t gpfn[KCTL_GNT_MAX_FRAMES]; /* OUT: frame i's gpfn, ~0 unplaced */
+};
+
+/*
+ * The hypervisor-owned frames of a classic Xen PV domain (shared_info and
+ * the grant frames GNTTABOP_setup_table placed outside its RAM): frame
+ * first_gpfn + i is page i of the memfd that comes with the reply.
+ */
+struct kctl_gnttab_frames {
+	uint32_t domid;       /* OUT */
+	uint32_t nr_frames;   /* OUT: pages in the memfd */
+	uint64_t first_gpfn;  /* OUT: the gpfn of its first page */
 };
 
 /* One vCPU as VCPU_INFO reports it. */

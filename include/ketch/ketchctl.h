@@ -204,6 +204,12 @@ int kctl_evtchn_unbind(struct kctl *h, uint32_t domid, uint32_t port);
 int kctl_memory_fd(struct kctl *h, uint32_t domid, int *fd, uint64_t *size);
 /* Where domid's grant-table frames are.  -ESRCH for an unknown domain. */
 int kctl_gnttab_info(struct kctl *h, uint32_t domid, struct kctl_gnttab_info *info);
+/*
+ * A memfd of domid's hypervisor-owned frames (a classic Xen PV domain's
+ * grant frames outside its RAM) and where they sit: *fd, which the caller
+ * closes.  -ENOENT for a domain without such frames, -ESRCH for none.
+ */
+int kctl_gnttab_frames(struct kctl *h, uint32_t domid, struct kctl_gnttab_frames *out, int *fd);
 
 /* ---- Save and restore (docs/save-migrate.md) ----------------------------- */
 

@@ -80,7 +80,7 @@ START_TEST(payload_sizes)
 		{ KCTL_OP_SET_VCPU, sizeof(struct kctl_set_vcpu), sizeof(struct kctl_set_vcpu) },
 		{ KCTL_OP_HYPERCALL_INIT, 24, 24 }, { KCTL_OP_SUBSCRIBE, 0, 0 },
 		{ KCTL_OP_SET_IMAGE, sizeof(struct kctl_image_chunk) + 1, KCTL_MAX_PAYLOAD },
-		{ KCTL_OP_HV_INFO, 0, 0 },
+		{ KCTL_OP_HV_INFO, 0, 0 }, { KCTL_OP_GNTTAB_FRAMES, 8, 8 },
 		{ KCTL_OP_EVENT, sizeof(struct kctl_dominfo), sizeof(struct kctl_dominfo) },
 		{ KCTL_OP_ERROR, 0, 0 },
 	};
@@ -96,6 +96,7 @@ START_TEST(payload_sizes)
 	ck_assert_uint_eq(sizeof(struct kctl_create), 32);
 	ck_assert_uint_eq(sizeof(struct kctl_set_vcpu), 8 + 21 * 8);
 	ck_assert_uint_eq(sizeof(struct kctl_image_chunk), 24);
+	ck_assert_uint_eq(sizeof(struct kctl_gnttab_frames), 16);
 	ck_assert_uint_le(sizeof(struct kctl_list), KCTL_MAX_PAYLOAD);
 	ck_assert_int_eq(kctl_payload_size(0, &min, &max), -EOPNOTSUPP);
 	ck_assert_int_eq(kctl_payload_size(13, &min, &max), -EOPNOTSUPP);

@@ -3,14 +3,22 @@
  * is a grant table with one entry of each kind.  Checks the statuses, the
  * GTF_reading/GTF_writing bits a granter would see, that copies and maps
  * reach exactly the granted frame, and the persistent-mapping cache.
+ * Then a classic Xen PV guest's table outside its RAM, in the frames
+ * memfd a fake ketch-hv hands over for GNTTAB_FRAMES.
  */
 #include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "ketch/gntaccess.h"
+#include "ketch/ketchctl.h"
 
 #define PAGES 16
 #define TABLE_PFN 2
@@ -210,6 +218,108 @@ START_TEST(granter_changes_entry)
 }
 END_TEST
 
+/* A classic guest's hypervisor frames: gpfn XEN_FIRST + i is page i. */
+#define XEN_FIRST 0x100000ULL
+#define XEN_PAGES 4
+
+struct fake_hv {
+	int listen_fd;
+	int frames_fd;
+	unsigned int frames_asked;
+};
+
+/* Answer one op of a connection; false when it ends. */
+static bool fake_hv_answer(struct fake_hv *f, int c)
+{
+	uint8_t buf[KCTL_MAX_PAYLOAD];
+	struct kctl_hdr h, r;
+	struct kctl_hello hello = { .version = KCTL_VERSION, .pid = 1 };
+	struct kctl_gnttab_frames fr = { .domid = 7, .nr_frames = XEN_PAGES,
+		.first_gpfn = XEN_FIRST };
+
+	if (kctl_recv(c, &h, buf, sizeof(buf), NULL))
+		return false;
+	if (h.op == KCTL_OP_HELLO) {
+		kctl_hdr_init(&r, h.op, h.req_id, 0, sizeof(hello));
+		return kctl_send(c, &r, &hello, -1, 0) == 0;
+	}
+	if (h.op == KCTL_OP_GNTTAB_FRAMES) {
+		f->frames_asked++;
+		kctl_hdr_init(&r, h.op, h.req_id, 0, sizeof(fr));
+		return kctl_send(c, &r, &fr, f->frames_fd, 0) == 0;
+	}
+	kctl_hdr_init(&r, h.op, h.req_id, -EOPNOTSUPP, 0);
+	return kctl_send(c, &r, NULL, -1, 0) == 0;
+}
+
+static void *fake_hv_thread(void *arg)
+{
+	struct fake_hv *f = arg;
+	int c = accept(f->listen_fd, NULL, NULL);
+
+	while (c >= 0 && fake_hv_answer(f, c))
+		;
+	if (c >= 0)
+		close(c);
+	return NULL;
+}
+
+START_TEST(table_outside_ram)
+{
+	struct fake_hv f = { .frames_fd = memfd_create("fake-xenpv", 0) };
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct kctl_gnttab_info info = { .domid = 7, .nr_frames = 1, .max_frames = 32,
+		.nr_pages = PAGES };
+	grant_entry_v1_t *xt;
+	uint8_t *xen, buf[16];
+	struct kctl *h;
+	struct kgnt *g;
+	pthread_t t;
+	int16_t st = 0;
+	int err = 0;
+
+	ck_assert_int_eq(ftruncate(f.frames_fd, XEN_PAGES * 4096), 0);
+	xen = mmap(NULL, XEN_PAGES * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, f.frames_fd, 0);
+	ck_assert(xen != MAP_FAILED);
+	xt = (grant_entry_v1_t *)(xen + 2 * 4096); /* the table at gpfn XEN_FIRST + 2 */
+	xt[8] = (grant_entry_v1_t){ .flags = GTF_permit_access, .domid = 0, .frame = 5 };
+	xt[9] = (grant_entry_v1_t){ .flags = GTF_permit_access, .domid = 0,
+		.frame = XEN_FIRST }; /* a hypervisor frame is not the guest's to grant */
+	snprintf(a.sun_path, sizeof(a.sun_path), "/tmp/gnt-access-%d.sock", getpid());
+	unlink(a.sun_path);
+	f.listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(bind(f.listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(f.listen_fd, 1), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, fake_hv_thread, &f), 0);
+	h = kctl_open(a.sun_path, &err);
+	ck_assert_msg(h != NULL, "kctl_open: %d", err);
+	for (int i = 0; i < KCTL_GNT_MAX_FRAMES; i++)
+		info.gpfn[i] = ~0ULL;
+	info.gpfn[0] = XEN_FIRST + 2;
+	g = kgnt_open_fd(h, dup(memfd), &info, 0, &err);
+	ck_assert_msg(g != NULL, "open: %d", err);
+	ck_assert_uint_eq(f.frames_asked, 1);
+	/* The entry is read and marked where the guest keeps it, the data
+	 * comes from its RAM. */
+	ck_assert_int_eq(kgnt_copy_from(g, 8, 0, buf, 16), GNTST_okay);
+	ck_assert_mem_eq(buf, mem + 5 * 4096, 16);
+	ck_assert_ptr_nonnull(kgnt_map(g, 8, false, &st));
+	ck_assert_int_eq(xt[8].flags, GTF_permit_access | GTF_reading);
+	kgnt_unmap(g, 8);
+	ck_assert_int_eq(xt[8].flags, GTF_permit_access);
+	ck_assert_int_eq(kgnt_copy_from(g, 9, 0, buf, 16), GNTST_general_error);
+	ck_assert_int_eq(xt[9].flags, GTF_permit_access);
+	ck_assert_int_eq(kgnt_copy_from(g, 600, 0, buf, 16), GNTST_bad_gntref);
+	kgnt_close(g);
+	kctl_close(h);
+	pthread_join(t, NULL);
+	close(f.listen_fd);
+	unlink(a.sun_path);
+	munmap(xen, XEN_PAGES * 4096);
+	close(f.frames_fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gnt_access");
@@ -223,6 +333,7 @@ int main(void)
 	tcase_add_test(tc, persistent_cache);
 	tcase_add_test(tc, granter_changes_entry);
 	tcase_add_test(tc, map_ring_pages);
+	tcase_add_test(tc, table_outside_ram);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
