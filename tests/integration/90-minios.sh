@@ -4,8 +4,12 @@
 # images, not part of Ketch), booted with ketch-hv run.  Each image's own
 # console lines are the verdict: how far it gets through its boot
 # (mmu_update, the M2P, its trap table, shared_info and grant frames
-# outside RAM, events and timers).  Classic PV guests need ring 0 for
-# their trap table, so on a PVM host ketch-hv must refuse them instead.
+# outside RAM, events and timers).  Under the toolstack (in a network
+# namespace made here) minios-test runs its xenbus tests, and with a disk
+# and a vif its blkfront and netfront connect to ketch-blkback and
+# ketch-netback through grants in its table outside RAM.  Classic PV
+# guests need ring 0 for their trap table, so on a PVM host ketch-hv must
+# refuse them instead.
 . "$(dirname "$0")/lib.sh"
 
 HV=$BIN/ketch-hv
@@ -15,6 +19,7 @@ if [ ! -d "$MINIOS" ]; then
 	echo "SKIP - no Mini-OS images at $MINIOS (set KETCH_MINIOS_DIR): NOTHING IN THIS SCRIPT WAS TESTED"
 	finish
 fi
+in_netns ketch-minios "$0" "$@"
 
 # boot IMAGE SECONDS NAME: run it until the timeout; console in $TMP/NAME.out, log in .err
 boot() {
@@ -74,7 +79,7 @@ MINIOS=$(cd "$MINIOS" && pwd)
 start_hv "$HV_SOCK"
 start_xenstored "$XS_SOCK" "$HV_SOCK"
 show_on_failure "$TMP/hv.log" "$TMP/xs.log" "$TMP/kd.log" "$LOGS/console-mini.log"
-check "ketchd serves its socket" start_ketchd --log-dir "$LOGS"
+check "ketchd serves its socket" start_ketchd --log-dir "$LOGS" --create-bridge
 echo "{\"name\":\"mini\",\"kernel\":\"$MINIOS/minios-default.elf\",\"memory\":32}" >"$TMP/mini.json"
 M=$(K create --json "$TMP/mini.json" | jget domid)
 check "default: created" test -n "$M"
@@ -102,5 +107,47 @@ expect_match "test: rm, then the read fails" '^Error in xenbus read: ENOENT' "$c
 check "test: periodic thread beside it" wait_for 5 console_has mtest '^T\(s=[0-9]+ us=[0-9]+\)'
 check "test: ketch shutdown -w" K shutdown -w -t 60 mtest
 expect_match "test: a clean poweroff" "d$M \(mtest\): shutdown poweroff" "$(cat "$TMP/kd.log")"
+
+# (e) minios-test with a disk (hda: Mini-OS's blkfront opens device/vbd/768)
+# and a vif.  Its ring and data pages are granted through entries in its
+# grant frames outside RAM, which the backends read through libketchgnt.
+# This image's blkfront thread (test.c without BLKTEST_WRITE) reads random
+# sectors in a loop and prints "<bytes> read, <bytes> write" every 10 s;
+# its netfront prints "<n> bytes incoming" for each frame it receives.
+ip link set lo up
+IMG=$TMP/minios-disk.img MAC=00:16:3e:4d:49:4e BR=ketchbr0
+truncate -s 8M "$IMG"
+show_on_failure "$LOGS/console-mdev.log"
+printf '{"name":"mdev","kernel":"%s","memory":32,
+ "disks":[{"target":"%s","format":"raw","vdev":"hda","access":"rw"}],
+ "vifs":[{"mac":"%s","bridge":"%s"}]}\n' "$MINIOS/minios-test.elf" "$IMG" "$MAC" "$BR" >"$TMP/mdev.json"
+M=$(K create --json "$TMP/mdev.json" | jget domid)
+check "disk+vif: created" test -n "$M"
+check "blkfront: connected" wait_for 20 console_has mdev '^16384 sectors of 512 bytes'
+c=$(cat "$LOGS/console-mdev.log")
+expect_match "blkfront: its backend" "^backend at /local/domain/0/backend/vbd/$M/768[[:space:]]*\$" "$c"
+expect_eq "blkback: Connected" 4 "$(xenstore-read "/local/domain/0/backend/vbd/$M/768/state")"
+# read_bytes: the byte counts of the blkfront thread's progress lines.
+read_bytes() { tr -d '\r' <"$LOGS/console-mdev.log" | sed -n 's/^\([0-9]*\) read, [0-9]* write$/\1/p'; }
+reads_grew() { [ "$(read_bytes | tail -1)" -gt "$(read_bytes | head -1)" ] 2>/dev/null; }
+check "blkfront: its read loop makes progress" wait_for 40 reads_grew
+expect_eq "blkfront: every read answered without error" 0 \
+	"$(grep -c 'got error code' "$LOGS/console-mdev.log")"
+check "netfront: connected" wait_for 20 console_has mdev "^mac is $MAC[[:space:]]*\$"
+check "netback: Connected" wait_for 10 sh -c \
+	"[ \"\$(xenstore-read /local/domain/0/backend/vif/$M/0/state)\" = 4 ]"
+expect_match "netfront: its backend" "^backend at /local/domain/0/backend/vif/$M/0[[:space:]]*\$" \
+	"$(cat "$LOGS/console-mdev.log")"
+# The host asks the bridge for an address nobody has: the ARP requests
+# (42 bytes) are broadcast to the guest's vif.
+ip addr add 10.0.0.1/24 dev "$BR"
+ip link set "$BR" up
+ping -c 3 -i 0.5 -W 1 10.0.0.2 >/dev/null 2>&1
+check "netfront: the host's broadcasts arrive" wait_for 10 console_has mdev '^42 bytes incoming at '
+check "disk+vif: ketch shutdown -w" K shutdown -w -t 60 mdev
+c=$(cat "$LOGS/console-mdev.log")
+expect_match "blkfront: closed with its backend" "^close blk: backend=/local/domain/0/backend/vbd/$M/768 " "$c"
+expect_match "netfront: closed with its backend" "^close network: backend at /local/domain/0/backend/vif/$M/0" "$c"
+expect_match "disk+vif: a clean poweroff" "d$M \(mdev\): shutdown poweroff" "$(cat "$TMP/kd.log")"
 
 finish
