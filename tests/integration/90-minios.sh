@@ -7,7 +7,8 @@
 # outside RAM, events and timers).  Under the toolstack (in a network
 # namespace made here) minios-test runs its xenbus tests, and with a disk
 # and a vif its blkfront and netfront connect to ketch-blkback and
-# ketch-netback through grants in its table outside RAM.  Classic PV
+# ketch-netback through grants in its table outside RAM, and (given the
+# image built for it) its writes read back as written.  Classic PV
 # guests need ring 0 for their trap table, so on a PVM host ketch-hv must
 # refuse them instead.
 . "$(dirname "$0")/lib.sh"
@@ -108,6 +109,11 @@ check "test: periodic thread beside it" wait_for 5 console_has mtest '^T\(s=[0-9
 check "test: ketch shutdown -w" K shutdown -w -t 60 mtest
 expect_match "test: a clean poweroff" "d$M \(mtest\): shutdown poweroff" "$(cat "$TMP/kd.log")"
 
+# progress DOMAIN N: the byte counts (N 1: read, 2: written) of the
+# blkfront thread's progress lines; grew DOMAIN N: the last is above the first.
+progress() { tr -d '\r' <"$LOGS/console-$1.log" 2>/dev/null | sed -n "s/^\([0-9]*\) read, \([0-9]*\) write\$/\\$2/p"; }
+grew() { [ "$(progress "$1" "$2" | tail -1)" -gt "$(progress "$1" "$2" | head -1)" ] 2>/dev/null; }
+
 # (e) minios-test with a disk (hda: Mini-OS's blkfront opens device/vbd/768)
 # and a vif.  Its ring and data pages are granted through entries in its
 # grant frames outside RAM, which the backends read through libketchgnt.
@@ -127,10 +133,7 @@ check "blkfront: connected" wait_for 20 console_has mdev '^16384 sectors of 512 
 c=$(cat "$LOGS/console-mdev.log")
 expect_match "blkfront: its backend" "^backend at /local/domain/0/backend/vbd/$M/768[[:space:]]*\$" "$c"
 expect_eq "blkback: Connected" 4 "$(xenstore-read "/local/domain/0/backend/vbd/$M/768/state")"
-# read_bytes: the byte counts of the blkfront thread's progress lines.
-read_bytes() { tr -d '\r' <"$LOGS/console-mdev.log" | sed -n 's/^\([0-9]*\) read, [0-9]* write$/\1/p'; }
-reads_grew() { [ "$(read_bytes | tail -1)" -gt "$(read_bytes | head -1)" ] 2>/dev/null; }
-check "blkfront: its read loop makes progress" wait_for 40 reads_grew
+check "blkfront: its read loop makes progress" wait_for 40 grew mdev 1
 expect_eq "blkfront: every read answered without error" 0 \
 	"$(grep -c 'got error code' "$LOGS/console-mdev.log")"
 check "netfront: connected" wait_for 20 console_has mdev "^mac is $MAC[[:space:]]*\$"
@@ -149,5 +152,60 @@ c=$(cat "$LOGS/console-mdev.log")
 expect_match "blkfront: closed with its backend" "^close blk: backend=/local/domain/0/backend/vbd/$M/768 " "$c"
 expect_match "netfront: closed with its backend" "^close network: backend at /local/domain/0/backend/vif/$M/0" "$c"
 expect_match "disk+vif: a clean poweroff" "d$M \(mdev\): shutdown poweroff" "$(cat "$TMP/kd.log")"
+
+# (f) Writes: minios-test-blkwrite.elf is minios-test built with
+# -DBLKTEST_WRITE (the CFLAGS line Mini-OS's Makefile leaves commented
+# out).  Its blkfront thread writes sector 0, the last sector and then
+# random ones, each a chain of 32-bit words (w[i+1] = w[i] * RAND_MIX),
+# reads each back once written and says "bogus data at offset" if it
+# differs.  The disk is a sparse 4 GiB so that two writes in flight to
+# one sector (which would fail the guest's check falsely) are unlikely.
+if [ ! -f "$MINIOS/minios-test-blkwrite.elf" ]; then
+	echo "# NOT TESTED: the write/read-back check needs minios-test-blkwrite.elf in $MINIOS"
+	finish
+fi
+WIMG=$TMP/minios-write.img
+truncate -s 4G "$WIMG"
+show_on_failure "$LOGS/console-mwrite.log"
+printf '{"name":"mwrite","kernel":"%s","memory":32,
+ "disks":[{"target":"%s","format":"raw","vdev":"hda","access":"rw"}]}\n' \
+	"$MINIOS/minios-test-blkwrite.elf" "$WIMG" >"$TMP/mwrite.json"
+W=$(K create --json "$TMP/mwrite.json" | jget domid)
+check "blkwrite: created" test -n "$W"
+check "blkwrite: blkfront connected" wait_for 20 console_has mwrite '^8388608 sectors of 512 bytes'
+check "blkwrite: its write loop makes progress" wait_for 40 grew mwrite 2
+check "blkwrite: its read-backs too" grew mwrite 1
+echo "# blkwrite: $(progress mwrite 2 | tail -1) bytes written, $(progress mwrite 1 | tail -1) read back"
+check "blkwrite: ketch shutdown -w" K shutdown -w -t 60 mwrite
+expect_eq "blkwrite: every write read back as written (no \"bogus data\")" 0 \
+	"$(grep -c 'bogus data' "$LOGS/console-mwrite.log")"
+expect_eq "blkwrite: every request answered without error" 0 \
+	"$(grep -c 'got error code' "$LOGS/console-mwrite.log")"
+# On the host, every sector the guest wrote holds a whole chain, and its
+# first two writes (sector 0 and the last) are there.
+verdict=$(python3 - "$WIMG" <<'PY'
+import os, struct, sys
+MIX, fd = 2654435769, os.open(sys.argv[1], os.O_RDONLY)
+size, off, written, bad, ends = os.fstat(fd).st_size, 0, 0, 0, 0
+while off < size:
+    try:
+        off = os.lseek(fd, off, os.SEEK_DATA)
+    except OSError:
+        break
+    end = os.lseek(fd, off, os.SEEK_HOLE)
+    data = os.pread(fd, end - off, off)
+    for s in range(0, len(data), 512):
+        w = struct.unpack("<128I", data[s:s + 512])
+        if not any(w):
+            continue
+        written += 1
+        ends += (off + s) in (0, size - 512)
+        bad += any(w[i + 1] != (w[i] * MIX) & 0xffffffff for i in range(127))
+    off = end
+print("written=%s bad=%d ends=%d" % ("many" if written > 2 else written, bad, ends))
+PY
+)
+expect_eq "blkwrite: the image holds the guest's chains, sector 0 and the last among them" \
+	"written=many bad=0 ends=2" "$verdict"
 
 finish
