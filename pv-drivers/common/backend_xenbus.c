@@ -141,17 +141,26 @@ bool bkx_online(struct bkx *x)
 
 /*
  * A frontend already Initialised or Connected when we start was talking
- * to an earlier backend of this device, one that died (the toolstack
- * starts us again).  Its rings and port belong to that connection, half
- * used and perhaps still pinned, so we do not take them: the caller says
- * Closed and waits for the frontend to start over from Initialising.
+ * to an earlier backend of this device if one wrote our state node (it
+ * died; the toolstack starts us again).  Its rings and port belong to
+ * that connection, half used and perhaps still pinned, so we do not take
+ * them: the caller says Closed and waits for the frontend to start over
+ * from Initialising.  With our state node still the toolstack's
+ * Initialising, no backend ever answered: the frontend went ahead without
+ * waiting for InitWait (Mini-OS's do) and is served, as Linux's backends
+ * connect a frontend they find Connected when they probe.
  */
 bool bkx_stale_frontend(struct bkx *x)
 {
 	XenbusState s = bkx_fe_state(x);
+	unsigned long ours;
 
 	if (s != XenbusStateInitialised && s != XenbusStateConnected)
 		return false;
+	if (!bkx_get_ulong(x, x->be, "state", &ours) || ours == XenbusStateInitialising) {
+		bk_log("frontend is in state %d before any backend answered: serving it", s);
+		return false;
+	}
 	bk_log("frontend is in state %d from an earlier backend: asking it to reconnect", s);
 	return true;
 }

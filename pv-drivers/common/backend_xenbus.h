@@ -57,7 +57,8 @@ XenbusState bkx_fe_state(struct bkx *x);
 /* Whether the toolstack keeps the device (be/online not 0). */
 bool bkx_online(struct bkx *x);
 /* Whether the frontend is still Initialised or Connected to an earlier
- * instance of this backend (logged): its rings are not ours to take. */
+ * instance of this backend, which wrote our state node (logged): its
+ * rings are not ours to take. */
 bool bkx_stale_frontend(struct bkx *x);
 /* Watch the frontend's state and @releaseDomain. */
 bool bkx_watch(struct bkx *x);

@@ -114,11 +114,13 @@ expect_eq "exit status 0" 0 "$?"
 check "its TAP went with it" wait_for 5 no_link vif$DOM.0
 check "the bridge stays" ip link show ketchbr9 >/dev/null
 
-# A frontend still Connected to a backend that died: the new one says
-# Closed, never takes the old rings, and waits for it to start over.
+# A frontend still Connected to a backend that died (which had written
+# its state): the new one says Closed, never takes the old rings, and
+# waits for it to start over.
 add_vif 3
 xenstore-write /local/domain/$DOM/device/vif/3/state 4 /local/domain/$DOM/device/vif/3/tx-ring-ref 9 \
-	/local/domain/$DOM/device/vif/3/rx-ring-ref 10 /local/domain/$DOM/device/vif/3/event-channel 5
+	/local/domain/$DOM/device/vif/3/rx-ring-ref 10 /local/domain/$DOM/device/vif/3/event-channel 5 \
+	"$BE/state" 4
 start_nb 3
 check "a frontend left connected is told Closed" wait_for 10 be_state_is 6
 expect_log "and why" "$TMP/nb.3.log" 'frontend is in state 4 from an earlier backend: asking it to reconnect'
@@ -128,6 +130,20 @@ expect_eq "its Connected again changes nothing" 6 "$(xenstore-read "$BE/state")"
 check "the old rings were not taken" bash -c "! grep -q 'connected:\|ring grant' '$TMP/nb.3.log'"
 xenstore-write /local/domain/$DOM/device/vif/3/state 1
 check "it starts over from Initialising: InitWait" wait_for 10 be_state_is 2
+kill -TERM $NBPID
+check "and leaves on SIGTERM" wait_for 10 gone $NBPID
+
+# A frontend that went Connected before any backend answered (the
+# backend's state still the toolstack's Initialising), as Mini-OS's
+# netfront does: served, not told to start over.
+add_vif 4
+xenstore-write /local/domain/$DOM/device/vif/4/state 4 /local/domain/$DOM/device/vif/4/tx-ring-ref 9 \
+	/local/domain/$DOM/device/vif/4/rx-ring-ref 10 /local/domain/$DOM/device/vif/4/event-channel 5 \
+	/local/domain/$DOM/device/vif/4/request-rx-copy 1
+start_nb 4
+expect_log "a frontend Connected before any backend answered is served" "$TMP/nb.4.log" \
+	'frontend is in state 4 before any backend answered: serving it'
+check "it was never told Closed" bash -c "! grep -q 'earlier backend' '$TMP/nb.4.log'"
 kill -TERM $NBPID
 check "and leaves on SIGTERM" wait_for 10 gone $NBPID
 

@@ -113,6 +113,15 @@ expect_match "test: a clean poweroff" "d$M \(mtest\): shutdown poweroff" "$(cat 
 # blkfront thread's progress lines; grew DOMAIN N: the last is above the first.
 progress() { tr -d '\r' <"$LOGS/console-$1.log" 2>/dev/null | sed -n "s/^\([0-9]*\) read, \([0-9]*\) write\$/\\$2/p"; }
 grew() { [ "$(progress "$1" "$2" | tail -1)" -gt "$(progress "$1" "$2" | head -1)" ] 2>/dev/null; }
+# within SECONDS COMMAND...: true once COMMAND succeeds.  For lines the
+# guest prints every 10 s of wall-clock time: barely scaled, so that a
+# failure leaves the script time for the rest.
+within() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do [ "$SECONDS" -lt "$end" ] || return 1; sleep 0.5; done
+}
+LINES_S=$((25 + 5 * T_SCALE))
 
 # (e) minios-test with a disk (hda: Mini-OS's blkfront opens device/vbd/768)
 # and a vif.  Its ring and data pages are granted through entries in its
@@ -129,15 +138,15 @@ printf '{"name":"mdev","kernel":"%s","memory":32,
  "vifs":[{"mac":"%s","bridge":"%s"}]}\n' "$MINIOS/minios-test.elf" "$IMG" "$MAC" "$BR" >"$TMP/mdev.json"
 M=$(K create --json "$TMP/mdev.json" | jget domid)
 check "disk+vif: created" test -n "$M"
-check "blkfront: connected" wait_for 20 console_has mdev '^16384 sectors of 512 bytes'
+check "blkfront: connected" wait_for 10 console_has mdev '^16384 sectors of 512 bytes'
 c=$(cat "$LOGS/console-mdev.log")
 expect_match "blkfront: its backend" "^backend at /local/domain/0/backend/vbd/$M/768[[:space:]]*\$" "$c"
 expect_eq "blkback: Connected" 4 "$(xenstore-read "/local/domain/0/backend/vbd/$M/768/state")"
-check "blkfront: its read loop makes progress" wait_for 40 grew mdev 1
+check "blkfront: its read loop makes progress" within $LINES_S grew mdev 1
 expect_eq "blkfront: every read answered without error" 0 \
 	"$(grep -c 'got error code' "$LOGS/console-mdev.log")"
-check "netfront: connected" wait_for 20 console_has mdev "^mac is $MAC[[:space:]]*\$"
-check "netback: Connected" wait_for 10 sh -c \
+check "netfront: connected" wait_for 5 console_has mdev "^mac is $MAC[[:space:]]*\$"
+check "netback: Connected" wait_for 5 sh -c \
 	"[ \"\$(xenstore-read /local/domain/0/backend/vif/$M/0/state)\" = 4 ]"
 expect_match "netfront: its backend" "^backend at /local/domain/0/backend/vif/$M/0[[:space:]]*\$" \
 	"$(cat "$LOGS/console-mdev.log")"
@@ -146,7 +155,7 @@ expect_match "netfront: its backend" "^backend at /local/domain/0/backend/vif/$M
 ip addr add 10.0.0.1/24 dev "$BR"
 ip link set "$BR" up
 ping -c 3 -i 0.5 -W 1 10.0.0.2 >/dev/null 2>&1
-check "netfront: the host's broadcasts arrive" wait_for 10 console_has mdev '^42 bytes incoming at '
+check "netfront: the host's broadcasts arrive" wait_for 5 console_has mdev '^42 bytes incoming at '
 check "disk+vif: ketch shutdown -w" K shutdown -w -t 60 mdev
 c=$(cat "$LOGS/console-mdev.log")
 expect_match "blkfront: closed with its backend" "^close blk: backend=/local/domain/0/backend/vbd/$M/768 " "$c"
@@ -172,8 +181,8 @@ printf '{"name":"mwrite","kernel":"%s","memory":32,
 	"$MINIOS/minios-test-blkwrite.elf" "$WIMG" >"$TMP/mwrite.json"
 W=$(K create --json "$TMP/mwrite.json" | jget domid)
 check "blkwrite: created" test -n "$W"
-check "blkwrite: blkfront connected" wait_for 20 console_has mwrite '^8388608 sectors of 512 bytes'
-check "blkwrite: its write loop makes progress" wait_for 40 grew mwrite 2
+check "blkwrite: blkfront connected" wait_for 10 console_has mwrite '^8388608 sectors of 512 bytes'
+check "blkwrite: its write loop makes progress" within $LINES_S grew mwrite 2
 check "blkwrite: its read-backs too" grew mwrite 1
 echo "# blkwrite: $(progress mwrite 2 | tail -1) bytes written, $(progress mwrite 1 | tail -1) read back"
 check "blkwrite: ketch shutdown -w" K shutdown -w -t 60 mwrite
