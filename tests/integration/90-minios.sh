@@ -161,6 +161,10 @@ c=$(cat "$LOGS/console-mdev.log")
 expect_match "blkfront: closed with its backend" "^close blk: backend=/local/domain/0/backend/vbd/$M/768 " "$c"
 expect_match "netfront: closed with its backend" "^close network: backend at /local/domain/0/backend/vif/$M/0" "$c"
 expect_match "disk+vif: a clean poweroff" "d$M \(mdev\): shutdown poweroff" "$(cat "$TMP/kd.log")"
+# Mini-OS's end of access warns (and leaks the entry) if a backend still
+# holds it marked in use when it answers.
+expect_eq "grants released before each answer (no \"g.e. still in use\")" 0 \
+	"$(grep -c 'still in use' "$LOGS/console-mdev.log")"
 
 # (f) Writes: minios-test-blkwrite.elf is minios-test built with
 # -DBLKTEST_WRITE (the CFLAGS line Mini-OS's Makefile leaves commented
