@@ -13,6 +13,7 @@
 
 #include "ctl_fake_hv.h"
 #include "hv.h"
+#include "xenpv.h"
 #include "ketch/builder.h"
 
 #define FAKE_DOMS 4
@@ -249,6 +250,22 @@ int gnttab_info(struct domain *d, struct kctl_gnttab_info *out)
 	for (int i = 0; i < KCTL_GNT_MAX_FRAMES; i++)
 		out->gpfn[i] = ~0ull;
 	return 0;
+}
+
+/* A fake domain is classic once it has shared_info: its frames fd is an
+ * eventfd, enough for the handler to pass and the fuzzer to close. */
+int xenpv_frames_fd(struct domain *d, uint64_t *first_gfn, uint32_t *nr)
+{
+	int fd;
+
+	if (!d->shared_info_gpa)
+		return -ENOENT;
+	fd = eventfd(0, EFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*first_gfn = d->nr_pages + 1;
+	*nr = 33;
+	return fd;
 }
 
 const char *hv_flavour_name(enum hv_flavour f)
