@@ -145,8 +145,8 @@ expect_eq "blkback: Connected" 4 "$(xenstore-read "/local/domain/0/backend/vbd/$
 check "blkfront: its read loop makes progress" within $LINES_S grew mdev 1
 expect_eq "blkfront: every read answered without error" 0 \
 	"$(grep -c 'got error code' "$LOGS/console-mdev.log")"
-check "netfront: connected" wait_for 5 console_has mdev "^mac is $MAC[[:space:]]*\$"
-check "netback: Connected" wait_for 5 sh -c \
+check "netfront: started (read its mac)" wait_for 5 console_has mdev "^mac is $MAC[[:space:]]*\$"
+check "netback: Connected (netfront connected)" wait_for 5 sh -c \
 	"[ \"\$(xenstore-read /local/domain/0/backend/vif/$M/0/state)\" = 4 ]"
 expect_match "netfront: its backend" "^backend at /local/domain/0/backend/vif/$M/0[[:space:]]*\$" \
 	"$(cat "$LOGS/console-mdev.log")"
