@@ -357,8 +357,8 @@ char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path,
 	return v;
 }
 
-/* save and restore: the requests' checks are fuzzed, not the streams
- * (ks_fuzz_stream fuzzes those). */
+/* save, restore and clone: the requests' checks are fuzzed, not the
+ * streams (ks_fuzz_stream fuzzes those). */
 int kd_save_start(struct kd *kd, struct kd_domain *d, const char *path,
 		  enum kd_save_mode mode, int timeout_s, struct kd_conn *c,
 		  struct json_object *id, struct kd_error *err)
@@ -379,6 +379,18 @@ int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
 {
 	(void)kd;
 	(void)name;
+	(void)paused;
+	(void)out;
+	memset(st, 0, sizeof(*st));
+	return kd_error_set(err, "invalid_save", "file", "%s: not a Ketch save file", path);
+}
+
+int kd_clone(struct kd *kd, const char *path, const char *name, unsigned int count,
+	     bool paused, struct kd_domain **out, struct kd_save_stats *st, struct kd_error *err)
+{
+	(void)kd;
+	(void)name;
+	(void)count;
 	(void)paused;
 	(void)out;
 	memset(st, 0, sizeof(*st));
