@@ -9,7 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 
 toolstack_paths
-hv_count() { HVCTL list | tail -n +2 | wc -l; }
 wait_for() { for _ in $(seq $((100 * T_SCALE))); do eval "$1" && return 0; sleep 0.1; done; return 1; }
 # api LINE...: raw requests on one connection, one reply line each
 api() {

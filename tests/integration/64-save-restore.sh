@@ -13,13 +13,6 @@
 . "$(dirname "$0")/lib.sh"
 
 toolstack_paths
-hv_count() { HVCTL list | tail -n +2 | wc -l; }
-# ticks NAME: the tick numbers in NAME's console log, in order
-ticks() { grep -oE 'tick [0-9]+' "$LOGS/console-$1.log" 2>/dev/null | awk '{print $2}'; }
-last_tick() { ticks "$1" | tail -n 1; }
-at_least() { [ "$(last_tick "$1")" -ge "$2" ] 2>/dev/null; }
-# gaps NAME: every tick not one more than the one before (empty: none)
-gaps() { ticks "$1" | awk 'NR > 1 && $1 != prev + 1 { print "after " prev ": " $1 } { prev = $1 }'; }
 uuid_of() { K info "$1" --json | jget domain.uuid; }
 
 start_hv "$HV_SOCK"

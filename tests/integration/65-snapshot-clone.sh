@@ -14,11 +14,6 @@
 in_netns ketch-snap65 "$0" "$@"
 
 toolstack_paths
-hv_count() { HVCTL list | tail -n +2 | wc -l; }
-ticks() { grep -oE 'tick [0-9]+' "$LOGS/console-$1.log" 2>/dev/null | awk '{print $2}'; }
-last_tick() { ticks "$1" | tail -n 1; }
-at_least() { [ "$(last_tick "$1")" -ge "$2" ] 2>/dev/null; }
-gaps() { ticks "$1" | awk 'NR > 1 && $1 != prev + 1 { print "after " prev ": " $1 } { prev = $1 }'; }
 # the last tick NAME printed before it suspended
 tick_at_suspend() { awk '/tick [0-9]+$/ { t = $NF } / suspending$/ { print t; exit }' "$LOGS/console-$1.log"; }
 # the first tick NAME printed after it resumed in a new domain

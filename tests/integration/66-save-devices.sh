@@ -34,14 +34,6 @@ cfg() {
 	 "disks":[{"target":"disk.img","format":"raw","vdev":"xvda","access":"rw"}]}\n' \
 		"$1" $SEED $BASE $COUNT $((30 * T_SCALE)) >"$1.json"
 }
-# passed NAME WHAT...: each of diskcheck's checks WHAT passed on NAME's console
-passed() {
-	local n=$1 c
-	shift
-	for c in "$@"; do
-		check "$n: $c" console_has "$n" "PASS $c\$"
-	done
-}
 
 ip link set lo up
 start_toolstack --create-bridge

@@ -25,14 +25,6 @@ bad_sectors() {
 }
 # as_raw QCOW2: what a guest reads through QCOW2's chain, as the raw file QCOW2.raw
 as_raw() { qemu-img convert -U -f qcow2 -O raw "$1" "$1.raw"; }
-# passed NAME WHAT...: each of diskcheck's checks WHAT passed on NAME's console
-passed() {
-	local n=$1 c
-	shift
-	for c in "$@"; do
-		check "$n: $c" console_has "$n" "PASS $c\$"
-	done
-}
 
 start_toolstack
 cp "$GUESTS/diskcheck" .

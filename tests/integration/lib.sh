@@ -104,6 +104,23 @@ for attempt in range(3):
 print("no answer")
 PY
 }
+# The ticker guest's console through ketchd (64, 65): ticks NAME, its tick
+# numbers in order; last_tick NAME; at_least NAME N; gaps NAME, every tick
+# not one more than the one before (empty: none).
+ticks() { grep -oE 'tick [0-9]+' "$LOGS/console-$1.log" 2>/dev/null | awk '{print $2}'; }
+last_tick() { ticks "$1" | tail -n 1; }
+at_least() { [ "$(last_tick "$1")" -ge "$2" ] 2>/dev/null; }
+gaps() { ticks "$1" | awk 'NR > 1 && $1 != prev + 1 { print "after " prev ": " $1 } { prev = $1 }'; }
+hv_count() { HVCTL list | tail -n +2 | wc -l; }
+# passed NAME WHAT...: each of diskcheck's checks WHAT passed on NAME's
+# console (66, 67)
+passed() {
+	local n=$1 c
+	shift
+	for c in "$@"; do
+		check "$n: $c" console_has "$n" "PASS $c\$"
+	done
+}
 # start_toolstack [KETCHD-ARGS...]: ketch-hv, ketch-xenstored and ketchd
 # (logs in $LOGS) on toolstack_paths' sockets, then into $TMP.  ketchd is
 # stopped with TERM at exit, so it destroys its domains and backends.
