@@ -2,7 +2,7 @@
  * suspend.c - SCHEDOP_shutdown(SHUTDOWN_suspend) and what a guest resumed
  * in a new domain sets up again: its ports, the grant table's frames, the
  * console ring and xenbus, from the start_info the toolstack filled in
- * afresh.
+ * afresh; and taking the toolstack's control/shutdown request.
  */
 #include <ketch-guest/kit.h>
 #include <ketch-guest/gnttab.h>
@@ -28,4 +28,16 @@ int suspend_domain(void)
 	}
 	events_restore_upcalls(old);
 	return rc;
+}
+
+char *shutdown_request_take(void)
+{
+	char *v = NULL;
+
+	if (xenbus_read(XBT_NIL, "control/shutdown", &v, NULL) || !v[0]) {
+		free(v);
+		return NULL;
+	}
+	xenbus_write(XBT_NIL, "control/shutdown", "");
+	return v;
 }

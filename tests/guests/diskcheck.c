@@ -289,18 +289,18 @@ static void run_aio(struct blkfront *d, unsigned long base, unsigned long count,
 /* ---- across a suspend ---------------------------------------------------- */
 
 /* The toolstack's control/shutdown = suspend, waited for (bounded):
- * 0 once it came (the node cleared, as the protocol asks). */
+ * 0 once it came. */
 static int wait_suspend_request(uint64_t timeout)
 {
 	uint64_t end = now_ns() + timeout;
 
 	while (now_ns() < end) {
-		char *v = NULL;
-		int got = !xenbus_read(XBT_NIL, "control/shutdown", &v, NULL) && !strcmp(v, "suspend");
+		char *v = shutdown_request_take();
+		int got = v && !strcmp(v, "suspend");
 
 		free(v);
 		if (got)
-			return xenbus_write(XBT_NIL, "control/shutdown", "");
+			return 0;
 		sleep_ns(50 * 1000000ULL);
 	}
 	return -XEN_ETIME;

@@ -237,12 +237,12 @@ static void control(struct echo *e)
 
 	while (!xenbus_take_event(CTL_WATCH, &ev))
 		free(ev);
-	if (xenbus_read(XBT_NIL, "control/shutdown", &v, NULL) || strcmp(v, "suspend")) {
-		free(v);
+	if (!(v = shutdown_request_take()))
 		return;
-	}
+	rc = strcmp(v, "suspend");
 	free(v);
-	xenbus_write(XBT_NIL, "control/shutdown", "");
+	if (rc)
+		return; /* only suspend is ours to honour */
 	printk("netecho: suspending\n");
 	rc = suspend_domain();
 	printk("netecho: suspend returned %d in domain %d\n", rc,

@@ -27,17 +27,14 @@ static int domid;
 static int control(void)
 {
 	struct xenbus_event *ev;
-	char *v = NULL;
+	char *v;
 	int stop = 0, rc;
 
 	if (!xenbus_event_pending("ctl") || xenbus_take_event("ctl", &ev))
 		return 0;
 	free(ev);
-	if (xenbus_read(XBT_NIL, "control/shutdown", &v, NULL) || !v[0]) {
-		free(v);
+	if (!(v = shutdown_request_take()))
 		return 0;
-	}
-	xenbus_write(XBT_NIL, "control/shutdown", "");
 	if (!strcmp(v, "suspend")) {
 		printk("ticker %d suspending\n", domid);
 		rc = suspend_domain();

@@ -14,5 +14,12 @@
 #define KETCH_GUEST_SUSPEND_H
 
 int suspend_domain(void);
+/*
+ * The toolstack's request in control/shutdown ("poweroff", "reboot",
+ * "suspend", ...), taken: the node is cleared, as Xen's protocol asks,
+ * before the guest acts on it.  NULL when there is none (or no xenstore);
+ * free the string.
+ */
+char *shutdown_request_take(void);
 
 #endif
