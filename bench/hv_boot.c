@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../hypervisor/hv.h"
-#include "../hypervisor/run.h"
+#include "../hypervisor/run/run.h"
 #include "bench.h"
 #include "hv_boot.h"
 

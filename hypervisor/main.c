@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_server.h"
+#include "ctl/ctl_server.h"
 #include "hv.h"
-#include "run.h"
+#include "run/run.h"
 #include "ketch/confine.h"
 
 static void usage(FILE *f)

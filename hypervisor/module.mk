@@ -3,7 +3,7 @@
 # Links the builder (dom0-tools/builder) for `ketch-hv run` and for
 # symbolising crash reports.
 
-HV_SRCS     := $(wildcard hypervisor/*.c)
+HV_SRCS     := $(wildcard hypervisor/*.c hypervisor/*/*.c)
 HV_OBJS     := $(patsubst %.c,$(BUILD)/obj/%.o,$(HV_SRCS))
 HV_LIB_OBJS := $(filter-out $(BUILD)/obj/hypervisor/main.o,$(HV_OBJS))
 HV_LIB      := $(BUILD)/lib/libketchhv.a
@@ -13,11 +13,12 @@ KETCH_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unkno
 
 LIBS += $(HV_LIB)
 # Until the control server lands, ketch-hv is not part of `make build`.
-ifneq ($(wildcard hypervisor/ctl_server.c),)
+ifneq ($(wildcard hypervisor/ctl/ctl_server.c),)
 BINS += $(HV_BIN)
 endif
 
-$(BUILD)/obj/hypervisor/%.o: CFLAGS += -DKETCH_VERSION='"$(KETCH_VERSION)"'
+# Subsystems include each other's headers as "entry/entry.h", "mm/xenpv.h".
+$(BUILD)/obj/hypervisor/%.o: CFLAGS += -Ihypervisor -DKETCH_VERSION='"$(KETCH_VERSION)"'
 
 $(HV_LIB): $(HV_LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -32,7 +33,7 @@ $(HV_BIN): $(BUILD)/obj/hypervisor/main.o $(HV_LINK)
 # For tests only: the same daemon with libconfine's $KETCH_CONFINE_SELFTEST
 # probes (forbidden calls tried once confined).
 HV_SELFTEST := $(BUILD)/tests/bin/ketch-hv-selftest
-ifneq ($(wildcard hypervisor/ctl_server.c),)
+ifneq ($(wildcard hypervisor/ctl/ctl_server.c),)
 BINS += $(HV_SELFTEST)
 endif
 

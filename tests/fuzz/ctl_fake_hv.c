@@ -13,7 +13,7 @@
 
 #include "ctl_fake_hv.h"
 #include "hv.h"
-#include "xenpv.h"
+#include "mm/xenpv.h"
 #include "ketch/builder.h"
 
 #define FAKE_DOMS 4

@@ -5,7 +5,7 @@
  * socketpair and each is checked to be a well-formed frame.  The handlers
  * are the real ones; the domain layer below them is ctl_fake_hv.c.
  */
-#include "ctl_server.c"
+#include "ctl/ctl_server.c"
 
 #include <fcntl.h>
 

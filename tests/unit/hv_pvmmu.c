@@ -1,6 +1,6 @@
 /*
  * Unit tests: mmu_update's validation for classic Xen PV domains
- * (hypervisor/pvmmu.c).  A fake domain gets 4 MiB of RAM, a tree of
+ * (hypervisor/mm/pvmmu.c).  A fake domain gets 4 MiB of RAM, a tree of
  * tables whose levels are learnt as ketch-hv learns them at a CR3 load,
  * and hypervisor-owned frames; each rule is checked without KVM.
  */
@@ -11,7 +11,7 @@
 #include <xen/errno.h>
 
 #include "../../hypervisor/hv.h"
-#include "../../hypervisor/xenpv.h"
+#include "../../hypervisor/mm/xenpv.h"
 
 #define MEM (4u << 20)
 #define PG 4096ULL

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../hypervisor/run.h"
+#include "../../hypervisor/run/run.h"
 
 START_TEST(sizes_parse)
 {

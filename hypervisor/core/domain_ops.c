@@ -11,7 +11,7 @@
 #include <sys/ioctl.h>
 
 #include "hv.h"
-#include "xenpv.h"
+#include "mm/xenpv.h"
 #include "ketch/builder.h"
 
 #define LOWER_HALF_END 0x0000800000000000ULL

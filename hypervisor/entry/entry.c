@@ -30,7 +30,7 @@
 
 #include "hv.h"
 #include "entry.h"
-#include "xenpv.h"
+#include "mm/xenpv.h"
 
 #define PG 4096ULL
 #define PTE_P 0x1ULL

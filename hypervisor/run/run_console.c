@@ -17,7 +17,7 @@
 
 #include "hv.h"
 #include "run.h"
-#include "../pv-drivers/common/cons_ring.h"
+#include "../../pv-drivers/common/cons_ring.h"
 
 struct run_console {
 	struct domain *d;

@@ -17,8 +17,8 @@
 #include <xen/sched.h>
 
 #include "hv.h"
-#include "entry.h"
-#include "xenpv.h"
+#include "entry/entry.h"
+#include "mm/xenpv.h"
 #include "ketch/builder.h"
 
 int hv_init(struct hv *hv)

@@ -13,7 +13,7 @@
 
 #include "hv.h"
 #include "ketch/builder.h"
-#include "entry.h"
+#include "entry/entry.h"
 
 /* The guest's ELF names the symbol: escaped like console text, so it cannot forge log lines. */
 static void symbol_of(struct domain *d, uint64_t rip, char *out, size_t len)

@@ -11,7 +11,7 @@
 #include <xen/xen.h>
 
 #include "hv.h"
-#include "xenpv.h"
+#include "mm/xenpv.h"
 
 shared_info_t *shinfo(struct domain *d)
 {

@@ -14,7 +14,7 @@
 #include <xen/xen.h>
 
 #include "hv.h"
-#include "xenpv.h"
+#include "mm/xenpv.h"
 
 #define LOWER_HALF_END 0x0000800000000000ULL
 #define RFLAGS_IF (1ULL << 9)

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "hv.h"
-#include "entry.h"
-#include "gnttab.h"
+#include "entry/entry.h"
+#include "gnttab/gnttab.h"
 #include "xenpv.h"
 
 #define PG HV_PAGE_SIZE

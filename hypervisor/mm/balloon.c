@@ -14,7 +14,7 @@
 #include <xen/errno.h>
 
 #include "hv.h"
-#include "gnttab.h"
+#include "gnttab/gnttab.h"
 
 #define BITS 64
 

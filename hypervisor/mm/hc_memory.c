@@ -14,7 +14,7 @@
 #include <xen/memory.h>
 
 #include "hv.h"
-#include "gnttab.h"
+#include "gnttab/gnttab.h"
 
 /* Xen encodes a continuation's start extent above the command (not public). */
 #define MEMOP_EXTENT_SHIFT 6

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "hv.h"
-#include "entry.h"
+#include "entry/entry.h"
 
 #define KICK_SIGNAL SIGUSR1
 

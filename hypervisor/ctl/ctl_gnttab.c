@@ -10,7 +10,7 @@
 
 #include "ctl_internal.h"
 #include "hv.h"
-#include "xenpv.h"
+#include "mm/xenpv.h"
 
 int ctl_op_gnttab_info(struct ctl_conn *c, const void *req, size_t len,
 		       struct ctl_reply *rep)

@@ -21,7 +21,7 @@
 
 #include "hv.h"
 #include "gnttab.h"
-#include "xenpv.h"
+#include "mm/xenpv.h"
 
 int gnttab_init(struct domain *d)
 {
