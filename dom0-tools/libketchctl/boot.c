@@ -1,132 +1,102 @@
 /*
- * boot.c - kctl_boot: create, build and start a domain over the control
- * socket, the same sequence `ketch-hv run` performs in-process.
+ * boot.c - kctl_boot: kb_boot's steps as control-socket requests, the
+ * same sequence `ketch-hv run` performs in-process.
  */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "ketch/builder.h"
 #include "kctl_private.h"
 
-static int fail(char *err, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, int r, const char *fmt, ...)
+static int k_create(void *c, uint64_t mem_bytes, uint32_t vcpus,
+		    const uint8_t *handle, uint32_t *domid)
 {
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err, KCTL_ERRLEN, fmt, ap);
-		va_end(ap);
-	}
-	return r;
+	return kctl_create(c, mem_bytes, vcpus, handle, domid);
 }
 
-/* Lay out the kernel in the domain's memory with the builder. */
-static int build(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
-		 uint32_t features, struct kb_layout *l, struct kctl_boot_info *bi,
-		 char *err)
+static int k_alloc_port(void *c, uint32_t domid, uint32_t *port)
 {
-	struct kb_domain_spec spec = { .domid = domid, .kernel = s->kernel,
-		.kernel_len = s->kernel_len, .ramdisk = s->ramdisk,
-		.ramdisk_len = s->ramdisk_len, .cmdline = s->cmdline,
-		.mem_is_zero = 1 };
-	char kerr[KB_ERRLEN] = "";
-	void *mem;
-	uint64_t size;
-	int r;
+	return kctl_evtchn_alloc_unbound(c, domid, 0, port);
+}
 
-	/* Console and xenstore channels to the control domain, as Xen's toolstack. */
-	r = kctl_evtchn_alloc_unbound(h, domid, 0, &bi->console_port);
-	if (r == 0)
-		r = kctl_evtchn_alloc_unbound(h, domid, 0, &bi->store_port);
-	if (r)
-		return fail(err, r, "cannot allocate event channels: %s", kctl_strerror(r));
-	spec.console_evtchn = bi->console_port;
-	spec.store_evtchn = bi->store_port;
-	r = kctl_map_memory(h, domid, &mem, &size);
+static int k_map_memory(void *c, uint32_t domid, void **mem, uint64_t *size)
+{
+	return kctl_map_memory(c, domid, mem, size);
+}
 
-	if (r)
-		return fail(err, r, "cannot map the domain's memory: %s",
-			    kctl_strerror(r));
-	spec.mem = mem;
-	spec.mem_bytes = size;
-	spec.hv_features[0] = features;
-	r = kb_build(&spec, l, kerr);
+static void k_unmap_memory(void *c, void *mem, uint64_t size)
+{
+	(void)c;
 	kctl_unmap_memory(mem, size);
-	if (r)
-		return fail(err, r, "%s", kerr);
-	if (l->hypercall_page_gpa == ~0ULL)
-		return fail(err, -EINVAL, "the image has no XEN_ELFNOTE_HYPERCALL_PAGE; "
-			    "Ketch guests call the hypervisor only through it");
-	bi->console_gpfn = l->console_gpfn;
-	bi->store_gpfn = l->store_gpfn;
-	bi->shared_info_gpa = l->shared_info_gpa;
-	bi->hypercall_page_gpa = l->hypercall_page_gpa;
-	bi->hypercall_page_va = l->elf.hypercall_page;
-	return 0;
 }
 
-/* Hypercall page, image for crash reports, vCPU 0, go. */
-static int start(struct kctl *h, uint32_t domid, const struct kctl_boot_spec *s,
-		 const struct kb_layout *l, char *err)
+static int k_hypercall_init(void *c, uint32_t domid, uint64_t gpa, uint64_t va)
+{
+	return kctl_hypercall_init(c, domid, gpa, va);
+}
+
+static int k_set_shared_info(void *c, uint32_t domid, uint64_t gpa)
+{
+	return kctl_set_shared_info(c, domid, gpa);
+}
+
+static int k_set_image(void *c, uint32_t domid, const void *image, size_t len)
+{
+	return kctl_set_image(c, domid, image, len);
+}
+
+static int k_set_vcpu0(void *c, uint32_t domid, const struct kb_layout *l)
 {
 	struct kctl_vcpu_context ctx = { .rip = l->entry_va,
 		.rsp = l->stack_top_va, .rsi = l->start_info_va,
 		.cr3 = l->pt_base_gpa };
-	int r = kctl_hypercall_init(h, domid, l->hypercall_page_gpa,
-				    l->elf.hypercall_page);
 
-	if (r)
-		return fail(err, r, "cannot fill the hypercall page: %s", kctl_strerror(r));
-	r = kctl_set_shared_info(h, domid, l->shared_info_gpa);
-	if (r)
-		return fail(err, r, "cannot place shared_info: %s", kctl_strerror(r));
-	r = kctl_set_image(h, domid, s->kernel, s->kernel_len);
-	if (r)
-		return fail(err, r, "cannot hand over the image: %s", kctl_strerror(r));
-	r = kctl_set_vcpu(h, domid, 0, &ctx);
-	if (r)
-		return fail(err, r, "cannot set vCPU 0: %s", kctl_strerror(r));
-	if (s->paused)
-		return 0;
-	r = kctl_unpause(h, domid);
-	if (r)
-		return fail(err, r, "cannot unpause: %s", kctl_strerror(r));
-	return 0;
+	return kctl_set_vcpu(c, domid, 0, &ctx);
 }
+
+static int k_unpause(void *c, uint32_t domid)
+{
+	return kctl_unpause(c, domid);
+}
+
+static void k_destroy(void *c, uint32_t domid)
+{
+	kctl_destroy(c, domid);
+}
+
+static const struct kb_boot_ops kctl_boot_ops = {
+	.strerror = kctl_strerror, .create = k_create,
+	.alloc_port = k_alloc_port, .map_memory = k_map_memory,
+	.unmap_memory = k_unmap_memory, .hypercall_init = k_hypercall_init,
+	.set_shared_info = k_set_shared_info, .set_image = k_set_image,
+	.set_vcpu0 = k_set_vcpu0, .unpause = k_unpause, .destroy = k_destroy,
+};
 
 int kctl_boot(struct kctl *h, const struct kctl_boot_spec *spec,
 	      uint32_t *domid, struct kctl_boot_info *info, char err[KCTL_ERRLEN])
 {
-	struct kctl_boot_info bi = { 0 };
+	struct kb_boot_spec s = { .kernel = spec->kernel,
+		.kernel_len = spec->kernel_len, .ramdisk = spec->ramdisk,
+		.ramdisk_len = spec->ramdisk_len, .cmdline = spec->cmdline,
+		.mem_bytes = spec->mem_bytes, .vcpus = spec->vcpus,
+		.handle = spec->handle, .paused = spec->paused };
+	struct kb_boot_info bi;
 	struct kctl_hv_info hi;
-	struct kb_layout layout;
-	uint32_t id;
-	int r;
+	int r = kctl_hv_info(h, &hi);
 
-	if (err)
-		err[0] = '\0';
 	/* The features the hypervisor offers decide which kernels it can run. */
-	r = kctl_hv_info(h, &hi);
-	if (r)
-		return fail(err, r, "cannot ask ketch-hv what it offers: %s",
-			    kctl_strerror(r));
-	r = kctl_create(h, spec->mem_bytes, spec->vcpus ? spec->vcpus : 1,
-			spec->handle, &id);
-	if (r)
-		return fail(err, r, "cannot create the domain: %s", kctl_strerror(r));
-	r = build(h, id, spec, hi.features, &layout, &bi, err);
-	if (r == 0)
-		r = start(h, id, spec, &layout, err);
 	if (r) {
-		kctl_destroy(h, id);
+		if (err)
+			snprintf(err, KCTL_ERRLEN, "cannot ask ketch-hv what it "
+				 "offers: %s", kctl_strerror(r));
 		return r;
 	}
-	*domid = id;
-	if (info)
-		*info = bi;
-	return 0;
+	s.features = hi.features;
+	r = kb_boot(&kctl_boot_ops, h, &s, domid, &bi, err, err ? KCTL_ERRLEN : 0);
+	if (r == 0 && info)
+		*info = (struct kctl_boot_info){ .console_gpfn = bi.console_gpfn,
+			.store_gpfn = bi.store_gpfn, .console_port = bi.console_port,
+			.store_port = bi.store_port, .shared_info_gpa = bi.shared_info_gpa,
+			.hypercall_page_gpa = bi.hypercall_page_gpa,
+			.hypercall_page_va = bi.hypercall_page_va };
+	return r;
 }

@@ -1,91 +1,125 @@
 /*
- * boot.c - boot a guest image in this process: create the domain, let the
- * builder lay it out in the domain's memory, fill the hypercall page,
- * load vCPU 0 and unpause.  `ketch-hv run` and the in-process benchmarks
- * use it; remote callers do the same steps over the control socket.
+ * boot.c - hv_boot: kb_boot's steps done in this process, for `ketch-hv
+ * run` and the in-process benchmarks; libketchctl does the same sequence
+ * over the control socket.
  */
 #include <stdint.h>
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "hv.h"
 #include "ketch/builder.h"
 
-static int layout(struct domain *d, struct hv_boot *b, struct kb_layout *l,
-		  char *err, size_t errlen)
+struct boot_ctx {
+	struct hv *hv;
+	struct hv_boot *b;
+};
+
+static const char *neg_strerror(int r)
 {
-	struct kb_domain_spec spec = { .domid = d->domid, .mem = d->mem,
-		.mem_bytes = d->mem_bytes, .mem_is_zero = 1, .kernel = b->kernel,
-		.kernel_len = b->kernel_len, .ramdisk = b->ramdisk,
-		.ramdisk_len = b->ramdisk_len, .cmdline = b->cmdline };
-	char kerr[KB_ERRLEN] = "";
+	return strerror(-r);
+}
+
+/* Each step on the domain itself, holding a reference for its length. */
+#define WITH_DOMAIN(ctx, domid, expr) do { \
+	struct domain *d = domain_get(((struct boot_ctx *)(ctx))->hv, domid); \
+	int r_; \
+	if (!d) return -ESRCH; \
+	r_ = (expr); domain_put(d); return r_; } while (0)
+
+static int h_create(void *c, uint64_t mem_bytes, uint32_t vcpus,
+		    const uint8_t *handle, uint32_t *domid)
+{
+	struct boot_ctx *bc = c;
+	struct kctl_create req = { .mem_bytes = mem_bytes, .vcpus = vcpus };
+	struct domain *d;
 	int r;
 
-	/* Console and xenstore channels to the control domain, as Xen's toolstack. */
-	if (evtchn_alloc_unbound(d, 0, &spec.console_evtchn) < 0 ||
-	    evtchn_alloc_unbound(d, 0, &spec.store_evtchn) < 0) {
-		snprintf(err, errlen, "cannot allocate console/xenstore event channels");
-		return -ENOSPC;
-	}
-	b->console_port = spec.console_evtchn;
-	b->store_port = spec.store_evtchn;
-	spec.hv_features[0] = HV_FEATURES_SUBMAP0;
-	r = kb_build(&spec, l, kerr);
-	if (r < 0) {
-		snprintf(err, errlen, "%s", kerr);
+	(void)handle;
+	r = domain_create(bc->hv, &req, domid);
+	if (r || !bc->b->console_fn)
 		return r;
-	}
-	if (l->hypercall_page_gpa == ~0ULL) {
-		snprintf(err, errlen, "the image has no XEN_ELFNOTE_HYPERCALL_PAGE; "
-				      "Ketch guests call the hypervisor only through it");
-		return -EINVAL;
-	}
-	b->console_gpfn = l->console_gpfn;
-	b->store_gpfn = l->store_gpfn;
+	d = domain_get(bc->hv, *domid);
+	domain_set_console(d, bc->b->console_fn, bc->b->console_opaque);
+	domain_put(d);
 	return 0;
 }
 
-static int start(struct domain *d, const struct kb_layout *l, char *err, size_t errlen)
+static int h_alloc_port(void *c, uint32_t domid, uint32_t *port)
+{
+	WITH_DOMAIN(c, domid, evtchn_alloc_unbound(d, 0, port));
+}
+
+/* A new domain's memfd is zero; the mapping is ketch-hv's own. */
+static int h_map_memory(void *c, uint32_t domid, void **mem, uint64_t *size)
+{
+	WITH_DOMAIN(c, domid, (*mem = d->mem, *size = d->mem_bytes, 0));
+}
+
+static void h_unmap_memory(void *c, void *mem, uint64_t size)
+{
+	(void)c, (void)mem, (void)size;
+}
+
+static int h_hypercall_init(void *c, uint32_t domid, uint64_t gpa, uint64_t va)
+{
+	WITH_DOMAIN(c, domid, domain_hypercall_init(d, gpa, va));
+}
+
+static int h_set_shared_info(void *c, uint32_t domid, uint64_t gpa)
+{
+	WITH_DOMAIN(c, domid, domain_set_shared_info(d, gpa));
+}
+
+static int h_set_image(void *c, uint32_t domid, const void *image, size_t len)
+{
+	WITH_DOMAIN(c, domid, domain_attach_image(d, image, len));
+}
+
+static int h_set_vcpu0(void *c, uint32_t domid, const struct kb_layout *l)
 {
 	struct kctl_vcpu_context ctx = { .rip = l->entry_va,
 		.rsp = l->stack_top_va, .rsi = l->start_info_va,
 		.cr3 = l->pt_base_gpa };
-	int r = domain_hypercall_init(d, l->hypercall_page_gpa, l->elf.hypercall_page);
 
-	if (r == 0)
-		r = domain_set_shared_info(d, l->shared_info_gpa);
-	if (r == 0)
-		r = domain_set_vcpu_context(d, 0, &ctx);
-	if (r)
-		snprintf(err, errlen, "cannot start the guest: %s", strerror(-r));
-	return r;
+	WITH_DOMAIN(c, domid, domain_set_vcpu_context(d, 0, &ctx));
 }
+
+static int h_unpause(void *c, uint32_t domid)
+{
+	WITH_DOMAIN(c, domid, domain_unpause(d));
+}
+
+static void h_destroy(void *c, uint32_t domid)
+{
+	domain_destroy(((struct boot_ctx *)c)->hv, domid);
+}
+
+static const struct kb_boot_ops hv_boot_ops = {
+	.strerror = neg_strerror, .create = h_create,
+	.alloc_port = h_alloc_port, .map_memory = h_map_memory,
+	.unmap_memory = h_unmap_memory, .hypercall_init = h_hypercall_init,
+	.set_shared_info = h_set_shared_info, .set_image = h_set_image,
+	.set_vcpu0 = h_set_vcpu0, .unpause = h_unpause, .destroy = h_destroy,
+};
 
 int hv_boot(struct hv *hv, struct hv_boot *b, uint32_t *domid, char *err,
 	    size_t errlen)
 {
-	struct kctl_create req = { .mem_bytes = b->mem_bytes, .vcpus = b->vcpus };
-	struct kb_layout l;
-	struct domain *d;
-	int r = domain_create(hv, &req, domid);
+	struct boot_ctx bc = { .hv = hv, .b = b };
+	struct kb_boot_spec s = { .kernel = b->kernel,
+		.kernel_len = b->kernel_len, .ramdisk = b->ramdisk,
+		.ramdisk_len = b->ramdisk_len, .cmdline = b->cmdline,
+		.mem_bytes = b->mem_bytes, .vcpus = b->vcpus,
+		.features = HV_FEATURES_SUBMAP0, .paused = b->paused };
+	struct kb_boot_info bi;
+	int r = kb_boot(&hv_boot_ops, &bc, &s, domid, &bi, err, errlen);
 
-	if (r) {
-		snprintf(err, errlen, "cannot create the domain: %s", strerror(-r));
-		return r;
+	if (r == 0) {
+		b->console_gpfn = bi.console_gpfn;
+		b->store_gpfn = bi.store_gpfn;
+		b->console_port = bi.console_port;
+		b->store_port = bi.store_port;
 	}
-	d = domain_get(hv, *domid);
-	if (b->console_fn)
-		domain_set_console(d, b->console_fn, b->console_opaque);
-	r = layout(d, b, &l, err, errlen);
-	if (r == 0)
-		r = start(d, &l, err, errlen);
-	if (r == 0)
-		domain_attach_image(d, b->kernel, b->kernel_len);
-	if (r == 0 && !b->paused)
-		r = domain_unpause(d);
-	domain_put(d);
-	if (r)
-		domain_destroy(hv, *domid);
 	return r;
 }

@@ -124,4 +124,57 @@ struct kb_layout {
 int kb_build(const struct kb_domain_spec *spec, struct kb_layout *out,
 	     char err[KB_ERRLEN]);
 
+/*
+ * Starting a guest is the same sequence wherever it runs: `ketch-hv run`
+ * does it in-process, libketchctl over the control socket.  kb_boot is
+ * that sequence, once; each caller supplies the steps.  A step returns 0
+ * or a negative code its strerror names.
+ */
+struct kb_boot_ops {
+	const char *(*strerror)(int r);
+	int (*create)(void *c, uint64_t mem_bytes, uint32_t vcpus,
+		      const uint8_t *handle, uint32_t *domid);
+	/* An unbound port of domid for the control domain (remote 0). */
+	int (*alloc_port)(void *c, uint32_t domid, uint32_t *port);
+	/* The domain's whole RAM, all zero (a new domain). */
+	int (*map_memory)(void *c, uint32_t domid, void **mem, uint64_t *size);
+	void (*unmap_memory)(void *c, void *mem, uint64_t size);
+	int (*hypercall_init)(void *c, uint32_t domid, uint64_t gpa, uint64_t va);
+	int (*set_shared_info)(void *c, uint32_t domid, uint64_t gpa);
+	int (*set_image)(void *c, uint32_t domid, const void *image, size_t len);
+	int (*set_vcpu0)(void *c, uint32_t domid, const struct kb_layout *l);
+	int (*unpause)(void *c, uint32_t domid);
+	void (*destroy)(void *c, uint32_t domid);
+};
+
+struct kb_boot_spec {
+	const void *kernel;     /* Xen-ELF PV kernel image */
+	size_t kernel_len;
+	const void *ramdisk;    /* may be NULL */
+	size_t ramdisk_len;
+	const char *cmdline;    /* may be NULL */
+	uint64_t mem_bytes;
+	uint32_t vcpus;         /* 0 means 1 */
+	const uint8_t *handle;  /* 16 bytes, or NULL */
+	uint32_t features;      /* XENFEAT_* submap 0 the hypervisor offers */
+	int paused;             /* leave the domain paused */
+};
+
+/* Where the builder put what the toolstack connects to (all OUT). */
+struct kb_boot_info {
+	uint64_t console_gpfn, store_gpfn;
+	uint32_t console_port, store_port;
+	uint64_t shared_info_gpa, hypercall_page_gpa, hypercall_page_va;
+};
+
+/*
+ * Create, build, start: allocate the console and xenstore ports, lay the
+ * kernel out, fill the hypercall page, place shared_info, hand over the
+ * image (crash-report symbols), set vCPU 0 and unpause.  On failure the
+ * half-built domain is destroyed and err names the step and the reason
+ * (the builder's own text for a bad image).
+ */
+int kb_boot(const struct kb_boot_ops *ops, void *c, const struct kb_boot_spec *s,
+	    uint32_t *domid, struct kb_boot_info *info, char *err, size_t errlen);
+
 #endif
