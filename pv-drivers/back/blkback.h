@@ -107,6 +107,7 @@ struct bb {
 	const char *nbd_socket; /* --nbd: the image is served by this NBD server */
 	int nbd_pid;            /* --nbd-pid: that server, our child */
 	const struct bb_disk_ops *disk;
+	struct blkif_offer offer; /* what we offer (--max-queues: offer.max_queues) */
 	/* the disk */
 	int disk_fd;
 	uint64_t sectors;
@@ -162,8 +163,10 @@ int bb_indirect_segs(struct bb *b, const blkif_request_t *req,
 int bb_direct_io(struct bb *b);
 
 /* blkback_connect.c: the frontend's keys read, rings mapped, ports bound */
-/* What we offer: written with the other features at start. */
-extern const struct blkif_offer bb_offer;
+/* What we offer unless told otherwise: every ring order and feature, as
+ * many queues as the host has CPUs online (at least 1, at most
+ * BLKIF_MAX_QUEUES), as Linux's blkback (xenblk_max_queues). */
+struct blkif_offer bb_default_offer(void);
 /* Connect every queue the frontend published.  0 or a negative errno (logged). */
 int bb_connect_rings(struct bb *b);
 /* Unmap every ring, unbind every port, close the grant handle. */

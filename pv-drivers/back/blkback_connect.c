@@ -15,11 +15,17 @@
 
 #include "blkback.h"
 
-const struct blkif_offer bb_offer = {
-	.max_order = BLKIF_MAX_RING_ORDER,
-	.max_queues = BLKIF_MAX_QUEUES,
-	.persistent = true,
-};
+struct blkif_offer bb_default_offer(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return (struct blkif_offer){
+		.max_order = BLKIF_MAX_RING_ORDER,
+		.max_queues = cpus < 1 ? 1 : cpus > BLKIF_MAX_QUEUES ? BLKIF_MAX_QUEUES
+								    : (unsigned int)cpus,
+		.persistent = true,
+	};
+}
 
 /* The protocol the frontend names must be ours (x86-64); none means native. */
 static bool protocol_ok(struct bb *b)
@@ -119,7 +125,7 @@ static int negotiate(struct bb *b)
 		bk_log("frontend's ring-page-order, multi-queue-num-queues or protocol bad");
 		return -EINVAL;
 	}
-	if ((why = blkif_back_negotiate(&k, &bb_offer, &b->conn))) {
+	if ((why = blkif_back_negotiate(&k, &b->offer, &b->conn))) {
 		bk_log("frontend refused: %s (ring-page-order %lu, queues %lu)", why,
 		       k.has_order ? k.order : 0, k.has_queues ? k.queues : 1);
 		return -EINVAL;

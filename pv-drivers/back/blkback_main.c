@@ -2,9 +2,12 @@
  * ketch-blkback - the backend of one PV disk (see README.md).
  *   ketch-blkback --domid N --devid N --image PATH [--image-fd N]
  *                 [--read-only] [--direct-io] [--nbd SOCKET --nbd-pid N]
+ *                 [--max-queues N]
  *                 [--hv-socket PATH] [--user NAME] [--no-confine]
  * With --nbd the image (not raw) is read and written through the NBD
  * server ketchd started on SOCKET (pid N), else on the file itself.
+ * --max-queues: the multi-queue-max-queues offered (1..4; default the
+ * host's CPUs online, at most 4).
  * ketch-hv's socket: --hv-socket, else $KETCH_HV_SOCKET; xenstore: where
  * libxenstore looks ($XENSTORED_PATH).  Exit 0 when the disk is removed
  * or its domain stops, 1 on a failure to start, 2 on bad options.
@@ -30,13 +33,14 @@ static const struct option opts[] = {
 	{ "nbd", required_argument, NULL, 'n' },
 	{ "nbd-pid", required_argument, NULL, 'p' },
 	{ "direct-io", no_argument, NULL, 'd' },
+	{ "max-queues", required_argument, NULL, 'q' },
 	{ NULL, 0, NULL, 0 },
 };
 
 static bool opt(void *be, int c, const char *arg)
 {
 	struct bb *b = be;
-	uint32_t fd, pid;
+	uint32_t fd, pid, nq;
 
 	switch (c) {
 	case 'i': b->image = arg; return true;
@@ -48,6 +52,11 @@ static bool opt(void *be, int c, const char *arg)
 		return true;
 	case 'n': b->nbd_socket = arg; b->disk = &bb_disk_nbd; return true;
 	case 'd': b->direct_io = true; return true;
+	case 'q':
+		if (!bk_parse_u32(arg, &nq) || nq < 1 || nq > BLKIF_MAX_QUEUES)
+			return false;
+		b->offer.max_queues = nq;
+		return true;
 	case 'p':
 		if (!bk_parse_u32(arg, &pid) || pid < 2 || pid > 0x3fffffff)
 			return false;
@@ -205,7 +214,8 @@ static void release(void *be)
 
 static const struct bk_program blkback = {
 	.name = "ketch-blkback",
-	.usage = "--image PATH [--image-fd N] [--read-only] [--direct-io] [--nbd SOCKET --nbd-pid N] ",
+	.usage = "--image PATH [--image-fd N] [--read-only] [--direct-io] [--nbd SOCKET --nbd-pid N] "
+		 "[--max-queues 1..4] ",
 	.opts = opts,
 	.opt = opt,
 	.check = check,
@@ -221,7 +231,8 @@ static const struct bk_program blkback = {
 
 int main(int argc, char **argv)
 {
-	struct bb b = { .disk_fd = -1, .uring_efd = -1, .nbd_pidfd = -1, .disk = &bb_disk_uring };
+	struct bb b = { .disk_fd = -1, .uring_efd = -1, .nbd_pidfd = -1, .disk = &bb_disk_uring,
+			.offer = bb_default_offer() };
 
 	return bk_main(&blkback, &b.x, &b, argc, argv);
 }

@@ -55,9 +55,9 @@ static bool fill_features(void *arg, xs_transaction_t t)
 	struct bb *b = arg;
 	bool ok = bkx_put_ull(&b->x, t, "feature-flush-cache", 1) &&
 		  bkx_put_ull(&b->x, t, "feature-max-indirect-segments", BB_MAX_SEGS) &&
-		  bkx_put_ull(&b->x, t, "max-ring-page-order", bb_offer.max_order) &&
-		  bkx_put_ull(&b->x, t, "multi-queue-max-queues", bb_offer.max_queues) &&
-		  bkx_put_ull(&b->x, t, "feature-persistent", bb_offer.persistent);
+		  bkx_put_ull(&b->x, t, "max-ring-page-order", b->offer.max_order) &&
+		  bkx_put_ull(&b->x, t, "multi-queue-max-queues", b->offer.max_queues) &&
+		  bkx_put_ull(&b->x, t, "feature-persistent", b->offer.persistent);
 
 	if (!b->readonly)
 		ok = ok && bkx_put_ull(&b->x, t, "feature-discard", 1) &&

@@ -118,6 +118,15 @@ unsigned int blkfront_aio_slots(const struct blkfront *dev);
  * -XEN_EBADMSG on a broken device.
  */
 int blkfront_submit(struct blkfront *dev, struct blkfront_aio *io);
+/*
+ * The same on the caller's queue (0 .. blkfront_get_info's queues - 1),
+ * e.g. one per stream of requests, so each stream has a ring (and a
+ * backend consumer) of its own; BLKFRONT_QUEUE_ANY: the next queue with a
+ * free slot, round-robin (blkfront_submit).  -XEN_EINVAL for a queue the
+ * device does not have; -XEN_EAGAIN when that queue's ring is full.
+ */
+#define BLKFRONT_QUEUE_ANY (-1)
+int blkfront_submit_queue(struct blkfront *dev, struct blkfront_aio *io, int queue);
 /* Send what was submitted, notifying each queue's backend if it asked. */
 void blkfront_push(struct blkfront *dev);
 /*

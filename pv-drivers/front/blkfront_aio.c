@@ -1,8 +1,8 @@
 /*
  * blkfront_aio.c - blkfront's asynchronous calls.  An aio takes a free
- * slot of one queue (round-robin over the queues, so a deep queue spreads
- * as the synchronous calls do) and is one request there; the slot holds
- * the aio until it is reaped.  Responses are taken as for the synchronous
+ * slot of one queue (the caller's, or round-robin over the queues, so a
+ * deep queue spreads as the synchronous calls do) and is one request
+ * there; the slot holds the aio until it is reaped.  Responses are taken as for the synchronous
  * calls; reaping hands back the answered slots' aios, so completions come
  * back in the backend's order, not the submitter's.
  */
@@ -62,17 +62,15 @@ static struct bf_slot *free_slot(struct bf_queue *q)
 	return NULL;
 }
 
-int blkfront_submit(struct blkfront *d, struct blkfront_aio *io)
+/* io into a free slot of one of n queues from first on (round-robin). */
+static int submit_from(struct blkfront *d, struct blkfront_aio *io, unsigned int first,
+		       unsigned int n)
 {
 	unsigned int nq = d->conn.nr_queues;
 	int r;
 
-	if (d->broken)
-		return -XEN_EBADMSG;
-	if ((r = check(d, io)))
-		return r;
-	for (unsigned int i = 0; i < nq; i++) {
-		struct bf_queue *q = &d->q[(d->aio_next_q + i) % nq];
+	for (unsigned int i = 0; i < n; i++) {
+		struct bf_queue *q = &d->q[(first + i) % nq];
 		struct bf_slot *s = free_slot(q);
 
 		if (!s)
@@ -88,6 +86,26 @@ int blkfront_submit(struct blkfront *d, struct blkfront_aio *io)
 		return 0;
 	}
 	return -XEN_EAGAIN;
+}
+
+int blkfront_submit_queue(struct blkfront *d, struct blkfront_aio *io, int queue)
+{
+	int r;
+
+	if (d->broken)
+		return -XEN_EBADMSG;
+	if (queue != BLKFRONT_QUEUE_ANY && (queue < 0 || (unsigned int)queue >= d->conn.nr_queues))
+		return -XEN_EINVAL;
+	if ((r = check(d, io)))
+		return r;
+	if (queue == BLKFRONT_QUEUE_ANY)
+		return submit_from(d, io, d->aio_next_q, d->conn.nr_queues);
+	return submit_from(d, io, (unsigned int)queue, 1);
+}
+
+int blkfront_submit(struct blkfront *d, struct blkfront_aio *io)
+{
+	return blkfront_submit_queue(d, io, BLKFRONT_QUEUE_ANY);
 }
 
 void blkfront_push(struct blkfront *d)

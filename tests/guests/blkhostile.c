@@ -11,7 +11,8 @@
  * good read must work after them all.  Then a req_prod far past the ring:
  * the backend must disconnect (Closing) and take nothing; so must it for
  * a ring published with such a req_prod, as it connects, and for a
- * ring-page-order or a queue count above what it offers.  The device is
+ * ring-page-order or a queue count above what it offers, a queue count
+ * that is no number, and two queues whose queue-<i>/ nodes are missing.  The device is
  * connected again and works.  Last, a request sent after we said Closing
  * must get no answer.
  *   cmdline: timeout_s= (60) each wait for the backend; quiet_ms= (2000)
@@ -398,6 +399,13 @@ int main(const start_info_t *si)
 	refused_key("multi-queue-num-queues", "5", "5 queues: backend refuses (Closing)");
 	leave();
 	refused_key("multi-queue-num-queues", "0", "0 queues: backend refuses (Closing)");
+	leave();
+	refused_key("multi-queue-num-queues", "x", "queue count not a number: backend refuses (Closing)");
+	leave();
+	/* 2 queues (within the offer) but the one ring published flat, as for
+	 * one queue: queue-0/ and queue-1/ are missing. */
+	refused_key("multi-queue-num-queues", "2",
+		    "2 queues without queue-<i>/ nodes: backend refuses (Closing)");
 	leave();
 	verdict_rc("connected again", connect(), 0);
 	expect("a good read works on the new ring", rw(BLKIF_OP_READ, 0, (grant_ref_t)own, 0, 7),

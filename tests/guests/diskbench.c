@@ -4,9 +4,11 @@
  * of the one vbd written then read sequentially in 1 MiB calls, then ios=
  * 4 KiB reads at random 4 KiB-aligned places in that range, one at a time
  * (queue depth 1), each timed, then 8 x ios= more with qd= (32) of them in
- * flight through the asynchronous calls.  Nothing is verified: diskcheck
- * does that.
+ * flight through the asynchronous calls, twice: all on the first queue
+ * (blkfront_submit_queue), then spread over every queue negotiated.
+ * Nothing is verified: diskcheck does that.
  *   cmdline: mb= (32) ios= (2000, at most 20000) qd= (32, at most 64)
+ *            queues= (blkfront's default) the queues asked for
  *            seed= (1) timeout_s= (60)
  * Prints "bench <name>=<value>" lines (times in ns), then a verdict.
  */
@@ -79,7 +81,7 @@ static uint64_t random_reads(struct blkfront *d, void *buf, unsigned long mb, un
 /* n random 4 KiB reads within the first mb MiB, qd of them in flight;
  * the total time, 0 on an error.  Each reaped slot is refilled at once. */
 static uint64_t random_reads_qd(struct blkfront *d, void *buf, unsigned long mb, unsigned long n,
-				unsigned int qd)
+				unsigned int qd, int queue)
 {
 	static struct blkfront_aio io[QD_MAX];
 	struct blkfront_aio *done[QD_MAX];
@@ -99,7 +101,7 @@ static uint64_t random_reads_qd(struct blkfront *d, void *buf, unsigned long mb,
 			*a = (struct blkfront_aio){ .op = BLKFRONT_READ, .sector = (x % slots) * IO_SECTS,
 						    .nsect = IO_SECTS,
 						    .buf = (char *)buf + (size_t)(a - io) * 4096 };
-			if ((r = blkfront_submit(d, a)) == -XEN_EAGAIN && sent > got)
+			if ((r = blkfront_submit_queue(d, a, queue)) == -XEN_EAGAIN && sent > got)
 				break; /* the rings are full: reap first */
 			if (r) {
 				printk("diskbench: submit %lu: %d\n", sent, r);
@@ -128,7 +130,7 @@ static void run(struct blkfront *d, void *buf)
 	unsigned long mb = start_info_arg_ul("mb", 32), ios = start_info_arg_ul("ios", 2000);
 	unsigned long qd = start_info_arg_ul("qd", 32);
 	uint64_t sectors = blkfront_get_info(d)->sectors * blkfront_get_info(d)->sector_size / SECT;
-	uint64_t w, r, q, q32;
+	uint64_t w, r, q, q32, q32one;
 
 	if (ios > IOS_MAX)
 		ios = IOS_MAX;
@@ -141,8 +143,9 @@ static void run(struct blkfront *d, void *buf)
 	verdict_rc("flush", blkfront_flush(d), 0);
 	r = sequential(d, 0, buf, mb);
 	q = random_reads(d, buf, mb, ios);
-	q32 = random_reads_qd(d, buf, mb, 8 * ios, (unsigned int)qd);
-	verdict_check(w && r && q && q32, "every request answered", "an error (above)");
+	q32one = random_reads_qd(d, buf, mb, 8 * ios, (unsigned int)qd, 0);
+	q32 = random_reads_qd(d, buf, mb, 8 * ios, (unsigned int)qd, BLKFRONT_QUEUE_ANY);
+	verdict_check(w && r && q && q32 && q32one, "every request answered", "an error (above)");
 	sort(lat, ios);
 	printk("bench seq_bytes=%lu\n", mb * 1024 * 1024);
 	printk("bench seq_write_ns=%llu\n", (unsigned long long)w);
@@ -154,12 +157,15 @@ static void run(struct blkfront *d, void *buf)
 	printk("bench rand_qd=%lu\n", qd);
 	printk("bench rand_qd_ios=%lu\n", 8 * ios);
 	printk("bench rand_qd_ns=%llu\n", (unsigned long long)q32);
+	printk("bench rand_qd_one_queue_ns=%llu\n", (unsigned long long)q32one);
+	printk("bench queues=%u\n", blkfront_get_info(d)->queues);
 }
 
 int main(const start_info_t *si)
 {
 	unsigned int ids[4], n = 0;
 	struct blkfront *d = NULL;
+	struct blkfront_opts opts = blkfront_default_opts;
 	void *buf = alloc_pages(1024 * 1024 / 4096);
 	uint64_t timeout = start_info_arg_ul("timeout_s", 60) * NSEC_PER_SEC;
 
@@ -169,7 +175,8 @@ int main(const start_info_t *si)
 	verdict_check(n == 1 && buf, "one disk and a buffer", "none or several");
 	if (verdict_failures)
 		return verdict_done("diskbench");
-	verdict_rc("connect", blkfront_open(ids[0], timeout, &d), 0);
+	opts.max_queues = (unsigned int)start_info_arg_ul("queues", opts.max_queues);
+	verdict_rc("connect", blkfront_open_opts(ids[0], timeout, &opts, &d), 0);
 	if (!d)
 		return verdict_done("diskbench");
 	run(d, buf);

@@ -21,6 +21,9 @@
  *            aio=N     write, flush and read back through the asynchronous
  *                      calls instead, up to N (at most 64) requests of chunk
  *                      sectors in flight, and check what they refuse
+ *            pin=1     with aio=: the writes placed by the caller, the k-th on
+ *                      queue k mod queues (blkfront_submit_queue), so every
+ *                      queue writes a stripe of the pattern
  * Sector s holds "ketch-blk sector %08lu seed %lu\n", then bytes
  * (s*7 + i*13 + seed) & 0xff, then a 64-bit FNV-1a of the first 504 bytes.
  */
@@ -163,7 +166,26 @@ struct aio_run {
 	unsigned char *bufs;
 	unsigned int per; /* sectors per aio: a multiple of 8, so buffers stay page-aligned */
 	unsigned long bad;
+	int pin;                  /* writes on the caller's queue (pin=1) */
+	unsigned long nwrites;    /* writes submitted so far */
+	unsigned long by_queue[4]; /* pinned writes submitted to each queue */
 };
+
+/* Submit io: a pinned write on queue k mod queues for the k-th write. */
+static int aio_submit(struct aio_run *a, struct blkfront_aio *io)
+{
+	unsigned int nq = blkfront_get_info(a->d)->queues, q;
+	int r;
+
+	if (!a->pin || io->op != BLKFRONT_WRITE)
+		return blkfront_submit(a->d, io);
+	q = (unsigned int)(a->nwrites % nq);
+	if (!(r = blkfront_submit_queue(a->d, io, (int)q))) {
+		a->nwrites++;
+		a->by_queue[q % 4]++;
+	}
+	return r;
+}
 
 /* Reap at least one aio; a read's sectors are verified.  0 or the first
  * error. */
@@ -208,7 +230,7 @@ static int aio_pass(struct aio_run *a, enum blkfront_op op, unsigned long base,
 				fill((unsigned char *)io->buf + k * SECT, s + k);
 			if (op == BLKFRONT_READ)
 				memset(io->buf, 0xee, (size_t)n * SECT);
-			if ((r = blkfront_submit(a->d, io))) {
+			if ((r = aio_submit(a, io))) {
 				a->nfree++;
 				if (r != -XEN_EAGAIN || !a->inflight)
 					return r;
@@ -250,6 +272,10 @@ static void aio_refusals(struct aio_run *a)
 	verdict_rc("aio: more sectors than one request refused",
 		   aio_one(a, BLKFRONT_READ, 0, blkfront_aio_max_sectors(a->d) + 8), -XEN_EINVAL);
 	io.sector = 7;
+	verdict_rc("aio: a queue past the device's refused",
+		   blkfront_submit_queue(a->d, &io, (int)blkfront_get_info(a->d)->queues),
+		   -XEN_EINVAL);
+	io.sector = 7;
 	verdict_rc("aio: read submitted", blkfront_submit(a->d, &io), 0);
 	verdict_rc("aio: a synchronous read waits its turn (EBUSY)",
 		   blkfront_read(a->d, 7, a->bufs + 4096, 1), -XEN_EBUSY);
@@ -266,6 +292,7 @@ static void run_aio(struct blkfront *d, unsigned long base, unsigned long count,
 	char detail[64];
 
 	a.d = d;
+	a.pin = start_info_arg_ul("pin", 0) != 0;
 	a.per = (unsigned int)(chunk < blkfront_aio_max_sectors(d) ? chunk :
 						       blkfront_aio_max_sectors(d)) & ~7u;
 	a.per = a.per ? a.per : 8;
@@ -284,6 +311,9 @@ static void run_aio(struct blkfront *d, unsigned long base, unsigned long count,
 	snprintf(detail, sizeof(detail), "%lu bad sectors", a.bad);
 	verdict_check(!a.bad, "aio: every sector verifies", detail);
 	printk("diskcheck: aio: deepest queue %u\n", a.deepest);
+	if (a.pin)
+		printk("diskcheck: aio: pinned writes by queue %lu, %lu, %lu, %lu\n", a.by_queue[0],
+		       a.by_queue[1], a.by_queue[2], a.by_queue[3]);
 }
 
 /* ---- across a suspend ---------------------------------------------------- */

@@ -68,6 +68,10 @@ passed dsk "blkfront_resume" "write the second half" "flush the second half" \
 check "its verdict: PASS" console_has dsk "diskcheck: PASS, 0 failures"
 expect_eq "the new backend served the new domain's frontend" "$D2" \
 	"$(xenstore-read "/local/domain/0/backend/vbd/$D2/$DEVID/frontend-id")"
+# blkfront asks for 2 queues; ketchd's backends offer the host's CPUs (at most 4).
+NQ=$(($(nproc) < 2 ? 1 : 2))
+expect_log "blkfront_resume published its $NQ queues to the new backend" "$TMP/kd.log" \
+	"ketch-blkback d$D2/$DEVID: connected: .*; $NQ queues"
 expect_eq "the whole pattern is in the image" 0 "$(bad_sectors $BASE $COUNT)"
 expect_eq "the host's marker is intact" KETCH-HOST-MARK \
 	"$(dd if=disk.img bs=512 skip=7 count=1 status=none | head -c 15)"

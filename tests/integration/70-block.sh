@@ -5,8 +5,11 @@
 # with the xenstore layout libxl writes.  The guest reads what the host
 # wrote, writes a checksummed pattern, flushes, reads it back and discards
 # a range; the host then finds the pattern in the image file and zeros
-# where it was discarded.  A second boot on a read-only backend verifies
-# the pattern again and has its writes refused.  A locked image is refused.
+# where it was discarded.  Further boots: the largest rings on 4 queues;
+# the asynchronous calls with writes placed on each of 4 queues by the
+# guest; a backend offering one queue (the flat layout, whatever the
+# frontend wanted); a read-only backend that verifies the pattern again
+# and refuses writes.  A locked image and bad options are refused.
 . "$(dirname "$0")/lib.sh"
 
 HVSOCK=$TMP/hv.sock
@@ -63,9 +66,13 @@ expect_match "and says why" 'in use by another backend \(locked\)' "$out"
 exec 9<&-
 out=$("$BB" --domid 1 2>&1)
 expect_eq "missing options: exit 2" 2 "$?"
+for nq in 0 5 x; do
+	"$BB" --domid 1 --devid "$DEVID" --image "$IMG" --max-queues $nq >/dev/null 2>&1
+	expect_eq "--max-queues $nq: exit 2" 2 "$?"
+done
 
 # --- read, write, flush, read back, discard ---------------------------------
-boot_disk ""
+boot_disk "" --max-queues 4
 expect_match "diskcheck booted with its disk" '^[0-9]+$' "$id"
 [ -n "$BBPID" ] || finish
 if ! wait_for 10 be_state_is "$id" 2; then
@@ -130,7 +137,7 @@ expect_eq "the host's marker is intact" KETCH-HOST-MARK \
 
 # --- the largest rings, every queue, indirect requests without persistent
 # grants, direct I/O: the pattern written again and verified ----------------
-boot_disk "order=4 queues=4 indirect=64 persistent=0 chunk=1024" --direct-io
+boot_disk "order=4 queues=4 indirect=64 persistent=0 chunk=1024" --direct-io --max-queues 4
 check "backend reached InitWait again" wait_for 10 be_state_is "$id" 2
 CTL unpause "$id"
 check "diskcheck (16-page rings, 4 queues) stopped" wait_for 90 stopped "$id"
@@ -158,30 +165,70 @@ expect_match "and counted no failed request, on every queue" \
 # --- the asynchronous calls: 32 requests in flight --------------------------
 # Another pattern (seed 11) elsewhere, written, flushed and read back with
 # blkfront_submit/blkfront_reap, one page per request, so the persistent
-# pool (64 pages) holds 32 at once.
-boot_disk "aio=32 chunk=8 seed=11 base=8192 count=2048"
+# pool (64 pages) holds 32 at once.  The writes are placed by the guest,
+# the k-th on queue k mod 4 (blkfront_submit_queue): every queue writes a
+# stripe, one flush covers them all, the reads spread round-robin.
+boot_disk "aio=32 chunk=8 seed=11 base=8192 count=2048 queues=4 pin=1" --max-queues 4
 check "aio: backend reached InitWait" wait_for 10 be_state_is "$id" 2
 CTL unpause "$id"
 check "aio: diskcheck stopped" wait_for 90 stopped "$id"
 expect_match "aio: its exit code 0" '^shutdown_code: 0$' "$(CTL info "$id")"
 log=$(grep "d$id: " "$TMP/hv.log")
 for c in "aio: a range past the end refused" "aio: more sectors than one request refused" \
+	"aio: a queue past the device's refused" \
 	"aio: a synchronous read waits its turn (EBUSY)" "aio: close refused while one is unreaped" \
 	"aio: it read the host's marker" "aio: write pattern" "aio: flush" "aio: read pattern back" \
 	"aio: every sector verifies" "close"; do
 	expect_match "guest: $c" "PASS $(echo "$c" | sed 's/[()]/\\&/g')\$" "$log"
 done
 expect_match "aio: 32 requests were in flight at once" 'diskcheck: aio: deepest queue 32$' "$log"
+expect_match "aio: the guest placed 64 writes on each of 4 queues" \
+	'diskcheck: aio: pinned writes by queue 64, 64, 64, 64$' "$log"
+fe=/local/domain/$id/device/vbd/$DEVID
+expect_eq "aio: frontend published 4 queues" 4 "$(xenstore-read "$fe/multi-queue-num-queues")"
+for k in queue-0/ring-ref0 queue-1/ring-ref1 queue-2/event-channel queue-3/event-channel; do
+	expect_match "aio: frontend published $k" '^[0-9]+$' "$(xenstore-read "$fe/$k")"
+done
+expect_eq "aio: and no flat ring-ref or event-channel" "" \
+	"$(xenstore-read "$fe/ring-ref" "$fe/event-channel" 2>/dev/null)"
 echo "$log" | grep FAIL | head -5
 CTL destroy "$id"
 check "aio: its backend exits" wait_for 10 gone "$BBPID"
-expect_match "aio: no failed request, on both queues" \
-	'stopped: [0-9]+ requests, 0 refused or failed; 0 ring errors; by queue [1-9][0-9]*, [1-9][0-9]*, 0, 0$' \
+# Each queue took its 64 writes and about as many reads.
+expect_match "aio: no failed request, on every queue" \
+	'stopped: [0-9]+ requests, 0 refused or failed; 0 ring errors; by queue ([1-9][0-9]|[0-9]{3,}), ([1-9][0-9]|[0-9]{3,}), ([1-9][0-9]|[0-9]{3,}), ([1-9][0-9]|[0-9]{3,})$' \
 	"$(cat "$TMP/bb.$id.log")"
 diskcheck_pattern 8192 2048 11 >"$TMP/expected-aio"
 expect_eq "aio: the image holds the second pattern" 0 \
 	"$(dd if="$IMG" bs=512 skip=8192 count=2048 status=none | cmp -l "$TMP/expected-aio" - |
 		awk '($1 - 1) % 512 < 504 { n++ } END { print n + 0 }')"
+
+# --- a backend offering one queue: the flat layout --------------------------
+# blkfront asks for 2 queues by default; offered 1 it writes no
+# multi-queue-num-queues and its ring keys at the top, as for a backend
+# without the feature.  The aio pattern is read back (verify=1).
+boot_disk "verify=1 seed=11 base=8192 count=2048" --max-queues 1
+check "one queue: backend reached InitWait" wait_for 10 be_state_is "$id" 2
+expect_eq "one queue: backend offers 1" 1 \
+	"$(xenstore-read "/local/domain/0/backend/vbd/$id/$DEVID/multi-queue-max-queues")"
+CTL unpause "$id"
+check "one queue: diskcheck stopped" wait_for 90 stopped "$id"
+expect_match "one queue: its exit code 0" '^shutdown_code: 0$' "$(CTL info "$id")"
+log=$(grep "d$id: " "$TMP/hv.log")
+expect_match "one queue: guest verified the pattern" "PASS every sector verifies\$" "$log"
+expect_match "one queue: it negotiated one queue of 2 pages" \
+	'diskcheck: ring-pages=2 queues=1 ' "$log"
+fe=/local/domain/$id/device/vbd/$DEVID
+expect_eq "one queue: no multi-queue-num-queues, no queue-0/" "" \
+	"$(xenstore-read "$fe/multi-queue-num-queues" "$fe/queue-0/event-channel" 2>/dev/null)"
+expect_match "one queue: ring-page-order, ring-ref0, ring-ref1, event-channel at the top" \
+	'^1 [0-9]+ [0-9]+ [0-9]+$' \
+	"$(xenstore-read "$fe/ring-page-order" "$fe/ring-ref0" "$fe/ring-ref1" "$fe/event-channel" | tr '\n' ' ' | sed 's/ $//')"
+echo "$log" | grep FAIL | head -5
+CTL destroy "$id"
+check "one queue: its backend exits" wait_for 10 gone "$BBPID"
+expect_match "one queue: no failed request, all on queue 0" \
+	'stopped: [0-9]+ requests, 0 refused or failed; 0 ring errors$' "$(cat "$TMP/bb.$id.log")"
 
 # --- the same image read-only: the pattern again, writes refused ------------
 # ... through the one-page, one-queue protocol with no feature (as an
@@ -189,6 +236,10 @@ expect_eq "aio: the image holds the second pattern" 0 \
 boot_disk "verify=1 ro=1 order=0 queues=1 indirect=0 persistent=0" --read-only
 check "read-only backend reached InitWait" wait_for 10 be_state_is "$id" 2
 expect_eq "no discard offered read-only" "" "$(xenstore-read "/local/domain/0/backend/vbd/$id/$DEVID/feature-discard" 2>/dev/null)"
+# No --max-queues: as many queues as the host has CPUs, at most 4.
+ncpu=$(nproc)
+expect_eq "by default the backend offers the host's CPUs, at most 4" $((ncpu < 4 ? ncpu : 4)) \
+	"$(xenstore-read "/local/domain/0/backend/vbd/$id/$DEVID/multi-queue-max-queues")"
 CTL unpause "$id"
 check "read-only diskcheck stopped" wait_for 90 stopped "$id"
 expect_match "read-only diskcheck exit code 0" '^shutdown_code: 0$' "$(CTL info "$id")"

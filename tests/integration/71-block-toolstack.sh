@@ -134,6 +134,10 @@ check "diskcheck finished" wait_for 60 stopped "$A"
 expect_match "diskcheck exit code 0" '^shutdown_code: 0$' "$(HVCTL info "$A")"
 log=$(cat "$LOGS/console-alpha.log")
 expect_match "blkfront noticed and reconnected" 'blkfront device/vbd/51712: reconnected \(1\)' "$log"
+# blkfront asks for 2 queues; ketchd's backends offer the host's CPUs (at most 4).
+NQ=$(($(nproc) < 2 ? 1 : 2))
+expect_eq "both backends connected its $NQ queues (the same after the restart)" 2 \
+	"$(grep -cE "ketch-blkback d$A/51712: connected: .*; $NQ queues" "$TMP/kd.log")"
 for c in "connect" "host's marker read" "write pattern" "flush" "every sector verifies" "discard"; do
 	expect_match "guest: $c" "PASS $c\$" "$log"
 done

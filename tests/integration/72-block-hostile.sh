@@ -45,7 +45,8 @@ boot() {
 	id=$(CTL boot "$GUESTS/$1" --memory 32M --paused --cmdline "$3") &&
 		"$BUILD/tests/bin/xs_toolstack" introduce "$HVSOCK" "$id" "$1$id" >/dev/null &&
 		add_vbd "$id" "$2" || return 1
-	"$BB" --domid "$id" --devid "$DEVID" --image "$2" >/dev/null 2>"$TMP/bb.$id.log" &
+	"$BB" --domid "$id" --devid "$DEVID" --image "$2" --max-queues 4 >/dev/null \
+		2>"$TMP/bb.$id.log" &
 	BBPID=$!
 	on_exit "kill $BBPID"
 	show_on_failure "$TMP/bb.$id.log"
@@ -94,7 +95,8 @@ for c in "a good read works" \
 	"indirect segment's grant another domain's: BLKIF_RSP_ERROR" \
 	"indirect segment last_sect 8: BLKIF_RSP_ERROR" \
 	"ring-page-order 5: backend refuses \(Closing\)" "5 queues: backend refuses \(Closing\)" \
-	"0 queues: backend refuses \(Closing\)" \
+	"0 queues: backend refuses \(Closing\)" "queue count not a number: backend refuses \(Closing\)" \
+	"2 queues without queue-<i>/ nodes: backend refuses \(Closing\)" \
 	"write barrier \(not offered\): BLKIF_RSP_EOPNOTSUPP" "a good read still works after them all" \
 	"req_prod 1000 past the responses: backend disconnects \(Closing\)" "and answered nothing" \
 	"backend follows to Closed" "ring shared with req_prod 1000" \
@@ -122,6 +124,9 @@ expect_log "hostile backend logged the ring order refused" "$hlog" \
 	"frontend refused: ring-page-order exceeds max-ring-page-order \(ring-page-order 5"
 expect_log "and the queue counts" "$hlog" \
 	"frontend refused: multi-queue-num-queues is 0 or exceeds multi-queue-max-queues \(ring-page-order 0, queues 5\)"
+expect_log "and the queue count that is no number" "$hlog" \
+	"frontend's ring-page-order, multi-queue-num-queues or protocol bad"
+expect_log "and the queues' missing nodes, named" "$hlog" "frontend's queue-0/ring-ref missing or bad"
 expect_eq "the same hostile backend connected the device again after each (only the device was disconnected)" \
 	3 "$(grep -c 'connected: ring-ref' "$hlog")"
 expect_log "and ran until its domain stopped" "$hlog" "domain $hostile stopped"
