@@ -50,8 +50,9 @@ static void notify(struct bb_queue *q)
 
 void bb_ring_push(struct bb *b)
 {
+	/* A connection that failed half-way has queues not mapped yet. */
 	for (unsigned int i = 0; b->connected && i < b->conn.nr_queues; i++)
-		if (blkif_back_push(&b->q[i].ring))
+		if (b->q[i].mapped && blkif_back_push(&b->q[i].ring))
 			notify(&b->q[i]);
 }
 
