@@ -2,9 +2,10 @@
  * blkfront_aio.c - blkfront's asynchronous calls.  An aio takes a free
  * slot of one queue (the caller's, or round-robin over the queues, so a
  * deep queue spreads as the synchronous calls do) and is one request
- * there; the slot holds the aio until it is reaped.  Responses are taken as for the synchronous
- * calls; reaping hands back the answered slots' aios, so completions come
- * back in the backend's order, not the submitter's.
+ * there; the slot holds the aio until it is reaped.  Responses are taken
+ * as for the synchronous calls; reaping hands back the answered slots'
+ * aios, so completions come back in the backend's order, not the
+ * submitter's.
  */
 #include "blkfront_internal.h"
 
