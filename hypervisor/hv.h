@@ -165,6 +165,17 @@ struct domain {
 	/* A classic (not auto-translated) Xen PV guest's extras (xenpv.c); else NULL. */
 	struct xenpv *xenpv;
 
+	/*
+	 * A clone's copy-on-write memory (mm/mem_share.c).  vCPU threads hold
+	 * mem_rw to read from before entry to the end of an exit's handling
+	 * (not while blocked), so a share that copies a page into the memfd
+	 * and maps it from there, holding it to write, loses no guest write.
+	 */
+	pthread_rwlock_t mem_rw;
+	pthread_mutex_t share_lock;    /* guards cow and cow_pages */
+	uint64_t *cow;                 /* bit per page still private; NULL if none */
+	uint64_t cow_pages;
+
 	/* Image kept for crash reports (symbolisation); may be NULL. */
 	void *image;
 	size_t image_len;
@@ -298,6 +309,14 @@ struct hv_boot {
 /* Returns 0 and the new domid, or negative errno with a reason in err. */
 int hv_boot(struct hv *hv, struct hv_boot *b, uint32_t *domid, char *err,
 	    size_t errlen);
+
+/* mem_share.c: clones' copy-on-write memory (docs/save-migrate.md). */
+int mem_image_map(struct domain *d, int image_fd, uint64_t image_bytes);
+int mem_share(struct domain *d, uint64_t first, uint64_t count, uint64_t *left);
+int mem_share_from_vcpu(struct vcpu *v, uint64_t pfn);
+void mem_discard(struct domain *d, uint64_t first, uint64_t count);
+void mem_share_init(struct domain *d);
+void mem_share_free(struct domain *d);
 
 /* vcpu.c: vCPU threads. */
 int vcpu_start(struct vcpu *v);

@@ -175,6 +175,7 @@ int kd_clone(struct kd *kd, const char *path, const char *name, unsigned int cou
 	r = s.cfg && s.overlays ? 0 : kd_error_set(err, "internal", "", "out of memory");
 	if (!r)
 		r = kd_restore_open(&s.src, path, st, err);
+	s.src.cow = true; /* the clones share memory: restore_cow.c */
 	for (; !r && planned < count; planned++)
 		r = plan(kd, &s, name, planned, err);
 	if (r) {
@@ -182,6 +183,7 @@ int kd_clone(struct kd *kd, const char *path, const char *name, unsigned int cou
 		return r;
 	}
 	r = make_all(kd, &s, &made, err);
+	kctl_mem_image_drop(kd->hv); /* the clones keep what they map */
 	if (r) {
 		undo(kd, &s, made);
 		set_free(&s);

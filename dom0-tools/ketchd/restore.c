@@ -97,6 +97,8 @@ void kd_restore_close(struct kd_restore_src *src)
 	ks_reader_free(&src->rd);
 	free(src->config);
 	src->config = NULL;
+	free(src->vcpus);
+	src->vcpus = NULL;
 	if (src->fd >= 0)
 		close(src->fd);
 	src->fd = -1;

@@ -14,6 +14,11 @@ struct kd_restore_src {
 	struct ks_domain dom;     /* that record; config points at `config` */
 	char *config;
 	struct kd_save_stats *st; /* pages counted as they are written */
+	/* Clones (clone.c): memory copy-on-write from one image in ketch-hv. */
+	bool cow;
+	bool image_ready;         /* the image holds the file's pages */
+	struct ks_vcpu *vcpus;    /* KS_MAX_VCPUS, read with the image */
+	uint64_t have;            /* which of them the file holds */
 };
 
 struct kd_config;
@@ -31,5 +36,15 @@ void kd_restore_close(struct kd_restore_src *src);
  * renamed and given a new uuid. */
 int kd_restore_config(const struct ks_domain *dom, const char *name, struct kd_config *cfg,
 		      struct kd_error *err);
+
+/* restore_build.c: the records after DOMAIN, pages into mem. */
+int kd_restore_read_records(struct kd_restore_src *src, uint8_t *mem, struct ks_vcpu *v,
+			    uint64_t *have, struct kd_error *err);
+/* New channels in start_info, empty rings, nothing pending in shared_info. */
+int kd_restore_fix_memory(struct kd_restore_src *src, struct kd_domain *d, uint8_t *mem,
+			  struct kd_error *err);
+/* restore_cow.c: a clone's memory, mapped from the set's image. */
+int kd_restore_cow_memory(struct kd *kd, struct kd_restore_src *src, struct kd_domain *d,
+			  struct ks_vcpu *v, uint64_t *have, struct kd_error *err);
 
 #endif

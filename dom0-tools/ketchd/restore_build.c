@@ -19,8 +19,8 @@
 #define BAD(...) kd_error_set(err, "invalid_save", "file", __VA_ARGS__)
 
 /* The records after DOMAIN: pages into mem, vCPU contexts into v. */
-static int read_records(struct kd_restore_src *src, uint8_t *mem, struct ks_vcpu *v,
-			uint64_t *have, struct kd_error *err)
+int kd_restore_read_records(struct kd_restore_src *src, uint8_t *mem, struct ks_vcpu *v,
+			    uint64_t *have, struct kd_error *err)
 {
 	char msg[KS_ERRLEN] = "";
 	struct ks_record rec;
@@ -92,12 +92,20 @@ static int fill_memory(struct kd *kd, struct kd_restore_src *src, struct kd_doma
 				 (unsigned long long)size,
 				 (unsigned long long)src->dom.mem_bytes);
 	if (!r)
-		r = read_records(src, mem, v, have, err);
+		r = kd_restore_read_records(src, mem, v, have, err);
 	if (!r)
-		r = fix_start_info(src, d, mem, err);
+		r = kd_restore_fix_memory(src, d, mem, err);
+	kctl_unmap_memory(mem, size);
+	return r;
+}
+
+int kd_restore_fix_memory(struct kd_restore_src *src, struct kd_domain *d, uint8_t *mem,
+			  struct kd_error *err)
+{
+	int r = fix_start_info(src, d, mem, err);
+
 	if (!r)
 		reset_shared_info(mem, src->dom.shared_info_gpa);
-	kctl_unmap_memory(mem, size);
 	return r;
 }
 
@@ -141,7 +149,9 @@ static int build(struct kd *kd, struct kd_restore_src *src, struct kd_domain *d,
 	if (r)
 		return kd_error_set(err, "hv_error", "", "cannot allocate event channels: %s",
 				    kctl_strerror(r));
-	if ((r = fill_memory(kd, src, d, v, &have, err)))
+	r = src->cow ? kd_restore_cow_memory(kd, src, d, v, &have, err)
+		     : fill_memory(kd, src, d, v, &have, err);
+	if (r)
 		return r;
 	d->boot.shared_info_gpa = src->dom.shared_info_gpa;
 	d->boot.hypercall_page_gpa = src->dom.hypercall_page_gpa;

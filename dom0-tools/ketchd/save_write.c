@@ -216,8 +216,11 @@ int kd_save_write(struct kd *kd, struct kd_domain *d, int fd, struct kd_save_sta
 	struct ks_writer w = { .fd = fd };
 	uint64_t size, si = ~0ull;
 	void *mem;
-	int r = kctl_map_memory(kd->hv, d->domid, &mem, &size);
+	/* A clone's pages are in its memfd only once shared (docs/save-migrate.md). */
+	int r = kctl_mem_share(kd->hv, d->domid, 0, ~0ULL, NULL);
 
+	if (!r)
+		r = kctl_map_memory(kd->hv, d->domid, &mem, &size);
 	if (r)
 		return kd_error_set(err, "save_failed", "", "cannot map domain %u's memory: %s",
 				    d->domid, kctl_strerror(r));

@@ -35,6 +35,7 @@ struct kgnt {
 	struct kgnt_ref *refs;                /* KGNT_MAX_ENTRIES */
 	unsigned int nr_cached;
 	unsigned int nr_pinned;
+	uint64_t *shared;   /* a clone's pages known shared; NULL once all are */
 };
 
 /* kgnt_table.c: the guest's entry for ref, or NULL (lock held). */
@@ -43,5 +44,9 @@ void *kgnt_entry(struct kgnt *g, grant_ref_t ref);
 int16_t kgnt_pin(struct kgnt *g, grant_ref_t ref, bool readonly, uint32_t *frame);
 /* Release one pin taken with the same readonly (lock held). */
 void kgnt_unpin(struct kgnt *g, grant_ref_t ref, bool readonly);
+
+/* kgnt_share.c: a clone's page reachable through the memfd (lock held). */
+void kgnt_share_init(struct kgnt *g);
+int kgnt_share(struct kgnt *g, uint64_t pfn);
 
 #endif

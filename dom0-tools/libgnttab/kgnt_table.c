@@ -59,6 +59,8 @@ static int map_frames(struct kgnt *g)
 
 		if (fd < 0)
 			continue; /* not placed: its entries are not valid refs */
+		if (pfn < g->nr_pages && kgnt_share(g, pfn))
+			return -EIO;
 		p = mmap(NULL, KGNT_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 		if (p == MAP_FAILED)
 			return -errno;
@@ -84,12 +86,14 @@ struct kgnt *kgnt_open_fd(struct kctl *h, int memfd, const struct kctl_gnttab_in
 		g->nr_pages = info->nr_pages;
 		g->info = *info;
 		pthread_mutex_init(&g->lock, NULL);
+		kgnt_share_init(g);
 		r = map_frames(g);
 		if (r == 0)
 			return g;
 		unmap_frames(g);
 		if (g->xen_fd >= 0)
 			close(g->xen_fd);
+		free(g->shared);
 		pthread_mutex_destroy(&g->lock);
 	}
 	if (g)
@@ -141,6 +145,7 @@ void kgnt_close(struct kgnt *g)
 	close(g->memfd);
 	if (g->xen_fd >= 0)
 		close(g->xen_fd);
+	free(g->shared);
 	free(g->refs);
 	free(g);
 }
@@ -185,7 +190,7 @@ int16_t kgnt_pin(struct kgnt *g, grant_ref_t ref, bool readonly, uint32_t *frame
 		if (st != GNTST_okay)
 			return st;
 		r->frame = gnt_entry_frame(e);
-		if (r->frame >= g->nr_pages) {
+		if (r->frame >= g->nr_pages || kgnt_share(g, r->frame)) {
 			gnt_entry_clear(e, readonly ? GTF_reading : GTF_reading | GTF_writing);
 			return GNTST_general_error;
 		}

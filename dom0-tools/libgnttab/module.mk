@@ -2,7 +2,7 @@
 # uses to reach a guest's granted pages (include/ketch/gntaccess.h), its
 # unit test against a fake table, and the integration test program.
 KGNT_DIR  := dom0-tools/libgnttab
-KGNT_SRCS := $(addprefix $(KGNT_DIR)/,kgnt_table.c kgnt_copy.c kgnt_map.c)
+KGNT_SRCS := $(addprefix $(KGNT_DIR)/,kgnt_table.c kgnt_copy.c kgnt_map.c kgnt_share.c)
 KGNT_OBJS := $(KGNT_SRCS:%.c=$(BUILD)/obj/%.o)
 KGNT_LIB  := $(BUILD)/lib/libketchgnt.a
 KGNT_UNIT := $(BUILD)/tests/unit/gnt_access

@@ -38,6 +38,10 @@ static const struct {
 	[KCTL_OP_RESUME] = EXACT(kctl_domid),
 	[KCTL_OP_EVTCHN_LIST] = EXACT(kctl_evtchn_list_req),
 	[KCTL_OP_GNTTAB_FRAMES] = EXACT(kctl_domid),
+	[KCTL_OP_MEM_IMAGE_NEW] = EXACT(kctl_mem_image_new),
+	[KCTL_OP_MEM_IMAGE_USE] = EXACT(kctl_domid),
+	[KCTL_OP_MEM_IMAGE_DROP] = { 1, 0, 0 },
+	[KCTL_OP_MEM_SHARE] = EXACT(kctl_mem_share),
 };
 #undef EXACT
 

@@ -1,7 +1,7 @@
 # libketchctl: the control-socket client library (also the framing ketch-hv
 # uses), the ketchctl-hv command, and their tests.
 KCTL_DIR  := dom0-tools/libketchctl
-KCTL_SRCS := $(addprefix $(KCTL_DIR)/,kctl_wire.c ketchctl.c ops.c events.c names.c boot.c evtchn.c gnttab.c save.c)
+KCTL_SRCS := $(addprefix $(KCTL_DIR)/,kctl_wire.c ketchctl.c ops.c events.c names.c boot.c evtchn.c gnttab.c save.c mem_image.c)
 KCTL_OBJS := $(KCTL_SRCS:%.c=$(BUILD)/obj/%.o)
 KCTL_LIB  := $(BUILD)/lib/libketchctl.a
 KCTL_CLI  := $(BUILD)/bin/ketchctl-hv

@@ -77,6 +77,7 @@ static void domain_free(struct domain *d)
 	pthread_mutex_destroy(&d->lock);
 	pthread_mutex_destroy(&d->zap_lock);
 	pthread_mutex_destroy(&d->notify_lock);
+	mem_share_free(d);
 	pthread_cond_destroy(&d->cond);
 	free(d);
 }
@@ -113,6 +114,7 @@ static struct domain *domain_alloc(struct hv *hv, const struct kctl_create *req)
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_mutex_init(&d->zap_lock, NULL);
 	pthread_mutex_init(&d->notify_lock, NULL);
+	mem_share_init(d);
 	pthread_cond_init(&d->cond, NULL);
 	for (unsigned int i = 0; i < HV_MAX_VCPUS; i++) {
 		d->vcpus[i].fd = -1;

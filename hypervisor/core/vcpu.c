@@ -75,6 +75,30 @@ static bool before_entry(struct vcpu *v)
 	return upcall_check(v) == 0;
 }
 
+/* One entry and its exit; false ends the thread.  mem_rw: see hv.h. */
+static bool run_once(struct vcpu *v)
+{
+	bool go = true;
+
+	pthread_rwlock_rdlock(&v->d->mem_rw);
+	if (!before_entry(v)) {
+		go = false;
+	} else if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		v->regs_valid = true;
+		if (errno != EINTR && errno != EAGAIN) {
+			domain_crash(v->d, "vcpu%u: KVM_RUN failed: %s", v->id,
+				     strerror(errno));
+			go = false;
+		}
+	} else {
+		v->exits++;
+		v->regs_valid = true;
+		go = exit_handle(v) >= 0;
+	}
+	pthread_rwlock_unlock(&v->d->mem_rw);
+	return go;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -84,22 +108,8 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	pthread_getcpuclockid(pthread_self(), &v->cpu_clock);
-	while (wait_runnable(v)) {
-		if (!before_entry(v))
-			break;
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			v->regs_valid = true;
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			domain_crash(v->d, "vcpu%u: KVM_RUN failed: %s", v->id,
-				     strerror(errno));
-			break;
-		}
-		v->exits++;
-		v->regs_valid = true;
-		if (exit_handle(v) < 0)
-			break;
-	}
+	while (wait_runnable(v) && run_once(v))
+		;
 	v->cpu_time_final = vcpu_cpu_time_ns(v);
 	return NULL;
 }

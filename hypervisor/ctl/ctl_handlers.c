@@ -302,6 +302,10 @@ static const struct ctl_op ops[] = {
 	OP(KCTL_OP_RESUME, ctl_op_resume, struct kctl_domid),
 	OP(KCTL_OP_EVTCHN_LIST, ctl_op_evtchn_list, struct kctl_evtchn_list_req),
 	OP(KCTL_OP_GNTTAB_FRAMES, ctl_op_gnttab_frames, struct kctl_domid),
+	OP(KCTL_OP_MEM_IMAGE_NEW, ctl_op_mem_image_new, struct kctl_mem_image_new),
+	OP(KCTL_OP_MEM_IMAGE_USE, ctl_op_mem_image_use, struct kctl_domid),
+	OP0(KCTL_OP_MEM_IMAGE_DROP, ctl_op_mem_image_drop),
+	OP(KCTL_OP_MEM_SHARE, ctl_op_mem_share, struct kctl_mem_share),
 };
 
 const struct ctl_op *ctl_op_find(uint16_t op)

@@ -35,6 +35,9 @@ struct ctl_conn {
 	bool subscriber;       /* after SUBSCRIBE: only events flow out */
 	size_t have;           /* bytes in `in` */
 	struct ctl_image img;
+	int mem_image_fd;      /* MEM_IMAGE_NEW's memfd, or -1 (ctl_mem.c) */
+	uint64_t mem_image_bytes;
+	bool mem_image_sealed;
 	uint8_t in[sizeof(struct kctl_hdr) + KCTL_MAX_PAYLOAD];
 };
 
@@ -113,6 +116,17 @@ int ctl_op_vcpu_restore(struct ctl_conn *c, const void *req, size_t len,
 int ctl_op_resume(struct ctl_conn *c, const void *req, size_t len, struct ctl_reply *rep);
 int ctl_op_evtchn_list(struct ctl_conn *c, const void *req, size_t len,
 		       struct ctl_reply *rep);
+
+/* ctl_mem.c: memory images and sharing for clones (ctl.h's MEM_*). */
+int ctl_op_mem_image_new(struct ctl_conn *c, const void *req, size_t len,
+			 struct ctl_reply *rep);
+int ctl_op_mem_image_use(struct ctl_conn *c, const void *req, size_t len,
+			 struct ctl_reply *rep);
+int ctl_op_mem_image_drop(struct ctl_conn *c, const void *req, size_t len,
+			  struct ctl_reply *rep);
+int ctl_op_mem_share(struct ctl_conn *c, const void *req, size_t len,
+		     struct ctl_reply *rep);
+void ctl_mem_image_drop(struct ctl_conn *c);
 
 /* ctl_image.c: the SET_IMAGE handler (chunks staged per connection). */
 int ctl_op_set_image(struct ctl_conn *c, const void *req, size_t len,

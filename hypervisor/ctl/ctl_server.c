@@ -48,6 +48,7 @@ void ctl_conn_close(struct ctl_conn *c)
 	epoll_ctl(srv->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	ctl_image_reset(&c->img);
+	ctl_mem_image_drop(c);
 	free(c);
 }
 
@@ -170,7 +171,7 @@ static void on_accept(struct ctl_server *srv)
 		close(fd);
 		return;
 	}
-	*c = (struct ctl_conn){ .srv = srv, .fd = fd };
+	*c = (struct ctl_conn){ .srv = srv, .fd = fd, .mem_image_fd = -1 };
 	r = check_peer(srv, c);
 	if (r == 0) {
 		ev.data.ptr = c;

@@ -82,6 +82,9 @@ static long register_vcpu_info(struct vcpu *self, struct vcpu *v, uint64_t va)
 		return -XEN_EFAULT;
 	if ((r = check_vcpu_info(self, v, &ri)))
 		return r;
+	/* ketch-hv's timer and event threads write it: a clone's page is shared first. */
+	if (mem_share_from_vcpu(self, ri.mfn))
+		return -XEN_EAGAIN;
 	gpa = (uint64_t)ri.mfn * HV_PAGE_SIZE + ri.offset;
 	old = vcpu_info_of(v);
 	new = gm_gpa(v->d, gpa, sizeof(*new));

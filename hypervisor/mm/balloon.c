@@ -125,6 +125,8 @@ int physmap_decrease(struct domain *d, uint64_t gpfn, uint64_t n,
 	else if (fallocate(d->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			   (off_t)(gpfn * HV_PAGE_SIZE), (off_t)(n * HV_PAGE_SIZE)) < 0)
 		r = -XEN_EIO;
+	if (r == 0)
+		mem_discard(d, gpfn, n); /* a clone's private copies go too */
 	for (uint64_t i = gpfn; r == 0 && i < gpfn + n; i++)
 		set_present(d, i, false);
 	pthread_mutex_unlock(&d->gnt->lock);

@@ -73,6 +73,8 @@ static bool must_stop(struct vcpu *v)
 static void wait_until(struct vcpu *v, uint64_t deadline,
 		       bool (*done)(struct vcpu *, void *), void *arg)
 {
+	/* A blocked vCPU writes nothing: a clone's memory may be shared meanwhile. */
+	pthread_rwlock_unlock(&v->d->mem_rw);
 	pthread_mutex_lock(&v->wait_lock);
 	__atomic_store_n(&v->waiting, true, __ATOMIC_SEQ_CST);
 	vcpu_runstate(v, RUNSTATE_blocked);
@@ -92,6 +94,7 @@ static void wait_until(struct vcpu *v, uint64_t deadline,
 	__atomic_store_n(&v->waiting, false, __ATOMIC_SEQ_CST);
 	vcpu_runstate(v, RUNSTATE_running);
 	pthread_mutex_unlock(&v->wait_lock);
+	pthread_rwlock_rdlock(&v->d->mem_rw);
 }
 
 static bool events_ready(struct vcpu *v, void *arg)

@@ -42,6 +42,10 @@ enum kctl_op {
 	KCTL_OP_RESUME = 25,        /* kctl_domid: a suspended domain goes on, paused */
 	KCTL_OP_EVTCHN_LIST = 26,   /* kctl_evtchn_list_req -> kctl_evtchn_list */
 	KCTL_OP_GNTTAB_FRAMES = 27, /* kctl_domid -> kctl_gnttab_frames + memfd */
+	KCTL_OP_MEM_IMAGE_NEW = 28, /* kctl_mem_image_new -> kctl_mem + memfd */
+	KCTL_OP_MEM_IMAGE_USE = 29, /* kctl_domid: RAM copy-on-write from the image */
+	KCTL_OP_MEM_IMAGE_DROP = 30,/* no payload */
+	KCTL_OP_MEM_SHARE = 31,     /* kctl_mem_share -> kctl_mem_share */
 	KCTL_OP_MAX
 };
 
@@ -117,6 +121,30 @@ struct kctl_list {
 
 struct kctl_mem {
 	uint64_t mem_bytes; /* OUT: size of the memfd passed alongside */
+};
+
+/*
+ * Clones share memory (docs/save-migrate.md): MEM_IMAGE_NEW gives the
+ * connection a fresh memory image, a memfd of mem_bytes the caller fills
+ * at guest-physical offsets and then unmaps; MEM_IMAGE_USE seals it and
+ * maps a new, never-run domain of that size copy-on-write from it (pages
+ * are copied only when the guest or ketch-hv writes them);
+ * MEM_IMAGE_DROP, a later MEM_IMAGE_NEW or closing the connection lets it
+ * go (the domains using it keep it).  Such a domain's memfd holds only
+ * the pages made "shared": MEM_SHARE copies count pages from first_pfn
+ * into the memfd and maps them from there, so a process reaching guest
+ * memory through the memfd (a backend, ketchd) sees and changes what the
+ * guest does.  count 0 only reports; first_pfn 0 with count ~0 shares all.
+ */
+struct kctl_mem_image_new {
+	uint64_t mem_bytes;   /* a domain size CREATE accepts */
+};
+
+struct kctl_mem_share {
+	uint32_t domid;
+	uint32_t pad;
+	uint64_t first_pfn, count;
+	uint64_t private_pages; /* OUT: pages still copy-on-write afterwards */
 };
 
 /* Register state a vCPU starts with (x86-64, CPL3 as the ABI doc says). */

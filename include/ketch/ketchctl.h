@@ -126,6 +126,25 @@ int kctl_map_memory(struct kctl *h, uint32_t domid, void **ptr, uint64_t *size);
 /* Undo kctl_map_memory. */
 int kctl_unmap_memory(void *ptr, uint64_t size);
 
+/*
+ * Copy-on-write memory for clones (ctl.h's MEM_IMAGE_*): a new image of
+ * mem_bytes, mapped here read-write for the caller to fill (unmap it
+ * with kctl_unmap_memory before the first kctl_mem_image_use); a paused,
+ * never-run domain of that size given the image as its memory; the
+ * connection's image let go.
+ */
+int kctl_mem_image_new(struct kctl *h, uint64_t mem_bytes, void **ptr);
+int kctl_mem_image_use(struct kctl *h, uint32_t domid);
+int kctl_mem_image_drop(struct kctl *h);
+/*
+ * Make count pages from first_pfn reachable through domid's memfd (see
+ * MEM_SHARE; count ~0 from 0: all).  Stores in *private_pages (may be
+ * NULL) how many pages are still copy-on-write: 0 for every domain not
+ * made from an image, which then never needs this call.
+ */
+int kctl_mem_share(struct kctl *h, uint32_t domid, uint64_t first_pfn, uint64_t count,
+		   uint64_t *private_pages);
+
 /* Set a vCPU's start-of-day registers (domain must be paused: -EBUSY if
  * running, -ESHUTDOWN if stopped; -EINVAL for a bad vCPU or context). */
 int kctl_set_vcpu(struct kctl *h, uint32_t domid, uint32_t vcpu,

@@ -25,7 +25,7 @@ FZ_KD_LIBS := $(shell pkg-config --libs json-c uuid xlutil xenlight 2>/dev/null 
 
 FZ_SRC_ctl_fuzz_server := tests/fuzz/ctl_fake_hv.c $(FZ_KCTL) $(FZ_KB) \
 	$(addprefix hypervisor/ctl/,ctl_handlers.c ctl_image.c ctl_vcpu.c ctl_evtchn.c \
-	  ctl_gnttab.c ctl_events.c ctl_socket.c ctl_save.c) hypervisor/core/log.c \
+	  ctl_gnttab.c ctl_events.c ctl_socket.c ctl_save.c ctl_mem.c) hypervisor/core/log.c \
 	dom0-tools/libconfine/private_socket.c
 FZ_INC_ctl_fuzz_server := -Ihypervisor
 FZ_SRC_kctl_fuzz_recv  := $(FZ_KCTL) dom0-tools/libketchctl/ketchctl.c

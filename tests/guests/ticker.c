@@ -14,7 +14,9 @@
  * domain, after a restore: the ticks go on from where they were) or
  * "ticker <domid> suspend cancelled" (a checkpoint: the same domain).
  * fill=MiB first writes that much of its free memory (a pattern, no page
- * left zero), so a save has that much to write (bench/64-save.sh).
+ * left zero), so a save has that much to write (bench/64-save.sh); after
+ * each resume it reads every filled page back and says "ticker <domid>
+ * fill intact (<n> pages)" or where the pattern broke.
  */
 #include <ketch-guest/kit.h>
 #include <ketch-guest/suspend.h>
@@ -22,6 +24,25 @@
 #include <xen/sched.h>
 
 static int domid;
+static uint64_t **filled; /* the pages fill() wrote, for check_fill() */
+static unsigned long nr_filled;
+
+static uint64_t pattern(unsigned long n, unsigned int i)
+{
+	return (n << 9 | i) * 0x9e3779b97f4a7c15ULL | 1;
+}
+
+static void check_fill(void)
+{
+	for (unsigned long n = 0; n < nr_filled; n++)
+		for (unsigned int i = 0; i < 512; i++)
+			if (filled[n][i] != pattern(n, i)) {
+				printk("ticker %d fill broken: page %lu word %u\n", domid, n, i);
+				return;
+			}
+	if (nr_filled)
+		printk("ticker %d fill intact (%lu pages)\n", domid, nr_filled);
+}
 
 /* A control/shutdown request, if one came: 1 to stop ticking. */
 static int control(void)
@@ -39,8 +60,10 @@ static int control(void)
 		printk("ticker %d suspending\n", domid);
 		rc = suspend_domain();
 		domid = HYPERVISOR_xen_version(KETCH_XENVER_domid, NULL);
-		if (rc == 0)
+		if (rc == 0) {
 			printk("ticker %d resumed\n", domid);
+			check_fill();
+		}
 		else
 			printk("ticker %d suspend %s (%d)\n", domid, rc == 1 ? "cancelled" : "failed",
 			       rc);
@@ -56,13 +79,16 @@ static void fill(unsigned long mib)
 {
 	unsigned long n;
 
+	filled = malloc(mib * 256 * sizeof(*filled)); /* NULL: nothing checked */
 	for (n = 0; n < mib * 256; n++) {
 		uint64_t *p = alloc_page();
 
 		if (!p)
 			break;
 		for (unsigned int i = 0; i < 512; i++)
-			p[i] = (n << 9 | i) * 0x9e3779b97f4a7c15ULL | 1;
+			p[i] = pattern(n, i);
+		if (filled)
+			filled[nr_filled++] = p;
 	}
 	printk("ticker %d filled %lu MiB\n", domid, n / 256);
 }

@@ -141,4 +141,34 @@ check "and ticks" wait_for 10 at_least snap $((S + 3))
 expect_eq "snap: no tick lost or repeated" "" "$(gaps snap)"
 expect_eq "on the snapshot's image" "$TMP/base.qcow2" "$(disk_of snap target)"
 check "destroy snap" quiet K destroy snap
+# --- clones share memory: mapped copy-on-write from one image -----------------
+# A ticker that filled FILL MiB (a pattern in every page) is saved; four
+# clones of it cost the host about one copy of those pages (the image
+# they share) and what each writes since, not four copies.  Each clone
+# reads every filled page back after its resume; a clone saved (its
+# pages shared into its memfd first) restores with them intact too.
+FILL=24
+printf '{"name":"fat","kernel":"%s","memory":64,"cmdline":"fill=%s ticks=1000000 spin=0 sleep=100 control=1"}\n' \
+	"$GUESTS/ticker" "$FILL" >"$TMP/fat.json"
+check "fat: created" quiet K create "$TMP/fat.json"
+check "fat: filled $FILL MiB" wait_for 60 console_has fat "^ticker [0-9]+ filled $FILL MiB"
+check "fat: saved" quiet K save fat "$TMP/fat.save"
+host_kib() { awk '$1 == "Shmem:" || $1 == "AnonPages:" { s += $2 } END { print s }' /proc/meminfo; }
+sync
+m0=$(host_kib)
+check "clone -n 4 of fat" quiet K clone -n 4 "$TMP/fat.save" f
+for c in f-1 f-2 f-3 f-4; do
+	check "$c: every filled page reads back as written" \
+		wait_for 60 console_has "$c" "^ticker [0-9]+ fill intact \(6144 pages\)"
+done
+m1=$(host_kib)
+echo "# four clones of a ticker that filled $FILL MiB: the host's memory grew $(((m1 - m0) / 1024)) MiB"
+check "four clones cost the host less than two copies of that memory" \
+	test $((m1 - m0)) -lt $((2 * FILL * 1024))
+check "a clone saved" quiet K save f-1 "$TMP/f1.save"
+check "and restored" quiet K restore "$TMP/f1.save" f1r
+check "f1r: its filled pages are intact" \
+	wait_for 60 console_has f1r "^ticker [0-9]+ fill intact \(6144 pages\)"
+expect_eq "no clone's memory broken" 0 "$(cat "$LOGS"/console-f*.log | grep -c 'fill broken')"
+for c in f-2 f-3 f-4 f1r; do check "destroy $c" quiet K destroy "$c"; done
 finish

@@ -1,0 +1,56 @@
+/*
+ * mem_image.c - the client side of clones' copy-on-write memory: memory
+ * images and making a clone's pages reachable through its memfd.
+ */
+#include <errno.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kctl_private.h"
+
+int kctl_mem_image_new(struct kctl *h, uint64_t mem_bytes, void **ptr)
+{
+	struct kctl_mem_image_new req = { .mem_bytes = mem_bytes };
+	struct kctl_mem rep;
+	int fd = -1;
+	int r = kctl_call(h, KCTL_OP_MEM_IMAGE_NEW, &req, sizeof(req), &rep,
+			  sizeof(rep), &fd);
+	void *p;
+
+	if (r)
+		return r;
+	if (fd < 0)
+		return -EPROTO;
+	p = rep.mem_bytes == mem_bytes ? mmap(NULL, mem_bytes, PROT_READ | PROT_WRITE,
+					      MAP_SHARED, fd, 0) : MAP_FAILED;
+	r = p == MAP_FAILED ? (rep.mem_bytes == mem_bytes ? -errno : -EPROTO) : 0;
+	close(fd);
+	if (r == 0)
+		*ptr = p;
+	return r;
+}
+
+int kctl_mem_image_use(struct kctl *h, uint32_t domid)
+{
+	struct kctl_domid req = { .domid = domid };
+
+	return kctl_call(h, KCTL_OP_MEM_IMAGE_USE, &req, sizeof(req), NULL, 0, NULL);
+}
+
+int kctl_mem_image_drop(struct kctl *h)
+{
+	return kctl_call(h, KCTL_OP_MEM_IMAGE_DROP, NULL, 0, NULL, 0, NULL);
+}
+
+int kctl_mem_share(struct kctl *h, uint32_t domid, uint64_t first_pfn, uint64_t count,
+		   uint64_t *private_pages)
+{
+	struct kctl_mem_share req = { .domid = domid, .first_pfn = first_pfn,
+				      .count = count };
+	struct kctl_mem_share rep;
+	int r = kctl_call(h, KCTL_OP_MEM_SHARE, &req, sizeof(req), &rep, sizeof(rep), NULL);
+
+	if (r == 0 && private_pages)
+		*private_pages = rep.private_pages;
+	return r;
+}
