@@ -6,10 +6,11 @@
 # in calls of at most 64).  Figures, each beside a floor from this run:
 # - time per clone beside `ketch create -p` of the same guest (a paused
 #   boot, no memory to fill);
-# - host memory for all the clones (the growth of the host's shared
-#   memory, where guest RAM lives) beside COUNT times the pages the file
-#   holds: clones copy their memory from the file today, so the ratio
-#   says what mapping it copy-on-write would have to win.
+# - host memory for all the clones (the growth of the host's shared and
+#   anonymous memory: guest RAM, the clones' image and their private
+#   copies) beside COUNT times the pages the file holds, what clones
+#   copying their memory would cost.  They are mapped copy-on-write from
+#   one image instead, so the ratio is what that saves.
 # BENCH_CLONE_MEM (64), BENCH_CLONE_FILL (16), BENCH_CLONE_COUNT (100).
 set -u
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 MEM=${BENCH_CLONE_MEM:-64} FILL=${BENCH_CLONE_FILL:-16} COUNT=${BENCH_CLONE_COUNT:-100}
 
 fail() { echo "clone bench: $*"; tail -5 "$TMP/kd.log"; exit 1; }
-shmem_kib() { awk '$1 == "Shmem:" { print $2 }' /proc/meminfo; }
+host_kib() { awk '$1 == "Shmem:" || $1 == "AnonPages:" { s += $2 } END { print s }' /proc/meminfo; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 toolstack_paths
@@ -37,14 +38,14 @@ save=$(K --json save base base.save) || fail "save failed"
 pages=$(echo "$save" | jget pages)
 
 sync
-before=$(shmem_kib) made=0 t0=$(date +%s%N)
+before=$(host_kib) made=0 t0=$(date +%s%N)
 while [ "$made" -lt "$COUNT" ]; do
 	n=$((COUNT - made > 64 ? 64 : COUNT - made))
 	K clone -p -n "$n" base.save "c$made" >/dev/null || fail "clone -n $n failed after $made"
 	made=$((made + n))
 done
 clone_ms=$(ms_since "$t0")
-after=$(shmem_kib)
+after=$(host_kib)
 [ "$(K list | grep -c '^c[0-9]*-')" -eq "$COUNT" ] || fail "not $COUNT clones listed"
 
 header
