@@ -38,7 +38,8 @@ struct ctl_conn {
 	int mem_image_fd;      /* MEM_IMAGE_NEW's memfd, or -1 (ctl_mem.c) */
 	uint64_t mem_image_bytes;
 	bool mem_image_sealed;
-	uint8_t in[sizeof(struct kctl_hdr) + KCTL_MAX_PAYLOAD];
+	/* Aligned: handlers read their payload (at in + header) as structs. */
+	_Alignas(8) uint8_t in[sizeof(struct kctl_hdr) + KCTL_MAX_PAYLOAD];
 };
 
 struct ctl_sub {

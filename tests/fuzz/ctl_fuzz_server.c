@@ -57,7 +57,7 @@ static struct ctl_conn *conn_new(struct ctl_server *srv, int fd)
 
 	if (!c)
 		abort();
-	*c = (struct ctl_conn){ .srv = srv, .fd = fd, .pid = 1 };
+	*c = (struct ctl_conn){ .srv = srv, .fd = fd, .pid = 1, .mem_image_fd = -1 };
 	srv->conns = c;
 	srv->nconns = 1;
 	return c;

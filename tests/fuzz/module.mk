@@ -68,13 +68,15 @@ FZ_NAMES := ctl_fuzz_server kctl_fuzz_recv kb_fuzz_elf kd_fuzz_config_json \
 FZ_BINS  := $(FZ_NAMES:%=$(BUILD)/fuzz/%)
 FUZZERS      += $(FZ_BINS)
 FUZZ_TARGETS += $(FZ_NAMES:%=fuzz-%)
-FZ_HDRS  := $(wildcard include/ketch/*.h hypervisor/*.h dom0-tools/*/*.h tests/fuzz/*.h \
+FZ_HDRS  := $(wildcard include/ketch/*.h hypervisor/*.h hypervisor/*/*.h dom0-tools/*/*.h tests/fuzz/*.h \
               pv-drivers/*/*.h)
 
 .PHONY: fuzzers $(FZ_NAMES:%=fuzz-%)
 fuzzers: $(FUZZERS)
 
-$(FZ_BINS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FZ_HDRS)
+# Each fuzzer is rebuilt when any source it compiles changes, not only its own.
+.SECONDEXPANSION:
+$(FZ_BINS): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FZ_HDRS) $$(filter %.c,$$(FZ_SRC_$$*))
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FZ_INC_$*) -o $@ $< $(FZ_SRC_$*) $(FZ_LIB_$*)
