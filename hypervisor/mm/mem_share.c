@@ -61,7 +61,7 @@ static bool untouched(struct domain *d)
 	for (unsigned int i = 0; i < d->nr_vcpus; i++)
 		if (d->vcpus[i].initialised || d->vcpus[i].online)
 			return false;
-	return d->shared_info_gpa == ~0ULL && !d->hypercall_page_gpa && !d->cow;
+	return d->shared_info_gpa == ~0ULL && d->hypercall_page_gpa == ~0ULL && !d->cow;
 }
 
 int mem_image_map(struct domain *d, int image_fd, uint64_t image_bytes)
