@@ -50,7 +50,7 @@ K create fill.json >/dev/null && wait_for 120 console_has fill "^ticker [0-9]+ t
 	fail "the filling ticker did not start"
 console_has fill "filled $FILL MiB" || fail "the ticker did not fill $FILL MiB"
 
-save=$(K --json save fill fill.save) || fail "save failed"
+save=$(K --json save fill fill.save | tail -1) || fail "save failed"
 bytes=$(echo "$save" | jget bytes) save_s=$(echo "$save" | jget seconds)
 t0=$(date +%s%N)
 dd if=/dev/zero of=floor.bin bs=1M count=$((bytes / 1048576)) conv=fsync status=none
@@ -62,7 +62,7 @@ dd if=fill.save of=/dev/null bs=1M status=none
 floor_r_ms=$((($(date +%s%N) - t0) / 1000000))
 drop_caches
 t0=$(date +%s%N)
-restore=$(K --json restore fill.save) || fail "restore failed"
+restore=$(K --json restore fill.save | tail -1) || fail "restore failed"
 id=$(echo "$restore" | jget domid)
 first_ms=$(ms_until "$t0" console_has fill "^ticker $id resumed") || fail "the restored ticker did not resume"
 restore_s=$(echo "$restore" | jget seconds)

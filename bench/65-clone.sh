@@ -34,7 +34,7 @@ boot_ms=$(ms_since "$t0")
 K unpause base >/dev/null
 wait_for 120 console_has base "^ticker [0-9]+ tick 1\$" || fail "the ticker did not start"
 console_has base "filled $FILL MiB" || fail "the ticker did not fill $FILL MiB"
-save=$(K --json save base base.save) || fail "save failed"
+save=$(K --json save base base.save | tail -1) || fail "save failed"
 pages=$(echo "$save" | jget pages)
 
 sync

@@ -6,6 +6,7 @@
 #define KETCH_CLI_H
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -30,6 +31,16 @@ struct kconn {
 	int fd;
 	FILE *in;
 };
+
+/* progress.c: progress events of a save/restore/snapshot/clone of file. */
+struct cli_progress {
+	struct kconn ev;
+	pthread_t thread;
+	const char *file;
+	bool json, on, shown;
+};
+void cli_progress_start(const struct cli *c, struct cli_progress *p, const char *file);
+void cli_progress_stop(struct cli_progress *p);
 
 /* Connect to ketchd; on failure print why and return KX_NO_DAEMON. */
 int cli_connect(const struct cli *c, struct kconn *k);

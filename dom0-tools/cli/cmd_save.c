@@ -37,6 +37,7 @@ int cmd_save(const struct cli *c, int argc, char **argv)
 {
 	bool checkpoint = false, paused = false;
 	struct json_object *req, *reply;
+	struct cli_progress pr;
 	long timeout = 0;
 	char *file;
 	int opt, rc;
@@ -65,7 +66,9 @@ int cmd_save(const struct cli *c, int argc, char **argv)
 		json_object_object_add(req, "paused", json_object_new_boolean(1));
 	if (timeout)
 		json_object_object_add(req, "timeout", json_object_new_int64(timeout));
+	cli_progress_start(c, &pr, file);
 	rc = cli_request(c, "save", req, &reply);
+	cli_progress_stop(&pr);
 	if (rc == KX_OK) {
 		if (c->json)
 			cli_print_json(reply);
@@ -100,6 +103,7 @@ int cmd_restore(const struct cli *c, int argc, char **argv)
 	bool console = false, paused = false;
 	const char *name = NULL;
 	struct json_object *req, *reply;
+	struct cli_progress pr;
 	char *file;
 	int opt, rc;
 
@@ -126,7 +130,9 @@ int cmd_restore(const struct cli *c, int argc, char **argv)
 	if (name)
 		json_object_object_add(req, "name", json_object_new_string(name));
 	json_object_object_add(req, "paused", json_object_new_boolean(paused || console));
-	free(file);
+	cli_progress_start(c, &pr, file);
 	rc = cli_request(c, "restore", req, &reply);
+	cli_progress_stop(&pr);
+	free(file);
 	return rc ? rc : restored(c, reply, console, paused);
 }

@@ -13,6 +13,7 @@
 int cmd_snapshot(const struct cli *c, int argc, char **argv)
 {
 	struct json_object *req, *reply, *disks;
+	struct cli_progress pr;
 	long timeout = 0;
 	char *file;
 	int opt, rc;
@@ -31,7 +32,9 @@ int cmd_snapshot(const struct cli *c, int argc, char **argv)
 	json_object_object_add(req, "file", json_object_new_string(file));
 	if (timeout)
 		json_object_object_add(req, "timeout", json_object_new_int64(timeout));
+	cli_progress_start(c, &pr, file);
 	rc = cli_request(c, "snapshot", req, &reply);
+	cli_progress_stop(&pr);
 	if (rc != KX_OK) {
 		free(file);
 		return rc;
@@ -76,6 +79,7 @@ int cmd_clone(const struct cli *c, int argc, char **argv)
 {
 	static const char usage[] = "usage: ketch clone [-p] [-n N] FILE NAME\n";
 	struct json_object *req, *reply;
+	struct cli_progress pr;
 	bool paused = false;
 	long count = 1;
 	char *file, *end;
@@ -103,8 +107,10 @@ int cmd_clone(const struct cli *c, int argc, char **argv)
 	json_object_object_add(req, "name", json_object_new_string(argv[optind + 1]));
 	json_object_object_add(req, "count", json_object_new_int64(count));
 	json_object_object_add(req, "paused", json_object_new_boolean(paused));
-	free(file);
+	cli_progress_start(c, &pr, file);
 	rc = cli_request(c, "clone", req, &reply);
+	cli_progress_stop(&pr);
+	free(file);
 	if (rc != KX_OK)
 		return rc;
 	if (c->json)

@@ -176,6 +176,8 @@ int kd_clone(struct kd *kd, const char *path, const char *name, unsigned int cou
 	if (!r)
 		r = kd_restore_open(&s.src, path, st, err);
 	s.src.cow = true; /* the clones share memory: restore_cow.c */
+	if (!r)
+		kd_progress_begin(&st->progress, kd, "clone", path, NULL, s.src.file_bytes, "bytes");
 	for (; !r && planned < count; planned++)
 		r = plan(kd, &s, name, planned, err);
 	if (r) {

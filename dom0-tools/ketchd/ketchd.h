@@ -259,11 +259,27 @@ enum kd_save_mode {
 	KD_SAVE_PAUSED,     /* -p: it is left paused, resumable */
 	KD_SAVE_SNAPSHOT,   /* snapshot: as CHECKPOINT, and it goes on in disk overlays */
 };
+/* progress.c: "progress" events while a save or restore runs. */
+struct kd_progress {
+	struct kd *kd;         /* NULL: nothing is sent */
+	const char *op, *file, *unit;
+	uint32_t domid;
+	char name[64];         /* "" until the domain is known */
+	uint64_t total;        /* in unit */
+	int64_t t0_ms, last_ms;
+};
+void kd_progress_begin(struct kd_progress *p, struct kd *kd, const char *op,
+		       const char *file, const struct kd_domain *d, uint64_t total,
+		       const char *unit);
+/* done of total, bytes moved; last: the final event, sent whatever the rate. */
+void kd_progress_update(struct kd_progress *p, uint64_t done, uint64_t bytes, bool last);
+
 struct kd_save_stats {
 	uint64_t pages;    /* memory pages written */
 	uint64_t bytes;    /* size of the stream */
 	int64_t ms;        /* from the suspend request to the end */
 	struct json_object *disks; /* a snapshot's overlays (owned), or NULL */
+	struct kd_progress progress; /* events while the file is written or read */
 };
 /*
  * Ask d to suspend (control/shutdown = suspend) for a save to path and

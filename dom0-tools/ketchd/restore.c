@@ -8,6 +8,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,6 +81,7 @@ int kd_restore_open(struct kd_restore_src *src, const char *path, struct kd_save
 		    struct kd_error *err)
 {
 	char msg[KS_ERRLEN] = "";
+	struct stat sb;
 	int r;
 
 	*src = (struct kd_restore_src){ .fd = -1, .path = path, .st = st };
@@ -89,6 +92,7 @@ int kd_restore_open(struct kd_restore_src *src, const char *path, struct kd_save
 	r = ks_verify(ks_read_fd, &src->fd, msg);
 	if (r)
 		return invalid(err, path, msg);
+	src->file_bytes = fstat(src->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
 	return kd_restore_rewind(src, err);
 }
 
@@ -116,6 +120,10 @@ int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
 	r = kd_restore_open(&src, path, st, err);
 	if (!r)
 		r = kd_restore_config(&src.dom, name, &cfg, err);
+	if (!r) {
+		kd_progress_begin(&st->progress, kd, "restore", path, NULL, src.file_bytes, "bytes");
+		snprintf(st->progress.name, sizeof(st->progress.name), "%s", cfg.name);
+	}
 	if (!r)
 		r = kd_domain_create_with(kd, &cfg, paused, kd_restore_build, &src, out, err);
 	if (!r) {

@@ -14,6 +14,7 @@ struct kd_restore_src {
 	struct ks_domain dom;     /* that record; config points at `config` */
 	char *config;
 	struct kd_save_stats *st; /* pages counted as they are written */
+	uint64_t file_bytes;      /* the whole stream, for progress */
 	/* Clones (clone.c): memory copy-on-write from one image in ketch-hv. */
 	bool cow;
 	bool image_ready;         /* the image holds the file's pages */

@@ -32,11 +32,14 @@ int kd_restore_read_records(struct kd_restore_src *src, uint8_t *mem, struct ks_
 				memcpy(mem + rec.u.pages.pfn[i] * KS_PAGE,
 				       rec.u.pages.data + (size_t)i * KS_PAGE, KS_PAGE);
 			src->st->pages += rec.u.pages.count;
+			kd_progress_update(&src->st->progress, src->rd.offset, src->rd.offset, false);
 		} else if (rec.type == KS_REC_VCPU) {
 			v[rec.u.vcpu.id] = rec.u.vcpu;
 			*have |= 1ull << rec.u.vcpu.id;
 		}
 	}
+	if (r == 0)
+		kd_progress_update(&src->st->progress, src->rd.offset, src->rd.offset, true);
 	return r ? BAD("%s: %s (did it change since it was checked?)", src->path, msg) : 0;
 }
 

@@ -103,6 +103,7 @@ static int write_file(struct kd *kd, struct kd_domain *d, const char *path,
 		free(part);
 		return r;
 	}
+	kd_progress_begin(&st->progress, kd, "save", path, d, d->cfg.memory_mib << 8, "pages");
 	r = kd_save_write(kd, d, fd, st, err);
 	if (!r && (fsync(fd) || rename(part, path)))
 		r = kd_error_set(err, "save_failed", "file", "cannot complete %s: %s", path,

@@ -45,10 +45,13 @@ static int write_pages(struct ks_writer *w, const uint8_t *mem, uint64_t size,
 		if (++n == KS_PAGES_MAX) {
 			r = ks_write_pages(w, n, pfn, buf);
 			n = 0;
+			kd_progress_update(&st->progress, f + 1, w->bytes, false);
 		}
 	}
 	if (!r && n)
 		r = ks_write_pages(w, n, pfn, buf);
+	if (!r)
+		kd_progress_update(&st->progress, size / KS_PAGE, w->bytes, true);
 	free(pfn);
 	free(buf);
 	return r;

@@ -132,6 +132,36 @@ expect_match "the guest still runs" '^(running|blocked)$' "$(K info plain --json
 out=$(K save nosuch x.save 2>&1)
 expect_eq "save of an unknown domain: exit 4" 4 "$?"
 
+# --- progress: events while the file is written and read -----------------------
+# With --json each "progress" event about the file is a line before the
+# reply (the last one at 100%); on a terminal, a line on stderr.
+printf '{"name":"prog","kernel":"ticker","memory":32,"cmdline":"fill=8 ticks=1000000 spin=0 sleep=100 control=1"}\n' >prog.json
+check "prog: created" quiet K create prog.json
+check "prog: filled" wait_for 60 console_has prog "^ticker [0-9]+ filled 8 MiB"
+K --json save -c prog "$TMP/prog.save" >prog.out 2>&1
+expect_eq "save -c --json exits 0" 0 "$?"
+last_progress() { grep '"event":"progress"' prog.out | grep "\"op\":\"$1\"" | tail -1; }
+p=$(last_progress save)
+expect_match "save: a progress event names the file and the domain" \
+	"\"file\":\"$TMP/prog.save\".*\"name\":\"prog\"" "$p"
+expect_eq "save: the last event says 100%" "100.0 True" \
+	"$(echo "$p" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["percent"], d["last"])')"
+expect_eq "save: then the reply" True "$(tail -1 prog.out | jget ok)"
+K --json restore "$TMP/prog.save" prog2 >prog.out 2>&1
+expect_eq "restore --json exits 0" 0 "$?"
+p=$(last_progress restore)
+expect_eq "restore: its last event covers the whole file" "$(stat -c %s "$TMP/prog.save") True" \
+	"$(echo "$p" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["done"], d["last"])')"
+expect_match "restore: it names the new domain" '"name":"prog2"' "$p"
+script -qec "$BIN/ketch --socket $KD_SOCK save -c prog $TMP/prog3.save" /dev/null >prog.tty 2>&1
+expect_eq "save on a terminal exits 0" 0 "$?"
+expect_match "a terminal sees the progress line" "save $TMP/prog3.save: 100.0% \([0-9]+ of [0-9]+ pages\), [0-9.]+ MiB/s, ETA" \
+	"$(tr '\r' '\n' <prog.tty)"
+K save -c prog "$TMP/prog4.save" >prog.out 2>&1
+expect_eq "no terminal, no --json: the summary alone" 1 "$(wc -l <prog.out)"
+check "destroy prog2" quiet K destroy prog2
+check "destroy prog" quiet K destroy prog
+
 check "destroy the rest" quiet K destroy tick
 check "destroy plain" quiet K destroy plain
 finish
