@@ -175,6 +175,8 @@ struct domain {
 	pthread_mutex_t share_lock;    /* guards cow and cow_pages */
 	uint64_t *cow;                 /* bit per page still private; NULL if none */
 	uint64_t cow_pages;
+	/* KVM's dirty log of RAM while migrating (dirty_log.c), under share_lock. */
+	uint64_t *dirty;               /* collected, not yet fetched; NULL: off */
 
 	/* Image kept for crash reports (symbolisation); may be NULL. */
 	void *image;
@@ -315,6 +317,8 @@ int mem_image_map(struct domain *d, int image_fd, uint64_t image_bytes);
 int mem_share(struct domain *d, uint64_t first, uint64_t count, uint64_t *left);
 int mem_share_from_vcpu(struct vcpu *v, uint64_t pfn);
 void mem_discard(struct domain *d, uint64_t first, uint64_t count);
+int dirty_log_set(struct domain *d, bool on);
+int dirty_log_fetch(struct domain *d, uint64_t first, struct kctl_dirty *out);
 void mem_share_init(struct domain *d);
 void mem_share_free(struct domain *d);
 

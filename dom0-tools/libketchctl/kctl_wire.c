@@ -42,6 +42,7 @@ static const struct {
 	[KCTL_OP_MEM_IMAGE_USE] = EXACT(kctl_domid),
 	[KCTL_OP_MEM_IMAGE_DROP] = { 1, 0, 0 },
 	[KCTL_OP_MEM_SHARE] = EXACT(kctl_mem_share),
+	[KCTL_OP_DIRTY_LOG] = EXACT(kctl_dirty_req),
 };
 #undef EXACT
 
@@ -51,6 +52,7 @@ _Static_assert(sizeof(struct kctl_vcpu_info) <= KCTL_MAX_PAYLOAD, "vcpu_info too
 _Static_assert(sizeof(struct kctl_log) == KCTL_MAX_PAYLOAD, "kctl_log layout");
 _Static_assert(sizeof(struct kctl_evtchn_list) <= KCTL_MAX_PAYLOAD, "evtchn_list too big");
 _Static_assert(sizeof(struct kctl_hdr) == 24, "kctl_hdr layout");
+_Static_assert(sizeof(struct kctl_dirty) == KCTL_MAX_PAYLOAD, "kctl_dirty layout");
 
 int kctl_payload_size(uint16_t op, size_t *min, size_t *max)
 {

@@ -27,6 +27,7 @@ static void usage(FILE *f)
 		"  create [--memory SIZE] [--vcpus N]\n"
 		"  list | hv-info | info ID | pause ID | unpause ID | destroy ID\n"
 		"  evtchn-alloc ID REMOTE-ID\n"
+		"  dirty ID start|stop|fetch   (fetch prints the pages written since the last)\n"
 		"  events [-n|--count N] [-t|--timeout SEC]\n"
 		"The socket defaults to $KETCH_HV_SOCKET, else " KCTL_DEFAULT_SOCKET ".\n");
 }
@@ -321,6 +322,38 @@ static int cmd_evtchn_alloc(struct cli *cl, int argc, char **argv)
 	return 0;
 }
 
+/* dirty ID start|stop|fetch: KVM's log of the guest's writes. */
+static int cmd_dirty(struct cli *cl, int argc, char **argv)
+{
+	struct kctl_dominfo di;
+	uint64_t *bits, n = 0;
+	uint32_t domid;
+	int r;
+
+	if (argc != 3 || parse_domid(2, argv, &domid) < 0)
+		return argc != 3 ? (usage(stderr), 2) : 2;
+	if (strcmp(argv[2], "fetch")) {
+		if (strcmp(argv[2], "start") && strcmp(argv[2], "stop"))
+			return usage(stderr), 2;
+		r = kctl_dirty_log(cl->h, domid, !strcmp(argv[2], "start"));
+		return r ? fail("dirty", r) : 0;
+	}
+	r = kctl_getinfo(cl->h, domid, &di);
+	if (r)
+		return fail("dirty", r);
+	bits = calloc((di.mem_bytes / 4096 + 63) / 64, sizeof(*bits));
+	if (!bits)
+		return fail("dirty", -ENOMEM);
+	r = kctl_dirty_fetch(cl->h, domid, di.mem_bytes / 4096, bits);
+	for (uint64_t i = 0; r == 0 && i < (di.mem_bytes / 4096 + 63) / 64; i++)
+		n += (uint64_t)__builtin_popcountll(bits[i]);
+	free(bits);
+	if (r)
+		return fail("dirty", r);
+	printf("%llu\n", (unsigned long long)n);
+	return 0;
+}
+
 /*
  * Print one line per state change: "<domid> <state> <reason> <code>",
  * until COUNT events, or SECONDS without one (exit 0), or the stream ends.
@@ -374,6 +407,7 @@ static const struct {
 	{ "hv-info", cmd_hv_info, 1 }, { "pause", cmd_domid_op, 1 },
 	{ "unpause", cmd_domid_op, 1 }, { "destroy", cmd_domid_op, 1 },
 	{ "events", cmd_events, 0 },   { "evtchn-alloc", cmd_evtchn_alloc, 1 },
+	{ "dirty", cmd_dirty, 1 },
 };
 
 int main(int argc, char **argv)

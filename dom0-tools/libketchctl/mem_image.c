@@ -1,6 +1,7 @@
 /*
  * mem_image.c - the client side of clones' copy-on-write memory: memory
- * images and making a clone's pages reachable through its memfd.
+ * images and making a clone's pages reachable through its memfd; and of
+ * KVM's dirty log, for live migration.
  */
 #include <errno.h>
 #include <sys/mman.h>
@@ -53,4 +54,34 @@ int kctl_mem_share(struct kctl *h, uint32_t domid, uint64_t first_pfn, uint64_t 
 	if (r == 0 && private_pages)
 		*private_pages = rep.private_pages;
 	return r;
+}
+
+int kctl_dirty_log(struct kctl *h, uint32_t domid, bool on)
+{
+	struct kctl_dirty_req req = { .domid = domid,
+				      .cmd = on ? KCTL_DIRTY_START : KCTL_DIRTY_STOP };
+
+	return kctl_call(h, KCTL_OP_DIRTY_LOG, &req, sizeof(req), NULL, 0, NULL);
+}
+
+int kctl_dirty_fetch(struct kctl *h, uint32_t domid, uint64_t nr_pages, uint64_t *bitmap)
+{
+	struct kctl_dirty_req req = { .domid = domid, .cmd = KCTL_DIRTY_FETCH };
+	static __thread struct kctl_dirty rep;
+
+	for (uint64_t first = 0; first < nr_pages; first += KCTL_DIRTY_CHUNK) {
+		uint64_t words;
+		int r;
+
+		req.first_pfn = first;
+		r = kctl_call(h, KCTL_OP_DIRTY_LOG, &req, sizeof(req), &rep, sizeof(rep), NULL);
+		if (r)
+			return r;
+		if (rep.first_pfn != first || rep.nr_pages > nr_pages - first)
+			return -EPROTO;
+		words = ((uint64_t)rep.nr_pages + 63) / 64;
+		for (uint64_t i = 0; i < words; i++)
+			bitmap[first / 64 + i] |= rep.bits[i];
+	}
+	return 0;
 }

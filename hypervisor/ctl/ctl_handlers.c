@@ -306,6 +306,7 @@ static const struct ctl_op ops[] = {
 	OP(KCTL_OP_MEM_IMAGE_USE, ctl_op_mem_image_use, struct kctl_domid),
 	OP0(KCTL_OP_MEM_IMAGE_DROP, ctl_op_mem_image_drop),
 	OP(KCTL_OP_MEM_SHARE, ctl_op_mem_share, struct kctl_mem_share),
+	OP(KCTL_OP_DIRTY_LOG, ctl_op_dirty_log, struct kctl_dirty_req),
 };
 
 const struct ctl_op *ctl_op_find(uint16_t op)

@@ -127,6 +127,8 @@ int ctl_op_mem_image_drop(struct ctl_conn *c, const void *req, size_t len,
 			  struct ctl_reply *rep);
 int ctl_op_mem_share(struct ctl_conn *c, const void *req, size_t len,
 		     struct ctl_reply *rep);
+int ctl_op_dirty_log(struct ctl_conn *c, const void *req, size_t len,
+		     struct ctl_reply *rep);
 void ctl_mem_image_drop(struct ctl_conn *c);
 
 /* ctl_image.c: the SET_IMAGE handler (chunks staged per connection). */

@@ -1,7 +1,8 @@
 /*
  * ctl_mem.c - MEM_IMAGE_NEW/USE/DROP and MEM_SHARE: the memory images
  * clones are mapped copy-on-write from, and making a clone's pages
- * reachable through its memfd (mm/mem_share.c).  An image belongs to the
+ * reachable through its memfd (mm/mem_share.c); DIRTY_LOG, the guest's
+ * writes for live migration (mm/dirty_log.c).  An image belongs to the
  * connection that made it, one at a time, so a client that goes away
  * leaves none behind; the domains mapped from it keep its pages.
  */
@@ -76,7 +77,7 @@ int ctl_op_mem_image_use(struct ctl_conn *c, const void *req, size_t len,
 
 	(void)len, (void)rep;
 	if (c->mem_image_fd < 0)
-		return -ENOENT;
+		return -ENODATA; /* no image on this connection */
 	r = seal(c);
 	if (r)
 		return r;
@@ -116,4 +117,31 @@ int ctl_op_mem_share(struct ctl_conn *c, const void *req, size_t len,
 	out->private_pages = left;
 	rep->len = sizeof(*out);
 	return 0;
+}
+
+int ctl_op_dirty_log(struct ctl_conn *c, const void *req, size_t len,
+		     struct ctl_reply *rep)
+{
+	const struct kctl_dirty_req *in = req;
+	struct domain *d = domain_get(c->srv->hv, in->domid);
+	int r;
+
+	(void)len;
+	if (!d)
+		return -ESRCH;
+	switch (in->cmd) {
+	case KCTL_DIRTY_START:
+	case KCTL_DIRTY_STOP:
+		r = in->first_pfn ? -EINVAL : dirty_log_set(d, in->cmd == KCTL_DIRTY_START);
+		break;
+	case KCTL_DIRTY_FETCH:
+		r = dirty_log_fetch(d, in->first_pfn, rep->buf);
+		if (r == 0)
+			rep->len = sizeof(struct kctl_dirty);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	domain_put(d);
+	return r;
 }

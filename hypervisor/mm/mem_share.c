@@ -51,6 +51,8 @@ void mem_share_free(struct domain *d)
 {
 	free(d->cow);
 	d->cow = NULL;
+	free(d->dirty);
+	d->dirty = NULL;
 	pthread_rwlock_destroy(&d->mem_rw);
 	pthread_mutex_destroy(&d->share_lock);
 }

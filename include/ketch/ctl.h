@@ -46,6 +46,7 @@ enum kctl_op {
 	KCTL_OP_MEM_IMAGE_USE = 29, /* kctl_domid: RAM copy-on-write from the image */
 	KCTL_OP_MEM_IMAGE_DROP = 30,/* no payload */
 	KCTL_OP_MEM_SHARE = 31,     /* kctl_mem_share -> kctl_mem_share */
+	KCTL_OP_DIRTY_LOG = 32,     /* kctl_dirty_req -> kctl_dirty (FETCH) */
 	KCTL_OP_MAX
 };
 
@@ -145,6 +146,32 @@ struct kctl_mem_share {
 	uint32_t pad;
 	uint64_t first_pfn, count;
 	uint64_t private_pages; /* OUT: pages still copy-on-write afterwards */
+};
+
+/*
+ * Live migration's pre-copy rounds: DIRTY_LOG START has KVM log the
+ * guest's writes to its RAM, STOP ends that, and FETCH returns which pages
+ * were written since they were last fetched, KCTL_DIRTY_CHUNK pages per
+ * reply from first_pfn (a multiple of KCTL_DIRTY_CHUNK; a fetch from 0
+ * first collects KVM's log).  Only the guest's own writes are logged:
+ * what ketch-hv and the backends write is not (docs/save-migrate.md says
+ * how a migration catches those).
+ */
+enum { KCTL_DIRTY_START = 1, KCTL_DIRTY_STOP = 2, KCTL_DIRTY_FETCH = 3 };
+#define KCTL_DIRTY_WORDS ((KCTL_MAX_PAYLOAD - 16) / 8)
+#define KCTL_DIRTY_CHUNK (KCTL_DIRTY_WORDS * 64)
+
+struct kctl_dirty_req {
+	uint32_t domid;
+	uint32_t cmd;          /* KCTL_DIRTY_* */
+	uint64_t first_pfn;    /* FETCH */
+};
+
+struct kctl_dirty {
+	uint64_t first_pfn;    /* OUT */
+	uint32_t nr_pages;     /* OUT: pages the bits cover (fewer at the end of RAM) */
+	uint32_t pad;
+	uint64_t bits[KCTL_DIRTY_WORDS]; /* OUT: bit i: page first_pfn + i written */
 };
 
 /* Register state a vCPU starts with (x86-64, CPL3 as the ABI doc says). */

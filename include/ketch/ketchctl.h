@@ -145,6 +145,14 @@ int kctl_mem_image_drop(struct kctl *h);
 int kctl_mem_share(struct kctl *h, uint32_t domid, uint64_t first_pfn, uint64_t count,
 		   uint64_t *private_pages);
 
+/*
+ * KVM's log of the guest's own writes (ctl.h's DIRTY_LOG): start, stop,
+ * and fetch-and-clear into bitmap (a bit per page, nr_pages bits, the
+ * caller's buffer of (nr_pages + 63) / 64 words, bits ORed in).
+ */
+int kctl_dirty_log(struct kctl *h, uint32_t domid, bool on);
+int kctl_dirty_fetch(struct kctl *h, uint32_t domid, uint64_t nr_pages, uint64_t *bitmap);
+
 /* Set a vCPU's start-of-day registers (domain must be paused: -EBUSY if
  * running, -ESHUTDOWN if stopped; -EINVAL for a bad vCPU or context). */
 int kctl_set_vcpu(struct kctl *h, uint32_t domid, uint32_t vcpu,

@@ -333,3 +333,18 @@ int mem_share(struct domain *d, uint64_t first, uint64_t count, uint64_t *left)
 		*left = 0;
 	return 0;
 }
+
+int dirty_log_set(struct domain *d, bool on)
+{
+	(void)d, (void)on;
+	return 0;
+}
+
+int dirty_log_fetch(struct domain *d, uint64_t first, struct kctl_dirty *out)
+{
+	if (first % KCTL_DIRTY_CHUNK || first >= d->mem_bytes / 4096)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	out->first_pfn = first;
+	return 0;
+}

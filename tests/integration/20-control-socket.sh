@@ -89,6 +89,29 @@ check "unpause it" CTL unpause "$id"
 expect_eq "running again" running "$(state_of "$id")"
 check "destroy a running domain" CTL destroy "$id"
 
+# --- KVM's dirty log, as live migration's rounds read it --------------------
+id=$(CTL boot "$GUESTS/ticker" --memory 16M --cmdline "ticks=1000000 spin=0 sleep=20")
+out=$(CTL dirty "$id" fetch 2>&1)
+expect_match "dirty: fetch before start is refused" 'No data available' "$out"
+check "dirty: start" CTL dirty "$id" start
+CTL dirty "$id" fetch >/dev/null
+sleep 1
+n=$(CTL dirty "$id" fetch)
+echo "# a ticking guest wrote $n pages in a second"
+check "dirty: a ticking guest writes pages between two fetches" test "${n:-0}" -gt 0
+check "dirty: pause" CTL pause "$id"
+CTL dirty "$id" fetch >/dev/null
+sleep 0.5
+expect_eq "dirty: a paused guest writes nothing" 0 "$(CTL dirty "$id" fetch)"
+check "dirty: unpause" CTL unpause "$id"
+check "dirty: stop" CTL dirty "$id" stop
+out=$(CTL dirty "$id" fetch 2>&1)
+expect_match "dirty: fetch after stop is refused" 'No data available' "$out"
+CTL dirty "$id" bogus >/dev/null 2>&1
+expect_eq "dirty: an unknown subcommand exits 2" 2 "$?"
+expect_eq "dirty: the guest runs on" running "$(state_of "$id")"
+check "dirty: destroy" CTL destroy "$id"
+
 head -c 5000 /dev/urandom >"$TMP/notelf"
 before=$(CTL list | wc -l)
 out=$(CTL boot "$TMP/notelf" 2>&1)
