@@ -21,6 +21,7 @@ static const unsigned long hv_ioctls[] = {
 	KVM_CREATE_VCPU, KVM_GET_SUPPORTED_CPUID, KVM_SET_CPUID2,
 	KVM_GET_SREGS, KVM_SET_SREGS, KVM_GET_REGS, KVM_SET_REGS, KVM_RUN,
 	KVM_IOEVENTFD, KVM_GET_MSRS, KVM_GET_TSC_KHZ,
+	KVM_GET_DIRTY_LOG,           /* live migration's pre-copy rounds */
 	0
 };
 
