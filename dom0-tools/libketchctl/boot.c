@@ -74,12 +74,7 @@ static const struct kb_boot_ops kctl_boot_ops = {
 int kctl_boot(struct kctl *h, const struct kctl_boot_spec *spec,
 	      uint32_t *domid, struct kctl_boot_info *info, char err[KCTL_ERRLEN])
 {
-	struct kb_boot_spec s = { .kernel = spec->kernel,
-		.kernel_len = spec->kernel_len, .ramdisk = spec->ramdisk,
-		.ramdisk_len = spec->ramdisk_len, .cmdline = spec->cmdline,
-		.mem_bytes = spec->mem_bytes, .vcpus = spec->vcpus,
-		.handle = spec->handle, .paused = spec->paused };
-	struct kb_boot_info bi;
+	struct kb_boot_spec s = *spec;
 	struct kctl_hv_info hi;
 	int r = kctl_hv_info(h, &hi);
 
@@ -91,12 +86,5 @@ int kctl_boot(struct kctl *h, const struct kctl_boot_spec *spec,
 		return r;
 	}
 	s.features = hi.features;
-	r = kb_boot(&kctl_boot_ops, h, &s, domid, &bi, err, err ? KCTL_ERRLEN : 0);
-	if (r == 0 && info)
-		*info = (struct kctl_boot_info){ .console_gpfn = bi.console_gpfn,
-			.store_gpfn = bi.store_gpfn, .console_port = bi.console_port,
-			.store_port = bi.store_port, .shared_info_gpa = bi.shared_info_gpa,
-			.hypercall_page_gpa = bi.hypercall_page_gpa,
-			.hypercall_page_va = bi.hypercall_page_va };
-	return r;
+	return kb_boot(&kctl_boot_ops, h, &s, domid, info, err, err ? KCTL_ERRLEN : 0);
 }

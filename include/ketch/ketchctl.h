@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ketch/builder.h"
 #include "ketch/ctl.h"
 
 /* ---- Framing (shared by ketch-hv and clients) ---------------------------- */
@@ -167,26 +168,14 @@ int kctl_set_image(struct kctl *h, uint32_t domid, const void *img, size_t len);
 
 #define KCTL_ERRLEN 256
 
-/* What kctl_boot needs (all IN). */
-struct kctl_boot_spec {
-	const void *kernel;     /* Xen-ELF PV kernel image */
-	size_t kernel_len;
-	const void *ramdisk;    /* may be NULL */
-	size_t ramdisk_len;
-	const char *cmdline;    /* may be NULL */
-	uint64_t mem_bytes;
-	uint32_t vcpus;
-	const uint8_t *handle;  /* 16 bytes, or NULL */
-	int paused;             /* leave the domain paused (to attach a console) */
-};
-
-/* What kctl_boot set up, for the toolstack to connect (all OUT). */
-struct kctl_boot_info {
-	uint64_t console_gpfn, store_gpfn; /* the rings' guest frames */
-	uint32_t console_port, store_port; /* unbound ports, remote domain 0 */
-	/* Where the builder put them (a save records them; 0 when unknown). */
-	uint64_t shared_info_gpa, hypercall_page_gpa, hypercall_page_va;
-};
+/*
+ * What kctl_boot needs (all IN) and what it set up for the toolstack to
+ * connect (all OUT) are the builder's boot spec and info: kctl_boot is
+ * kb_boot (include/ketch/builder.h) over control-socket requests.  The
+ * spec's features are asked of ketch-hv, whatever the caller put there.
+ */
+#define kctl_boot_spec kb_boot_spec
+#define kctl_boot_info kb_boot_info
 
 /*
  * Create a domain and start it the way `ketch-hv run` does: map its
