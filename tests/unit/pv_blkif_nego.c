@@ -57,6 +57,30 @@ START_TEST(backend_judges_order_and_queues)
 }
 END_TEST
 
+/* A backend started with --max-queues 2: the limit is the offer's, not
+ * BLKIF_MAX_QUEUES; one queue asked for keeps the one-queue keys. */
+START_TEST(backend_judges_queues_by_its_offer)
+{
+	const struct blkif_offer two = { .max_order = 1, .max_queues = 2 };
+	struct blkif_fe_keys k = { .has_queues = true, .queues = 2 };
+	struct blkif_conn c;
+	char key[48];
+
+	ck_assert_ptr_null(blkif_back_negotiate(&k, &two, &c));
+	ck_assert_uint_eq(c.nr_queues, 2);
+	blkif_ring_key(key, sizeof(key), &c, 1, 0);
+	ck_assert_str_eq(key, "queue-1/ring-ref");
+	k.queues = 3;
+	ck_assert_ptr_nonnull(blkif_back_negotiate(&k, &two, &c));
+	k.queues = 1;
+	ck_assert_ptr_null(blkif_back_negotiate(&k, &two, &c));
+	blkif_ring_key(key, sizeof(key), &c, 0, 0);
+	ck_assert_str_eq(key, "ring-ref");
+	blkif_port_key(key, sizeof(key), &c, 0);
+	ck_assert_str_eq(key, "event-channel");
+}
+END_TEST
+
 START_TEST(frontend_takes_the_smaller)
 {
 	struct blkif_offer be = { .max_order = 4, .max_queues = 8, .persistent = true };
@@ -207,6 +231,7 @@ int main(void)
 
 	tcase_add_test(tc, backend_defaults_without_keys);
 	tcase_add_test(tc, backend_judges_order_and_queues);
+	tcase_add_test(tc, backend_judges_queues_by_its_offer);
 	tcase_add_test(tc, frontend_takes_the_smaller);
 	tcase_add_test(tc, keys_of_each_queue);
 	tcase_add_test(tc, multi_page_ring);
