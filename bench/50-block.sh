@@ -30,20 +30,20 @@ id=$("$BIN/ketchctl-hv" --socket "$HVSOCK" boot "$GUESTS/diskbench" --memory 32M
 	xs_add_vbd "$id" "$DEVID" "$IMG" w || fail "guest and disk"
 "$BIN/ketch-blkback" --domid "$id" --devid "$DEVID" --image "$IMG" --max-queues "$NQ" \
 	>/dev/null 2>"$TMP/bb.log" &
-bbpid=$!
-on_exit "kill $bbpid"
+on_exit "kill $!"
 wait_for 10 sh -c "[ \"\$(xenstore-read /local/domain/0/backend/vbd/$id/$DEVID/state)\" = 2 ]" ||
 	fail "the backend did not reach InitWait"
 "$BIN/ketchctl-hv" --socket "$HVSOCK" unpause "$id"
 wait_for 120 grep -q "d$id: diskbench: PASS, 0 failures" "$TMP/hv.log" ||
 	fail "diskbench did not pass: $(grep "d$id: " "$TMP/hv.log" | grep -E 'FAIL|diskbench:')"
 g=$(grep "d$id: bench " "$TMP/hv.log")
-# the backend's CPU time so far (utime + stime, in clock ticks), then its
-# request count from the line it logs when the domain is gone
-bbcpu=$(awk '{ print $14 + $15 }' "/proc/$bbpid/stat")
 "$BIN/ketchctl-hv" --socket "$HVSOCK" destroy "$id" >/dev/null
-wait_for 10 grep -q "stopped: " "$TMP/bb.log" || fail "the backend did not stop"
+# the backend's request count and CPU time (every thread's), from the
+# lines it logs when the domain is gone
+wait_for 10 grep -q "cpu: " "$TMP/bb.log" || fail "the backend did not stop"
 bbreqs=$(sed -n 's/.*stopped: \([0-9]*\) requests.*/\1/p' "$TMP/bb.log" | tail -1)
+bbcpu=$(sed -n 's/.*cpu: \([0-9.]*\) s$/\1/p' "$TMP/bb.log" | tail -1)
+echo "backend: $bbreqs requests, ${bbcpu} s of CPU"
 f=$("$BUILD/bench/blk_floor" "$IMG" "$MB" "$IOS") || fail "blk_floor failed"
 
 header
@@ -63,6 +63,6 @@ row "guest 4 KiB random reads, qd $qd, 1 queue" "$(iops "$(kv "$g" bench rand_qd
 row "guest 4 KiB random reads, qd $qd, $nq queues" "$(iops "$(kv "$g" bench rand_qd_ios)" "$(kv "$g" bench rand_qd_ns)")" IOPS \
 	"$(iops "$(kv "$f" floor rand_qd32_ios)" "$(kv "$f" floor rand_qd32_ns)")" "host io_uring, qd 32"
 row "backend CPU per request (1 thread)" \
-	"$(awk -v t="$bbcpu" -v hz="$(getconf CLK_TCK)" -v n="$bbreqs" 'BEGIN { print (n > 0) ? t / hz / n * 1e6 : 0 }')" us \
+	"$(awk -v t="$bbcpu" -v n="$bbreqs" 'BEGIN { print (n > 0) ? t / n * 1e6 : 0 }')" us \
 	"$(awk -v n="$(kv "$g" bench rand_qd_ios)" -v ns="$(kv "$g" bench rand_qd_ns)" 'BEGIN { print (n > 0) ? ns / n / 1e3 : 0 }')" \
 	"guest time per request, qd $qd, $nq queues"

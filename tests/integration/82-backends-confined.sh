@@ -84,6 +84,7 @@ confined_ok blkback "$PID"
 kill "$PID"
 ended "$PID"; expect_eq "blkback confined leaves on SIGTERM with 0" 0 "$ST"
 expect_log "and logs why it stopped" "$TMP/bb.log" 'stopped: 0 requests'
+expect_log "and its CPU time (the allow-list lets it ask)" "$TMP/bb.log" 'cpu: [0-9]+\.[0-9]{6} s$'
 
 for probe in $FATAL_PROBES; do
 	add_dev vbd 51712
