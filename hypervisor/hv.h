@@ -385,6 +385,9 @@ bool hc_take_continuation(struct vcpu *v, uint64_t a[6]);
 /* hypercall.c: dispatch. */
 typedef long (*hcall_fn)(struct vcpu *v, const uint64_t a[6]);
 void hcall_dispatch(struct vcpu *v);
+/* The same for a call made by `syscall` at syscall_rip (the guest is
+ * already back in ring 3 past it); a continuation re-executes it. */
+void hcall_dispatch_syscall(struct vcpu *v, uint64_t syscall_rip);
 /* Run hypercall nr with arguments a (used by multicall); -ENOSYS if none. */
 long hcall_invoke(struct vcpu *v, uint64_t nr, const uint64_t a[6]);
 long hc_event_channel_op(struct vcpu *v, const uint64_t a[6]);

@@ -129,6 +129,9 @@ static int exit_io(struct vcpu *v)
 	if (run->io.port == HV_TRAP_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
 	    entry_active(v->d))
 		return entry_trap(v);
+	if (run->io.port == HV_SYSCALL_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
+	    entry_active(v->d))
+		return entry_syscall(v);
 	snprintf(why, sizeof(why), "I/O %s port 0x%x outside the hypercall page",
 		 run->io.direction == KVM_EXIT_IO_OUT ? "to" : "from",
 		 run->io.port);

@@ -188,6 +188,8 @@ int vcpu_load_context(struct vcpu *v, const struct kctl_vcpu_context *c)
 	entry_map(v->d, c->cr3);
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
 		return -errno;
+	if (entry_vcpu_msrs(v) < 0)
+		return -EIO;
 	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
 		return -errno;
 	v->cr3 = c->cr3;

@@ -14,9 +14,10 @@
  *     that costs nothing, as the guest's own L4 entry, in its RAM, is as
  *     writable as they are (see docs/abi.md on the entry area).
  * Linear layout from ENTRY_VA: GDT base at +0 with only its page of Xen's
- * reserved selectors (0xe000-0xefff) mapped, IDT at +0x10000, stubs at
- * +0x11000, TSSs at +0x12000, stacks from +0x100000.  Every mapping is
- * supervisor-only: ring-3 guest code cannot touch it.
+ * reserved selectors (0xe000-0xefff) mapped, IDT at +0x10000, trap stubs
+ * at +0x11000 and the syscall stub (LSTAR) after them, TSSs at +0x12000,
+ * stacks from +0x100000.  Every mapping is supervisor-only: ring-3 guest
+ * code cannot touch it.
  */
 #include <stdint.h>
 #include <errno.h>
@@ -52,9 +53,17 @@ enum { RW_L3, RW_L2, RW_L1, RW_STACKS };
 #define TSS_LIMIT 0x67
 #define STUB_STRIDE 16
 #define NR_VECTORS 32
+#define SYSCALL_STUB_OFF (NR_VECTORS * STUB_STRIDE) /* in the code page */
 #define HV_CS 0xe008               /* Xen's __HYPERVISOR_CS */
 #define HV_DS 0xe010               /* Xen's __HYPERVISOR_DS32 */
 #define HV_TSS_SEL 0xe040
+#define EFER_SCE 1ULL
+#define MSR_STAR 0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_CSTAR 0xc0000083u
+#define MSR_SFMASK 0xc0000084u
+/* Cleared on syscall: TF, IF, DF, NT, AC (ring 0 runs one `out`). */
+#define SYSCALL_RFLAGS_MASK 0x44700ULL
 #define SLOT_RO (2 + 256)          /* after RAM, the zap page and grant slots */
 #define SLOT_RW (SLOT_RO + 1)
 
@@ -135,6 +144,27 @@ static void put_stub(uint8_t *code, unsigned int vec)
 	*p++ = 0xfc;
 }
 
+/*
+ * The LSTAR target: `out %al, $HV_SYSCALL_PORT` exits with every register
+ * as the syscall left it (rcx the return rip, r11 the rflags, rsp still
+ * the guest's: the stub touches no stack).  ketch-hv always resumes the
+ * guest elsewhere; the jmp re-reports should it ever resume here.
+ */
+static void put_syscall_stub(uint8_t *code)
+{
+	uint8_t *p = code + SYSCALL_STUB_OFF;
+
+	*p++ = 0xe6; /* out %al, $port */
+	*p++ = HV_SYSCALL_PORT;
+	*p++ = 0xeb; /* jmp back to the out */
+	*p++ = 0xfc;
+}
+
+uint64_t entry_syscall_rip(void)
+{
+	return ENTRY_VA + CODE_OFF + SYSCALL_STUB_OFF;
+}
+
 static void build_gdt(uint8_t *page)
 {
 	uint64_t *g = (uint64_t *)page; /* selector s is g[(s - 0xe000) / 8] */
@@ -193,6 +223,7 @@ static void build(struct entry_area *e, unsigned int nr_vcpus)
 		put_stub(e->ro + RO_CODE * PG, v);
 		put_gate(e->ro + RO_IDT * PG, v, code + v * STUB_STRIDE, v == 8 ? 1 : 0);
 	}
+	put_syscall_stub(e->ro + RO_CODE * PG);
 	build_tss(e, nr_vcpus);
 }
 
@@ -232,6 +263,7 @@ int entry_init(struct domain *d)
 
 	_Static_assert(2 * HV_MAX_VCPUS * PG <= (1ULL << 20), "stacks fit the L1");
 	_Static_assert(HV_MAX_VCPUS * TSS_STRIDE <= 2 * PG, "TSSs fit two pages");
+	_Static_assert(SYSCALL_STUB_OFF + STUB_STRIDE <= PG, "the syscall stub fits");
 	if (!wanted(d))
 		return 0;
 	e = calloc(1, sizeof(*e));
@@ -281,12 +313,37 @@ void entry_sregs(struct vcpu *v, struct kvm_sregs *s)
 		return;
 	}
 	tss = ENTRY_VA + TSS_OFF + v->id * TSS_STRIDE;
+	s->efer |= EFER_SCE;
 	s->gdt.base = ENTRY_VA;
 	s->gdt.limit = GDT_OFF + PG - 1;
 	s->idt.base = ENTRY_VA + IDT_OFF;
 	s->idt.limit = NR_VECTORS * 16 - 1;
 	s->tr = (struct kvm_segment){ .base = tss, .limit = TSS_LIMIT,
 		.selector = HV_TSS_SEL, .type = 11, .present = 1 };
+}
+
+/*
+ * syscall enters the stub at CPL0 with Xen's selectors: CS 0xe008, SS
+ * 0xe010 (STAR[47:32]); sysret's base (STAR[63:48]) is FLAT_RING3_CS32,
+ * so CS/SS would be FLAT_RING3_CS64/SS64 as on Xen.  CSTAR stays 0: no
+ * compatibility-mode code runs here.
+ */
+int entry_vcpu_msrs(struct vcpu *v)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[4];
+	} m = { .h = { .nmsrs = 4 }, .e = {
+		{ .index = MSR_STAR,
+		  .data = ((uint64_t)FLAT_RING3_CS32 << 48) | ((uint64_t)HV_CS << 32) },
+		{ .index = MSR_LSTAR, .data = entry_syscall_rip() },
+		{ .index = MSR_CSTAR, .data = 0 },
+		{ .index = MSR_SFMASK, .data = SYSCALL_RFLAGS_MASK },
+	} };
+
+	if (!entry_active(v->d))
+		return 0;
+	return ioctl(v->fd, KVM_SET_MSRS, &m) == 4 ? 0 : -EIO;
 }
 
 void entry_map(struct domain *d, uint64_t cr3)

@@ -24,6 +24,8 @@ struct vcpu;
 
 /* The exit port of the trap stubs (beside the hypercall ports). */
 #define HV_TRAP_PORT 0x12
+/* The exit port of the syscall stub (LSTAR). */
+#define HV_SYSCALL_PORT 0x13
 /* Where the area appears: L4 slot 261, Xen's own text in its layout. */
 #define ENTRY_VA 0xffff82c000000000ULL
 #define ENTRY_L4_SLOT 261
@@ -44,12 +46,23 @@ bool entry_active(const struct domain *d);
 /* Points GDTR, IDTR and TR of v's registers at the area (or TR at the
  * hypercall page, where the area is not used). */
 void entry_sregs(struct vcpu *v, struct kvm_sregs *s);
+/* Loads v's syscall MSRs (STAR, LSTAR, SFMASK) where the area is used;
+ * 0 or -EIO.  Call with every context load, after entry_sregs. */
+int entry_vcpu_msrs(struct vcpu *v);
+/* The linear address of the syscall stub's exit (`out`). */
+uint64_t entry_syscall_rip(void);
 /* Makes the guest's L4 table at cr3 map the area; call on every CR3 load. */
 void entry_map(struct domain *d, uint64_t cr3);
 /* ketch-hv's mapping of the stack pages (NULL where the area is unused). */
 const uint8_t *entry_stacks(const struct domain *d);
-/* The exit of a trap stub: reports the exception; returns -1 (crashed). */
+/* The exit of a trap stub: bounces or reports the exception; 0 to go
+ * on, -1 when the domain has been crashed. */
 int entry_trap(struct vcpu *v);
+/* Puts v back in ring 3 (Xen's flat ring-3 CS and SS); 0 or -1. */
+int entry_to_ring3(struct vcpu *v);
+/* The exit of the syscall stub: a hypercall by direct syscall (Xen's
+ * 64-bit PV convention); 0 to go on, -1 when the domain has been crashed. */
+int entry_syscall(struct vcpu *v);
 /* Xen's mnemonic ("PF") and name ("page fault") of an exception vector. */
 const char *entry_vector_name(unsigned int vector, const char **longname);
 

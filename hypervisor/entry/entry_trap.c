@@ -75,17 +75,22 @@ static bool read_frame(struct vcpu *v, uint64_t rsp, uint64_t f[F_WORDS])
 	return true;
 }
 
-/* Continue the guest at r in ring 3, leaving the stub's ring-0 frame behind. */
-static int resume(struct vcpu *v, const struct kvm_regs *r)
+int entry_to_ring3(struct vcpu *v)
 {
 	struct kvm_sregs s;
 
-	*vcpu_regs(v) = *r;
-	vcpu_regs_dirty(v);
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
 		return -1;
 	hv_kvm_ring3_segments(&s);
 	return ioctl(v->fd, KVM_SET_SREGS, &s) < 0 ? -1 : 0;
+}
+
+/* Continue the guest at r in ring 3, leaving the stub's ring-0 frame behind. */
+static int resume(struct vcpu *v, const struct kvm_regs *r)
+{
+	*vcpu_regs(v) = *r;
+	vcpu_regs_dirty(v);
+	return entry_to_ring3(v);
 }
 
 int entry_trap(struct vcpu *v)

@@ -14,6 +14,7 @@
 #include <xen/xen.h>
 
 #include "hv.h"
+#include "entry.h"
 #include "mm/xenpv.h"
 
 #define LOWER_HALF_END 0x0000800000000000ULL
@@ -65,13 +66,14 @@ long hc_set_callbacks(struct vcpu *v, const uint64_t a[6])
 /*
  * Where guest execution resumes.  After a hypercall port exit, KVM on PVM
  * reports rip past the `out`, VT-x at it (KVM skips it on re-entry unless
- * rip was changed).  Every stub uses the two-byte `out %eax,$imm8`.
+ * rip was changed).  Every stub uses the two-byte `out %eax,$imm8`.  A
+ * call by direct syscall has already been moved past the syscall.
  */
 uint64_t hcall_resume_rip(struct vcpu *v, const struct kvm_regs *r)
 {
 	uint8_t insn[2];
 
-	if (v->run->exit_reason == KVM_EXIT_IO &&
+	if (v->run->exit_reason == KVM_EXIT_IO && v->run->io.port != HV_SYSCALL_PORT &&
 	    gm_copy_from(v, insn, r->rip, sizeof(insn)) == 0 && insn[0] == 0xe7 &&
 	    insn[1] == v->run->io.port)
 		return r->rip + 2;

@@ -43,11 +43,12 @@ long hcall_invoke(struct vcpu *v, uint64_t nr, const uint64_t a[6])
 }
 
 /*
- * A preempted call resumes by running its stub again (which reloads eax)
- * with the continuation's arguments; rsp is untouched, so the stub's `ret`
- * still returns to the guest's call site.
+ * A preempted call resumes by running its entry again (which reloads eax)
+ * with the continuation's arguments: the hypercall page's stub, or the
+ * guest's own `syscall` instruction for a call made directly; rsp is
+ * untouched, so the stub's `ret` still returns to the guest's call site.
  */
-static void resume_at_stub(struct vcpu *v, struct kvm_regs *r)
+static void resume_at(struct vcpu *v, struct kvm_regs *r, uint64_t restart_rip)
 {
 	const uint64_t *a = v->cont_args;
 
@@ -58,11 +59,11 @@ static void resume_at_stub(struct vcpu *v, struct kvm_regs *r)
 	r->r8 = a[4];
 	r->r9 = a[5];
 	r->rax = v->cont_nr;
-	r->rip = v->d->hypercall_page_va + 32ULL * v->cont_nr;
+	r->rip = restart_rip ? restart_rip : v->d->hypercall_page_va + 32ULL * v->cont_nr;
 	v->cont_pending = false;
 }
 
-void hcall_dispatch(struct vcpu *v)
+static void dispatch(struct vcpu *v, uint64_t restart_rip)
 {
 	struct kvm_regs *r = vcpu_regs(v);
 	uint64_t nr = r->rax;
@@ -74,8 +75,18 @@ void hcall_dispatch(struct vcpu *v)
 	ret = hcall_invoke(v, nr, a);
 	r = vcpu_regs(v);
 	if (v->cont_pending)
-		resume_at_stub(v, r);
+		resume_at(v, r, restart_rip);
 	else
 		r->rax = (uint64_t)ret;
 	vcpu_regs_dirty(v);
+}
+
+void hcall_dispatch(struct vcpu *v)
+{
+	dispatch(v, 0);
+}
+
+void hcall_dispatch_syscall(struct vcpu *v, uint64_t syscall_rip)
+{
+	dispatch(v, syscall_rip);
 }

@@ -11,6 +11,8 @@
  *   fault=noentry  clear L4 slot 261 (where the hypervisor maps its ring-0
  *              entry area on VT-x/SVM), then read 0x10: no exception can
  *              be delivered, so it becomes a triple fault
+ *   fault=sysport  `out` from ring 3 to the port of the entry area's
+ *              syscall stub (0x13): only the stub may use it
  * ud, gp and bp fault at the global labels site_ud, site_gp, site_bp with
  * markers 0x1212..0x1515 in r12..r15, which the report must show.
  */
@@ -61,6 +63,9 @@ int main(const start_info_t *si)
 		l4[261] = 0;
 		mm_flush_tlb();
 		(void)*(volatile uint64_t *)bad_addr;
+	} else if (start_info_has_word("fault=sysport")) {
+		printk("crash: out to the syscall stub's port from ring 3\n");
+		__asm__ volatile("out %%al, $0x13" ::"a"(0));
 	} else if (start_info_has_word("fault=stack")) {
 		printk("crash: recursing until the stack runs out\n");
 		recurse(0);

@@ -75,6 +75,34 @@ static inline long HYPERVISOR_raw(unsigned int nr, unsigned long a1,
 	return _r;
 }
 
+/*
+ * A hypercall made by a direct `syscall` instead of the page: Xen's 64-bit
+ * PV convention (nr in rax; rdi, rsi, rdx, r10, r8, r9; result in rax),
+ * which Xen's own page for such guests wraps as `push %rcx; push %r11;
+ * mov $nr,%eax; syscall; pop %r11; pop %rcx; ret`.  The syscall leaves rcx
+ * = the return address and r11 = rflags.  Offered on VT-x and SVM hosts
+ * only: on PVM a syscall ends the domain (docs/abi.md).
+ */
+static inline long HYPERVISOR_syscall6(unsigned long nr, unsigned long a1,
+				       unsigned long a2, unsigned long a3,
+				       unsigned long a4, unsigned long a5,
+				       unsigned long a6)
+{
+	register unsigned long _r __asm__("rax") = nr;
+	register unsigned long _a1 __asm__("rdi") = a1;
+	register unsigned long _a2 __asm__("rsi") = a2;
+	register unsigned long _a3 __asm__("rdx") = a3;
+	register unsigned long _a4 __asm__("r10") = a4;
+	register unsigned long _a5 __asm__("r8") = a5;
+	register unsigned long _a6 __asm__("r9") = a6;
+	__asm__ volatile("syscall"
+			 : "+r"(_r), "+r"(_a1), "+r"(_a2), "+r"(_a3), "+r"(_a4),
+			   "+r"(_a5), "+r"(_a6)
+			 :
+			 : "rcx", "r11", "memory");
+	return (long)_r;
+}
+
 /* 0: install a virtual trap table (array ending with a zero address). */
 static inline int HYPERVISOR_set_trap_table(const trap_info_t *table)
 {
