@@ -21,9 +21,14 @@ row() { # name value unit floor floor-name
 }
 
 tsc=$(val "$($B tsc)" tsc_hz)
-guest=$($HV run --kernel "$G/bench_hcall" --memory 32M --cmdline "n=20000" 2>/dev/null) ||
+flavour=$($HV run --kernel "$G/hello" --memory 16M 2>&1 >/dev/null | sed -n 's/.*KVM flavour \([a-z]*\).*/\1/p')
+# Direct syscalls and trap bounces go through the entry area (VT-x, SVM); on PVM they end the guest.
+entry="syscall=1 trap=1"
+[ "$flavour" = pvm ] && entry=
+guest=$($HV run --kernel "$G/bench_hcall" --memory 32M --cmdline "n=20000 $entry" 2>/dev/null) ||
 	{ echo "bench_hcall guest failed"; exit 1; }
-hc_us=$(awk -v c="$(gval "$guest" hypercall_cycles)" -v t="$tsc" 'BEGIN { print c / t * 1e6 }')
+us() { awk -v c="$(gval "$guest" "$1")" -v t="$tsc" 'BEGIN { print c / t * 1e6 }'; }
+hc_us=$(us hypercall_cycles)
 floor_exit=$(val "$($B floor-exit 20000)" floor_exit_us)
 loop_g=$(gval "$guest" loop_cycles)
 loop_h=$(val "$($B host-loop)" host_loop_cycles)
@@ -34,9 +39,17 @@ rate=$(val "$many" boot_many_per_s)
 idle=$(val "$($B idle-mem $NIDLE "$G/hello")" idle_mem_kib_per_domain)
 floor_idle=$(val "$($B floor-idle $NIDLE)" floor_idle_vm_kib)
 
-echo "# tsc $(awk -v t="$tsc" 'BEGIN { printf "%.0f MHz", t / 1e6 }'); kvm flavour: $($HV run --kernel "$G/hello" --memory 16M 2>&1 >/dev/null | sed -n 's/.*KVM flavour \([a-z]*\).*/\1/p')"
+echo "# tsc $(awk -v t="$tsc" 'BEGIN { printf "%.0f MHz", t / 1e6 }'); kvm flavour: $flavour"
 printf '%-44s %10s %-6s %10s  %-6s %-7s\n' figure ketch unit floor unit ratio
 row "null hypercall round trip" "$hc_us" us "$floor_exit" "bare KVM PIO exit from a CPL3 guest"
+if [ -n "$entry" ]; then
+	row "null hypercall by direct syscall" "$(us syscall_hypercall_cycles)" us "$hc_us" \
+		"the same call through the hypercall page"
+	row "int3 bounced to the guest's handler, iretq" "$(us trap_bounce_cycles)" us "$hc_us" \
+		"null hypercall (one exit each)"
+else
+	echo "# syscall hypercall and trap bounce: not on $flavour (no entry area; docs/abi.md)"
+fi
 row "guest loop, 100M iterations" "$(awk -v c="$loop_g" 'BEGIN { print c / 1e6 }')" Mcyc \
 	"$(awk -v c="$loop_h" 'BEGIN { print c / 1e6 }')" "the same loop on the host"
 row "ketch-hv run start to first console line" "$first" ms \

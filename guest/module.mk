@@ -29,7 +29,7 @@ GK_OBJS := $(patsubst %,$(BUILD)/guest-obj/%.o,$(basename $(GK_SRCS)))
 GK_TEST_NAMES  := hello crash enosys efault mm bench_hcall ticker \
 		  evtchn_local timer upcall_spin smp pingpong hcfuzz \
 		  gnttest gnt_bad gnt_share gnt_bench balloon xsguest hcstorm vcpuinfo conflood \
-		  hcsyscall
+		  hcsyscall usermode
 GK_TEST_GUESTS := $(patsubst %,$(BUILD)/guests/%,$(GK_TEST_NAMES))
 
 LIBS   += $(GK_LIB)

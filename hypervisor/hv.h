@@ -84,8 +84,15 @@ struct vcpu {
 	int virq_port[NR_VIRQS];
 
 	bool initialised;              /* has had a context loaded */
-	/* set_trap_table (traps.c): handlers of exceptions 0-31, address 0 = none. */
-	struct trap_info traps[32];
+	/* set_trap_table (traps.c): a handler per vector, address 0 = none. */
+	struct trap_info traps[256];
+	/* Guest kernel and user mode (pvmode.c), as Xen's TF_kernel_mode. */
+	bool user_mode;                /* running in guest user mode */
+	uint64_t cr3_user;             /* MMUEXT_NEW_USER_BASEPTR; 0 = none */
+	uint64_t gs_shadow;            /* the other mode's GS base (swapgs) */
+	uint64_t kernel_sp, kernel_ss; /* stack_switch: entries from user mode */
+	uint64_t syscall_callback;     /* CALLBACKTYPE_syscall, 0 if none */
+	bool syscall_masks;            /* its CALLBACKF_mask_events */
 
 	/* Time (time.c, timer.c). */
 	struct vcpu *timer_next;       /* hv->timers list, under hv->timer_lock */
@@ -462,6 +469,28 @@ long hc_set_trap_table(struct vcpu *v, const uint64_t a[6]);
  */
 int traps_deliver(struct vcpu *v, unsigned int vec, uint64_t ec, uint64_t cr2,
 		  struct kvm_regs *r);
+/* pvmode.c: guest kernel and user mode (entry area hosts only). */
+/* Switch v between guest kernel and user mode: page table, GS bases; 0 or -1. */
+int pvmode_toggle(struct vcpu *v);
+struct pv_bounce {
+	uint64_t entry;      /* the guest kernel's handler */
+	uint64_t rip;        /* where the interrupted code resumes */
+	const uint64_t *ec;  /* an error code for the frame, or NULL */
+	bool mask_events;    /* set the upcall mask */
+};
+/*
+ * Enter the guest kernel at b->entry with Xen's bounce frame (from user
+ * mode: in kernel mode first, on the stack_switch stack), updating r.
+ * 0, or -1 with *bad_sp the stack that could not take the frame (or 0
+ * when the mode switch failed); the caller crashes the domain.
+ */
+int pv_bounce(struct vcpu *v, struct kvm_regs *r, const struct pv_bounce *b,
+	      uint64_t *bad_sp);
+long hc_stack_switch(struct vcpu *v, const uint64_t a[6]);
+/* MMUEXT_NEW_USER_BASEPTR: 0 clears it; -EINVAL outside RAM or off the entry area. */
+long pvmode_new_user_baseptr(struct vcpu *v, uint64_t gpfn);
+/* May `int n` with a trap-table entry of this DPL reach it (Xen's rule)? */
+bool pvmode_permit_softint(const struct vcpu *v, unsigned int dpl);
 /* priv_op.c: privileged instructions at CPL3 handled as Xen does; true if done. */
 bool priv_op_emulate(struct vcpu *v, unsigned int vec, uint64_t ec, struct kvm_regs *r);
 /* kvm.c: the ring-3 code and stack segments every guest runs on. */

@@ -193,6 +193,7 @@ int vcpu_load_context(struct vcpu *v, const struct kctl_vcpu_context *c)
 	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
 		return -errno;
 	v->cr3 = c->cr3;
+	v->user_mode = false; /* a context is loaded in guest kernel mode */
 	v->regs_valid = false;
 	return 0;
 }

@@ -2,8 +2,8 @@
  * priv_op.c - the privileged instructions a Xen PV kernel may execute in
  * ring 3, completed as Xen completes them instead of faulting the guest:
  *   wrmsr/rdmsr of MSR_FS_BASE and MSR_GS_BASE (#GP at CPL3): the segment
- *     bases; MSR_SHADOW_GS_BASE reads 0 and ignores writes (a ring-3
- *     kernel has no swapgs, as set_segment_base says);
+ *     bases; MSR_SHADOW_GS_BASE is guest user mode's GS base, swapped in
+ *     when the guest enters user mode (pvmode.c);
  *   the forced-emulation prefix `ud2; .ascii "xen"; cpuid` (#UD): cpuid
  *     with Xen's hypervisor leaves at 0x40000000.
  * Anything else is left to the guest's trap table.
@@ -33,8 +33,12 @@ static bool msr(struct vcpu *v, bool write, struct kvm_regs *r)
 	struct kvm_segment *seg;
 
 	if (nr == MSR_SHADOW_GS_BASE) {
-		if (!write)
-			r->rax = r->rdx = 0;
+		if (write && val >= LOWER_HALF_END)
+			return false;
+		if (write)
+			v->gs_shadow = val; /* guest user mode's GS base, as on Xen */
+		r->rax = write ? r->rax : (uint32_t)v->gs_shadow;
+		r->rdx = write ? r->rdx : v->gs_shadow >> 32;
 		return true;
 	}
 	if (nr != MSR_FS_BASE && nr != MSR_GS_BASE)

@@ -1,14 +1,17 @@
 /*
  * traps.c - a Xen PV guest's virtual IDT: set_trap_table, and bouncing an
  * exception to the handler it names with Xen's x86-64 exception frame
- * (create_bounce_frame): from the guest's stack aligned down to 16, high
- * to low, SS, RSP, RFLAGS, CS (RPL 0: kernel mode; saved upcall mask in
- * bits 32-39), RIP,
- * [error code,] R11, RCX; rsp then points at the saved RCX.  A #PF also
- * leaves the fault address in vcpu_info.arch.cr2.  Only exceptions reach
- * here (the entry area's IDT has gates for vectors 0-31 only), so
- * handlers for software interrupts are accepted but never used.  Offered
- * to classic PV domains only (xenpv.h).
+ * (pvmode.c's bounce: from the guest's stack aligned down to 16, high to
+ * low, SS, RSP, RFLAGS, CS (RPL 0 from kernel mode, 3 from user mode;
+ * saved upcall mask in bits 32-39), RIP, [error code,] R11, RCX; rsp then
+ * points at the saved RCX).  A #PF also leaves the fault address in
+ * vcpu_info.arch.cr2.  The entry area's IDT has gates for vectors 0-31
+ * only, so `int n` to any other vector (and to a DPL-0 gate) arrives as a
+ * #GP whose error code names the vector: as Xen does, it is delivered to
+ * the trap table's entry n when that entry's DPL permits (rip past the
+ * two-byte instruction, no error code), else as the #GP.  Offered
+ * wherever the entry area is used (VT-x, SVM); privileged instructions
+ * are completed first for a classic PV kernel (priv_op.c).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,22 +20,22 @@
 #include <xen/xen.h>
 
 #include "hv.h"
+#include "entry.h"
 
 #define LOWER_HALF_END 0x0000800000000000ULL
-#define NR_TRAPS 32
 #define MAX_TABLE 256          /* one entry per vector at most */
 #define TI_DISABLE_EVENTS 4    /* trap_info.flags: an "interrupt gate" */
-#define RFLAGS_IF (1ULL << 9)
-#define RFLAGS_FIXED 0x3002ULL /* IOPL 3 and the reserved bit */
-/* Kept on entry to a handler: arithmetic flags, DF, OF and ID (not TF, NT, RF, AC). */
-#define RFLAGS_KEPT 0x200cd5ULL
+#define TI_DPL 3               /* trap_info.flags: who may `int n` it */
+#define VEC_GP 13
+#define EC_IDT 2               /* a #GP error code naming an IDT vector */
+#define INT_N_LEN 2            /* cd ib */
 
 long hc_set_trap_table(struct vcpu *v, const uint64_t a[6])
 {
 	struct trap_info t;
 
-	if (!v->d->xenpv)
-		return -XEN_ENOSYS; /* a Ketch guest's faults end it (docs/abi.md) */
+	if (!entry_active(v->d))
+		return -XEN_ENOSYS; /* PVM: no exception reaches ketch-hv by vector */
 	if (!a[0]) {
 		memset(v->traps, 0, sizeof(v->traps)); /* as Xen: NULL clears */
 		return 0;
@@ -44,8 +47,7 @@ long hc_set_trap_table(struct vcpu *v, const uint64_t a[6])
 			return 0;
 		if (t.address >= LOWER_HALF_END)
 			return -XEN_EINVAL;
-		if (t.vector < NR_TRAPS)
-			v->traps[t.vector] = t;
+		v->traps[t.vector] = t; /* a uint8_t: every vector has a slot */
 	}
 	return 0;
 }
@@ -57,53 +59,52 @@ static bool has_error_code(unsigned int vec)
 }
 
 static int bounce(struct vcpu *v, const struct trap_info *t, unsigned int vec,
-		  uint64_t ec, struct kvm_regs *r)
+		  const uint64_t *ec, struct kvm_regs *r)
 {
-	vcpu_info_t *vi = vcpu_info_of(v);
-	uint64_t frame[8], sp;
-	unsigned int n = 0;
-	uint8_t mask = vi ? __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_SEQ_CST) : 1;
+	struct pv_bounce b = { .entry = t->address, .rip = r->rip, .ec = ec,
+			       .mask_events = (t->flags & TI_DISABLE_EVENTS) != 0 };
+	uint64_t bad_sp;
 
-	frame[n++] = r->rcx;
-	frame[n++] = r->r11;
-	if (has_error_code(vec))
-		frame[n++] = ec;
-	frame[n++] = r->rip;
-	frame[n++] = kernel_cs(v->d) | ((uint64_t)mask << 32);
-	frame[n++] = (r->rflags & ~RFLAGS_IF) | (mask ? 0 : RFLAGS_IF);
-	frame[n++] = r->rsp;
-	frame[n++] = FLAT_KERNEL_SS;
-	sp = (r->rsp & ~0xfULL) - n * 8;
-	if (gm_copy_to(v, sp, frame, n * 8)) {
-		char why[128];
-
-		snprintf(why, sizeof(why), "exception %u: guest stack at 0x%llx cannot take "
-			 "the bounce frame", vec, (unsigned long long)sp);
-		domain_crash(v->d, "vcpu%u: %s at rip 0x%llx", v->id, why,
-			     (unsigned long long)r->rip);
+	if (pv_bounce(v, r, &b, &bad_sp)) {
+		domain_crash(v->d, "vcpu%u: exception %u: guest stack at 0x%llx cannot take "
+			     "the bounce frame at rip 0x%llx", v->id, vec,
+			     (unsigned long long)bad_sp, (unsigned long long)r->rip);
 		return -2;
 	}
-	if (vi && (t->flags & TI_DISABLE_EVENTS))
-		__atomic_store_n(&vi->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
-	r->rsp = sp;
-	r->rip = t->address;
-	r->rflags = (r->rflags & RFLAGS_KEPT) | RFLAGS_FIXED | RFLAGS_IF;
 	return 0;
+}
+
+/* `int n` that the IDT turned into a #GP: the trap table's entry n if its DPL allows. */
+static const struct trap_info *softint(struct vcpu *v, uint64_t ec, unsigned int *vec)
+{
+	const struct trap_info *t;
+
+	if ((ec & 3) != EC_IDT)
+		return NULL;
+	*vec = (unsigned int)(ec >> 3) & 0xff;
+	t = &v->traps[*vec];
+	if (!t->address || !pvmode_permit_softint(v, t->flags & TI_DPL))
+		return NULL;
+	return t;
 }
 
 int traps_deliver(struct vcpu *v, unsigned int vec, uint64_t ec, uint64_t cr2,
 		  struct kvm_regs *r)
 {
+	const struct trap_info *t;
 	vcpu_info_t *vi;
+	unsigned int n;
 
-	if (!v->d->xenpv)
-		return -1; /* a Ketch guest's exceptions end it, as documented */
-	if (priv_op_emulate(v, vec, ec, r))
+	if (v->d->xenpv && !v->user_mode && priv_op_emulate(v, vec, ec, r))
 		return 0;
-	if (vec >= NR_TRAPS || !v->traps[vec].address)
+	if (vec == VEC_GP && (t = softint(v, ec, &n)) != NULL) {
+		r->rip += INT_N_LEN;
+		return bounce(v, t, n, NULL, r);
+	}
+	if (vec >= 32 || !v->traps[vec].address)
 		return -1;
 	vi = vcpu_info_of(v);
 	if (vec == 14 && vi)
 		__atomic_store_n(&vi->arch.cr2, cr2, __ATOMIC_SEQ_CST);
-	return bounce(v, &v->traps[vec], vec, ec, r);
+	return bounce(v, &v->traps[vec], vec, has_error_code(vec) ? &ec : NULL, r);
 }

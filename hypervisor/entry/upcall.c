@@ -20,10 +20,11 @@
 #define LOWER_HALF_END 0x0000800000000000ULL
 #define RFLAGS_IF (1ULL << 9)
 #define RFLAGS_FIXED 0x3002ULL /* IOPL 3 and the reserved bit */
+#define RFLAGS_USER 0x2ULL     /* guest user mode: IOPL 0 */
 /* Flags a guest may change through iret: CF PF AF ZF SF DF OF and AC/ID. */
 #define RFLAGS_GUEST 0x240cd5ULL
 
-static long set_callback(struct vcpu *v, unsigned int type, uint64_t addr)
+static long set_callback(struct vcpu *v, unsigned int type, uint64_t addr, uint32_t flags)
 {
 	if (addr >= LOWER_HALF_END)
 		return -XEN_EINVAL;
@@ -34,8 +35,12 @@ static long set_callback(struct vcpu *v, unsigned int type, uint64_t addr)
 	case CALLBACKTYPE_failsafe:
 		v->failsafe_callback = addr;
 		return 0;
+	case CALLBACKTYPE_syscall:
+		v->syscall_callback = addr;
+		v->syscall_masks = (flags & CALLBACKF_mask_events) != 0;
+		return 0;
 	default:
-		return -XEN_EINVAL; /* syscall/sysenter/NMI: no such paths here */
+		return -XEN_EINVAL; /* syscall32/sysenter/NMI: no such paths here */
 	}
 }
 
@@ -47,9 +52,9 @@ long hc_callback_op(struct vcpu *v, const uint64_t a[6])
 	case CALLBACKOP_register:
 		if (gm_copy_from(v, &cb, a[1], sizeof(cb)))
 			return -XEN_EFAULT;
-		return set_callback(v, cb.type, cb.address);
+		return set_callback(v, cb.type, cb.address, cb.flags);
 	case CALLBACKOP_unregister:
-		return -XEN_EINVAL; /* as Xen: event/failsafe stay registered */
+		return -XEN_EINVAL; /* as Xen: event/failsafe/syscall stay registered */
 	default:
 		return -XEN_ENOSYS;
 	}
@@ -58,22 +63,26 @@ long hc_callback_op(struct vcpu *v, const uint64_t a[6])
 /* set_callbacks(event, failsafe, syscall): the legacy form. */
 long hc_set_callbacks(struct vcpu *v, const uint64_t a[6])
 {
-	long r = set_callback(v, CALLBACKTYPE_event, a[0]);
+	long r = set_callback(v, CALLBACKTYPE_event, a[0], 0);
 
-	return r ? r : set_callback(v, CALLBACKTYPE_failsafe, a[1]);
+	if (r == 0)
+		r = set_callback(v, CALLBACKTYPE_failsafe, a[1], 0);
+	return r ? r : set_callback(v, CALLBACKTYPE_syscall, a[2], 0);
 }
 
 /*
  * Where guest execution resumes.  After a hypercall port exit, KVM on PVM
  * reports rip past the `out`, VT-x at it (KVM skips it on re-entry unless
  * rip was changed).  Every stub uses the two-byte `out %eax,$imm8`.  A
- * call by direct syscall has already been moved past the syscall.
+ * call by direct syscall has already been moved past the syscall, and
+ * guest user mode makes no port exits (IOPL 0).
  */
 uint64_t hcall_resume_rip(struct vcpu *v, const struct kvm_regs *r)
 {
 	uint8_t insn[2];
 
 	if (v->run->exit_reason == KVM_EXIT_IO && v->run->io.port != HV_SYSCALL_PORT &&
+	    !v->user_mode &&
 	    gm_copy_from(v, insn, r->rip, sizeof(insn)) == 0 && insn[0] == 0xe7 &&
 	    insn[1] == v->run->io.port)
 		return r->rip + 2;
@@ -84,61 +93,80 @@ uint64_t kernel_cs(const struct domain *d)
 {
 	/*
 	 * Xen clears the RPL of CS in frames for a guest in kernel mode, so a
-	 * classic PV guest tells kernel from user frames by CS & 3 (Mini-OS
-	 * sets it again before its own iretq).  Ketch guests always got 3.
+	 * PV guest tells kernel from user frames by CS & 3 (HYPERVISOR_iret
+	 * does too; Mini-OS sets it again before its own iretq).
 	 */
-	return d->xenpv ? (FLAT_KERNEL_CS & ~3ULL) : FLAT_KERNEL_CS;
+	(void)d;
+	return FLAT_KERNEL_CS & ~3ULL;
 }
 
 /*
- * Enter the event callback with Xen's x86-64 bounce frame: rsp aligned
- * down to 16, then SS, RSP, RFLAGS, CS (saved upcall mask in bits 32-39),
- * RIP, R11, RCX from high to low; upcalls masked; rsp at the saved RCX.
+ * Enter the event callback with Xen's x86-64 bounce frame (pvmode.c):
+ * from kernel mode on the current stack, from user mode on the
+ * stack_switch stack; upcalls masked; rsp at the saved RCX.
  */
 int upcall_deliver(struct vcpu *v)
 {
-	vcpu_info_t *vi = vcpu_info_of(v);
 	struct kvm_regs *r = vcpu_regs(v);
-	uint64_t frame[7], sp;
-	uint8_t mask;
+	struct pv_bounce b = { .entry = v->event_callback, .rip = hcall_resume_rip(v, r),
+			       .mask_events = true };
+	uint64_t bad_sp;
 
-	if (!vi)
+	if (!vcpu_info_of(v))
 		return 0;
-	mask = __atomic_exchange_n(&vi->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
-	sp = (r->rsp & ~0xfULL) - sizeof(frame);
-	frame[0] = r->rcx;
-	frame[1] = r->r11;
-	frame[2] = hcall_resume_rip(v, r);
-	frame[3] = kernel_cs(v->d) | ((uint64_t)mask << 32);
-	frame[4] = (r->rflags & ~RFLAGS_IF) | (mask ? 0 : RFLAGS_IF);
-	frame[5] = r->rsp;
-	frame[6] = FLAT_KERNEL_SS;
-	if (gm_copy_to(v, sp, frame, sizeof(frame))) {
+	if (pv_bounce(v, r, &b, &bad_sp)) {
 		char why[96];
 
 		snprintf(why, sizeof(why),
 			 "event upcall: guest stack at 0x%llx is not writable",
-			 (unsigned long long)sp);
+			 (unsigned long long)bad_sp);
 		exit_crash_dump(v, why);
 		return -1;
 	}
-	r->rsp = sp;
-	r->rip = v->event_callback;
-	r->rflags = (r->rflags & RFLAGS_GUEST) | RFLAGS_FIXED | RFLAGS_IF;
 	vcpu_regs_dirty(v);
 	return 0;
 }
 
 /*
- * HYPERVISOR_iret: the stub pushed rcx, r11 and rax over the guest's
- * frame, so rsp points at struct iret_context.  Restores the interrupted
- * state; the return value becomes the restored rax.
+ * Xen's do_iret for CS with RPL 3: back to guest user mode, which needs
+ * a user page table (Xen crashes a guest without one) and, here, the
+ * entry area (a user-mode guest enters its kernel through it) and Xen's
+ * flat 64-bit user selectors.  0, or -1 with the domain crashed.
+ */
+static int iret_to_user(struct vcpu *v, const struct iret_context *c)
+{
+	const char *why = NULL;
+
+	if (!v->cr3_user)
+		why = "iret to guest user mode with no user page table";
+	else if (!entry_active(v->d))
+		why = "iret to guest user mode: not offered on this host (no entry area)";
+	else if ((c->cs | 3) != FLAT_USER_CS64 || (c->ss | 3) != FLAT_USER_SS64)
+		why = "iret to guest user mode with selectors other than FLAT_USER_CS64/SS64";
+	else if (v->user_mode)
+		why = "iret from guest user mode";
+	if (!why && pvmode_toggle(v) < 0)
+		why = "iret to guest user mode: cannot switch page tables";
+	if (why) {
+		exit_crash_dump(v, why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * HYPERVISOR_iret: the stub (or the guest, before a direct syscall)
+ * pushed rcx, r11 and rax over the guest's frame, so rsp points at
+ * struct iret_context.  Restores the interrupted state, in guest user
+ * mode when CS has RPL 3 (IOPL 0 there); the return value becomes the
+ * restored rax.
  */
 long hc_iret(struct vcpu *v, const uint64_t a[6])
 {
 	struct kvm_regs *r = vcpu_regs(v);
 	struct iret_context c;
 	vcpu_info_t *vi = vcpu_info_of(v);
+	bool user;
 
 	(void)a;
 	if (gm_copy_from(v, &c, r->rsp, sizeof(c))) {
@@ -149,14 +177,13 @@ long hc_iret(struct vcpu *v, const uint64_t a[6])
 		exit_crash_dump(v, "iret: return address outside the guest");
 		return -XEN_EFAULT;
 	}
-	/* RPL 3 means guest user mode to Xen; these guests have only one mode. */
-	if (v->d->xenpv && (c.cs & 3) == 3) {
-		exit_crash_dump(v, "iret to guest user mode: not offered (no user page tables)");
+	user = (c.cs & 3) == 3;
+	if (user && iret_to_user(v, &c) < 0)
 		return -XEN_EFAULT;
-	}
+	r = vcpu_regs(v);
 	r->rip = c.rip;
 	r->rsp = c.rsp;
-	r->rflags = (c.rflags & RFLAGS_GUEST) | RFLAGS_FIXED | RFLAGS_IF;
+	r->rflags = (c.rflags & RFLAGS_GUEST) | (user ? RFLAGS_USER : RFLAGS_FIXED) | RFLAGS_IF;
 	if (!(c.flags & VGCF_in_syscall)) {
 		r->r11 = c.r11;
 		r->rcx = c.rcx;
@@ -168,10 +195,16 @@ long hc_iret(struct vcpu *v, const uint64_t a[6])
 	return (long)c.rax;
 }
 
-/* Called before every guest entry: deliver a pending, unmasked event. */
+/*
+ * Called before every guest entry: deliver a pending, unmasked event,
+ * unless the vCPU stopped inside the entry area's ring-0 code (a kick
+ * between an exception and its stub's exit): that exit comes first.
+ */
 int upcall_check(struct vcpu *v)
 {
 	if (!v->event_callback || !v->regs_valid || !vcpu_events_pending(v))
+		return 0;
+	if (vcpu_regs(v)->rip >= LOWER_HALF_END)
 		return 0;
 	return upcall_deliver(v);
 }

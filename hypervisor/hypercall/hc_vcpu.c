@@ -10,8 +10,26 @@
 #include <xen/xen.h>
 
 #include "hv.h"
+#include "entry/entry.h"
 
 #define LOWER_HALF_END 0x0000800000000000ULL
+
+/* The rest of Xen's PV context: trap table, syscall callback, kernel stack, user side. */
+static void initialise_pv_state(struct vcpu *t, const struct vcpu_guest_context *c)
+{
+	for (unsigned int i = 0; i < 256; i++)
+		t->traps[i] = c->trap_ctxt[i].address < LOWER_HALF_END ? c->trap_ctxt[i] :
+									  (struct trap_info){ 0 };
+	t->syscall_callback = c->syscall_callback_eip < LOWER_HALF_END ?
+				      c->syscall_callback_eip : 0;
+	t->syscall_masks = (c->flags & VGCF_syscall_disables_events) != 0;
+	t->kernel_ss = c->kernel_ss | 3;
+	t->kernel_sp = c->kernel_sp;
+	t->gs_shadow = c->gs_base_user < LOWER_HALF_END ? c->gs_base_user : 0;
+	t->cr3_user = 0;
+	if (entry_active(t->d) && (c->ctrlreg[1] >> 12) < t->d->nr_pages)
+		t->cr3_user = c->ctrlreg[1] & ~0xfffULL;
+}
 
 /* VCPUOP_initialise: the new vCPU's ring-3 context (Xen's x86-64 layout). */
 static long vcpu_initialise(struct vcpu *self, struct vcpu *t, uint64_t va)
@@ -44,6 +62,7 @@ static long vcpu_initialise(struct vcpu *self, struct vcpu *t, uint64_t va)
 					    c->event_callback_eip : 0;
 		t->failsafe_callback = c->failsafe_callback_eip < LOWER_HALF_END ?
 					       c->failsafe_callback_eip : 0;
+		initialise_pv_state(t, c);
 		t->initialised = true;
 	}
 	free(c);

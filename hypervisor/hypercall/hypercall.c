@@ -11,6 +11,7 @@
 static const hcall_fn hcall_table[HV_NR_HYPERCALLS] = {
 	[__HYPERVISOR_set_trap_table] = hc_set_trap_table,
 	[__HYPERVISOR_mmu_update] = hc_mmu_update,
+	[__HYPERVISOR_stack_switch] = hc_stack_switch,
 	[__HYPERVISOR_update_va_mapping] = hc_update_va_mapping,
 	[__HYPERVISOR_fpu_taskswitch] = hc_fpu_taskswitch,
 	[__HYPERVISOR_xen_version] = hc_xen_version,

@@ -49,6 +49,8 @@ static long one_mmuext(struct vcpu *v, const struct mmuext_op *op)
 	switch (op->cmd) {
 	case MMUEXT_NEW_BASEPTR:
 		return new_baseptr(v, op->arg1.mfn);
+	case MMUEXT_NEW_USER_BASEPTR:
+		return pvmode_new_user_baseptr(v, op->arg1.mfn);
 	case MMUEXT_TLB_FLUSH_LOCAL:
 	case MMUEXT_INVLPG_LOCAL:
 		return vcpu_flush_tlb(v) ? -XEN_EINVAL : 0;
@@ -168,10 +170,12 @@ long hc_set_segment_base(struct vcpu *v, const uint64_t a[6])
 		s.fs.base = a[1];
 		break;
 	case SEGBASE_GS_KERNEL:
-	case SEGBASE_GS_USER:
-		/* One ring for the whole guest: there is only one GS base. */
 		s.gs.base = a[1];
 		break;
+	case SEGBASE_GS_USER:
+		/* Hypercalls come from kernel mode: the user base is the other one. */
+		v->gs_shadow = a[1];
+		return 0;
 	default:
 		return -XEN_EINVAL;
 	}
