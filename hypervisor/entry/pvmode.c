@@ -97,6 +97,7 @@ long pvmode_new_user_baseptr(struct vcpu *v, uint64_t gpfn)
 	if (gpfn >= v->d->nr_pages || !entry_active(v->d))
 		return -XEN_EINVAL;
 	v->cr3_user = gpfn << 12;
+	entry_map(v->d, v->cr3_user); /* the entry area (and a classic guest's M2P) in it too */
 	return 0;
 }
 
