@@ -131,7 +131,8 @@ int upcall_deliver(struct vcpu *v)
  * Xen's do_iret for CS with RPL 3: back to guest user mode, which needs
  * a user page table (Xen crashes a guest without one) and, here, the
  * entry area (a user-mode guest enters its kernel through it) and Xen's
- * flat 64-bit user selectors.  0, or -1 with the domain crashed.
+ * flat 64-bit user selectors (the low 16 bits: a bounce frame's CS
+ * carries the upcall mask above them).  0, or -1 with the domain crashed.
  */
 static int iret_to_user(struct vcpu *v, const struct iret_context *c)
 {
@@ -141,7 +142,7 @@ static int iret_to_user(struct vcpu *v, const struct iret_context *c)
 		why = "iret to guest user mode with no user page table";
 	else if (!entry_active(v->d))
 		why = "iret to guest user mode: not offered on this host (no entry area)";
-	else if ((c->cs | 3) != FLAT_USER_CS64 || (c->ss | 3) != FLAT_USER_SS64)
+	else if (((c->cs & 0xffff) | 3) != FLAT_USER_CS64 || ((c->ss & 0xffff) | 3) != FLAT_USER_SS64)
 		why = "iret to guest user mode with selectors other than FLAT_USER_CS64/SS64";
 	else if (v->user_mode)
 		why = "iret from guest user mode";
