@@ -136,6 +136,7 @@ void um_trap(struct um_regs *f)
 		break;
 	case 0x80:
 		f->rax = 0x80;
+		f->cs |= 1ULL << 32; /* a saved mask above the selector, as in frames */
 		break;
 	case 13:
 		f->rip += 2; /* int $0x81, out %al,$0x10 */
