@@ -1,16 +1,19 @@
 /*
- * entry.h - Ketch's ring-0 entry area: the GDT, IDT, TSSs, trap stubs and
- * ring-0 stacks a domain's vCPUs use when the CPU leaves ring 3 without a
- * hypercall (an exception).  It lives in the part of the address space
- * Xen reserves for itself in 64-bit PV guests, outside the guest's RAM,
- * read-only to the guest except the per-vCPU stacks.
+ * entry.h - Ketch's ring-0 entry area: the GDT, IDT, TSSs, trap stubs, the
+ * syscall stub and ring-0 stacks a domain's vCPUs use when the CPU leaves
+ * ring 3 other than by the hypercall page's port exits (an exception, a
+ * syscall).  It lives in the part of the address space Xen reserves for
+ * itself in 64-bit PV guests, outside the guest's RAM, read-only to the
+ * guest except the per-vCPU stacks.
  *
- * Today it catches every exception before it can become a triple fault,
- * so crash reports keep the vector, error code, rip, rsp and cr2 on every
- * flavour (on AMD SVM KVM resets a vCPU that triple-faults, losing them).
- * It is the first piece of the trap-bouncing entry page unmodified PV
- * guests need.  On PVM hosts it is not used: there a ring-3 exception ends
- * KVM_RUN with the faulting state intact, and ring 0 is emulated.
+ * It catches every exception before it can become a triple fault, so
+ * exceptions are bounced to the guest's trap table (traps.c) and crash
+ * reports keep the vector, error code, rip, rsp and cr2 (on AMD SVM KVM
+ * resets a vCPU that triple-faults, losing them); and it takes Xen's
+ * direct-syscall hypercalls and guest user mode's syscalls
+ * (entry_syscall.c).  On PVM hosts it is not used: there a ring-3
+ * exception ends KVM_RUN with the faulting state intact, and ring 0 is
+ * emulated.
  */
 #ifndef KETCH_HV_ENTRY_H
 #define KETCH_HV_ENTRY_H
