@@ -489,6 +489,8 @@ int pv_bounce(struct vcpu *v, struct kvm_regs *r, const struct pv_bounce *b,
 long hc_stack_switch(struct vcpu *v, const uint64_t a[6]);
 /* MMUEXT_NEW_USER_BASEPTR: 0 clears it; -EINVAL outside RAM or off the entry area. */
 long pvmode_new_user_baseptr(struct vcpu *v, uint64_t gpfn);
+/* Read guest memory (code at rip) through the table of the mode v runs in. */
+int pvmode_read_code(struct vcpu *v, uint64_t va, void *buf, size_t len);
 /* May `int n` with a trap-table entry of this DPL reach it (Xen's rule)? */
 bool pvmode_permit_softint(const struct vcpu *v, unsigned int dpl);
 /* priv_op.c: privileged instructions at CPL3 handled as Xen does; true if done. */

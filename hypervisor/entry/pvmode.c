@@ -101,6 +101,23 @@ long pvmode_new_user_baseptr(struct vcpu *v, uint64_t gpfn)
 	return 0;
 }
 
+/*
+ * The translations go through v->cr3 (the kernel's table); for user mode
+ * it is pointed at the user table for the read.  Only v's own thread
+ * touches v->cr3 while v runs, so nobody sees the swap.
+ */
+int pvmode_read_code(struct vcpu *v, uint64_t va, void *buf, size_t len)
+{
+	uint64_t kernel = v->cr3;
+	int r;
+
+	if (v->user_mode)
+		v->cr3 = v->cr3_user;
+	r = gm_copy_from(v, buf, va, len);
+	v->cr3 = kernel;
+	return r;
+}
+
 bool pvmode_permit_softint(const struct vcpu *v, unsigned int dpl)
 {
 	/* Xen's rule for 64-bit PV: the guest kernel counts as ring 1. */

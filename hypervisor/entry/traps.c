@@ -74,14 +74,32 @@ static int bounce(struct vcpu *v, const struct trap_info *t, unsigned int vec,
 	return 0;
 }
 
+/*
+ * The vector of the `int n` an IDT-sourced #GP reports: the error code's
+ * index (ec >> 3) on hardware, as Xen reads it.  QEMU's emulated CPU
+ * reports n * 16 + 2 in long mode instead; the instruction at rip
+ * (`cd n`) says when that is what happened.
+ */
+static unsigned int int_n_vector(struct vcpu *v, uint64_t ec, uint64_t rip)
+{
+	unsigned int vec = (unsigned int)(ec >> 3) & 0xff;
+	uint8_t insn[INT_N_LEN];
+
+	if (pvmode_read_code(v, rip, insn, sizeof(insn)) == 0 && insn[0] == 0xcd &&
+	    insn[1] != vec && insn[1] == ((ec >> 4) & 0xff))
+		vec = insn[1];
+	return vec;
+}
+
 /* `int n` that the IDT turned into a #GP: the trap table's entry n if its DPL allows. */
-static const struct trap_info *softint(struct vcpu *v, uint64_t ec, unsigned int *vec)
+static const struct trap_info *softint(struct vcpu *v, uint64_t ec, uint64_t rip,
+				       unsigned int *vec)
 {
 	const struct trap_info *t;
 
 	if ((ec & 3) != EC_IDT)
 		return NULL;
-	*vec = (unsigned int)(ec >> 3) & 0xff;
+	*vec = int_n_vector(v, ec, rip);
 	t = &v->traps[*vec];
 	if (!t->address || !pvmode_permit_softint(v, t->flags & TI_DPL))
 		return NULL;
@@ -97,7 +115,7 @@ int traps_deliver(struct vcpu *v, unsigned int vec, uint64_t ec, uint64_t cr2,
 
 	if (v->d->xenpv && !v->user_mode && priv_op_emulate(v, vec, ec, r))
 		return 0;
-	if (vec == VEC_GP && (t = softint(v, ec, &n)) != NULL) {
+	if (vec == VEC_GP && (t = softint(v, ec, r->rip, &n)) != NULL) {
 		r->rip += INT_N_LEN;
 		return bounce(v, t, n, NULL, r);
 	}
