@@ -128,6 +128,8 @@ void cli_save_summary(struct json_object *reply, const char *what);
 /* cmd_snapshot.c: snapshot DOMAIN FILE, clone FILE NAME */
 int cmd_snapshot(const struct cli *c, int argc, char **argv);
 int cmd_clone(const struct cli *c, int argc, char **argv);
+/* cmd_migrate.c */
+int cmd_migrate(const struct cli *c, int argc, char **argv);
 /* Attach to a domain's console until Ctrl-] or the domain goes away;
  * unpause it once attached when asked (create -c). */
 int cli_console_attach(const struct cli *c, const char *dom, bool unpause);

@@ -107,6 +107,12 @@ static const struct command commands[] = {
 	  "unless all of them can be.\n"
 	  "  -n N  how many (1 to 64)\n"
 	  "  -p    leave them paused" },
+	{ "migrate", cmd_migrate, "migrate [-t SEC] DOMAIN HOST[:PORT]",
+	  "Move the running domain to the ketchd listening at HOST:PORT (its\n"
+	  "--migrate-listen; default port 8002); both ketchds hold the same\n"
+	  "--migrate-key.  Memory is copied while the guest runs, then it suspends\n"
+	  "(within SEC seconds) for the last pages and its state, and runs there.  On\n"
+	  "any failure it goes on here.  docs/save-migrate.md" },
 	{ "xenstore-ls", cmd_xs_ls, "xenstore-ls [PATH]",
 	  "Print every node under PATH (default /) as 'path = \"value\"'." },
 	{ "xenstore-read", cmd_xs_read, "xenstore-read PATH", "Print one node's value." },

@@ -223,6 +223,7 @@ static const char *const k_save[] = { "file", "checkpoint", "paused", "timeout",
 static const char *const k_restore[] = { "file", "name", "paused", NULL };
 static const char *const k_snapshot[] = { "file", "timeout", NULL };
 static const char *const k_clone[] = { "file", "name", "count", "paused", NULL };
+static const char *const k_migrate[] = { "host", "port", "timeout", NULL };
 
 static const struct api_op ops[] = {
 	{ "create", k_create, false, op_create },
@@ -252,6 +253,7 @@ static const struct api_op ops[] = {
 	{ "restore", k_restore, false, kd_api_restore },
 	{ "snapshot", k_snapshot, true, kd_api_snapshot },
 	{ "clone", k_clone, false, kd_api_clone },
+	{ "migrate", k_migrate, true, kd_api_migrate },
 };
 
 /* The op's entry after checking the request's shape; NULL with err set. */

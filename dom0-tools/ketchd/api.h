@@ -50,6 +50,7 @@ struct json_object *kd_api_block_list(struct kd *kd, struct req *r);
 struct json_object *kd_api_save(struct kd *kd, struct req *r);
 struct json_object *kd_api_snapshot(struct kd *kd, struct req *r);
 struct json_object *kd_api_clone(struct kd *kd, struct req *r);
+struct json_object *kd_api_migrate(struct kd *kd, struct req *r);
 struct json_object *kd_api_restore(struct kd *kd, struct req *r);
 /* api_net.c: network_attach, network_detach (may defer), network_list */
 struct json_object *kd_api_network_attach(struct kd *kd, struct req *r);

@@ -240,6 +240,7 @@ void kd_domain_destroy(struct kd *kd, struct kd_domain *d)
 
 	unlink_domain(kd, d);
 	kd_save_abandon(kd, d);
+	kd_migrate_abandon(kd, d);
 	kd_state_remove(kd, d);
 	kd_console_close(kd, d, true);
 	kd_conn_close_viewers(kd, d->domid);

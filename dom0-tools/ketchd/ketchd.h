@@ -27,7 +27,8 @@ struct xs_handle;
 #define KD_PTY_TAG (1ULL << 62) /* with KD_CONSOLE_TAG: the domain's pty master */
 
 /* What an epoll registration points at. */
-enum kd_watch_type { KD_W_LISTEN, KD_W_CONN, KD_W_HVEVENTS, KD_W_CONSOLE, KD_W_SIGNAL };
+enum kd_watch_type { KD_W_LISTEN, KD_W_CONN, KD_W_HVEVENTS, KD_W_CONSOLE, KD_W_SIGNAL,
+		     KD_W_MIGRATE };
 struct kd_watch {
 	enum kd_watch_type type;
 	void *obj;
@@ -134,6 +135,8 @@ struct kd_child {
 #define KD_VBD_LOCK_POLL_MS 50     /* how often a disk waiting for its lock tries */
 
 struct kd_save_job;
+struct kd_mig_out;
+struct kd_mig_in;
 
 struct kd_domain {
 	struct kd_domain *next;
@@ -154,6 +157,7 @@ struct kd_domain {
 	unsigned int restarts;
 	int64_t restart_window_ms;
 	struct kd_save_job *save; /* a save waiting for the guest to suspend (save.c) */
+	struct kd_mig_out *mig;   /* its migration away from here (migrate.c) */
 };
 
 #define KD_RESTART_MAX 10          /* restarts by policy ... */
@@ -187,6 +191,9 @@ struct kd_opts {
 	uint64_t console_log_max;
 	int shutdown_timeout_s;
 	int hv_timeout_s;      /* each ketch-hv request gives up after this */
+	const char *migrate_listen; /* ADDR:PORT incoming migrations connect to, or NULL */
+	const char *migrate_key;    /* the key file both ends of a migration hold */
+	int migrate_timeout_s; /* a migration peer silent this long has failed */
 };
 
 struct kd {
@@ -199,6 +206,11 @@ struct kd {
 	struct kd_domain *domains;
 	struct kd_conn *conns;
 	struct kd_child *stopping; /* backends told to stop, not yet reaped */
+	struct kd_mig_in *mig_in;  /* migrations arriving (migrate.c) */
+	int mig_fd;                /* --migrate-listen's socket, or -1 */
+	struct kd_watch mig_w;
+	uint8_t mig_key[4096];
+	size_t mig_klen;           /* 0: no key, no migration either way */
 	bool stop;
 };
 
@@ -258,6 +270,7 @@ enum kd_save_mode {
 	KD_SAVE_CHECKPOINT, /* -c: it goes on running (its suspend returns 1) */
 	KD_SAVE_PAUSED,     /* -p: it is left paused, resumable */
 	KD_SAVE_SNAPSHOT,   /* snapshot: as CHECKPOINT, and it goes on in disk overlays */
+	KD_SAVE_MIGRATE,    /* the last round of a migration: migrate.c takes over */
 };
 /* progress.c: "progress" events while a save or restore runs. */
 struct kd_progress {
@@ -304,6 +317,39 @@ void kd_api_save_reply(struct kd *kd, struct kd_conn *c, struct json_object *id,
 /* Write the stream of the suspended d to fd. */
 int kd_save_write(struct kd *kd, struct kd_domain *d, int fd, struct kd_save_stats *st,
 		  struct kd_error *err);
+/* The same without PAGES: what a migration's last round adds to the memory. */
+int kd_save_write_state(struct kd *kd, struct kd_domain *d, int fd, struct kd_save_stats *st,
+			struct kd_error *err);
+
+/* ---- migrate*.c: live migration (docs/save-migrate.md) ---- */
+struct kd_migrate_stats {
+	unsigned int rounds;   /* live rounds (the last, after the suspend, not counted) */
+	uint64_t pages;        /* pages sent, every round */
+	uint64_t bytes;        /* bytes sent */
+	uint64_t last_pages;   /* pages sent while the guest was suspended */
+	int64_t ms;            /* from the request to the end */
+	int64_t downtime_ms;   /* from the guest's suspend to the target's "running" */
+	uint32_t target_domid;
+};
+/* Start migrating d to host:port (a child does the sending); replies to c
+ * when over.  0, or -errno with err set (nothing started). */
+int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const char *port,
+		     int timeout_s, struct kd_conn *c, struct json_object *id,
+		     struct kd_error *err);
+/* save.c: d, being migrated, has suspended (r 0) or will not (r, e). */
+void kd_migrate_suspended(struct kd *kd, struct kd_domain *d, int r, const struct kd_error *e);
+void kd_migrate_abandon(struct kd *kd, struct kd_domain *d);
+void kd_migrate_conn_gone(struct kd *kd, struct kd_conn *c);
+/* Both directions' children's messages; ms to the next poll, or -1. */
+int kd_migrate_timers(struct kd *kd);
+/* --migrate-listen's socket (kd->mig_fd, -1 without it); its connections. */
+int kd_migrate_listen(struct kd *kd);
+void kd_migrate_accept(struct kd *kd);
+/* api_save.c: the reply; a progress event for the domain. */
+void kd_api_migrate_reply(struct kd *kd, struct kd_conn *c, struct json_object *id, int r,
+			  const struct kd_migrate_stats *st, const struct kd_error *err);
+void kd_migrate_progress(struct kd *kd, struct kd_domain *d, unsigned int round,
+			 uint64_t pages, uint64_t bytes, uint64_t left);
 /*
  * Create a domain from the save file at path: the whole file is checked
  * first, so a bad one creates nothing ("invalid_save").  name, if not

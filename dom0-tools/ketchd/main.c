@@ -18,6 +18,7 @@
 
 #include "ketchd.h"
 #include "ketch/confine.h"
+#include "migrate.h"
 
 static void usage(FILE *f)
 {
@@ -26,9 +27,12 @@ static void usage(FILE *f)
 		"              [--log-dir DIR] [--state-dir DIR] [--console-log-max BYTES]\n"
 		"              [--shutdown-timeout SEC] [--hv-timeout SEC] [--blkback PATH]\n"
 		"              [--netback PATH] [--create-bridge] [--backend-user NAME]\n"
+		"              [--migrate-listen ADDR:PORT] [--migrate-key FILE]\n"
+		"              [--migrate-timeout SEC]\n"
 		"Runs in the foreground.  Environment: KETCH_SOCKET, KETCH_HV_SOCKET,\n"
 		"XENSTORED_PATH, KETCH_LOG_DIR, KETCH_STATE_DIR, KETCH_BLKBACK,\n"
-		"KETCH_NETBACK, KETCH_CREATE_BRIDGE, KETCH_BACKEND_USER\n"
+		"KETCH_NETBACK, KETCH_CREATE_BRIDGE, KETCH_BACKEND_USER, KETCH_MIGRATE_LISTEN,\n"
+		"KETCH_MIGRATE_KEY\n"
 		"(docs/config-reference.md).\n");
 }
 
@@ -78,6 +82,9 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		{ "backend-user", required_argument, NULL, 'U' },
 		{ "netback", required_argument, NULL, 'N' },
 		{ "create-bridge", no_argument, NULL, 'C' },
+		{ "migrate-listen", required_argument, NULL, 'L' },
+		{ "migrate-key", required_argument, NULL, 'K' },
+		{ "migrate-timeout", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -96,6 +103,9 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 	o->console_log_max = 1 << 20;
 	o->shutdown_timeout_s = 30;
 	o->hv_timeout_s = 10;
+	o->migrate_listen = env_or("KETCH_MIGRATE_LISTEN", NULL);
+	o->migrate_key = env_or("KETCH_MIGRATE_KEY", NULL);
+	o->migrate_timeout_s = 30;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 's': o->socket = optarg; break;
@@ -107,6 +117,13 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 		case 'U': o->backend_user = optarg; break;
 		case 'N': o->netback = optarg; break;
 		case 'C': o->create_bridge = true; break;
+		case 'L': o->migrate_listen = optarg; break;
+		case 'K': o->migrate_key = optarg; break;
+		case 'M':
+			o->migrate_timeout_s = (int)strtol(optarg, &end, 10);
+			if (*end || o->migrate_timeout_s < 1 || o->migrate_timeout_s > 3600)
+				return fprintf(stderr, "ketchd: --migrate-timeout: 1..3600\n"), -1;
+			break;
 		case 'm':
 			o->console_log_max = strtoull(optarg, &end, 10);
 			if (*end || o->console_log_max < 4096)
@@ -128,7 +145,22 @@ static int parse_opts(int argc, char **argv, struct kd_opts *o)
 	}
 	if (optind != argc)
 		return usage(stderr), -1;
+	if (o->migrate_listen && !o->migrate_key)
+		return fprintf(stderr, "ketchd: --migrate-listen needs --migrate-key: a "
+			       "connection must prove it holds the key\n"), -1;
 	return default_backends(o);
+}
+
+/* The migration key, read once: both ends of a migration hold the same. */
+static int load_migrate_key(struct kd *kd)
+{
+	char why[320];
+
+	if (!kd->opt.migrate_key)
+		return 0;
+	if (mig_load_key(kd->opt.migrate_key, kd->mig_key, &kd->mig_klen, why, sizeof(why)))
+		return kd_log("--migrate-key %s", why), -1;
+	return 0;
 }
 
 static int watch_fd(struct kd *kd, int fd, struct kd_watch *w, enum kd_watch_type t, void *obj)
@@ -176,7 +208,7 @@ static int setup(struct kd *kd)
 	kd->ev = kctl_subscribe_timeout(kd->opt.hv_socket, kd->opt.hv_timeout_s * 1000, &err);
 	if (!kd->ev)
 		return kd_log("cannot subscribe to ketch-hv events: %s", kctl_strerror(err)), -1;
-	if (connect_xenstore(kd) < 0)
+	if (connect_xenstore(kd) < 0 || load_migrate_key(kd) || kd_migrate_listen(kd))
 		return -1;
 	if (mkdir(kd->opt.log_dir, 0750) < 0 && errno != EEXIST)
 		kd_log("log directory %s: %s", kd->opt.log_dir, strerror(errno));
@@ -192,7 +224,8 @@ static int setup(struct kd *kd)
 		return kd_log("state directory %s: %s", kd->opt.state_dir, strerror(-r)), -1;
 	if (watch_fd(kd, kd->listen_fd, &kd->listen_w, KD_W_LISTEN, NULL) ||
 	    watch_fd(kd, kctl_events_fd(kd->ev), &kd->ev_w, KD_W_HVEVENTS, NULL) ||
-	    watch_fd(kd, kd->sig_fd, &kd->sig_w, KD_W_SIGNAL, NULL))
+	    watch_fd(kd, kd->sig_fd, &kd->sig_w, KD_W_SIGNAL, NULL) ||
+	    (kd->mig_fd >= 0 && watch_fd(kd, kd->mig_fd, &kd->mig_w, KD_W_MIGRATE, NULL)))
 		return kd_log("epoll: %s", strerror(errno)), -1;
 	return 0;
 }
@@ -235,6 +268,7 @@ static void dispatch(struct kd *kd, struct epoll_event *e)
 	case KD_W_CONN: kd_server_io(kd, w->obj, e->events); break;
 	case KD_W_CONSOLE: break;
 	case KD_W_SIGNAL: signals(kd); break;
+	case KD_W_MIGRATE: kd_migrate_accept(kd); break;
 	case KD_W_HVEVENTS:
 		kd_lifecycle_hv_events(kd);
 		if (kd->ev && kctl_events_fd(kd->ev) != evfd)
@@ -251,7 +285,8 @@ static void serve(struct kd *kd)
 	       kd->opt.xenstore ? kd->opt.xenstore : "none");
 	while (!kd->stop) {
 		int t = nearer(nearer(kd_lifecycle_timers(kd), kd_vbd_timers(kd)),
-			       nearer(kd_vif_timers(kd), kd_save_timers(kd)));
+			       nearer(nearer(kd_vif_timers(kd), kd_save_timers(kd)),
+				      kd_migrate_timers(kd)));
 		int n;
 
 		if (kd_server_resume(kd))
@@ -277,6 +312,7 @@ static void release_all(struct kd *kd)
 		kd->domains = d->next;
 		kd_console_close(kd, d, false);
 		kd_save_abandon(kd, d);
+		kd_migrate_abandon(kd, d);
 		kd_vbd_release_all(d);
 		kd_vif_release_all(d);
 		kd_config_free(&d->cfg);
@@ -286,7 +322,7 @@ static void release_all(struct kd *kd)
 
 int main(int argc, char **argv)
 {
-	struct kd kd = { .listen_fd = -1, .sig_fd = -1, .epfd = -1 };
+	struct kd kd = { .listen_fd = -1, .sig_fd = -1, .epfd = -1, .mig_fd = -1 };
 
 	if (parse_opts(argc, argv, &kd.opt) < 0)
 		return 2;

@@ -10,10 +10,11 @@ KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o do
                 vbd.o vbd_proc.o vbd_nbd.o vbd_xs.o api_block.o \
                 vif.o vif_proc.o vif_xs.o api_net.o xs_device.o backend_proc.o \
                 api_device.o api_save.o save.o save_write.o restore.o restore_build.o restore_cow.o \
-                overlay.o snapshot_disk.o clone.o progress.o)
+                overlay.o snapshot_disk.o clone.o progress.o \
+                migrate.o migrate_wire.o migrate_send.o migrate_recv.o api_migrate.o)
 KD_BIN     := $(BUILD)/bin/ketchd
 KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil xenlight 2>/dev/null || \
-                echo -ljson-c -luuid -lxenstore -lxlutil -lxenlight)
+                echo -ljson-c -luuid -lxenstore -lxlutil -lxenlight) -lcrypto
 
 LIBS       += $(KD_CFG_LIB)
 BINS       += $(KD_BIN)

@@ -218,7 +218,12 @@ static void finish(struct kd *kd, struct kd_domain *d, int r, struct kd_error *e
 	d->save = NULL;
 	if (r)
 		kd_xs_shutdown_request(kd, d, ""); /* withdrawn: a late suspend would be lost */
-	else
+	if (j->mode == KD_SAVE_MIGRATE) {
+		kd_migrate_suspended(kd, d, r, err); /* the migration goes on, or ends */
+		job_end(kd, j, r, &st, err);
+		return;
+	}
+	if (!r)
 		r = save_suspended(kd, d, j, &st, err); /* may destroy d */
 	job_end(kd, j, r, &st, err);
 }

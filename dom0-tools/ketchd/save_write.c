@@ -213,8 +213,8 @@ static int start_info_of(struct kd *kd, struct kd_domain *d, const uint8_t *mem,
 	return 0;
 }
 
-int kd_save_write(struct kd *kd, struct kd_domain *d, int fd, struct kd_save_stats *st,
-		  struct kd_error *err)
+static int write_all(struct kd *kd, struct kd_domain *d, int fd, bool pages,
+		     struct kd_save_stats *st, struct kd_error *err)
 {
 	struct ks_writer w = { .fd = fd };
 	uint64_t size, si = ~0ull;
@@ -233,11 +233,23 @@ int kd_save_write(struct kd *kd, struct kd_domain *d, int fd, struct kd_save_sta
 	else if (start_info_of(kd, d, mem, size, &si, err))
 		r = -EINVAL;
 	else if ((r = ks_write_header(&w)) || (r = write_domain(d, &w, size, si)) ||
-		 (r = write_pages(&w, mem, size, st)) || (r = write_vcpus(kd, d, &w)) ||
+		 (pages && (r = write_pages(&w, mem, size, st))) || (r = write_vcpus(kd, d, &w)) ||
 		 (r = write_evtchn(kd, d, &w)) || (r = write_gnttab(kd, d, &w)) ||
 		 (r = write_xenstore(kd, d, &w)) || (r = ks_write_end(&w)))
 		kd_error_set(err, "save_failed", "", "writing the save file: %s", strerror(-r));
 	st->bytes = w.bytes;
 	kctl_unmap_memory(mem, size);
 	return r;
+}
+
+int kd_save_write(struct kd *kd, struct kd_domain *d, int fd, struct kd_save_stats *st,
+		  struct kd_error *err)
+{
+	return write_all(kd, d, fd, true, st, err);
+}
+
+int kd_save_write_state(struct kd *kd, struct kd_domain *d, int fd, struct kd_save_stats *st,
+			struct kd_error *err)
+{
+	return write_all(kd, d, fd, false, st, err);
 }

@@ -263,6 +263,7 @@ static void reap(struct kd *kd)
 		*p = c->next;
 		kd_vbd_conn_gone(kd, c);
 		kd_save_conn_gone(kd, c);
+		kd_migrate_conn_gone(kd, c);
 		kd_vif_conn_gone(kd, c);
 		epoll_ctl(kd->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);

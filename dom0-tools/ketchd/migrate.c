@@ -1,0 +1,470 @@
+/*
+ * migrate.c - ketchd's side of live migration (docs/save-migrate.md).
+ * The network is a child's (migrate_send.c, migrate_recv.c); ketchd only
+ * reads their ctl messages from its timers and does what needs ketch-hv,
+ * xenstore or its domain table: on the source the suspend (save.c's, in
+ * KD_SAVE_MIGRATE mode), the state stream, and at the end destroy or
+ * resume; on the target the restore (paused) and the unpause.  Nothing
+ * here waits on the peer, so every other client and domain is served
+ * meanwhile.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <xen/xen.h>
+
+#include "ketchd.h"
+#include "migrate.h"
+
+#define MIG_POLL_MS 20
+
+/* An outgoing migration (d->mig). */
+struct kd_mig_out {
+	pid_t pid;
+	int ctl, state_fd;
+	struct kd_conn *waiter;
+	struct json_object *id;
+	int timeout_s;
+	bool suspended;
+	int64_t t0, suspended_ms;
+	struct kd_migrate_stats st;
+};
+
+/* An incoming one (kd->mig_in). */
+struct kd_mig_in {
+	struct kd_mig_in *next;
+	pid_t pid;
+	int ctl, out_fd;
+	uint32_t domid;
+	bool built, running;
+	int64_t t0;
+	char peer[64];
+};
+
+/* A child of the loop: dies with ketchd, keeps only what it is given. */
+static pid_t spawn(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sigset_t all;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(1);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+	}
+	return pid;
+}
+
+static int ctl_pair(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+/* ---- the source ---- */
+
+/* m is over (its domain's d->mig already cleared): reply, stop the child. */
+static void out_end(struct kd *kd, struct kd_mig_out *m, int r, const struct kd_error *err)
+{
+	m->st.ms = kd_now_ms() - m->t0;
+	if (m->waiter)
+		kd_api_migrate_reply(kd, m->waiter, m->id, r, &m->st, err);
+	if (m->pid > 0)
+		kill(m->pid, SIGKILL); /* reaped with the backends (SIGCHLD) */
+	close(m->ctl);
+	close(m->state_fd);
+	if (m->id)
+		json_object_put(m->id);
+	free(m);
+}
+
+/* The source's failure: the guest goes on here (its suspend returns 1). */
+static void out_failed(struct kd *kd, struct kd_domain *d, const char *why)
+{
+	struct kd_mig_out *m = d->mig;
+	struct kd_error err;
+
+	memset(&err, 0, sizeof(err));
+	kd_error_set(&err, "migrate_failed", "", "%s", why);
+	kd_log("d%u (%s): migration failed: %s%s", d->domid, d->cfg.name, why,
+	       m->suspended ? "; resuming it here" : "");
+	if (m->suspended && (kctl_resume(kd->hv, d->domid) || kctl_unpause(kd->hv, d->domid)))
+		kd_log("d%u (%s): cannot resume it", d->domid, d->cfg.name);
+	d->mig = NULL;
+	out_end(kd, m, -EIO, &err);
+}
+
+static void out_done(struct kd *kd, struct kd_domain *d, const struct mig_ctl *c)
+{
+	struct kd_mig_out *m = d->mig;
+
+	m->st.target_domid = (uint32_t)c->a;
+	m->st.pages = (uint64_t)c->b;
+	m->st.bytes = (uint64_t)c->c;
+	m->st.last_pages = (uint64_t)c->d;
+	m->st.downtime_ms = kd_now_ms() - m->suspended_ms;
+	m->pid = 0;
+	kd_log("d%u (%s): migrated (now domain %u there): %llu pages, %llu bytes, "
+	       "%u rounds, down %lld ms", d->domid, d->cfg.name, m->st.target_domid,
+	       (unsigned long long)m->st.pages, (unsigned long long)m->st.bytes,
+	       m->st.rounds, (long long)m->st.downtime_ms);
+	d->mig = NULL;
+	kd_domain_destroy(kd, d);
+	out_end(kd, m, 0, NULL);
+}
+
+static void out_suspend(struct kd *kd, struct kd_domain *d)
+{
+	struct kd_error err;
+
+	memset(&err, 0, sizeof(err));
+	if (kd_save_start(kd, d, "(migration)", KD_SAVE_MIGRATE, d->mig->timeout_s, NULL, NULL,
+			  &err)) {
+		mig_ctl_send(d->mig->ctl, 'A', 0, 0, 0, 0, err.message);
+		out_failed(kd, d, err.message);
+		return;
+	}
+	kd_log("d%u (%s): live rounds done; asked to suspend for the last", d->domid,
+	       d->cfg.name);
+}
+
+void kd_migrate_suspended(struct kd *kd, struct kd_domain *d, int r, const struct kd_error *e)
+{
+	struct kd_mig_out *m = d->mig;
+	struct kd_save_stats st = { 0 };
+	struct kd_error err;
+	off_t len;
+
+	if (!m)
+		return;
+	if (r) {
+		mig_ctl_send(m->ctl, 'A', 0, 0, 0, 0, e->message);
+		out_failed(kd, d, e->message);
+		return;
+	}
+	m->suspended = true;
+	m->suspended_ms = kd_now_ms();
+	if (d->con)
+		kd_console_drain(kd, d);
+	memset(&err, 0, sizeof(err));
+	if (ftruncate(m->state_fd, 0) ||
+	    kd_save_write_state(kd, d, m->state_fd, &st, &err) ||
+	    (len = lseek(m->state_fd, 0, SEEK_END)) <= 0 ||
+	    mig_ctl_send(m->ctl, 'F', len, 0, 0, 0, NULL)) {
+		mig_ctl_send(m->ctl, 'A', 0, 0, 0, 0, "cannot write the state");
+		out_failed(kd, d, err.message[0] ? err.message : "cannot write the state");
+	}
+}
+
+/* One ctl message of d's sender. */
+static void out_msg(struct kd *kd, struct kd_domain *d, const struct mig_ctl *c)
+{
+	struct kd_mig_out *m = d->mig;
+
+	switch (c->kind) {
+	case 'P':
+		m->st.rounds = (unsigned int)c->a + 1;
+		m->st.pages = (uint64_t)c->b;
+		m->st.bytes = (uint64_t)c->c;
+		kd_migrate_progress(kd, d, (unsigned int)c->a, (uint64_t)c->b, (uint64_t)c->c,
+				    (uint64_t)c->d);
+		break;
+	case 'S': out_suspend(kd, d); break;
+	case 'O': out_done(kd, d, c); break;
+	default: out_failed(kd, d, c->text[0] ? c->text : "the migration failed"); break;
+	}
+}
+
+static void out_poll(struct kd *kd, struct kd_domain *d)
+{
+	struct mig_ctl c;
+	ssize_t n;
+
+	while (d->mig && !d->save && (n = recv(d->mig->ctl, &c, sizeof(c), 0)) != -1) {
+		if (n != (ssize_t)sizeof(c)) {
+			d->mig->pid = 0;
+			out_failed(kd, d, "the migration process died");
+			return;
+		}
+		out_msg(kd, d, &c);
+	}
+}
+
+int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const char *port,
+		     int timeout_s, struct kd_conn *c, struct json_object *id,
+		     struct kd_error *err)
+{
+	struct mig_send_args a = { .host = host, .port = port, .key = kd->mig_key,
+				   .klen = kd->mig_klen, .timeout_s = kd->opt.migrate_timeout_s,
+				   .vcpus = d->cfg.vcpus };
+	struct kctl_dominfo i;
+	struct kd_mig_out *m;
+	int sv[2], r;
+	void *mem;
+
+	if (!kd->mig_klen)
+		return kd_error_set(err, "no_migrate_key", "", "ketchd was started without "
+				    "--migrate-key: it cannot prove itself to a target");
+	if (d->save || d->mig)
+		return kd_error_set(err, "busy", "", "domain %u (%s) is already being saved "
+				    "or migrated", d->domid, d->cfg.name);
+	if ((r = kctl_getinfo(kd->hv, d->domid, &i)) || i.state != KCTL_STATE_RUNNING)
+		return kd_error_set(err, r ? "hv_error" : "domain_stopped", "", "domain %u (%s) "
+				    "is not running: it must run to suspend itself", d->domid,
+				    d->cfg.name);
+	if (!d->boot.hypercall_page_va)
+		return kd_error_set(err, "migrate_failed", "", "domain %u was adopted from an "
+				    "older ketchd, which did not record its hypercall page", d->domid);
+	if ((r = kctl_map_memory(kd->hv, d->domid, &mem, &a.size)))
+		return kd_error_set(err, "hv_error", "", "cannot map domain %u's memory: %s",
+				    d->domid, kctl_strerror(r));
+	a.mem = mem;
+	m = calloc(1, sizeof(*m));
+	a.state_fd = memfd_create("ketch-migrate-state", MFD_CLOEXEC);
+	if (!m || a.state_fd < 0 || ctl_pair(sv)) {
+		kctl_unmap_memory(mem, a.size);
+		if (a.state_fd >= 0)
+			close(a.state_fd);
+		free(m);
+		return kd_error_set(err, "internal", "", "cannot set up: %s", strerror(errno));
+	}
+	a.ctl = sv[1];
+	m->pid = spawn();
+	if (m->pid == 0) {
+		close(sv[0]);
+		mig_send_main(&a);
+	}
+	close(sv[1]);
+	kctl_unmap_memory(mem, a.size);
+	m->ctl = sv[0];
+	m->state_fd = a.state_fd;
+	if (m->pid < 0) {
+		close(m->ctl);
+		close(m->state_fd);
+		free(m);
+		return kd_error_set(err, "internal", "", "fork: %s", strerror(errno));
+	}
+	m->timeout_s = timeout_s;
+	m->t0 = kd_now_ms();
+	m->waiter = c;
+	m->id = id ? json_object_get(id) : NULL;
+	if (c)
+		c->waiting = true;
+	d->mig = m;
+	kd_log("d%u (%s): migrating to %s port %s (process %d)", d->domid, d->cfg.name, host,
+	       port, (int)m->pid);
+	return 0;
+}
+
+void kd_migrate_abandon(struct kd *kd, struct kd_domain *d)
+{
+	struct kd_mig_out *m;
+	struct kd_error err;
+
+	if (!d->mig)
+		return;
+	memset(&err, 0, sizeof(err));
+	kd_error_set(&err, "domain_stopped", "", "domain %u (%s) went away during its "
+		     "migration", d->domid, d->cfg.name);
+	m = d->mig;
+	d->mig = NULL;
+	out_end(kd, m, -ESRCH, &err);
+}
+
+void kd_migrate_conn_gone(struct kd *kd, struct kd_conn *c)
+{
+	for (struct kd_domain *d = kd->domains; d; d = d->next)
+		if (d->mig && d->mig->waiter == c)
+			d->mig->waiter = NULL;
+}
+
+/* ---- the target ---- */
+
+static void in_free(struct kd *kd, struct kd_mig_in *m)
+{
+	struct kd_mig_in **p = &kd->mig_in;
+
+	while (*p != m)
+		p = &(*p)->next;
+	*p = m->next;
+	if (m->built && !m->running) {
+		struct kd_domain *d = kd_domain_by_id(kd, m->domid);
+
+		kd_log("migration from %s: destroying the half-built domain %u", m->peer,
+		       m->domid);
+		if (d)
+			kd_domain_destroy(kd, d);
+	}
+	kill(m->pid, SIGKILL);
+	close(m->ctl);
+	close(m->out_fd);
+	free(m);
+}
+
+/* The stream is in m->out_fd: build the domain from it, paused. */
+static void in_restore(struct kd *kd, struct kd_mig_in *m)
+{
+	struct kd_save_stats st;
+	struct kd_domain *d;
+	struct kd_error err;
+	char path[64];
+
+	memset(&err, 0, sizeof(err));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->out_fd);
+	if (kd_restore(kd, path, NULL, true, &d, &st, &err)) {
+		kd_log("migration from %s: cannot build the domain: %s", m->peer, err.message);
+		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, err.message);
+		return;
+	}
+	m->built = true;
+	m->domid = d->domid;
+	kd_log("migration from %s: built d%u (%s), paused: %llu pages", m->peer, d->domid,
+	       d->cfg.name, (unsigned long long)st.pages);
+	mig_ctl_send(m->ctl, 'Y', d->domid, 0, 0, 0, NULL);
+}
+
+static void in_run(struct kd *kd, struct kd_mig_in *m)
+{
+	int r = kctl_unpause(kd->hv, m->domid);
+
+	if (r) {
+		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, kctl_strerror(r));
+		return;
+	}
+	m->running = true;
+	kd_log("migration from %s: d%u runs (%lld ms after the connection)", m->peer,
+	       m->domid, (long long)(kd_now_ms() - m->t0));
+	mig_ctl_send(m->ctl, 'O', m->domid, 0, 0, 0, NULL);
+}
+
+/* false once m is over (freed). */
+static bool in_poll(struct kd *kd, struct kd_mig_in *m)
+{
+	struct mig_ctl c;
+	ssize_t n;
+
+	while ((n = recv(m->ctl, &c, sizeof(c), 0)) != -1) {
+		if (n != (ssize_t)sizeof(c) || c.kind == 'E') {
+			if (!m->running)
+				kd_log("migration from %s failed: %s", m->peer,
+				       n == (ssize_t)sizeof(c) ? c.text : "its process died");
+			in_free(kd, m);
+			return false;
+		}
+		if (c.kind == 'H')
+			kd_log("migration from %s: authenticated; %lld MiB, %lld vCPUs", m->peer,
+			       (long long)(c.a >> 20), (long long)c.b);
+		else if (c.kind == 'R')
+			in_restore(kd, m);
+		else if (c.kind == 'G')
+			in_run(kd, m);
+	}
+	return true;
+}
+
+static void sockaddr_name(const struct sockaddr_storage *sa, socklen_t sl, char *buf,
+			  size_t n)
+{
+	char h[48], p[8];
+
+	if (getnameinfo((const struct sockaddr *)sa, sl, h, sizeof(h), p, sizeof(p),
+			NI_NUMERICHOST | NI_NUMERICSERV))
+		snprintf(buf, n, "?");
+	else
+		snprintf(buf, n, "%s port %s", h, p);
+}
+
+/* --migrate-listen ADDR:PORT: the socket sources connect to. */
+int kd_migrate_listen(struct kd *kd)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE }, *ai;
+	char host[256], *colon;
+	const char *spec = kd->opt.migrate_listen;
+	int one = 1, r;
+
+	kd->mig_fd = -1;
+	if (!spec)
+		return 0;
+	colon = strrchr(spec, ':');
+	if (!colon || (size_t)(colon - spec) >= sizeof(host))
+		return kd_log("--migrate-listen %s: give ADDR:PORT", spec), -1;
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = 0;
+	if ((r = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &ai)))
+		return kd_log("--migrate-listen %s: %s", spec, gai_strerror(r)), -1;
+	kd->mig_fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (kd->mig_fd < 0 ||
+	    setsockopt(kd->mig_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(kd->mig_fd, ai->ai_addr, ai->ai_addrlen) || listen(kd->mig_fd, 8)) {
+		kd_log("--migrate-listen %s: %s", spec, strerror(errno));
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	kd_log("migrations accepted on %s", spec);
+	return 0;
+}
+
+void kd_migrate_accept(struct kd *kd)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+	int fd = accept4(kd->mig_fd, (struct sockaddr *)&sa, &sl, SOCK_CLOEXEC), sv[2];
+	struct kd_mig_in *m;
+
+	if (fd < 0)
+		return;
+	m = calloc(1, sizeof(*m));
+	if (!m || ctl_pair(sv) ||
+	    (m->out_fd = memfd_create("ketch-migrate-in", MFD_CLOEXEC)) < 0) {
+		kd_log("migration: cannot take a connection: %s", strerror(errno));
+		free(m);
+		close(fd);
+		return;
+	}
+	sockaddr_name(&sa, sl, m->peer, sizeof(m->peer));
+	m->pid = spawn();
+	if (m->pid == 0) {
+		close(sv[0]);
+		mig_recv_main(sv[1], fd, m->out_fd, kd->mig_key, kd->mig_klen,
+			      kd->opt.migrate_timeout_s);
+	}
+	close(sv[1]);
+	close(fd);
+	m->ctl = sv[0];
+	m->t0 = kd_now_ms();
+	m->next = kd->mig_in;
+	kd->mig_in = m;
+	kd_log("migration: connection from %s (process %d)", m->peer, (int)m->pid);
+}
+
+int kd_migrate_timers(struct kd *kd)
+{
+	bool any = kd->mig_in != NULL;
+
+	for (struct kd_mig_in *m = kd->mig_in, *n; m; m = n) {
+		n = m->next;
+		in_poll(kd, m);
+	}
+	for (struct kd_domain *d = kd->domains, *n; d; d = n) {
+		n = d->next;
+		if (d->mig) {
+			out_poll(kd, d);
+			any = true;
+		}
+	}
+	return any ? MIG_POLL_MS : -1;
+}

@@ -1,0 +1,248 @@
+/*
+ * migrate_recv.c - the target's child: authenticates the source, keeps
+ * the pages of every round in a private image of the guest's memory (a
+ * later copy of a frame replaces the earlier), and once the state
+ * arrives writes one save stream (DOMAIN, the image's non-zero pages, the
+ * state's records, END) for ketchd to restore paused.  Then the source
+ * says go, ketchd runs the domain, and the source hears it is done.
+ *
+ * ctl messages to ketchd: 'H' a source authenticated (a memory bytes),
+ * 'R' the stream is written (a its length), 'G' run it, 'E' failed.
+ * From ketchd: 'Y' built (a domid), 'O' running, 'E' failed (text).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "migrate.h"
+#include "ketch/savestream.h"
+
+struct receiver {
+	int ctl, fd, out;
+	uint8_t *mem;
+	uint64_t size;
+	char why[320];
+};
+
+static _Noreturn void fail(struct receiver *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static _Noreturn void fail(struct receiver *r, const char *fmt, ...)
+{
+	char text[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	mig_send_text(r->fd, MIG_ERROR, text);
+	mig_ctl_send(r->ctl, 'E', 0, 0, 0, 0, text);
+	_exit(1);
+}
+
+static void hello(struct receiver *r)
+{
+	uint64_t h[2];
+	uint32_t type, len;
+
+	if (mig_recv_head(r->fd, &type, &len, sizeof(h), r->why, sizeof(r->why)))
+		fail(r, "%s", r->why);
+	if (type != MIG_HELLO || len != sizeof(h) || mig_read_all(r->fd, h, sizeof(h)))
+		fail(r, "expected the domain's size first");
+	if (h[0] < KS_MIN_MEM || h[0] > KS_MAX_MEM || h[0] % KS_PAGE || h[1] < 1 ||
+	    h[1] > KS_MAX_VCPUS)
+		fail(r, "a domain of %llu bytes and %llu vCPUs cannot be received",
+		     (unsigned long long)h[0], (unsigned long long)h[1]);
+	r->size = h[0];
+	r->mem = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r->mem == MAP_FAILED)
+		fail(r, "no memory for %llu bytes", (unsigned long long)r->size);
+	mig_ctl_send(r->ctl, 'H', (int64_t)r->size, (int64_t)h[1], 0, 0, NULL);
+}
+
+/* A PAGES body of len bytes: each frame checked, then read into place. */
+static void pages(struct receiver *r, uint32_t len)
+{
+	static uint64_t pfn[KS_PAGES_MAX];
+	uint32_t h[2];
+
+	if (len < 8 || mig_read_all(r->fd, h, 8))
+		fail(r, "a truncated pages frame");
+	if (h[0] < 1 || h[0] > KS_PAGES_MAX || len != 8 + h[0] * (8 + KS_PAGE))
+		fail(r, "a pages frame of %u pages in %u bytes", h[0], len);
+	if (mig_read_all(r->fd, pfn, h[0] * 8ul))
+		fail(r, "a truncated pages frame");
+	for (uint32_t i = 0; i < h[0]; i++)
+		if (pfn[i] >= r->size / KS_PAGE)
+			fail(r, "frame %#llx is outside the domain's memory",
+			     (unsigned long long)pfn[i]);
+	for (uint32_t i = 0; i < h[0]; i++)
+		if (mig_read_all(r->fd, r->mem + pfn[i] * KS_PAGE, KS_PAGE))
+			fail(r, "a truncated pages frame");
+}
+
+/* Rounds of pages until the state; returns the state's body (malloc'd). */
+static uint8_t *receive(struct receiver *r, uint32_t *state_len)
+{
+	uint32_t type, len, max = 8 + KS_PAGES_MAX * (8 + KS_PAGE);
+	uint8_t *st;
+
+	for (;;) {
+		if (mig_recv_head(r->fd, &type, &len, max > MIG_STATE_MAX ? max : MIG_STATE_MAX,
+				  r->why, sizeof(r->why)))
+			fail(r, "%s", r->why);
+		if (type == MIG_NOP && len == 0)
+			continue;
+		if (type == MIG_PAGES) {
+			pages(r, len);
+			continue;
+		}
+		if (type != MIG_STATE || len > MIG_STATE_MAX)
+			fail(r, "unexpected frame %u of %u bytes", type, len);
+		if (!(st = malloc(len ? len : 1)) || mig_read_all(r->fd, st, len))
+			fail(r, "a truncated state frame");
+		*state_len = len;
+		return st;
+	}
+}
+
+static bool zero_page(const uint8_t *p)
+{
+	const uint64_t *q = (const uint64_t *)p;
+
+	for (size_t i = 0; i < KS_PAGE / 8; i++)
+		if (q[i])
+			return false;
+	return true;
+}
+
+static int write_image(struct receiver *r, struct ks_writer *w)
+{
+	static uint64_t pfn[KS_PAGES_MAX];
+	uint8_t *buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE);
+	uint32_t n = 0;
+	int e = buf ? 0 : -ENOMEM;
+
+	for (uint64_t f = 0; !e && f < r->size / KS_PAGE; f++) {
+		if (zero_page(r->mem + f * KS_PAGE))
+			continue;
+		pfn[n] = f;
+		memcpy(buf + (size_t)n * KS_PAGE, r->mem + f * KS_PAGE, KS_PAGE);
+		if (++n == KS_PAGES_MAX) {
+			e = ks_write_pages(w, n, pfn, buf);
+			n = 0;
+		}
+	}
+	if (!e && n)
+		e = ks_write_pages(w, n, pfn, buf);
+	free(buf);
+	return e;
+}
+
+/* One record of the state, written on after the image's pages. */
+static int copy_record(struct receiver *r, struct ks_writer *w, const struct ks_record *rec)
+{
+	switch (rec->type) {
+	case KS_REC_DOMAIN:
+		if (rec->u.domain.mem_bytes != r->size)
+			return -EBADMSG;
+		return ks_write_domain(w, &rec->u.domain) ?: write_image(r, w);
+	case KS_REC_VCPU: return ks_write_vcpu(w, &rec->u.vcpu);
+	case KS_REC_EVTCHN: return ks_write_evtchn(w, &rec->u.evtchn);
+	case KS_REC_GNTTAB: return ks_write_gnttab(w, &rec->u.gnttab);
+	case KS_REC_XENSTORE: return ks_write_xenstore(w, &rec->u.xenstore);
+	default: return -EBADMSG; /* pages come in rounds, not in the state */
+	}
+}
+
+/* The state checked record by record as restore would, merged with the image. */
+static uint64_t compose(struct receiver *r, const uint8_t *st, uint32_t len)
+{
+	struct ks_membuf mb = { .data = st, .len = len };
+	struct ks_writer w = { .fd = r->out };
+	struct ks_reader rd;
+	struct ks_record rec;
+	char msg[KS_ERRLEN] = "";
+	int e = ks_reader_init(&rd, ks_read_mem, &mb, msg), n = 0;
+
+	if (!e)
+		e = ks_write_header(&w);
+	while (!e && (n = ks_reader_next(&rd, &rec, msg)) == 1)
+		if ((e = copy_record(r, &w, &rec)))
+			snprintf(msg, sizeof(msg), "record %u does not fit the domain: %s",
+				 rec.type, strerror(-e));
+	if (!e && n < 0)
+		e = n;
+	if (!e)
+		e = ks_write_end(&w);
+	ks_reader_free(&rd);
+	if (e)
+		fail(r, "the state: %s", msg[0] ? msg : strerror(-e));
+	return w.bytes;
+}
+
+/* ketchd's answer to what was asked, keeping the source's link alive meanwhile. */
+static struct mig_ctl ask(struct receiver *r, char kind, int64_t a)
+{
+	struct mig_ctl m;
+
+	mig_ctl_send(r->ctl, kind, a, 0, 0, 0, NULL);
+	for (;;) {
+		struct pollfd p = { .fd = r->ctl, .events = POLLIN };
+		int n = poll(&p, 1, MIG_KEEPALIVE_MS);
+
+		if (n > 0) {
+			if (recv(r->ctl, &m, sizeof(m), 0) != (ssize_t)sizeof(m))
+				fail(r, "the target's ketchd went away");
+			if (m.kind == 'E')
+				fail(r, "%s", m.text);
+			return m;
+		}
+		if (n == 0 && mig_send(r->fd, MIG_NOP, NULL, 0))
+			fail(r, "the source went away");
+	}
+}
+
+static void await_go(struct receiver *r)
+{
+	uint32_t type, len;
+
+	do {
+		if (mig_recv_head(r->fd, &type, &len, 0, r->why, sizeof(r->why)))
+			fail(r, "waiting for go: %s", r->why);
+	} while (type == MIG_NOP);
+	if (type != MIG_GO)
+		fail(r, "expected go, got frame %u", type);
+}
+
+void mig_recv_main(int ctl, int conn, int out_fd, const uint8_t *key, size_t klen,
+		   int timeout_s)
+{
+	struct receiver r = { .ctl = ctl, .fd = conn, .out = out_fd };
+	struct mig_ctl m;
+	uint32_t len, domid;
+	uint8_t *st;
+
+	mig_set_timeout(conn, timeout_s);
+	if (mig_auth_target(conn, key, klen, r.why, sizeof(r.why)))
+		fail(&r, "%s", r.why);
+	hello(&r);
+	st = receive(&r, &len);
+	m = ask(&r, 'R', (int64_t)compose(&r, st, len));
+	free(st);
+	munmap(r.mem, r.size);
+	domid = (uint32_t)m.a;
+	if (mig_send(conn, MIG_READY, &domid, 4))
+		fail(&r, "the source went away");
+	await_go(&r);
+	ask(&r, 'G', 0);
+	mig_send(conn, MIG_DONE, &domid, 4);
+	_exit(0);
+}

@@ -1,0 +1,275 @@
+/*
+ * migrate_send.c - the source's child: connects, authenticates, then
+ * copies the running guest's memory in rounds, each sending every page
+ * whose contents differ from what the target holds.  What the target
+ * holds is known by a 64-bit hash per frame of the copy that was sent
+ * (a frame never sent: the hash of a zero page, as the target's memory
+ * starts zeroed).  Comparing contents, not a dirty log, sees every
+ * writer alike: the guest, ketch-hv (time, vcpu_info, grant status) and
+ * the backends writing granted pages.  When a round leaves little to
+ * send, ketchd suspends the guest; the last round then sends what still
+ * differs, and the state stream ketchd wrote follows.
+ *
+ * ctl messages to ketchd: 'P' progress (a round, b pages, c bytes, d
+ * pages left to send), 'S' suspend it now, 'O' done (a target domid, b
+ * pages, c bytes, d pages of the last round), 'E' failed (a 1 when the
+ * target had been told to run it).  From ketchd: 'F' the state is
+ * written (a its length), 'A' give up.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "migrate.h"
+#include "ketch/savestream.h"
+
+#define MAX_ROUNDS 10
+#define SMALL_ENOUGH 64   /* pages: a round this small ends the live phase */
+
+struct sender {
+	const struct mig_send_args *a;
+	int fd;
+	uint64_t *sent;       /* per frame: hash of the copy the target holds */
+	uint64_t *pfn;
+	uint8_t *buf;
+	uint32_t n, round;
+	uint64_t pages, bytes;
+	int64_t last_send_ms;
+	bool go_sent;
+	char why[320];
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static uint64_t rotl(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+/* Two independent multiply-rotate lanes over the page's words. */
+static uint64_t page_hash(const uint8_t *p)
+{
+	const uint64_t *q = (const uint64_t *)p;
+	uint64_t a = 0x9e3779b97f4a7c15ull, b = 0xc2b2ae3d27d4eb4full;
+
+	for (size_t i = 0; i < KS_PAGE / 8; i += 2) {
+		a = rotl((a ^ q[i]) * 0x87c37b91114253d5ull, 31);
+		b = rotl((b ^ q[i + 1]) * 0x4cf5ad432745937full, 29);
+	}
+	return a ^ rotl(b * 0x165667b19e3779f9ull, 17);
+}
+
+static _Noreturn void fail(struct sender *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static _Noreturn void fail(struct sender *s, const char *fmt, ...)
+{
+	char text[320];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (s->fd >= 0)
+		mig_send_text(s->fd, MIG_ERROR, text);
+	mig_ctl_send(s->a->ctl, 'E', s->go_sent, 0, 0, 0, text);
+	_exit(1);
+}
+
+static int flush(struct sender *s)
+{
+	uint32_t h[4] = { MIG_PAGES, 8 + s->n * (8 + KS_PAGE), s->n, s->round };
+	struct iovec v[3] = { { h, sizeof(h) }, { s->pfn, s->n * 8ul },
+			      { s->buf, (size_t)s->n * KS_PAGE } };
+	struct msghdr m = { .msg_iov = v, .msg_iovlen = 3 };
+	size_t left = sizeof(h) + v[1].iov_len + v[2].iov_len;
+
+	if (!s->n)
+		return 0;
+	while (left) {
+		ssize_t w = sendmsg(s->fd, &m, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		left -= (size_t)w;
+		while (w > 0 && m.msg_iovlen) {
+			size_t k = (size_t)w < m.msg_iov->iov_len ? (size_t)w : m.msg_iov->iov_len;
+
+			m.msg_iov->iov_base = (uint8_t *)m.msg_iov->iov_base + k;
+			m.msg_iov->iov_len -= k;
+			w -= (ssize_t)k;
+			if (!m.msg_iov->iov_len) {
+				m.msg_iov++;
+				m.msg_iovlen--;
+			}
+		}
+	}
+	s->bytes += sizeof(h) + s->n * (8ul + KS_PAGE);
+	s->n = 0;
+	s->last_send_ms = now_ms();
+	return 0;
+}
+
+/* Copy frame f for sending; its hash is the copy's (the guest may write on). */
+static int add_page(struct sender *s, uint64_t f)
+{
+	uint8_t *dst = s->buf + (size_t)s->n * KS_PAGE;
+
+	memcpy(dst, s->a->mem + f * KS_PAGE, KS_PAGE);
+	s->sent[f] = page_hash(dst);
+	s->pfn[s->n++] = f;
+	s->pages++;
+	return s->n == KS_PAGES_MAX ? flush(s) : 0;
+}
+
+static void keepalive(struct sender *s)
+{
+	if (now_ms() - s->last_send_ms < MIG_KEEPALIVE_MS)
+		return;
+	if (mig_send(s->fd, MIG_NOP, NULL, 0))
+		fail(s, "the target stopped answering");
+	s->last_send_ms = now_ms();
+}
+
+/* One round: every frame whose contents differ from the target's copy. */
+static uint64_t pass(struct sender *s)
+{
+	uint64_t nr = s->a->size / KS_PAGE, count = 0;
+	int r = 0;
+
+	for (uint64_t f = 0; f < nr && !r; f++) {
+		if ((f & 1023) == 0 && !s->n)
+			keepalive(s);
+		if (page_hash(s->a->mem + f * KS_PAGE) == s->sent[f])
+			continue;
+		count++;
+		r = add_page(s, f);
+	}
+	if (r || (r = flush(s)))
+		fail(s, "sending round %u: %s", s->round, strerror(-r));
+	return count;
+}
+
+/* Wait for ketchd's word while the guest suspends, keeping the link alive. */
+static struct mig_ctl wait_ctl(struct sender *s)
+{
+	struct mig_ctl m;
+
+	for (;;) {
+		struct pollfd p = { .fd = s->a->ctl, .events = POLLIN };
+		int r = poll(&p, 1, MIG_KEEPALIVE_MS);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r > 0) {
+			if (recv(s->a->ctl, &m, sizeof(m), 0) != (ssize_t)sizeof(m))
+				fail(s, "ketchd went away");
+			return m;
+		}
+		keepalive(s);
+	}
+}
+
+/* The target's next frame of type want (keepalives skipped); its u32 body. */
+static uint32_t expect(struct sender *s, uint32_t want, const char *what)
+{
+	uint32_t type, len, v = 0;
+	int r;
+
+	for (;;) {
+		if ((r = mig_recv_head(s->fd, &type, &len, 64, s->why, sizeof(s->why))))
+			fail(s, "waiting for the target to %s: %s", what, s->why);
+		if (type == MIG_NOP && !len)
+			continue;
+		if (type != want || len != 4 || mig_read_all(s->fd, &v, 4))
+			fail(s, "the target sent frame %u while it was to %s", type, what);
+		return v;
+	}
+}
+
+static void send_state(struct sender *s, size_t len)
+{
+	uint8_t *st = len <= MIG_STATE_MAX ? malloc(len) : NULL;
+	int r;
+
+	if (!st || pread(s->a->state_fd, st, len, 0) != (ssize_t)len)
+		fail(s, "cannot read the domain's state from ketchd");
+	r = mig_send(s->fd, MIG_STATE, st, (uint32_t)len);
+	free(st);
+	if (r)
+		fail(s, "sending the state: %s", strerror(-r));
+	s->bytes += 8 + len;
+}
+
+static void live_rounds(struct sender *s)
+{
+	uint64_t prev = ~0ull, n;
+
+	for (s->round = 0;; s->round++) {
+		n = pass(s);
+		mig_ctl_send(s->a->ctl, 'P', s->round, (int64_t)s->pages, (int64_t)s->bytes,
+			     (int64_t)n, NULL);
+		/* Converged, or not shrinking: the guest writes as fast as we send. */
+		if (n <= SMALL_ENOUGH || s->round + 2 >= MAX_ROUNDS ||
+		    (s->round >= 2 && n >= prev))
+			return;
+		prev = n;
+	}
+}
+
+void mig_send_main(const struct mig_send_args *a)
+{
+	struct sender s = { .a = a, .fd = -1 };
+	uint64_t nr = a->size / KS_PAGE, hello[2] = { a->size, a->vcpus }, zh, last;
+	uint8_t zero[KS_PAGE] = { 0 };
+	struct mig_ctl m;
+	uint32_t domid;
+	int r;
+
+	s.sent = malloc(nr * sizeof(*s.sent));
+	s.pfn = malloc(KS_PAGES_MAX * sizeof(*s.pfn));
+	s.buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE);
+	if (!s.sent || !s.pfn || !s.buf)
+		fail(&s, "out of memory");
+	zh = page_hash(zero);
+	for (uint64_t f = 0; f < nr; f++)
+		s.sent[f] = zh;
+	if ((s.fd = mig_connect(a->host, a->port, a->timeout_s, s.why, sizeof(s.why))) < 0)
+		fail(&s, "%s", s.why);
+	if ((r = mig_auth_source(s.fd, a->key, a->klen, s.why, sizeof(s.why))) ||
+	    (r = mig_send(s.fd, MIG_HELLO, hello, sizeof(hello))))
+		fail(&s, "%s", r == -EACCES || s.why[0] ? s.why : strerror(-r));
+	s.last_send_ms = now_ms();
+	live_rounds(&s);
+	mig_ctl_send(a->ctl, 'S', 0, 0, 0, 0, NULL);
+	m = wait_ctl(&s);
+	if (m.kind != 'F')
+		fail(&s, "%s", m.text[0] ? m.text : "cancelled by the source");
+	s.round++;
+	last = s.pages;
+	pass(&s);
+	last = s.pages - last;
+	send_state(&s, (size_t)m.a);
+	expect(&s, MIG_READY, "build the domain");
+	if ((r = mig_send(s.fd, MIG_GO, NULL, 0)))
+		fail(&s, "sending go: %s", strerror(-r));
+	s.go_sent = true;
+	domid = expect(&s, MIG_DONE, "run the domain");
+	mig_ctl_send(a->ctl, 'O', domid, (int64_t)s.pages, (int64_t)s.bytes, (int64_t)last,
+		     NULL);
+	_exit(0);
+}
