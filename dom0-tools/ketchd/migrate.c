@@ -221,7 +221,8 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 	if (d->save || d->mig)
 		return kd_error_set(err, "busy", "", "domain %u (%s) is already being saved "
 				    "or migrated", d->domid, d->cfg.name);
-	if ((r = kctl_getinfo(kd->hv, d->domid, &i)) || i.state != KCTL_STATE_RUNNING)
+	if ((r = kctl_getinfo(kd->hv, d->domid, &i)) ||
+	    (i.state != KCTL_STATE_RUNNING && i.state != KCTL_STATE_BLOCKED))
 		return kd_error_set(err, r ? "hv_error" : "domain_stopped", "", "domain %u (%s) "
 				    "is not running: it must run to suspend itself", d->domid,
 				    d->cfg.name);

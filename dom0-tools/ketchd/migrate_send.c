@@ -30,7 +30,7 @@
 #include "migrate.h"
 #include "ketch/savestream.h"
 
-#define MAX_ROUNDS 10
+#define MAX_ROUNDS 8      /* live rounds at most */
 #define SMALL_ENOUGH 64   /* pages: a round this small ends the live phase */
 
 struct sender {
@@ -224,7 +224,7 @@ static void live_rounds(struct sender *s)
 		mig_ctl_send(s->a->ctl, 'P', s->round, (int64_t)s->pages, (int64_t)s->bytes,
 			     (int64_t)n, NULL);
 		/* Converged, or not shrinking: the guest writes as fast as we send. */
-		if (n <= SMALL_ENOUGH || s->round + 2 >= MAX_ROUNDS ||
+		if (n <= SMALL_ENOUGH || s->round + 1 >= MAX_ROUNDS ||
 		    (s->round >= 2 && n >= prev))
 			return;
 		prev = n;
