@@ -339,6 +339,10 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 /* save.c: d, being migrated, has suspended (r 0) or will not (r, e). */
 void kd_migrate_suspended(struct kd *kd, struct kd_domain *d, int r, const struct kd_error *e);
 void kd_migrate_abandon(struct kd *kd, struct kd_domain *d);
+/* migrate_disk.c: d suspended: stop its disks' backends and let go of their
+ * images' locks; or (the migration failed) take them back. */
+void kd_migrate_release_disks(struct kd *kd, struct kd_domain *d);
+void kd_migrate_retake_disks(struct kd *kd, struct kd_domain *d);
 void kd_migrate_conn_gone(struct kd *kd, struct kd_conn *c);
 /* Both directions' children's messages; ms to the next poll, or -1. */
 int kd_migrate_timers(struct kd *kd);

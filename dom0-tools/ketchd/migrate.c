@@ -101,8 +101,11 @@ static void out_failed(struct kd *kd, struct kd_domain *d, const char *why)
 	kd_error_set(&err, "migrate_failed", "", "%s", why);
 	kd_log("d%u (%s): migration failed: %s%s", d->domid, d->cfg.name, why,
 	       m->suspended ? "; resuming it here" : "");
-	if (m->suspended && (kctl_resume(kd->hv, d->domid) || kctl_unpause(kd->hv, d->domid)))
-		kd_log("d%u (%s): cannot resume it", d->domid, d->cfg.name);
+	if (m->suspended) {
+		kd_migrate_retake_disks(kd, d);
+		if (kctl_resume(kd->hv, d->domid) || kctl_unpause(kd->hv, d->domid))
+			kd_log("d%u (%s): cannot resume it", d->domid, d->cfg.name);
+	}
 	d->mig = NULL;
 	out_end(kd, m, -EIO, &err);
 }
@@ -159,6 +162,7 @@ void kd_migrate_suspended(struct kd *kd, struct kd_domain *d, int r, const struc
 	m->suspended_ms = kd_now_ms();
 	if (d->con)
 		kd_console_drain(kd, d);
+	kd_migrate_release_disks(kd, d);
 	memset(&err, 0, sizeof(err));
 	if (ftruncate(m->state_fd, 0) ||
 	    kd_save_write_state(kd, d, m->state_fd, &st, &err) ||

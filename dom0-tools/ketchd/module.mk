@@ -11,7 +11,7 @@ KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o do
                 vif.o vif_proc.o vif_xs.o api_net.o xs_device.o backend_proc.o \
                 api_device.o api_save.o save.o save_write.o restore.o restore_build.o restore_cow.o \
                 overlay.o snapshot_disk.o clone.o progress.o \
-                migrate.o migrate_wire.o migrate_send.o migrate_recv.o api_migrate.o)
+                migrate.o migrate_wire.o migrate_send.o migrate_recv.o api_migrate.o migrate_disk.o)
 KD_BIN     := $(BUILD)/bin/ketchd
 KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil xenlight 2>/dev/null || \
                 echo -ljson-c -luuid -lxenstore -lxlutil -lxenlight) -lcrypto

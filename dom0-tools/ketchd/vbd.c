@@ -273,7 +273,8 @@ static void try_lock(struct kd *kd, struct kd_vbd *v, int64_t now)
 {
 	int lock = v->disk.readonly ? LOCK_SH : LOCK_EX;
 
-	if (!backing_held(kd, v) && flock(v->image_fd, lock | LOCK_NB) == 0) {
+	if (!backing_held(kd, v) && !kd_child_holds(kd, v->image_fd) &&
+	    flock(v->image_fd, lock | LOCK_NB) == 0) {
 		v->lock_pending = false;
 		if (kd_backend_spawn(kd, &v->back))
 			v->back.restart_at_ms = now + KD_VBD_BACKOFF_MAX_MS;
