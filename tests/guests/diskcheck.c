@@ -18,6 +18,10 @@
  *                      control/shutdown = suspend and suspend (Xen's protocol);
  *                      resumed in a new domain, blkfront_resume; then the
  *                      second half, and the whole range read back
+ *            reread=1  with suspend=1: while waiting for the request, read the
+ *                      first chunk of the pattern again and again (blkback
+ *                      writing guest memory, as during a migration's live
+ *                      rounds); resumed, what the last read left must verify
  *            aio=N     write, flush and read back through the asynchronous
  *                      calls instead, up to N (at most 64) requests of chunk
  *                      sectors in flight, and check what they refuse
@@ -320,7 +324,8 @@ static void run_aio(struct blkfront *d, unsigned long base, unsigned long count,
 
 /* The toolstack's control/shutdown = suspend, waited for (bounded):
  * 0 once it came. */
-static int wait_suspend_request(uint64_t timeout)
+static int wait_suspend_request(uint64_t timeout, struct blkfront *d, unsigned char *held,
+				unsigned long base, unsigned long n, unsigned long *reads)
 {
 	uint64_t end = now_ns() + timeout;
 
@@ -331,26 +336,51 @@ static int wait_suspend_request(uint64_t timeout)
 		free(v);
 		if (got)
 			return 0;
-		sleep_ns(50 * 1000000ULL);
+		if (held) {
+			memset(held, 0xee, n * SECT);
+			*reads += blkfront_read(d, base, held, n) == 0;
+		} else {
+			sleep_ns(50 * 1000000ULL);
+		}
 	}
 	return -XEN_ETIME;
+}
+
+/* What the last read before the suspend left in held, checked after it. */
+static void check_held(const unsigned char *held, unsigned long base, unsigned long n,
+		       unsigned long reads)
+{
+	unsigned long bad = 0;
+	char detail[64];
+
+	for (unsigned long i = 0; i < n; i++)
+		bad += !sector_ok(held + i * SECT, base + i);
+	snprintf(detail, sizeof(detail), "%lu reads, %lu bad sectors", reads, bad);
+	printk("diskcheck: reread %lu times before the suspend\n", reads);
+	verdict_check(reads && !bad, "what was read before the suspend verifies", detail);
 }
 
 /* Half the pattern, a suspend, the other half: blkfront carried across. */
 static void run_suspend(struct blkfront *d, unsigned char *buf, unsigned long base,
 			unsigned long count, uint64_t timeout)
 {
-	unsigned long half = count / 2 / 8 * 8;
+	unsigned long half = count / 2 / 8 * 8, reads = 0;
+	unsigned long n = half < chunk ? half : chunk;
+	unsigned char *held = start_info_arg_ul("reread", 0) ? alloc_pages(n * SECT / 4096 + 1)
+							     : NULL;
 	int rc;
 
 	verdict_rc("write the first half", write_pattern(d, buf, base, half), 0);
 	verdict_rc("flush the first half", blkfront_flush(d), 0);
 	printk("diskcheck: waiting for the suspend request\n");
-	verdict_rc("suspend requested", wait_suspend_request(4 * timeout), 0);
+	verdict_rc("suspend requested", wait_suspend_request(4 * timeout, d, held, base, n, &reads),
+		   0);
 	printk("diskcheck: suspending\n");
 	rc = suspend_domain();
 	printk("diskcheck: suspend returned %d in domain %d\n", rc,
 	       HYPERVISOR_xen_version(KETCH_XENVER_domid, NULL));
+	if (held)
+		check_held(held, base, n, reads);
 	if (rc == 0)
 		verdict_rc("blkfront_resume", blkfront_resume(d), 0);
 	else

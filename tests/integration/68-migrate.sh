@@ -31,26 +31,32 @@ ip link add "$VA" type veth peer name "$VB" &&
 	ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up ||
 	{ bad "cannot join the namespaces"; finish; }
 
+# up SECONDS COMMAND...: true once COMMAND succeeds, within SECONDS (unscaled:
+# a daemon's start costs the same in the emulated VM)
+up() {
+	local i
+	for ((i = 0; i < $1 * 10; i++)); do timeout 5 "${@:2}" && return 0; sleep 0.1; done
+	return 1
+}
 # side NAME NS KETCHD-ARGS...: a toolstack in NS, its files in $TMP/NAME
 side() {
 	local n=$1 ns=$2 d=$TMP/$1
 	shift 2
 	mkdir -p "$d/logs" "$d/run"
-	if [ ! -S "$d/hv.sock" ]; then
-		ip netns exec "$ns" "$BIN/ketch-hv" --socket "$d/hv.sock" 2>"$d/hv.log" &
-		on_exit "kill -9 $!"
-		wait_ok test -S "$d/hv.sock" || return 1
-		ip netns exec "$ns" "$BIN/ketch-xenstored" --socket "$d/xs.sock" \
-			--hv-socket "$d/hv.sock" 2>"$d/xs.log" &
-		on_exit "kill -9 $!"
-		wait_ok test -S "$d/xs.sock" || return 1
-	fi
+	ip netns exec "$ns" "$BIN/ketch-hv" --socket "$d/hv.sock" 2>"$d/hv.log" &
+	on_exit "kill -9 $!"
+	up 60 test -S "$d/hv.sock" || { echo "$n: no ketch-hv"; return 1; }
+	ip netns exec "$ns" "$BIN/ketch-xenstored" --socket "$d/xs.sock" \
+		--hv-socket "$d/hv.sock" 2>"$d/xs.log" &
+	on_exit "kill -9 $!"
+	up 60 test -S "$d/xs.sock" || { echo "$n: no ketch-xenstored"; return 1; }
 	ip netns exec "$ns" "$BIN/ketchd" --socket "$d/run/ketchd.sock" --hv-socket "$d/hv.sock" \
 		--xenstore "$d/xs.sock" --log-dir "$d/logs" --migrate-timeout "$TO" "$@" \
 		2>>"$d/kd.log" &
 	eval "KD_$n=$!"
 	on_exit "kill -TERM $!"
-	wait_ok timeout 10 "$BIN/ketch" --socket "$d/run/ketchd.sock" list >/dev/null 2>&1
+	up 60 "$BIN/ketch" --socket "$d/run/ketchd.sock" list >/dev/null 2>&1 ||
+		{ echo "$n: ketchd does not answer"; ps -eo pid,stat,etime,args >"$TMP/ps.txt"; return 1; }
 }
 KA() { "$BIN/ketch" --socket "$TMP/a/run/ketchd.sock" "$@"; }
 KB() { "$BIN/ketch" --socket "$TMP/b/run/ketchd.sock" "$@"; }
@@ -73,7 +79,7 @@ head -c 32 /dev/urandom | base64 >other.key
 for s in a b c d; do
 	show_on_failure "$TMP/$s/kd.log" "$TMP/$s/hv.log"
 done
-show_on_failure "$TMP/a/logs/console-tick.log" "$TMP/b/logs/console-tick.log"
+show_on_failure "$TMP/a/logs/console-tick.log" "$TMP/b/logs/console-tick.log" "$TMP/ps.txt"
 check "source toolstack in $NSA" side a "$NSA" --migrate-key "$PWD/key"
 check "target toolstack in $NSB" side b "$NSB" --migrate-listen "$IPB:8002" \
 	--migrate-key "$PWD/key"
