@@ -36,7 +36,7 @@ ip link add "$VA" type veth peer name "$VB" &&
 # a daemon's start costs the same in the emulated VM)
 up() {
 	local i
-	for ((i = 0; i < $1 * 10; i++)); do timeout 5 "${@:2}" && return 0; sleep 0.1; done
+	for ((i = 0; i < $1 * 10; i++)); do "${@:2}" && return 0; sleep 0.1; done
 	return 1
 }
 # side NAME NS KETCHD-ARGS...: a toolstack in NS, its files in $TMP/NAME
@@ -56,7 +56,7 @@ side() {
 		2>>"$d/kd.log" &
 	eval "KD_$n=$!"
 	on_exit "kill -TERM $!"
-	up 60 "$BIN/ketch" --socket "$d/run/ketchd.sock" list >/dev/null 2>&1 ||
+	up 60 timeout 5 "$BIN/ketch" --socket "$d/run/ketchd.sock" list >/dev/null 2>&1 ||
 		{ echo "$n: ketchd does not answer"; ps -eo pid,stat,etime,args >"$TMP/ps.txt"; return 1; }
 }
 KA() { "$BIN/ketch" --socket "$TMP/a/run/ketchd.sock" "$@"; }
