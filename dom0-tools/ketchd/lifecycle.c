@@ -67,9 +67,9 @@ static void apply(struct kd *kd, const struct kctl_dominfo *i)
 	d->state = i->state;
 	d->shutdown_reason = i->shutdown_reason;
 	kd_events_state(kd, d, kctl_state_name(i->state));
-	if (d->save && i->state == KCTL_STATE_SHUTDOWN &&
+	if ((d->save || d->mig) && i->state == KCTL_STATE_SHUTDOWN &&
 	    i->shutdown_reason == SHUTDOWN_suspend)
-		return; /* the save asked for it: save.c writes the domain, no policy */
+		return; /* a save or migration asked for it: it writes the domain, no policy */
 	if (i->state == KCTL_STATE_SHUTDOWN || i->state == KCTL_STATE_CRASHED)
 		kd_lifecycle_stopped(kd, d, i);
 }
