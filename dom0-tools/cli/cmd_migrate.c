@@ -39,8 +39,9 @@ static int split(const char *spec, char **host, long *port)
 int cmd_migrate(const struct cli *c, int argc, char **argv)
 {
 	struct json_object *req, *reply;
+	struct cli_progress pr;
 	long timeout = 0, port;
-	char *host = NULL;
+	char *host = NULL, target[300];
 	int opt, rc;
 
 	optind = 1;
@@ -57,11 +58,15 @@ int cmd_migrate(const struct cli *c, int argc, char **argv)
 	}
 	req = cli_req("migrate", argv[optind]);
 	json_object_object_add(req, "host", json_object_new_string(host));
-	if (port)
-		json_object_object_add(req, "port", json_object_new_int64(port));
+	if (!port)
+		port = 8002; /* ketchd's default, given so the progress events' target is known */
+	json_object_object_add(req, "port", json_object_new_int64(port));
 	if (timeout)
 		json_object_object_add(req, "timeout", json_object_new_int64(timeout));
+	snprintf(target, sizeof(target), "%s:%ld", host, port);
+	cli_progress_start(c, &pr, target);
 	rc = cli_request(c, "migrate", req, &reply);
+	cli_progress_stop(&pr);
 	if (rc == KX_OK) {
 		if (c->json)
 			cli_print_json(reply);

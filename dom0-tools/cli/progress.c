@@ -1,5 +1,6 @@
 /*
- * progress.c - save, restore, snapshot and clone show how far they got:
+ * progress.c - save, restore, snapshot, clone and migrate show how far
+ * they got:
  * ketchd's "progress" events about our file arrive on a second
  * connection, read by a thread while the request waits for its reply.
  * On a terminal they are one line on stderr, redrawn in place; with
@@ -19,8 +20,12 @@ static void show(const struct cli_progress *p, struct json_object *ev)
 		fflush(stdout);
 		return;
 	}
-	fprintf(stderr, "\r%s %s: %s%% (%ld of %ld %s), %s MiB/s, ETA %s s   ",
-		cli_str(ev, "op"), p->file, cli_str(ev, "percent"), cli_num(ev, "done"),
+	char round[32] = "";
+
+	if (json_object_object_get_ex(ev, "round", NULL))
+		snprintf(round, sizeof(round), " round %ld", cli_num(ev, "round"));
+	fprintf(stderr, "\r%s %s%s: %s%% (%ld of %ld %s), %s MiB/s, ETA %s s   ",
+		cli_str(ev, "op"), p->file, round, cli_str(ev, "percent"), cli_num(ev, "done"),
 		cli_num(ev, "total"), cli_str(ev, "unit"), cli_str(ev, "mib_per_s"),
 		cli_str(ev, "eta_seconds"));
 }

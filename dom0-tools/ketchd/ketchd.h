@@ -280,6 +280,7 @@ struct kd_progress {
 	char name[64];         /* "" until the domain is known */
 	uint64_t total;        /* in unit */
 	int64_t t0_ms, last_ms;
+	int round;             /* a migration's round, or -1 */
 };
 void kd_progress_begin(struct kd_progress *p, struct kd *kd, const char *op,
 		       const char *file, const struct kd_domain *d, uint64_t total,

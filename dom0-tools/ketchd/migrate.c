@@ -36,6 +36,9 @@ struct kd_mig_out {
 	bool suspended;
 	int64_t t0, suspended_ms;
 	struct kd_migrate_stats st;
+	struct kd_progress progress; /* of the round under way */
+	int round;                   /* progress's, -1 before the first */
+	char target[280];            /* "HOST:PORT", the progress events' file */
 };
 
 /* An incoming one (kd->mig_in). */
@@ -101,6 +104,7 @@ static void out_failed(struct kd *kd, struct kd_domain *d, const char *why)
 	kd_error_set(&err, "migrate_failed", "", "%s", why);
 	kd_log("d%u (%s): migration failed: %s%s", d->domid, d->cfg.name, why,
 	       m->suspended ? "; resuming it here" : "");
+	kctl_dirty_log(kd->hv, d->domid, false); /* KVM stops write-protecting its pages */
 	if (m->suspended) {
 		kd_migrate_retake_disks(kd, d);
 		if (kctl_resume(kd->hv, d->domid) || kctl_unpause(kd->hv, d->domid))
@@ -173,19 +177,46 @@ void kd_migrate_suspended(struct kd *kd, struct kd_domain *d, int r, const struc
 	}
 }
 
-/* One ctl message of d's sender. */
-static void out_msg(struct kd *kd, struct kd_domain *d, const struct mig_ctl *c)
+/* Round round's progress: done of total frames, as "progress" events. */
+static void out_progress(struct kd *kd, struct kd_domain *d, int round, uint64_t done,
+			 uint64_t total, uint64_t bytes, bool last)
 {
 	struct kd_mig_out *m = d->mig;
 
+	if (m->round != round) {
+		m->round = round;
+		kd_progress_begin(&m->progress, kd, "migrate", m->target, d, total, "pages");
+		m->progress.round = round;
+	}
+	m->progress.total = total;
+	kd_progress_update(&m->progress, done, bytes, last);
+}
+
+/* A live round's end: what it sent, of what it looked at. */
+static void out_round(struct kd *kd, struct kd_domain *d, const struct mig_ctl *c)
+{
+	struct kd_mig_out *m = d->mig;
+	uint64_t sent = (uint64_t)c->d & 0xffffffffu, seen = (uint64_t)c->d >> 32;
+
+	m->st.rounds = (unsigned int)c->a + 1;
+	m->st.pages = (uint64_t)c->b;
+	m->st.bytes = (uint64_t)c->c;
+	out_progress(kd, d, (int)c->a, seen, seen, (uint64_t)c->c, true);
+	kd_log("d%u (%s): migration round %u: %llu pages sent of %llu %s", d->domid,
+	       d->cfg.name, (unsigned int)c->a, (unsigned long long)sent,
+	       (unsigned long long)seen, c->a ? "the guest wrote" : "in its memory");
+	kd_migrate_progress(kd, d, (unsigned int)c->a, (uint64_t)c->b, (uint64_t)c->c, sent);
+}
+
+/* One ctl message of d's sender. */
+static void out_msg(struct kd *kd, struct kd_domain *d, const struct mig_ctl *c)
+{
 	switch (c->kind) {
-	case 'P':
-		m->st.rounds = (unsigned int)c->a + 1;
-		m->st.pages = (uint64_t)c->b;
-		m->st.bytes = (uint64_t)c->c;
-		kd_migrate_progress(kd, d, (unsigned int)c->a, (uint64_t)c->b, (uint64_t)c->c,
-				    (uint64_t)c->d);
+	case 'p':
+		out_progress(kd, d, (int)c->a, (uint64_t)c->d >> 32, (uint64_t)c->d & 0xffffffffu,
+			     (uint64_t)c->c, false);
 		break;
+	case 'P': out_round(kd, d, c); break;
 	case 'S': out_suspend(kd, d); break;
 	case 'O': out_done(kd, d, c); break;
 	default: out_failed(kd, d, c->text[0] ? c->text : "the migration failed"); break;
@@ -213,7 +244,8 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 {
 	struct mig_send_args a = { .host = host, .port = port, .key = kd->mig_key,
 				   .klen = kd->mig_klen, .timeout_s = kd->opt.migrate_timeout_s,
-				   .vcpus = d->cfg.vcpus };
+				   .vcpus = d->cfg.vcpus, .domid = d->domid,
+				   .hv_socket = kd->opt.hv_socket };
 	struct kctl_dominfo i;
 	struct kd_mig_out *m;
 	int sv[2], r;
@@ -233,13 +265,20 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 	if (!d->boot.hypercall_page_va)
 		return kd_error_set(err, "migrate_failed", "", "domain %u was adopted from an "
 				    "older ketchd, which did not record its hypercall page", d->domid);
-	if ((r = kctl_map_memory(kd->hv, d->domid, &mem, &a.size)))
+	/* A clone's pages are in its memfd only once shared; the log is on
+	 * before the first round reads, so no write of the guest's is missed. */
+	if ((r = kctl_mem_share(kd->hv, d->domid, 0, ~0ULL, NULL)) ||
+	    (r = kctl_dirty_log(kd->hv, d->domid, true)) ||
+	    (r = kctl_map_memory(kd->hv, d->domid, &mem, &a.size))) {
+		kctl_dirty_log(kd->hv, d->domid, false);
 		return kd_error_set(err, "hv_error", "", "cannot map domain %u's memory: %s",
 				    d->domid, kctl_strerror(r));
+	}
 	a.mem = mem;
 	m = calloc(1, sizeof(*m));
 	a.state_fd = memfd_create("ketch-migrate-state", MFD_CLOEXEC);
 	if (!m || a.state_fd < 0 || ctl_pair(sv)) {
+		kctl_dirty_log(kd->hv, d->domid, false);
 		kctl_unmap_memory(mem, a.size);
 		if (a.state_fd >= 0)
 			close(a.state_fd);
@@ -257,6 +296,7 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 	m->ctl = sv[0];
 	m->state_fd = a.state_fd;
 	if (m->pid < 0) {
+		kctl_dirty_log(kd->hv, d->domid, false);
 		close(m->ctl);
 		close(m->state_fd);
 		free(m);
@@ -264,6 +304,8 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 	}
 	m->timeout_s = timeout_s;
 	m->t0 = kd_now_ms();
+	m->round = -1;
+	snprintf(m->target, sizeof(m->target), "%s:%s", host, port);
 	m->waiter = c;
 	m->id = id ? json_object_get(id) : NULL;
 	if (c)

@@ -73,7 +73,8 @@ struct mig_send_args {
 	int ctl, state_fd;
 	uint8_t *mem;
 	uint64_t size;
-	uint32_t vcpus;
+	uint32_t vcpus, domid;
+	const char *hv_socket;      /* the child's own connection, for the dirty log */
 	const char *host, *port;
 	const uint8_t *key;
 	size_t klen;

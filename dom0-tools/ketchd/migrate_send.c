@@ -4,17 +4,24 @@
  * whose contents differ from what the target holds.  What the target
  * holds is known by a 64-bit hash per frame of the copy that was sent
  * (a frame never sent: the hash of a zero page, as the target's memory
- * starts zeroed).  Comparing contents, not a dirty log, sees every
- * writer alike: the guest, ketch-hv (time, vcpu_info, grant status) and
- * the backends writing granted pages.  When a round leaves little to
- * send, ketchd suspends the guest; the last round then sends what still
+ * starts zeroed).  The first round looks at every frame; each later live
+ * round only at those KVM's dirty log (ketch-hv's DIRTY_LOG, started by
+ * ketchd before the first) says the guest wrote since the last fetch,
+ * sending those whose contents changed.  The log misses ketch-hv's own
+ * writes (time, vcpu_info, grant status) and the backends' (disk reads
+ * into granted pages), so the last round, with the guest suspended and
+ * its devices quiesced, compares every frame: the target ends with
+ * exactly the source's memory.  When a round leaves little to send,
+ * ketchd suspends the guest; the last round then sends what still
  * differs, and the state stream ketchd wrote follows.
  *
- * ctl messages to ketchd: 'P' progress (a round, b pages, c bytes, d
- * pages left to send), 'S' suspend it now, 'O' done (a target domid, b
- * pages, c bytes, d pages of the last round), 'E' failed (a 1 when the
- * target had been told to run it).  From ketchd: 'F' the state is
- * written (a its length), 'A' give up.
+ * ctl messages to ketchd: 'p' within a round (a round, b pages, c bytes,
+ * d frames examined << 32 | frames to examine), 'P' a live round's end
+ * (a round, b pages, c bytes, d frames examined << 32 | pages the round
+ * sent), 'S' suspend it
+ * now, 'O' done (a target domid, b pages, c bytes, d pages of the last
+ * round), 'E' failed (a 1 when the target had been told to run it).
+ * From ketchd: 'F' the state is written (a its length), 'A' give up.
  */
 #include <errno.h>
 #include <poll.h>
@@ -28,10 +35,12 @@
 #include <unistd.h>
 
 #include "migrate.h"
+#include "ketch/ketchctl.h"
 #include "ketch/savestream.h"
 
 #define MAX_ROUNDS 8      /* live rounds at most */
 #define SMALL_ENOUGH 64   /* pages: a round this small ends the live phase */
+#define PROGRESS_MS 200   /* between 'p' messages */
 
 struct sender {
 	const struct mig_send_args *a;
@@ -39,9 +48,12 @@ struct sender {
 	uint64_t *sent;       /* per frame: hash of the copy the target holds */
 	uint64_t *pfn;
 	uint8_t *buf;
+	uint64_t *dirty;      /* KVM's log, a bit per frame */
+	struct kctl *hv;      /* our own connection to ketch-hv */
 	uint32_t n, round;
 	uint64_t pages, bytes;
-	int64_t last_send_ms;
+	uint64_t examined;    /* frames the last round looked at */
+	int64_t last_send_ms, last_progress_ms;
 	bool go_sent;
 	char why[320];
 };
@@ -145,22 +157,79 @@ static void keepalive(struct sender *s)
 	s->last_send_ms = now_ms();
 }
 
-/* One round: every frame whose contents differ from the target's copy. */
-static uint64_t pass(struct sender *s)
+static void progress(struct sender *s, uint64_t done, uint64_t total)
+{
+	if (now_ms() - s->last_progress_ms < PROGRESS_MS)
+		return;
+	s->last_progress_ms = now_ms();
+	mig_ctl_send(s->a->ctl, 'p', s->round, (int64_t)s->pages, (int64_t)s->bytes,
+		     (int64_t)(done << 32 | total), NULL);
+}
+
+/* Frame f, if its contents differ from the target's copy; 1 if sent. */
+static int offer(struct sender *s, uint64_t f)
+{
+	int r;
+
+	if (page_hash(s->a->mem + f * KS_PAGE) == s->sent[f])
+		return 0;
+	if ((r = add_page(s, f)))
+		fail(s, "sending round %u: %s", s->round, strerror(-r));
+	return 1;
+}
+
+static void pass_done(struct sender *s)
+{
+	int r = flush(s);
+
+	if (r)
+		fail(s, "sending round %u: %s", s->round, strerror(-r));
+}
+
+/* A round over every frame (the first, and the last). */
+static uint64_t pass_all(struct sender *s)
 {
 	uint64_t nr = s->a->size / KS_PAGE, count = 0;
-	int r = 0;
 
-	for (uint64_t f = 0; f < nr && !r; f++) {
-		if ((f & 1023) == 0 && !s->n)
-			keepalive(s);
-		if (page_hash(s->a->mem + f * KS_PAGE) == s->sent[f])
-			continue;
-		count++;
-		r = add_page(s, f);
+	for (uint64_t f = 0; f < nr; f++) {
+		if ((f & 1023) == 0) {
+			if (!s->n)
+				keepalive(s);
+			progress(s, f, nr);
+		}
+		count += (uint64_t)offer(s, f);
 	}
-	if (r || (r = flush(s)))
-		fail(s, "sending round %u: %s", s->round, strerror(-r));
+	pass_done(s);
+	s->examined = nr;
+	return count;
+}
+
+/* A live round over the frames the guest wrote since the last fetch. */
+static uint64_t pass_dirty(struct sender *s)
+{
+	uint64_t nr = s->a->size / KS_PAGE, words = (nr + 63) / 64, total = 0, done = 0, count = 0;
+	int r;
+
+	memset(s->dirty, 0, words * 8);
+	if ((r = kctl_dirty_fetch(s->hv, s->a->domid, nr, s->dirty)))
+		fail(s, "reading the dirty log: %s", kctl_strerror(r));
+	for (uint64_t w = 0; w < words; w++)
+		total += (uint64_t)__builtin_popcountll(s->dirty[w]);
+	for (uint64_t w = 0; w < words; w++)
+		for (uint64_t bits = s->dirty[w]; bits; bits &= bits - 1) {
+			uint64_t f = w * 64 + (uint64_t)__builtin_ctzll(bits);
+
+			if (f >= nr)
+				break;
+			if ((done++ & 1023) == 0) {
+				if (!s->n)
+					keepalive(s);
+				progress(s, done, total);
+			}
+			count += (uint64_t)offer(s, f);
+		}
+	pass_done(s);
+	s->examined = total;
 	return count;
 }
 
@@ -220,9 +289,9 @@ static void live_rounds(struct sender *s)
 	uint64_t prev = ~0ull, n;
 
 	for (s->round = 0;; s->round++) {
-		n = pass(s);
+		n = s->round ? pass_dirty(s) : pass_all(s);
 		mig_ctl_send(s->a->ctl, 'P', s->round, (int64_t)s->pages, (int64_t)s->bytes,
-			     (int64_t)n, NULL);
+			     (int64_t)(s->examined << 32 | n), NULL);
 		/* Converged, or not shrinking: the guest writes as fast as we send. */
 		if (n <= SMALL_ENOUGH || s->round + 1 >= MAX_ROUNDS ||
 		    (s->round >= 2 && n >= prev))
@@ -243,8 +312,11 @@ void mig_send_main(const struct mig_send_args *a)
 	s.sent = malloc(nr * sizeof(*s.sent));
 	s.pfn = malloc(KS_PAGES_MAX * sizeof(*s.pfn));
 	s.buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE);
-	if (!s.sent || !s.pfn || !s.buf)
+	s.dirty = malloc((nr + 63) / 64 * 8);
+	if (!s.sent || !s.pfn || !s.buf || !s.dirty)
 		fail(&s, "out of memory");
+	if (!(s.hv = kctl_open_timeout(a->hv_socket, a->timeout_s * 1000, &r)))
+		fail(&s, "cannot reach ketch-hv: %s", kctl_strerror(r));
 	zh = page_hash(zero);
 	for (uint64_t f = 0; f < nr; f++)
 		s.sent[f] = zh;
@@ -261,7 +333,7 @@ void mig_send_main(const struct mig_send_args *a)
 		fail(&s, "%s", m.text[0] ? m.text : "cancelled by the source");
 	s.round++;
 	last = s.pages;
-	pass(&s);
+	pass_all(&s);
 	last = s.pages - last;
 	send_state(&s, (size_t)m.a);
 	expect(&s, MIG_READY, "build the domain");

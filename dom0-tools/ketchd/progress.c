@@ -19,7 +19,7 @@ void kd_progress_begin(struct kd_progress *p, struct kd *kd, const char *op,
 		       const char *unit)
 {
 	*p = (struct kd_progress){ .kd = kd, .op = op, .file = file, .total = total,
-				   .unit = unit, .t0_ms = kd_now_ms() };
+				   .unit = unit, .t0_ms = kd_now_ms(), .round = -1 };
 	p->last_ms = p->t0_ms;
 	if (d) {
 		p->domid = d->domid;
@@ -53,6 +53,8 @@ void kd_progress_update(struct kd_progress *p, uint64_t done, uint64_t bytes, bo
 		json_object_object_add(o, "domid", json_object_new_int64(p->domid));
 		json_object_object_add(o, "name", json_object_new_string(p->name));
 	}
+	if (p->round >= 0)
+		json_object_object_add(o, "round", json_object_new_int64(p->round));
 	json_object_object_add(o, "done", json_object_new_int64((int64_t)done));
 	json_object_object_add(o, "total", json_object_new_int64((int64_t)p->total));
 	json_object_object_add(o, "unit", json_object_new_string(p->unit));

@@ -206,6 +206,12 @@ def api_seeds():
             req(op="restore", file="/srv/web.save", name=5) +
             req(op="save", domain="web", file="/srv/web.save"))
     write("kd_fuzz_api", "save_restore", b"\xff" + save.encode())
+    mig = (create + req(op="migrate", domain="web", host="10.0.0.2") +
+           req(op="migrate", domain="web", host="target.example", port=8002, timeout=30) +
+           req(op="migrate", domain="web", host="", port=0) +
+           req(op="migrate", domain="web", host=7, port=70000, timeout=-1) +
+           req(op="migrate", domain="nosuch", host="h"))
+    write("kd_fuzz_api", "migrate", b"\xff" + mig.encode())
 
 
 def netif_tx_seeds():

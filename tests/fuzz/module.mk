@@ -39,7 +39,7 @@ FZ_LIB_kd_fuzz_config_xl   := $(FZ_KD_LIBS)
 FZ_SRC_kd_fuzz_api     := tests/fuzz/kd_fake.c tests/fuzz/kd_fake_vif.c $(FZ_CFG) \
 	dom0-tools/libketchctl/names.c \
 	$(addprefix dom0-tools/ketchd/,api.c api_query.c api_xenstore.c server.c api_block.c \
-	  api_net.c api_device.c api_save.c)
+	  api_net.c api_device.c api_save.c api_migrate.c)
 FZ_INC_kd_fuzz_api     := -Idom0-tools/ketchd
 FZ_LIB_kd_fuzz_api     := $(FZ_KD_LIBS)
 

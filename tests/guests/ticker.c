@@ -16,7 +16,10 @@
  * fill=MiB first writes that much of its free memory (a pattern, no page
  * left zero), so a save has that much to write (bench/64-save.sh); after
  * each resume it reads every filled page back and says "ticker <domid>
- * fill intact (<n> pages)" or where the pattern broke.
+ * fill intact (<n> pages)" or where the pattern broke.  dirty=MiB/s
+ * then rewrites filled pages at about that rate, a burst after each tick
+ * (each page's word 0 counts its rewrites and the others change with
+ * it): a guest that keeps dirtying memory through a live migration.
  */
 #include <ketch-guest/kit.h>
 #include <ketch-guest/suspend.h>
@@ -25,18 +28,26 @@
 
 static int domid;
 static uint64_t **filled; /* the pages fill() wrote, for check_fill() */
-static unsigned long nr_filled;
+static unsigned long nr_filled, next_dirty;
 
 static uint64_t pattern(unsigned long n, unsigned int i)
 {
 	return (n << 9 | i) * 0x9e3779b97f4a7c15ULL | 1;
 }
 
+/* Page n after its word 0's count of rewrites. */
+static void write_page(unsigned long n, uint64_t gen)
+{
+	filled[n][0] = gen;
+	for (unsigned int i = 1; i < 512; i++)
+		filled[n][i] = pattern(n, i) ^ gen;
+}
+
 static void check_fill(void)
 {
 	for (unsigned long n = 0; n < nr_filled; n++)
-		for (unsigned int i = 0; i < 512; i++)
-			if (filled[n][i] != pattern(n, i)) {
+		for (unsigned int i = 1; i < 512; i++)
+			if (filled[n][i] != (pattern(n, i) ^ filled[n][0])) {
 				printk("ticker %d fill broken: page %lu word %u\n", domid, n, i);
 				return;
 			}
@@ -85,12 +96,23 @@ static void fill(unsigned long mib)
 
 		if (!p)
 			break;
-		for (unsigned int i = 0; i < 512; i++)
+		for (unsigned int i = 1; i < 512; i++)
 			p[i] = pattern(n, i);
+		p[0] = 0;
 		if (filled)
 			filled[nr_filled++] = p;
 	}
 	printk("ticker %d filled %lu MiB\n", domid, n / 256);
+}
+
+/* pages of the filled ones rewritten, round robin. */
+static void dirty(unsigned long pages)
+{
+	for (unsigned long k = 0; k < pages && nr_filled; k++) {
+		unsigned long n = next_dirty++ % nr_filled;
+
+		write_page(n, filled[n][0] + 1);
+	}
 }
 
 int main(const start_info_t *si)
@@ -99,6 +121,9 @@ int main(const start_info_t *si)
 	unsigned long spin = start_info_arg_ul("spin", 10) * 1000000UL;
 	unsigned long sleep_ms = start_info_arg_ul("sleep", 0);
 	int ctl = start_info_arg_ul("control", 0) != 0;
+	/* pages per tick for dirty=MiB/s, a tick being sleep=MS (or 1 s) */
+	unsigned long dirty_pages = start_info_arg_ul("dirty", 0) * 256 *
+				    (sleep_ms ? sleep_ms : 1000) / 1000;
 
 	domid = HYPERVISOR_xen_version(KETCH_XENVER_domid, NULL);
 	if (ctl && (init_xenbus(si) || xenbus_watch("control/shutdown", "ctl"))) {
@@ -111,6 +136,7 @@ int main(const start_info_t *si)
 		for (volatile unsigned long j = 0; j < spin; j++)
 			;
 		printk("ticker %d tick %lu\n", domid, i);
+		dirty(dirty_pages);
 		if (sleep_ms)
 			sleep_ns(sleep_ms * NSEC_PER_MSEC);
 		if (ctl && control())

@@ -21,11 +21,6 @@ toolstack_paths
 DEVID=51712 BASE=64 COUNT=2048 SEED=5
 show_on_failure "$TMP/hv.log" "$TMP/kd.log" "$LOGS/console-dsk.log" "$LOGS/console-ck.log" \
 	"$LOGS/console-ck2.log" "$LOGS/console-n1.log"
-bad_sectors() { # FROM COUNT: sectors whose bytes (checksums aside) differ from the pattern
-	dd if=disk.img bs=512 skip="$1" count="$2" status=none |
-		cmp -l <(tail -c +$((($1 - BASE) * 512 + 1)) "$TMP/expected" | head -c $(($2 * 512))) - |
-		awk '($1 - 1) % 512 < 504 && !seen[int(($1 - 1) / 512)]++ { n++ } END { print n + 0 }'
-}
 be_gone() { xs_missing "/local/domain/0/backend/vbd/$1/$DEVID"; }
 # cfg NAME: diskcheck with suspend=1 on disk.img
 cfg() {
@@ -53,8 +48,8 @@ expect_eq "save exits 0" 0 "$?"
 check "the guest suspended" console_has dsk "^diskcheck: suspending"
 check "the domain is gone" test -z "$(domid_of dsk)"
 check "its backend's directory is gone" wait_for 10 be_gone "$D1"
-expect_eq "the first half is in the image" 0 "$(bad_sectors $BASE $HALF)"
-expect_eq "the second half is not yet" "$((COUNT - HALF))" "$(bad_sectors $((BASE + HALF)) $((COUNT - HALF)))"
+expect_eq "the first half is in the image" 0 "$(bad_sectors disk.img $BASE $HALF)"
+expect_eq "the second half is not yet" "$((COUNT - HALF))" "$(bad_sectors disk.img $((BASE + HALF)) $((COUNT - HALF)))"
 
 # --- restore: a new domain, a new backend, the same blkfront -----------------
 out=$(K restore dsk.save 2>&1)
@@ -72,7 +67,7 @@ expect_eq "the new backend served the new domain's frontend" "$D2" \
 NQ=$(($(nproc) < 2 ? 1 : 2))
 expect_log "blkfront_resume published its $NQ queues to the new backend" "$TMP/kd.log" \
 	"ketch-blkback d$D2/$DEVID: connected: .*; $NQ queues"
-expect_eq "the whole pattern is in the image" 0 "$(bad_sectors $BASE $COUNT)"
+expect_eq "the whole pattern is in the image" 0 "$(bad_sectors disk.img $BASE $COUNT)"
 expect_eq "the host's marker is intact" KETCH-HOST-MARK \
 	"$(dd if=disk.img bs=512 skip=7 count=1 status=none | head -c 15)"
 check "destroy it" quiet K destroy dsk
@@ -99,7 +94,7 @@ check "ck2 resumed in its own domain" wait_for 30 console_has ck2 "suspend retur
 check "ck2 finished" wait_for 90 console_has ck2 "diskcheck: (PASS|FAIL)"
 passed ck2 "blkfront_resume" "write the second half" "every sector verifies"
 check "ck2's verdict: PASS" console_has ck2 "diskcheck: PASS, 0 failures"
-expect_eq "the whole pattern is in the image again" 0 "$(bad_sectors $BASE $COUNT)"
+expect_eq "the whole pattern is in the image again" 0 "$(bad_sectors disk.img $BASE $COUNT)"
 K destroy ck2 >/dev/null 2>&1
 
 # --- a vif: netfront carried across save and restore ------------------------

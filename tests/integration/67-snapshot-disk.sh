@@ -17,12 +17,6 @@
 toolstack_paths
 BASE=64 COUNT=2048 SEED=9
 show_on_failure "$TMP/hv.log" "$TMP/kd.log" "$LOGS/console-dsk.log" "$LOGS/console-cl.log"
-# bad_sectors RAW FROM COUNT: sectors of RAW whose bytes (checksums aside) differ from the pattern
-bad_sectors() {
-	dd if="$1" bs=512 skip="$2" count="$3" status=none |
-		cmp -l <(tail -c +$((($2 - BASE) * 512 + 1)) "$TMP/expected" | head -c $(($3 * 512))) - |
-		awk '($1 - 1) % 512 < 504 && !seen[int(($1 - 1) / 512)]++ { n++ } END { print n + 0 }'
-}
 # as_raw QCOW2: what a guest reads through QCOW2's chain, as the raw file QCOW2.raw
 as_raw() { qemu-img convert -U -f qcow2 -O raw "$1" "$1.raw"; }
 

@@ -3,14 +3,17 @@
 # Live migration (docs/save-migrate.md): two toolstacks (ketch-hv,
 # ketch-xenstored, ketchd), each in a network namespace of its own joined
 # by a veth pair, both listening for migrations with the same key.  The
-# ticker guest (control=1, 96 MiB of its memory written) is refused by a
-# target holding another key (nothing created there) and ticks on; then
-# it moves from a to b: pre-copy rounds, the suspend, the last pages and
-# the state, and it ticks on in b with no tick lost or repeated across
-# both consoles, a's domain gone only once b runs it.  Moving it back,
-# the link cut in the middle and then a's ketchd killed in the middle
-# each leave it ticking on b.  Meanwhile the sending ketchd answers
-# everyone else.
+# ticker guest (control=1, 96 MiB of its memory written, 4 MiB/s of it
+# rewritten as it runs) is refused by a target holding another key
+# (nothing created there) and ticks on; then it moves from a to b:
+# pre-copy rounds from the dirty log, the suspend, the last pages and the
+# state, and it ticks on in b with no tick lost or repeated across both
+# consoles and all its memory intact, a's domain gone only once b runs
+# it.  The disk checker, half its pattern written and flushed, moves too
+# (--json: progress events, then the reply) and finishes its pattern on
+# b, where the image verifies.  Moving the ticker back, the link cut in
+# the middle and then a's ketchd killed in the middle each leave it
+# ticking on b.  Meanwhile the sending ketchd answers everyone else.
 . "$(dirname "$0")/lib.sh"
 
 toolstack_paths
@@ -63,6 +66,16 @@ KA() { "$BIN/ketch" --socket "$TMP/a/run/ketchd.sock" "$@"; }
 KB() { "$BIN/ketch" --socket "$TMP/b/run/ketchd.sock" "$@"; }
 KC() { "$BIN/ketch" --socket "$TMP/c/run/ketchd.sock" "$@"; }
 count() { "$BIN/ketchctl-hv" --socket "$TMP/$1/hv.sock" list | tail -n +2 | wc -l; }
+holds_none() { [ "$(count "$1")" = 0 ]; }
+conns() { grep -c "migration: connection from" "$TMP/$1/kd.log"; }
+# SIDE N: wait (10 ms steps, so a fast migration is still caught early)
+# until SIDE's ketchd has taken more than N migration connections
+accepted() {
+	local i
+	for ((i = 0; i < 12000; i++)); do [ "$(conns "$1")" -gt "$2" ] && return 0; sleep 0.01; done
+	return 1
+}
+running() { kill -0 "$1" 2>/dev/null; }
 KD_a=
 on() { "$BIN/ketch" --socket "$TMP/$1/run/ketchd.sock" list --json | python3 -c 'import json,sys
 print(next((str(d["domid"]) for d in json.load(sys.stdin) if d["name"]==sys.argv[1]), ""))' "$2"; }
@@ -82,17 +95,6 @@ ticks_on() { # SIDE DESCRIPTION: the ticker goes on at SIDE
 }
 
 cd "$TMP" || exit 1
-# KETCH_MIG_DEBUG=DIR: the daemons' logs and the processes, copied there as the script runs.
-if [ -n "${KETCH_MIG_DEBUG:-}" ]; then
-	mkdir -p "$KETCH_MIG_DEBUG"
-	(while sleep 10; do
-		for f in "$TMP"/*/kd.log "$TMP"/*/hv.log "$TMP"/*/logs/console-*.log; do
-			g=${f#"$TMP"/}; cp "$f" "$KETCH_MIG_DEBUG/${g//\//_}" 2>/dev/null
-		done
-		ps -eo pid,ppid,stat,etime,args >"$KETCH_MIG_DEBUG/ps.txt"
-	done) &
-	on_exit "kill $!"
-fi
 head -c 32 /dev/urandom | base64 >"$TMP/key"
 head -c 32 /dev/urandom | base64 >"$TMP/other.key"
 for s in a b c; do
@@ -106,7 +108,7 @@ check "toolstack c in $NSB, holding another key" side c "$NSB" --migrate-listen 
 cp "$GUESTS/ticker" "$TMP/ticker"
 cat >tick.json <<JSON
 { "name": "tick", "kernel": "$TMP/ticker", "memory": 128,
-  "cmdline": "ticks=1000000 spin=0 sleep=100 control=1 fill=96" }
+  "cmdline": "ticks=1000000 spin=0 sleep=100 control=1 fill=96 dirty=4" }
 JSON
 check "create the ticker on a" quiet KA create tick.json
 D1=$(on a tick)
@@ -138,43 +140,91 @@ expect_match "it reports rounds, pages and downtime" \
 	"^Migrated tick to $IPB:8002 \(domain [0-9]+ there\): [0-9]+ rounds, [0-9]+ pages, [0-9.]+ MiB in [0-9.]+ s \([0-9.]+ MiB/s\); downtime [0-9.]+ s" "$out"
 echo "  $out"
 check "a's domain is gone" test -z "$(on a tick)"
-check "from a's ketch-hv too" up 30 test "$(count a)" = 0
+check "from a's ketch-hv too" up 30 holds_none a
 D2=$(on b tick)
 check "b runs it" test -n "$D2"
 expect_eq "with the same uuid" "$U1" "$(KB info tick --json | jget domain.uuid)"
 check "the guest resumed there" up 60 grep -q "^ticker $D2 resumed" "$TMP/b/logs/console-tick.log"
+check "with every page it wrote intact" up 60 grep -q "^ticker $D2 fill intact (24576 pages)" \
+	"$TMP/b/logs/console-tick.log"
+expect_log "round 1 looked only at the pages the guest wrote meanwhile" "$TMP/a/kd.log" \
+	"d$D1 \(tick\): migration round 1: [0-9]+ pages sent of [0-9]+ the guest wrote"
 check "and ticks on" up 120 past b $((before + 3))
 expect_eq "no tick lost or repeated across the move" "" "$(all_gaps)"
 expect_log "b logged the build and the run" "$TMP/b/kd.log" "d$D2 runs"
 
+# --- the disk checker: half its pattern on disk, the rest written on b ---------
+BASE=64 COUNT=2048 SEED=9
+truncate -s 16M disk.img
+printf 'KETCH-HOST-MARK' | dd of=disk.img bs=512 seek=7 conv=notrunc status=none
+diskcheck_pattern $BASE $COUNT $SEED >"$TMP/expected"
+HALF=$((COUNT / 2 / 8 * 8))
+cp "$GUESTS/diskcheck" "$TMP/diskcheck"
+printf '{"name":"dsk","kernel":"%s","memory":32,"on_poweroff":"preserve",
+ "cmdline":"suspend=1 reread=1 seed=%s base=%s count=%s timeout_s=%s",
+ "disks":[{"target":"%s","format":"raw","vdev":"xvda","access":"rw"}]}\n' \
+	"$TMP/diskcheck" $SEED $BASE $COUNT $((30 * T_SCALE)) "$TMP/disk.img" >dsk.json
+show_on_failure "$TMP/a/logs/console-dsk.log" "$TMP/b/logs/console-dsk.log"
+check "create the disk checker on a" quiet KA create dsk.json
+waits() { grep -q "waiting for the suspend request" "$TMP/a/logs/console-dsk.log"; }
+check "it wrote and flushed the first half, and waits" up 120 waits
+KA migrate --json dsk "$IPB" >dsk.out 2>&1
+expect_eq "migrate --json exits 0" 0 "$?"
+expect_eq "its progress events come first, one line each" "migrate" \
+	"$(head -n 1 dsk.out | jget op)"
+expect_match "they say the round" '"round": *0' "$(head -n 1 dsk.out)"
+expect_match "the reply last, with the downtime" '"downtime_seconds"' "$(tail -n 1 dsk.out)"
+D3=$(on b dsk)
+check "b runs the disk checker" test -n "$D3"
+resumed() { grep -q "suspend returned 0 in domain $D3\$" "$TMP/b/logs/console-dsk.log"; }
+check "its suspend returned 0 there" up 60 resumed
+finished() { grep -qE "diskcheck: (PASS|FAIL)" "$TMP/b/logs/console-dsk.log"; }
+check "it finished its pattern on b" up 120 finished
+expect_log "what blkback read into its memory during the rounds arrived intact" \
+	"$TMP/b/logs/console-dsk.log" "ok: what was read before the suspend verifies"
+expect_log "its verdict: PASS" "$TMP/b/logs/console-dsk.log" "diskcheck: PASS, 0 failures"
+expect_eq "the whole pattern is in the image" 0 "$(bad_sectors disk.img $BASE $COUNT)"
+KB destroy dsk >/dev/null 2>&1
+
 # --- back to a, the link cut in the middle: it stays on b ----------------------
+# a's ketchd is stopped as soon as it takes the connection: its receiver
+# child goes on taking pages, but nothing can be built there, so the
+# migration is still under way when the link goes down, however fast.
+n=$(conns a)
 KB migrate tick "$IPA" >cut.out 2>&1 &
 MPID=$!
-check "a migration back reaches a" up 120 grep -q "authenticated" "$TMP/a/kd.log"
+check "a migration back reaches a" accepted a "$n"
+kill -STOP "$KD_a"
+sleep 1
+check "it is under way when the link goes down" running "$MPID"
 ip -n "$NSA" link set "$VA" down
 wait "$MPID"
 expect_eq "cut link: migrate fails" 1 "$?"
 expect_match "and says why" "stall|timed out|peer|target" "$(cat cut.out)"
 ip -n "$NSA" link set "$VA" up
+kill -CONT "$KD_a"
 expect_eq "the ticker is still on b" "$D2" "$(on b tick)"
 ticks_on b "and ticks on"
-check "a gave up and holds nothing" up $((3 * TO)) test "$(count a)" = 0
+check "a gave up and holds nothing" up $((3 * TO)) holds_none a
 expect_eq "no tick lost or repeated" "" "$(all_gaps)"
 
 # --- back to a, a's ketchd killed in the middle: it stays on b -----------------
-n=$(grep -c authenticated "$TMP/a/kd.log")
+n=$(conns a)
 KB migrate tick "$IPA" >kill.out 2>&1 &
 MPID=$!
-check "a migration back reaches a" up 120 test "$(grep -c authenticated "$TMP/a/kd.log")" -gt "$n"
+check "a migration back reaches a" accepted a "$n"
+kill -STOP "$KD_a"
 t0=$(date +%s%N)
 out=$(KB list 2>&1)
 ms=$((($(date +%s%N) - t0) / 1000000))
 quick=$((500 * T_SCALE))
 expect_eq "b answers list meanwhile (${ms} ms < ${quick})" 1 "$((ms < quick))"
+sleep 1
+check "it is under way when a's ketchd is killed" running "$MPID"
 kill -9 "$KD_a"
 wait "$MPID"
 expect_eq "killed target: migrate fails" 1 "$?"
-expect_match "and says why" "peer|target|stall" "$(cat kill.out)"
+expect_match "and says why" "peer|target|stall|closed" "$(cat kill.out)"
 expect_eq "the ticker is still on b" "$D2" "$(on b tick)"
 ticks_on b "and ticks on"
 expect_eq "no tick lost or repeated" "" "$(all_gaps)"

@@ -248,6 +248,13 @@ diskcheck_pattern() {
 		}
 	}'
 }
+# bad_sectors RAW FROM COUNT: sectors of RAW whose bytes (checksums aside)
+# differ from diskcheck's pattern, as written from $BASE to $TMP/expected
+bad_sectors() {
+	dd if="$1" bs=512 skip="$2" count="$3" status=none |
+		cmp -l <(tail -c +$((($2 - BASE) * 512 + 1)) "$TMP/expected" | head -c $(($3 * 512))) - |
+		awk '($1 - 1) % 512 < 504 && !seen[int(($1 - 1) / 512)]++ { n++ } END { print n + 0 }'
+}
 # reject_disks DESCRIPTION DISKS-JSON MESSAGE-REGEX: a diskcheck domain with
 # these disks is refused by create (exit 5) with a message matching REGEX.
 reject_disks() {
