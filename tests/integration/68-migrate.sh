@@ -17,51 +17,11 @@
 . "$(dirname "$0")/lib.sh"
 
 toolstack_paths
-NSA=kmig-a-$$
-NSB=kmig-b-$$
-VA=kma$$
-VB=kmb$$
-IPA=10.231.$(($$ % 200)).1
-IPB=10.231.$(($$ % 200)).2
+. "$(dirname "$0")/lib_migrate.sh"
 TO=15 # ketchd's --migrate-timeout: a silent peer has failed after this
 
-ip netns add "$NSA" && ip netns add "$NSB" || { bad "cannot make network namespaces"; finish; }
-on_exit "ip netns del $NSA"
-on_exit "ip netns del $NSB"
-ip link add "$VA" type veth peer name "$VB" &&
-	ip link set "$VA" netns "$NSA" && ip link set "$VB" netns "$NSB" &&
-	ip -n "$NSA" addr add "$IPA/24" dev "$VA" && ip -n "$NSB" addr add "$IPB/24" dev "$VB" &&
-	ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
-	ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up ||
-	{ bad "cannot join the namespaces"; finish; }
-
-# up SECONDS COMMAND...: true once COMMAND succeeds, within SECONDS (unscaled:
-# a daemon's start costs the same in the emulated VM)
-up() {
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do "${@:2}" && return 0; sleep 0.1; done
-	return 1
-}
-# side NAME NS KETCHD-ARGS...: a toolstack in NS, its files in $TMP/NAME
-side() {
-	local n=$1 ns=$2 d=$TMP/$1
-	shift 2
-	mkdir -p "$d/logs" "$d/run"
-	ip netns exec "$ns" "$BIN/ketch-hv" --socket "$d/hv.sock" 2>"$d/hv.log" &
-	on_exit "kill -9 $!"
-	up 60 test -S "$d/hv.sock" || { echo "$n: no ketch-hv"; return 1; }
-	ip netns exec "$ns" "$BIN/ketch-xenstored" --socket "$d/xs.sock" \
-		--hv-socket "$d/hv.sock" 2>"$d/xs.log" &
-	on_exit "kill -9 $!"
-	up 60 test -S "$d/xs.sock" || { echo "$n: no ketch-xenstored"; return 1; }
-	ip netns exec "$ns" "$BIN/ketchd" --socket "$d/run/ketchd.sock" --hv-socket "$d/hv.sock" \
-		--xenstore "$d/xs.sock" --log-dir "$d/logs" --migrate-timeout "$TO" "$@" \
-		2>>"$d/kd.log" &
-	eval "KD_$n=$!"
-	on_exit "kill -TERM $!"
-	up 60 timeout 5 "$BIN/ketch" --socket "$d/run/ketchd.sock" list >/dev/null 2>&1 ||
-		{ echo "$n: ketchd does not answer"; ps -eo pid,stat,etime,args >"$TMP/ps.txt"; return 1; }
-}
+check "make two network namespaces joined by a veth pair" mig_netns || finish
+side() { mig_side "$@" --migrate-timeout "$TO" || { ps -eo pid,stat,etime,args >"$TMP/ps.txt"; false; }; }
 KA() { "$BIN/ketch" --socket "$TMP/a/run/ketchd.sock" "$@"; }
 KB() { "$BIN/ketch" --socket "$TMP/b/run/ketchd.sock" "$@"; }
 KC() { "$BIN/ketch" --socket "$TMP/c/run/ketchd.sock" "$@"; }
@@ -76,9 +36,7 @@ accepted() {
 	return 1
 }
 running() { kill -0 "$1" 2>/dev/null; }
-KD_a=
-on() { "$BIN/ketch" --socket "$TMP/$1/run/ketchd.sock" list --json | python3 -c 'import json,sys
-print(next((str(d["domid"]) for d in json.load(sys.stdin) if d["name"]==sys.argv[1]), ""))' "$2"; }
+on() { mig_on "$@"; }
 
 # Ticks of the ticker on both consoles in order: a's, then b's.
 all_ticks() {
@@ -181,7 +139,7 @@ check "its suspend returned 0 there" up 60 resumed
 finished() { grep -qE "diskcheck: (PASS|FAIL)" "$TMP/b/logs/console-dsk.log"; }
 check "it finished its pattern on b" up 120 finished
 expect_log "what blkback read into its memory during the rounds arrived intact" \
-	"$TMP/b/logs/console-dsk.log" "ok: what was read before the suspend verifies"
+	"$TMP/b/logs/console-dsk.log" "PASS what was read before the suspend verifies"
 expect_log "its verdict: PASS" "$TMP/b/logs/console-dsk.log" "diskcheck: PASS, 0 failures"
 expect_eq "the whole pattern is in the image" 0 "$(bad_sectors disk.img $BASE $COUNT)"
 KB destroy dsk >/dev/null 2>&1
