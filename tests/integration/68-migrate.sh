@@ -9,7 +9,8 @@
 # pre-copy rounds from the dirty log, the suspend, the last pages and the
 # state, and it ticks on in b with no tick lost or repeated across both
 # consoles and all its memory intact, a's domain gone only once b runs
-# it.  The disk checker, half its pattern written and flushed, moves too
+# it.  A clone (its memory copy-on-write from an image) moves with every
+# page intact.  The disk checker, half its pattern written and flushed, moves too
 # (--json: progress events, then the reply) and finishes its pattern on
 # b, where the image verifies.  Moving the ticker back, the link cut in
 # the middle and then a's ketchd killed in the middle each leave it
@@ -110,6 +111,22 @@ expect_log "round 1 looked only at the pages the guest wrote meanwhile" "$TMP/a/
 check "and ticks on" up 120 past b $((before + 3))
 expect_eq "no tick lost or repeated across the move" "" "$(all_gaps)"
 expect_log "b logged the build and the run" "$TMP/b/kd.log" "d$D2 runs"
+
+# --- a clone: its memory copy-on-write from an image, shared before the rounds -
+printf '{"name":"cl","kernel":"%s","memory":32,"cmdline":"fill=8 ticks=1000000 spin=0 sleep=100 control=1"}\n' \
+	"$TMP/ticker" >cl.json
+show_on_failure "$TMP/a/logs/console-cl1.log" "$TMP/b/logs/console-cl1.log"
+check "create a small ticker on a" quiet KA create cl.json
+filled() { grep -q "filled 8 MiB" "$TMP/a/logs/console-cl.log"; }
+check "it filled 8 MiB" up 120 filled
+check "save it" quiet KA save cl cl.save
+check "clone it on a" quiet KA clone cl.save cl1
+intact() { grep -qE "^ticker [0-9]+ fill intact \(2048 pages\)" "$TMP/$1/logs/console-cl1.log"; }
+check "the clone runs on a with its pages intact" up 60 intact a
+check "migrate the clone to b" quiet KA migrate cl1 "$IPB"
+check "b runs it" test -n "$(on b cl1)"
+check "every page it filled arrived: they read back as written" up 60 intact b
+KB destroy cl1 >/dev/null 2>&1
 
 # --- the disk checker: half its pattern on disk, the rest written on b ---------
 BASE=64 COUNT=2048 SEED=9
