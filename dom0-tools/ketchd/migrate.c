@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xen/xen.h>
 
@@ -45,7 +46,8 @@ struct kd_mig_out {
 struct kd_mig_in {
 	struct kd_mig_in *next;
 	pid_t pid;
-	int ctl, out_fd;
+	int ctl, out_fd, img_fd;
+	uint64_t size;         /* the domain's memory, from the source's hello */
 	uint32_t domid;
 	bool built, running;
 	int64_t t0;
@@ -358,6 +360,7 @@ static void in_free(struct kd *kd, struct kd_mig_in *m)
 	kill(m->pid, SIGKILL);
 	close(m->ctl);
 	close(m->out_fd);
+	close(m->img_fd);
 	free(m);
 }
 
@@ -368,10 +371,23 @@ static void in_restore(struct kd *kd, struct kd_mig_in *m)
 	struct kd_domain *d;
 	struct kd_error err;
 	char path[64];
+	void *img = MAP_FAILED;
+	struct stat sb;
+	int r;
 
 	memset(&err, 0, sizeof(err));
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->out_fd);
-	if (kd_restore(kd, path, NULL, true, &d, &st, &err)) {
+	/* The image's size is the child's doing: checked before it is read. */
+	if (!m->size || fstat(m->img_fd, &sb) || (uint64_t)sb.st_size != mig_image_bytes(m->size) ||
+	    (img = mmap(NULL, mig_image_bytes(m->size), PROT_READ, MAP_SHARED, m->img_fd, 0)) ==
+		    MAP_FAILED) {
+		kd_log("migration from %s: cannot map the received memory", m->peer);
+		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, "the target cannot map the received memory");
+		return;
+	}
+	r = kd_restore_image(kd, path, img, NULL, true, &d, &st, &err);
+	munmap(img, mig_image_bytes(m->size));
+	if (r) {
 		kd_log("migration from %s: cannot build the domain: %s", m->peer, err.message);
 		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, err.message);
 		return;
@@ -411,9 +427,11 @@ static bool in_poll(struct kd *kd, struct kd_mig_in *m)
 			in_free(kd, m);
 			return false;
 		}
-		if (c.kind == 'H')
+		if (c.kind == 'H') {
+			m->size = (uint64_t)c.a;
 			kd_log("migration from %s: authenticated; %lld MiB, %lld vCPUs", m->peer,
 			       (long long)(c.a >> 20), (long long)c.b);
+		}
 		else if (c.kind == 'R')
 			in_restore(kd, m);
 		else if (c.kind == 'G')
@@ -475,9 +493,18 @@ void kd_migrate_accept(struct kd *kd)
 	if (fd < 0)
 		return;
 	m = calloc(1, sizeof(*m));
+	sv[0] = sv[1] = -1;
+	if (m)
+		m->out_fd = m->img_fd = -1;
 	if (!m || ctl_pair(sv) ||
-	    (m->out_fd = memfd_create("ketch-migrate-in", MFD_CLOEXEC)) < 0) {
+	    (m->out_fd = memfd_create("ketch-migrate-in", MFD_CLOEXEC)) < 0 ||
+	    (m->img_fd = memfd_create("ketch-migrate-image", MFD_CLOEXEC)) < 0) {
 		kd_log("migration: cannot take a connection: %s", strerror(errno));
+		for (int i = 0; i < 2; i++)
+			if (sv[i] >= 0)
+				close(sv[i]);
+		if (m && m->out_fd >= 0)
+			close(m->out_fd);
 		free(m);
 		close(fd);
 		return;
@@ -486,7 +513,7 @@ void kd_migrate_accept(struct kd *kd)
 	m->pid = spawn();
 	if (m->pid == 0) {
 		close(sv[0]);
-		mig_recv_main(sv[1], fd, m->out_fd, kd->mig_key, kd->mig_klen,
+		mig_recv_main(sv[1], fd, m->out_fd, m->img_fd, kd->mig_key, kd->mig_klen,
 			      kd->opt.migrate_timeout_s);
 	}
 	close(sv[1]);

@@ -81,7 +81,13 @@ struct mig_send_args {
 	int timeout_s;
 };
 void mig_send_main(const struct mig_send_args *a) __attribute__((noreturn));
-void mig_recv_main(int ctl, int conn, int out_fd, const uint8_t *key, size_t klen,
+void mig_recv_main(int ctl, int conn, int out_fd, int img_fd, const uint8_t *key, size_t klen,
 		   int timeout_s) __attribute__((noreturn));
+/* The target's image of a domain of size bytes: its RAM, then a bit per
+ * frame received (migrate_recv.c fills it, ketchd restores from it). */
+static inline uint64_t mig_image_bytes(uint64_t size)
+{
+	return size + (size / 4096 + 7) / 8;
+}
 
 #endif

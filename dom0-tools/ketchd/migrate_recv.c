@@ -1,13 +1,16 @@
 /*
  * migrate_recv.c - the target's child: authenticates the source, keeps
- * the pages of every round in a private image of the guest's memory (a
+ * the pages of every round in an image of the guest's memory shared with
+ * its ketchd (a memfd ketchd made: RAM, then a bit per frame received; a
  * later copy of a frame replaces the earlier), and once the state
- * arrives writes one save stream (DOMAIN, the image's non-zero pages, the
- * state's records, END) for ketchd to restore paused.  Then the source
- * says go, ketchd runs the domain, and the source hears it is done.
+ * arrives checks it and writes it as a save stream without pages
+ * (DOMAIN, the state's records, END) for ketchd to restore paused with
+ * the image's frames.  Then the source says go, ketchd runs the domain,
+ * and the source hears it is done.
  *
- * ctl messages to ketchd: 'H' a source authenticated (a memory bytes),
- * 'R' the stream is written (a its length), 'G' run it, 'E' failed.
+ * ctl messages to ketchd: 'H' a source authenticated (a memory bytes, b
+ * vCPUs; the image is sized), 'R' the stream is written (a its length),
+ * 'G' run it, 'E' failed.
  * From ketchd: 'Y' built (a domid), 'O' running, 'E' failed (text).
  */
 #include <errno.h>
@@ -25,8 +28,8 @@
 #include "ketch/savestream.h"
 
 struct receiver {
-	int ctl, fd, out;
-	uint8_t *mem;
+	int ctl, fd, out, img;
+	uint8_t *mem, *bits;  /* the image: RAM, then a bit per frame received */
 	uint64_t size;
 	char why[320];
 };
@@ -60,10 +63,11 @@ static void hello(struct receiver *r)
 		fail(r, "a domain of %llu bytes and %llu vCPUs cannot be received",
 		     (unsigned long long)h[0], (unsigned long long)h[1]);
 	r->size = h[0];
-	r->mem = mmap(NULL, r->size, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (r->mem == MAP_FAILED)
+	if (ftruncate(r->img, (off_t)mig_image_bytes(r->size)) ||
+	    (r->mem = mmap(NULL, mig_image_bytes(r->size), PROT_READ | PROT_WRITE, MAP_SHARED,
+			   r->img, 0)) == MAP_FAILED)
 		fail(r, "no memory for %llu bytes", (unsigned long long)r->size);
+	r->bits = r->mem + r->size;
 	mig_ctl_send(r->ctl, 'H', (int64_t)r->size, (int64_t)h[1], 0, 0, NULL);
 }
 
@@ -83,9 +87,11 @@ static void pages(struct receiver *r, uint32_t len)
 		if (pfn[i] >= r->size / KS_PAGE)
 			fail(r, "frame %#llx is outside the domain's memory",
 			     (unsigned long long)pfn[i]);
-	for (uint32_t i = 0; i < h[0]; i++)
+	for (uint32_t i = 0; i < h[0]; i++) {
 		if (mig_read_all(r->fd, r->mem + pfn[i] * KS_PAGE, KS_PAGE))
 			fail(r, "a truncated pages frame");
+		r->bits[pfn[i] / 8] |= (uint8_t)(1u << (pfn[i] % 8));
+	}
 }
 
 /* Rounds of pages until the state; returns the state's body (malloc'd). */
@@ -113,47 +119,14 @@ static uint8_t *receive(struct receiver *r, uint32_t *state_len)
 	}
 }
 
-static bool zero_page(const uint8_t *p)
-{
-	const uint64_t *q = (const uint64_t *)p;
-
-	for (size_t i = 0; i < KS_PAGE / 8; i++)
-		if (q[i])
-			return false;
-	return true;
-}
-
-static int write_image(struct receiver *r, struct ks_writer *w)
-{
-	static uint64_t pfn[KS_PAGES_MAX];
-	uint8_t *buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE);
-	uint32_t n = 0;
-	int e = buf ? 0 : -ENOMEM;
-
-	for (uint64_t f = 0; !e && f < r->size / KS_PAGE; f++) {
-		if (zero_page(r->mem + f * KS_PAGE))
-			continue;
-		pfn[n] = f;
-		memcpy(buf + (size_t)n * KS_PAGE, r->mem + f * KS_PAGE, KS_PAGE);
-		if (++n == KS_PAGES_MAX) {
-			e = ks_write_pages(w, n, pfn, buf);
-			n = 0;
-		}
-	}
-	if (!e && n)
-		e = ks_write_pages(w, n, pfn, buf);
-	free(buf);
-	return e;
-}
-
-/* One record of the state, written on after the image's pages. */
+/* One record of the state, written on. */
 static int copy_record(struct receiver *r, struct ks_writer *w, const struct ks_record *rec)
 {
 	switch (rec->type) {
 	case KS_REC_DOMAIN:
 		if (rec->u.domain.mem_bytes != r->size)
 			return -EBADMSG;
-		return ks_write_domain(w, &rec->u.domain) ?: write_image(r, w);
+		return ks_write_domain(w, &rec->u.domain);
 	case KS_REC_VCPU: return ks_write_vcpu(w, &rec->u.vcpu);
 	case KS_REC_EVTCHN: return ks_write_evtchn(w, &rec->u.evtchn);
 	case KS_REC_GNTTAB: return ks_write_gnttab(w, &rec->u.gnttab);
@@ -162,7 +135,7 @@ static int copy_record(struct receiver *r, struct ks_writer *w, const struct ks_
 	}
 }
 
-/* The state checked record by record as restore would, merged with the image. */
+/* The state checked record by record as restore would, written for ketchd. */
 static uint64_t compose(struct receiver *r, const uint8_t *st, uint32_t len)
 {
 	struct ks_membuf mb = { .data = st, .len = len };
@@ -222,10 +195,10 @@ static void await_go(struct receiver *r)
 		fail(r, "expected go, got frame %u", type);
 }
 
-void mig_recv_main(int ctl, int conn, int out_fd, const uint8_t *key, size_t klen,
+void mig_recv_main(int ctl, int conn, int out_fd, int img_fd, const uint8_t *key, size_t klen,
 		   int timeout_s)
 {
-	struct receiver r = { .ctl = ctl, .fd = conn, .out = out_fd };
+	struct receiver r = { .ctl = ctl, .fd = conn, .out = out_fd, .img = img_fd };
 	struct mig_ctl m;
 	uint32_t len, domid;
 	uint8_t *st;
@@ -237,7 +210,7 @@ void mig_recv_main(int ctl, int conn, int out_fd, const uint8_t *key, size_t kle
 	st = receive(&r, &len);
 	m = ask(&r, 'R', (int64_t)compose(&r, st, len));
 	free(st);
-	munmap(r.mem, r.size);
+	munmap(r.mem, mig_image_bytes(r.size));
 	domid = (uint32_t)m.a;
 	if (mig_send(conn, MIG_READY, &domid, 4))
 		fail(&r, "the source went away");

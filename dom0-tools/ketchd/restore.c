@@ -111,6 +111,13 @@ void kd_restore_close(struct kd_restore_src *src)
 int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
 	       struct kd_domain **out, struct kd_save_stats *st, struct kd_error *err)
 {
+	return kd_restore_image(kd, path, NULL, name, paused, out, st, err);
+}
+
+int kd_restore_image(struct kd *kd, const char *path, const uint8_t *image, const char *name,
+		     bool paused, struct kd_domain **out, struct kd_save_stats *st,
+		     struct kd_error *err)
+{
 	struct kd_restore_src src;
 	struct kd_config cfg;
 	int64_t t0 = kd_now_ms();
@@ -118,6 +125,7 @@ int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
 
 	memset(st, 0, sizeof(*st));
 	r = kd_restore_open(&src, path, st, err);
+	src.image = image;
 	if (!r)
 		r = kd_restore_config(&src.dom, name, &cfg, err);
 	if (!r) {

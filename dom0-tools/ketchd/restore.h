@@ -20,6 +20,9 @@ struct kd_restore_src {
 	bool image_ready;         /* the image holds the file's pages */
 	struct ks_vcpu *vcpus;    /* KS_MAX_VCPUS, read with the image */
 	uint64_t have;            /* which of them the file holds */
+	/* A migration's target: the pages arrived in a memory image (the
+	 * stream has none): mem_bytes of RAM, then a bit per frame received. */
+	const uint8_t *image;
 };
 
 struct kd_config;

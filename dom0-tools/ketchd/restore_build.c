@@ -43,6 +43,19 @@ int kd_restore_read_records(struct kd_restore_src *src, uint8_t *mem, struct ks_
 	return r ? BAD("%s: %s (did it change since it was checked?)", src->path, msg) : 0;
 }
 
+/* A migration's pages: every frame received, from the image into mem. */
+static void copy_image(struct kd_restore_src *src, uint8_t *mem)
+{
+	uint64_t nr = src->dom.mem_bytes / KS_PAGE;
+	const uint8_t *bits = src->image + src->dom.mem_bytes;
+
+	for (uint64_t f = 0; f < nr; f++)
+		if (bits[f / 8] & (1u << (f % 8))) {
+			memcpy(mem + f * KS_PAGE, src->image + f * KS_PAGE, KS_PAGE);
+			src->st->pages++;
+		}
+}
+
 /* New channels in start_info, empty rings; the ring frames go to d->boot. */
 static int fix_start_info(struct kd_restore_src *src, struct kd_domain *d, uint8_t *mem,
 			  struct kd_error *err)
@@ -94,6 +107,8 @@ static int fill_memory(struct kd *kd, struct kd_restore_src *src, struct kd_doma
 		r = kd_error_set(err, "hv_error", "", "ketch-hv made %llu bytes, not %llu",
 				 (unsigned long long)size,
 				 (unsigned long long)src->dom.mem_bytes);
+	if (!r && src->image)
+		copy_image(src, mem);
 	if (!r)
 		r = kd_restore_read_records(src, mem, v, have, err);
 	if (!r)
