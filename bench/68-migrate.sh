@@ -73,9 +73,12 @@ for m in idle busy; do
 	rounds=$(echo "$j" | jget rounds)
 	floor=$(tcp_ms "$bytes") || fail "raw TCP failed"
 	what="idle"
-	[ $m = busy ] && what="rewriting $DIRTY MiB/s"
-	row "migrate $MEM MiB ($FILL written), $what: total" "$(awk -v s="$s" 'BEGIN { print s * 1000 }')" ms \
-		"$floor" "raw TCP a->b, the same $((bytes >> 20)) MiB ($rounds rounds)"
-	row "  downtime" "$(awk -v s="$down" 'BEGIN { print s * 1000 }')" ms \
-		"$mem_ms" "raw TCP a->b of all $MEM MiB (stop-and-copy)"
+	[ $m = busy ] && what="dirtying $DIRTY MiB/s"
+	row "migrate, $what: total" "$(awk -v s="$s" 'BEGIN { print s * 1000 }')" ms \
+		"$floor" "raw TCP a->b of the same $((bytes >> 20)) MiB; $rounds rounds"
+	row "migrate, $what: downtime" "$(awk -v s="$down" 'BEGIN { print s * 1000 }')" ms \
+		"$mem_ms" "raw TCP a->b of all $MEM MiB: a stop-and-copy"
 done
+echo "# a ${MEM} MiB ticker with $FILL MiB written; where the downtime went, from ketchd's logs:"
+grep -h "migrated (now" "$TMP/a/kd.log" | sed 's/^/#   /'
+grep -h "built d" "$TMP/b/kd.log" | sed 's/^/#   /'

@@ -35,7 +35,7 @@ struct kd_mig_out {
 	struct json_object *id;
 	int timeout_s;
 	bool suspended;
-	int64_t t0, suspended_ms;
+	int64_t t0, suspended_ms, state_ms;
 	struct kd_migrate_stats st;
 	struct kd_progress progress; /* of the round under way */
 	int round;                   /* progress's, -1 before the first */
@@ -127,9 +127,10 @@ static void out_done(struct kd *kd, struct kd_domain *d, const struct mig_ctl *c
 	m->st.downtime_ms = kd_now_ms() - m->suspended_ms;
 	m->pid = 0;
 	kd_log("d%u (%s): migrated (now domain %u there): %llu pages, %llu bytes, "
-	       "%u rounds, down %lld ms", d->domid, d->cfg.name, m->st.target_domid,
-	       (unsigned long long)m->st.pages, (unsigned long long)m->st.bytes,
-	       m->st.rounds, (long long)m->st.downtime_ms);
+	       "%u rounds, down %lld ms (the state written %lld ms after the suspend; %s)",
+	       d->domid, d->cfg.name, m->st.target_domid, (unsigned long long)m->st.pages,
+	       (unsigned long long)m->st.bytes, m->st.rounds, (long long)m->st.downtime_ms,
+	       (long long)(m->state_ms - m->suspended_ms), c->text);
 	d->mig = NULL;
 	kd_domain_destroy(kd, d);
 	out_end(kd, m, 0, NULL);
@@ -173,7 +174,7 @@ void kd_migrate_suspended(struct kd *kd, struct kd_domain *d, int r, const struc
 	if (ftruncate(m->state_fd, 0) ||
 	    kd_save_write_state(kd, d, m->state_fd, &st, &err) ||
 	    (len = lseek(m->state_fd, 0, SEEK_END)) <= 0 ||
-	    mig_ctl_send(m->ctl, 'F', len, 0, 0, 0, NULL)) {
+	    (m->state_ms = kd_now_ms(), mig_ctl_send(m->ctl, 'F', len, 0, 0, 0, NULL))) {
 		mig_ctl_send(m->ctl, 'A', 0, 0, 0, 0, "cannot write the state");
 		out_failed(kd, d, err.message[0] ? err.message : "cannot write the state");
 	}
@@ -373,6 +374,7 @@ static void in_restore(struct kd *kd, struct kd_mig_in *m)
 	char path[64];
 	void *img = MAP_FAILED;
 	struct stat sb;
+	int64_t t0;
 	int r;
 
 	memset(&err, 0, sizeof(err));
@@ -385,6 +387,7 @@ static void in_restore(struct kd *kd, struct kd_mig_in *m)
 		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, "the target cannot map the received memory");
 		return;
 	}
+	t0 = kd_now_ms();
 	r = kd_restore_image(kd, path, img, NULL, true, &d, &st, &err);
 	munmap(img, mig_image_bytes(m->size));
 	if (r) {
@@ -394,8 +397,8 @@ static void in_restore(struct kd *kd, struct kd_mig_in *m)
 	}
 	m->built = true;
 	m->domid = d->domid;
-	kd_log("migration from %s: built d%u (%s), paused: %llu pages", m->peer, d->domid,
-	       d->cfg.name, (unsigned long long)st.pages);
+	kd_log("migration from %s: built d%u (%s), paused: %llu pages in %lld ms", m->peer,
+	       d->domid, d->cfg.name, (unsigned long long)st.pages, (long long)(kd_now_ms() - t0));
 	mig_ctl_send(m->ctl, 'Y', d->domid, 0, 0, 0, NULL);
 }
 

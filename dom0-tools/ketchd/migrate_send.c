@@ -304,6 +304,7 @@ void mig_send_main(const struct mig_send_args *a)
 {
 	struct sender s = { .a = a, .fd = -1 };
 	uint64_t nr = a->size / KS_PAGE, hello[2] = { a->size, a->vcpus }, zh, last;
+	int64_t t[3];
 	uint8_t zero[KS_PAGE] = { 0 };
 	struct mig_ctl m;
 	uint32_t domid;
@@ -333,15 +334,22 @@ void mig_send_main(const struct mig_send_args *a)
 		fail(&s, "%s", m.text[0] ? m.text : "cancelled by the source");
 	s.round++;
 	last = s.pages;
+	t[0] = now_ms();
 	pass_all(&s);
 	last = s.pages - last;
 	send_state(&s, (size_t)m.a);
+	t[1] = now_ms();
 	expect(&s, MIG_READY, "build the domain");
+	t[2] = now_ms();
 	if ((r = mig_send(s.fd, MIG_GO, NULL, 0)))
 		fail(&s, "sending go: %s", strerror(-r));
 	s.go_sent = true;
 	domid = expect(&s, MIG_DONE, "run the domain");
+	/* Where the downtime went, for ketchd's log. */
+	snprintf(s.why, sizeof(s.why), "last round and state %lld ms, target's build %lld ms, "
+		 "go to done %lld ms", (long long)(t[1] - t[0]), (long long)(t[2] - t[1]),
+		 (long long)(now_ms() - t[2]));
 	mig_ctl_send(a->ctl, 'O', domid, (int64_t)s.pages, (int64_t)s.bytes, (int64_t)last,
-		     NULL);
+		     s.why);
 	_exit(0);
 }

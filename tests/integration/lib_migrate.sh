@@ -36,10 +36,12 @@ mig_side() {
 	shift 2
 	mkdir -p "$d/logs" "$d/run"
 	ip netns exec "$ns" "$BIN/ketch-hv" --socket "$d/hv.sock" 2>"$d/hv.log" &
+	disown # killed at the end: no "Killed" line
 	on_exit "kill -9 $!"
 	up 60 test -S "$d/hv.sock" || { echo "$n: no ketch-hv"; return 1; }
 	ip netns exec "$ns" "$BIN/ketch-xenstored" --socket "$d/xs.sock" \
 		--hv-socket "$d/hv.sock" 2>"$d/xs.log" &
+	disown
 	on_exit "kill -9 $!"
 	up 60 test -S "$d/xs.sock" || { echo "$n: no ketch-xenstored"; return 1; }
 	ip netns exec "$ns" "$BIN/ketchd" --socket "$d/run/ketchd.sock" --hv-socket "$d/hv.sock" \
