@@ -364,8 +364,8 @@ void kd_migrate_progress(struct kd *kd, struct kd_domain *d, unsigned int round,
 int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
 	       struct kd_domain **out, struct kd_save_stats *st, struct kd_error *err);
 /* As kd_restore, for a migration's target: the stream holds no pages,
- * image holds them (restore.h's kd_restore_src.image). */
-int kd_restore_image(struct kd *kd, const char *path, const uint8_t *image, const char *name,
+ * the memfd image_fd holds them (restore.h's kd_restore_src). */
+int kd_restore_image(struct kd *kd, const char *path, int image_fd, const char *name,
 		     bool paused, struct kd_domain **out, struct kd_save_stats *st,
 		     struct kd_error *err);
 #define KD_CLONE_MAX 64

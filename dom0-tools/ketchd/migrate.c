@@ -372,7 +372,6 @@ static void in_restore(struct kd *kd, struct kd_mig_in *m)
 	struct kd_domain *d;
 	struct kd_error err;
 	char path[64];
-	void *img = MAP_FAILED;
 	struct stat sb;
 	int64_t t0;
 	int r;
@@ -380,16 +379,13 @@ static void in_restore(struct kd *kd, struct kd_mig_in *m)
 	memset(&err, 0, sizeof(err));
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->out_fd);
 	/* The image's size is the child's doing: checked before it is read. */
-	if (!m->size || fstat(m->img_fd, &sb) || (uint64_t)sb.st_size != mig_image_bytes(m->size) ||
-	    (img = mmap(NULL, mig_image_bytes(m->size), PROT_READ, MAP_SHARED, m->img_fd, 0)) ==
-		    MAP_FAILED) {
-		kd_log("migration from %s: cannot map the received memory", m->peer);
-		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, "the target cannot map the received memory");
+	if (!m->size || fstat(m->img_fd, &sb) || (uint64_t)sb.st_size != mig_image_bytes(m->size)) {
+		kd_log("migration from %s: the received memory is not the domain's size", m->peer);
+		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, "the target's image of the memory is wrong");
 		return;
 	}
 	t0 = kd_now_ms();
-	r = kd_restore_image(kd, path, img, NULL, true, &d, &st, &err);
-	munmap(img, mig_image_bytes(m->size));
+	r = kd_restore_image(kd, path, m->img_fd, NULL, true, &d, &st, &err);
 	if (r) {
 		kd_log("migration from %s: cannot build the domain: %s", m->peer, err.message);
 		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, err.message);

@@ -21,6 +21,7 @@ BINS       += $(KD_BIN)
 UNIT_TESTS += $(if $(wildcard tests/unit/ketchd_config.c),$(BUILD)/tests/unit/ketchd_config)
 UNIT_TESTS += $(if $(wildcard tests/unit/ketchd_vif.c),$(BUILD)/tests/unit/ketchd_vif)
 UNIT_TESTS += $(if $(wildcard tests/unit/ketchd_image.c),$(BUILD)/tests/unit/ketchd_image)
+UNIT_TESTS += $(BUILD)/tests/unit/ketchd_migrate
 
 $(KD_CFG_LIB): $(KD_CFG_OBJS)
 	@mkdir -p $(dir $@)
@@ -37,8 +38,15 @@ $(BUILD)/tests/unit/ketchd_config $(BUILD)/tests/unit/ketchd_vif $(BUILD)/tests/
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(KD_LDLIBS) $(CHECK_LIBS)
 
+# A migration's receiving child, with the wire it speaks, as ketchd runs it.
+$(BUILD)/tests/unit/ketchd_migrate: $(BUILD)/obj/tests/unit/ketchd_migrate.o \
+		$(addprefix $(BUILD)/obj/$(KD_DIR)/,migrate_recv.o migrate_wire.o) $(KS_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcrypto $(KS_LDLIBS) $(CHECK_LIBS)
+
 $(BUILD)/obj/tests/unit/ketchd_config.o $(BUILD)/obj/tests/unit/ketchd_vif.o \
-	$(BUILD)/obj/tests/unit/ketchd_image.o: CFLAGS += -I$(KD_DIR)
+	$(BUILD)/obj/tests/unit/ketchd_image.o $(BUILD)/obj/tests/unit/ketchd_migrate.o: CFLAGS += -I$(KD_DIR)
 
 # Test guests of tests/integration/60-toolstack.sh: one answers control/shutdown,
 # one echoes console input.

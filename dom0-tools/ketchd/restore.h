@@ -22,7 +22,8 @@ struct kd_restore_src {
 	uint64_t have;            /* which of them the file holds */
 	/* A migration's target: the pages arrived in a memory image (the
 	 * stream has none): mem_bytes of RAM, then a bit per frame received. */
-	const uint8_t *image;
+	bool from_image;
+	int image_fd;
 };
 
 struct kd_config;

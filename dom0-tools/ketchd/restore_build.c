@@ -9,8 +9,10 @@
  * the half-built domain.
  */
 #include <errno.h>
-#include <string.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <xen/xen.h>
 
 #include "ketchd.h"
@@ -43,17 +45,57 @@ int kd_restore_read_records(struct kd_restore_src *src, uint8_t *mem, struct ks_
 	return r ? BAD("%s: %s (did it change since it was checked?)", src->path, msg) : 0;
 }
 
-/* A migration's pages: every frame received, from the image into mem. */
-static void copy_image(struct kd_restore_src *src, uint8_t *mem)
+/* len bytes at off, from one memfd to the other: in the kernel where it can. */
+static int copy_range(int from, int to, uint64_t off, uint64_t len, uint8_t *buf)
 {
-	uint64_t nr = src->dom.mem_bytes / KS_PAGE;
-	const uint8_t *bits = src->image + src->dom.mem_bytes;
+	while (len) {
+		loff_t i = (loff_t)off, o = (loff_t)off;
+		ssize_t n = copy_file_range(from, &i, to, &o, len, 0);
 
-	for (uint64_t f = 0; f < nr; f++)
-		if (bits[f / 8] & (1u << (f % 8))) {
-			memcpy(mem + f * KS_PAGE, src->image + f * KS_PAGE, KS_PAGE);
-			src->st->pages++;
+		if (n <= 0) { /* a kernel that cannot: through buf */
+			size_t k = len < (1u << 20) ? len : (1u << 20);
+
+			n = pread(from, buf, k, (off_t)off);
+			if (n <= 0 || pwrite(to, buf, (size_t)n, (off_t)off) != n)
+				return -EIO;
 		}
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* A migration's pages: every frame received, from the image into the new
+ * domain's memfd, a run of frames at a time (no page faults: a copy
+ * through mappings would take one per page on each side). */
+static int copy_image(struct kd *kd, struct kd_restore_src *src, struct kd_domain *d,
+		      struct kd_error *err)
+{
+	uint64_t nr = src->dom.mem_bytes / KS_PAGE, size, f = 0, e;
+	size_t nb = (size_t)(nr + 7) / 8;
+	uint8_t *bits = malloc(nb), *buf = malloc(1u << 20);
+	int fd = -1, r = bits && buf ? 0 : -ENOMEM;
+
+	if (!r && pread(src->image_fd, bits, nb, (off_t)src->dom.mem_bytes) != (ssize_t)nb)
+		r = -EIO;
+	if (!r)
+		r = kctl_memory_fd(kd->hv, d->domid, &fd, &size);
+	while (!r && f < nr) {
+		for (; f < nr && !(bits[f / 8] & (1u << (f % 8))); f++)
+			;
+		for (e = f; e < nr && (bits[e / 8] & (1u << (e % 8))); e++)
+			;
+		if (e > f)
+			r = copy_range(src->image_fd, fd, f * KS_PAGE, (e - f) * KS_PAGE, buf);
+		src->st->pages += e - f;
+		f = e;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(bits);
+	free(buf);
+	return r ? kd_error_set(err, "internal", "", "cannot copy the received memory: %s",
+				strerror(-r)) : 0;
 }
 
 /* New channels in start_info, empty rings; the ring frames go to d->boot. */
@@ -107,8 +149,8 @@ static int fill_memory(struct kd *kd, struct kd_restore_src *src, struct kd_doma
 		r = kd_error_set(err, "hv_error", "", "ketch-hv made %llu bytes, not %llu",
 				 (unsigned long long)size,
 				 (unsigned long long)src->dom.mem_bytes);
-	if (!r && src->image)
-		copy_image(src, mem);
+	if (!r && src->from_image)
+		r = copy_image(kd, src, d, err);
 	if (!r)
 		r = kd_restore_read_records(src, mem, v, have, err);
 	if (!r)

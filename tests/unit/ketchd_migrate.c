@@ -1,0 +1,382 @@
+/*
+ * Unit tests: a migration's receiving end (dom0-tools/ketchd/migrate_recv.c
+ * over migrate_wire.c), run as the child it is in ketchd, with this test
+ * as the source on the other end of a socket pair and as its ketchd on
+ * the other end of its ctl pair.  A whole migration goes through (the
+ * image holds the pages sent, last copy winning; the stream handed to
+ * ketchd is a checked save stream without pages); every hostile source
+ * gets an ERROR frame saying why and the child fails: a wrong key, no
+ * HELLO first, an absurd size, frames outside RAM, counts and lengths
+ * out of bounds, a state that is not a save stream, silence.
+ */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "migrate.h"
+#include "ketch/savestream.h"
+
+static const uint8_t key[] = "unit-test-migration-key";
+#define KLEN (sizeof(key) - 1)
+#define MEM (8ull << 20)
+
+struct peer {
+	int conn, ctl, out, img;
+	pid_t pid;
+};
+
+static struct peer start(int timeout_s)
+{
+	struct peer p;
+	int c[2], k[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, c), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, k), 0);
+	p.out = memfd_create("out", 0);
+	p.img = memfd_create("img", 0);
+	ck_assert(p.out >= 0 && p.img >= 0);
+	p.pid = fork();
+	ck_assert(p.pid >= 0);
+	if (p.pid == 0) {
+		close(c[0]);
+		close(k[0]);
+		mig_recv_main(k[1], c[1], p.out, p.img, key, KLEN, timeout_s);
+	}
+	close(c[1]);
+	close(k[1]);
+	p.conn = c[0];
+	p.ctl = k[0];
+	mig_set_timeout(p.conn, 10);
+	return p;
+}
+
+/* The child's exit status, once it is gone. */
+static int reap(struct peer *p)
+{
+	int st = 0;
+
+	close(p->conn);
+	close(p->ctl);
+	close(p->out);
+	close(p->img);
+	ck_assert_int_eq(waitpid(p->pid, &st, 0), p->pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static void authenticate(struct peer *p)
+{
+	char why[256] = "";
+
+	ck_assert_msg(mig_auth_source(p->conn, key, KLEN, why, sizeof(why)) == 0, "%s", why);
+}
+
+static void hello(struct peer *p, uint64_t mem, uint64_t vcpus)
+{
+	uint64_t h[2] = { mem, vcpus };
+
+	ck_assert_int_eq(mig_send(p->conn, MIG_HELLO, h, sizeof(h)), 0);
+}
+
+/* A ctl message from the child, of kind want. */
+static struct mig_ctl ctl_expect(struct peer *p, char want)
+{
+	struct mig_ctl m;
+
+	ck_assert_int_eq(recv(p->ctl, &m, sizeof(m), 0), (ssize_t)sizeof(m));
+	ck_assert_msg(m.kind == want, "ctl '%c' (%s), not '%c'", m.kind, m.text, want);
+	return m;
+}
+
+/* The child's ERROR frame and its 'E' to ketchd both say want, and it failed. */
+static void refused(struct peer *p, const char *want)
+{
+	char why[600] = "";
+	uint32_t type, len;
+	struct mig_ctl m;
+	int r;
+
+	do
+		r = mig_recv_head(p->conn, &type, &len, MIG_TEXT_MAX, why, sizeof(why));
+	while (!r && type == MIG_NOP);
+	/* mig_recv_head turns an ERROR frame into its text */
+	ck_assert_msg(r != 0 && strstr(why, want), "\"%s\" lacks \"%s\"", why, want);
+	do
+		ck_assert_int_eq(recv(p->ctl, &m, sizeof(m), 0), (ssize_t)sizeof(m));
+	while (m.kind == 'H');
+	ck_assert_int_eq(m.kind, 'E');
+	ck_assert_msg(strstr(m.text, want), "ctl \"%s\" lacks \"%s\"", m.text, want);
+	ck_assert_int_eq(reap(p), 1);
+}
+
+static void send_pages(struct peer *p, uint32_t count, const uint64_t *pfn, uint8_t fill)
+{
+	size_t len = 8 + count * (8 + KS_PAGE);
+	uint8_t *b = malloc(len);
+	uint32_t h[2] = { count, 0 };
+
+	memcpy(b, h, 8);
+	memcpy(b + 8, pfn, count * 8ul);
+	memset(b + 8 + count * 8ul, fill, (size_t)count * KS_PAGE);
+	ck_assert_int_eq(mig_send(p->conn, MIG_PAGES, b, (uint32_t)len), 0);
+	free(b);
+}
+
+static int sink(void *opaque, const void *data, size_t len)
+{
+	uint8_t **bp = opaque;
+	size_t *n = (size_t *)(bp + 1);
+
+	*bp = realloc(*bp, *n + len);
+	memcpy(*bp + *n, data, len);
+	*n += len;
+	return 0;
+}
+
+/* A save stream without pages, as the source's ketchd writes the state. */
+static uint8_t *state(size_t *len)
+{
+	static const struct ks_domain dom = { .mem_bytes = MEM, .vcpus = 1, .uuid = { 7 },
+		.start_info_pfn = 5, .shared_info_gpa = 0x6000, .hypercall_page_gpa = 0x1000,
+		.hypercall_page_va = 0x401000, .config = "{\"name\":\"m\"}" };
+	struct ks_vcpu v = { .id = 0, .online = 1, .rip = 0x400100, .cr3 = 0x3000 };
+	struct { uint8_t *p; size_t n; } b = { 0 };
+	struct ks_writer w = { .sink = sink, .sink_opaque = &b };
+
+	ck_assert_int_eq(ks_write_header(&w), 0);
+	ck_assert_int_eq(ks_write_domain(&w, &dom), 0);
+	ck_assert_int_eq(ks_write_vcpu(&w, &v), 0);
+	ck_assert_int_eq(ks_write_end(&w), 0);
+	*len = b.n;
+	return b.p;
+}
+
+START_TEST(whole_migration)
+{
+	struct peer p = start(10);
+	uint64_t a[2] = { 3, 2047 }, b[1] = { 3 };
+	uint8_t *img, *st;
+	size_t len;
+	struct mig_ctl m;
+	uint32_t type, n, domid = 0;
+	char why[256];
+
+	authenticate(&p);
+	hello(&p, MEM, 1);
+	m = ctl_expect(&p, 'H');
+	ck_assert_int_eq(m.a, (int64_t)MEM);
+	send_pages(&p, 2, a, 0x11);
+	send_pages(&p, 1, b, 0x22); /* a later round: frame 3 again */
+	st = state(&len);
+	ck_assert_int_eq(mig_send(p.conn, MIG_STATE, st, (uint32_t)len), 0);
+	m = ctl_expect(&p, 'R');
+	/* The image: the last copy of each frame sent, and a bit for each. */
+	img = mmap(NULL, mig_image_bytes(MEM), PROT_READ, MAP_SHARED, p.img, 0);
+	ck_assert_ptr_ne(img, MAP_FAILED);
+	ck_assert_int_eq(img[3 * KS_PAGE + 100], 0x22);
+	ck_assert_int_eq(img[2047 * KS_PAGE], 0x11);
+	ck_assert_int_eq(img[4 * KS_PAGE], 0);
+	ck_assert_int_eq(img[MEM + 0], 1u << 3);
+	ck_assert_int_eq(img[MEM + 2047 / 8], 1u << 7);
+	ck_assert_int_eq(img[MEM + 1], 0);
+	munmap(img, mig_image_bytes(MEM));
+	/* The stream for ketchd: the state, checked, with no pages. */
+	ck_assert_int_eq(m.a, (int64_t)len);
+	ck_assert_int_eq(lseek(p.out, 0, SEEK_SET), 0);
+	ck_assert_int_eq(ks_verify(ks_read_fd, &p.out, why), 0);
+	free(st);
+	/* Built as domain 9; the source says go; it runs; done. */
+	ck_assert_int_eq(mig_ctl_send(p.ctl, 'Y', 9, 0, 0, 0, NULL), 0);
+	ck_assert_int_eq(mig_recv_head(p.conn, &type, &n, 64, why, sizeof(why)), 0);
+	ck_assert_int_eq(type, MIG_READY);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(mig_read_all(p.conn, &domid, 4), 0);
+	ck_assert_int_eq(domid, 9);
+	ck_assert_int_eq(mig_send(p.conn, MIG_GO, NULL, 0), 0);
+	ctl_expect(&p, 'G');
+	ck_assert_int_eq(mig_ctl_send(p.ctl, 'O', 9, 0, 0, 0, NULL), 0);
+	ck_assert_int_eq(mig_recv_head(p.conn, &type, &n, 64, why, sizeof(why)), 0);
+	ck_assert_int_eq(type, MIG_DONE);
+	ck_assert_int_eq(reap(&p), 0);
+}
+END_TEST
+
+START_TEST(wrong_key)
+{
+	struct peer p = start(10);
+	struct mig_ctl m;
+	char why[256] = "";
+	static const uint8_t other[] = "another-key";
+
+	/* the target's ERROR frame: -EREMOTEIO, its text in why */
+	ck_assert_int_eq(mig_auth_source(p.conn, other, sizeof(other) - 1, why, sizeof(why)),
+			 -EREMOTEIO);
+	ck_assert_msg(strstr(why, "authentication failed"), "%s", why);
+	ck_assert_int_eq(recv(p.ctl, &m, sizeof(m), 0), (ssize_t)sizeof(m));
+	ck_assert_int_eq(m.kind, 'E');
+	ck_assert_msg(strstr(m.text, "wrong key"), "%s", m.text);
+	ck_assert_int_eq(reap(&p), 1);
+}
+END_TEST
+
+START_TEST(not_a_peer)
+{
+	struct peer p = start(10);
+	static const char junk[] = "GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n";
+	char why[256] = "";
+	uint8_t body[64];
+	uint32_t type, len;
+
+	/* Its opening is read as a listener's; then the junk goes in. */
+	ck_assert_int_eq(mig_recv_head(p.conn, &type, &len, 64, why, sizeof(why)), 0);
+	ck_assert_int_eq(type, MIG_AUTH);
+	ck_assert_int_eq(mig_read_all(p.conn, body, len), 0);
+	ck_assert_int_eq(write(p.conn, junk, sizeof(junk) - 1), (ssize_t)sizeof(junk) - 1);
+	refused(&p, "frame");
+}
+END_TEST
+
+START_TEST(no_hello_first)
+{
+	struct peer p = start(10);
+	uint64_t a[1] = { 1 };
+
+	authenticate(&p);
+	send_pages(&p, 1, a, 1);
+	refused(&p, "frame type 2 of 4112 bytes");
+}
+END_TEST
+
+START_TEST(absurd_size)
+{
+	struct peer p = start(10);
+
+	authenticate(&p);
+	hello(&p, 1ull << 50, 1);
+	refused(&p, "cannot be received");
+}
+END_TEST
+
+START_TEST(too_many_vcpus)
+{
+	struct peer p = start(10);
+
+	authenticate(&p);
+	hello(&p, MEM, 1000);
+	refused(&p, "cannot be received");
+}
+END_TEST
+
+START_TEST(frame_outside_ram)
+{
+	struct peer p = start(10);
+	uint64_t a[2] = { 1, MEM / KS_PAGE };
+
+	authenticate(&p);
+	hello(&p, MEM, 1);
+	send_pages(&p, 2, a, 1);
+	refused(&p, "outside the domain's memory");
+}
+END_TEST
+
+START_TEST(count_and_length_disagree)
+{
+	struct peer p = start(10);
+	uint32_t h[4] = { 5, 0, 0, 0 }; /* says 5 pages, carries none */
+
+	authenticate(&p);
+	hello(&p, MEM, 1);
+	ck_assert_int_eq(mig_send(p.conn, MIG_PAGES, h, sizeof(h)), 0);
+	refused(&p, "pages frame of 5 pages");
+}
+END_TEST
+
+START_TEST(oversized_frame)
+{
+	struct peer p = start(10);
+	uint32_t h[2] = { MIG_PAGES, 0x7fffffff };
+
+	authenticate(&p);
+	hello(&p, MEM, 1);
+	ck_assert_int_eq(write(p.conn, h, sizeof(h)), (ssize_t)sizeof(h));
+	refused(&p, "at most");
+}
+END_TEST
+
+START_TEST(state_not_a_stream)
+{
+	struct peer p = start(10);
+	static const char junk[] = "this is not a save stream at all";
+
+	authenticate(&p);
+	hello(&p, MEM, 1);
+	ck_assert_int_eq(mig_send(p.conn, MIG_STATE, junk, sizeof(junk)), 0);
+	refused(&p, "the state");
+}
+END_TEST
+
+START_TEST(state_of_another_size)
+{
+	struct peer p = start(10);
+	uint8_t *st;
+	size_t len;
+
+	authenticate(&p);
+	hello(&p, MEM * 2, 1); /* the state says MEM */
+	st = state(&len);
+	ck_assert_int_eq(mig_send(p.conn, MIG_STATE, st, (uint32_t)len), 0);
+	free(st);
+	refused(&p, "does not fit the domain");
+}
+END_TEST
+
+START_TEST(silent_source)
+{
+	struct peer p = start(1);
+
+	authenticate(&p);
+	hello(&p, MEM, 1);
+	ctl_expect(&p, 'H');
+	/* nothing more: the child's stall timeout (1 s) ends it */
+	refused(&p, "stalled");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("ketchd_migrate");
+	TCase *t = tcase_create("receiver");
+
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, whole_migration);
+	tcase_add_test(t, wrong_key);
+	tcase_add_test(t, not_a_peer);
+	tcase_add_test(t, no_hello_first);
+	tcase_add_test(t, absurd_size);
+	tcase_add_test(t, too_many_vcpus);
+	tcase_add_test(t, frame_outside_ram);
+	tcase_add_test(t, count_and_length_disagree);
+	tcase_add_test(t, oversized_frame);
+	tcase_add_test(t, state_not_a_stream);
+	tcase_add_test(t, state_of_another_size);
+	tcase_add_test(t, silent_source);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *r = srunner_create(suite());
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	srunner_run_all(r, CK_NORMAL);
+	failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? 1 : 0;
+}
