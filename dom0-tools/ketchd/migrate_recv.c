@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,8 +27,9 @@
 #include "ketch/savestream.h"
 
 struct receiver {
-	int ctl, fd, out, img;
-	uint8_t *mem, *bits;  /* the image: RAM, then a bit per frame received */
+	int ctl, fd, out, img;  /* img: RAM, then a bit per frame received */
+	uint8_t *bits;          /* those bits, written to img with the state */
+	uint8_t *buf;           /* a PAGES frame's pages */
 	uint64_t size;
 	char why[320];
 };
@@ -63,11 +63,10 @@ static void hello(struct receiver *r)
 		fail(r, "a domain of %llu bytes and %llu vCPUs cannot be received",
 		     (unsigned long long)h[0], (unsigned long long)h[1]);
 	r->size = h[0];
-	if (ftruncate(r->img, (off_t)mig_image_bytes(r->size)) ||
-	    (r->mem = mmap(NULL, mig_image_bytes(r->size), PROT_READ | PROT_WRITE, MAP_SHARED,
-			   r->img, 0)) == MAP_FAILED)
+	r->bits = calloc(1, mig_image_bytes(r->size) - r->size);
+	r->buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE);
+	if (!r->bits || !r->buf || ftruncate(r->img, (off_t)mig_image_bytes(r->size)))
 		fail(r, "no memory for %llu bytes", (unsigned long long)r->size);
-	r->bits = r->mem + r->size;
 	mig_ctl_send(r->ctl, 'H', (int64_t)r->size, (int64_t)h[1], 0, 0, NULL);
 }
 
@@ -87,11 +86,21 @@ static void pages(struct receiver *r, uint32_t len)
 		if (pfn[i] >= r->size / KS_PAGE)
 			fail(r, "frame %#llx is outside the domain's memory",
 			     (unsigned long long)pfn[i]);
-	for (uint32_t i = 0; i < h[0]; i++) {
-		if (mig_read_all(r->fd, r->mem + pfn[i] * KS_PAGE, KS_PAGE))
-			fail(r, "a truncated pages frame");
-		r->bits[pfn[i] / 8] |= (uint8_t)(1u << (pfn[i] % 8));
+	if (mig_read_all(r->fd, r->buf, h[0] * (size_t)KS_PAGE))
+		fail(r, "a truncated pages frame");
+	/* Written, not mapped (no page fault per page), a run of frames at a time. */
+	for (uint32_t i = 0, e; i < h[0]; i = e) {
+		size_t len;
+
+		for (e = i + 1; e < h[0] && pfn[e] == pfn[e - 1] + 1; e++)
+			;
+		len = (e - i) * (size_t)KS_PAGE;
+		if (pwrite(r->img, r->buf + (size_t)i * KS_PAGE, len, (off_t)(pfn[i] * KS_PAGE)) !=
+		    (ssize_t)len)
+			fail(r, "cannot keep the pages: %s", strerror(errno));
 	}
+	for (uint32_t i = 0; i < h[0]; i++)
+		r->bits[pfn[i] / 8] |= (uint8_t)(1u << (pfn[i] % 8));
 }
 
 /* Rounds of pages until the state; returns the state's body (malloc'd). */
@@ -202,15 +211,18 @@ void mig_recv_main(int ctl, int conn, int out_fd, int img_fd, const uint8_t *key
 	struct mig_ctl m;
 	uint32_t len, domid;
 	uint8_t *st;
+	size_t n;
 
 	mig_set_timeout(conn, timeout_s);
 	if (mig_auth_target(conn, key, klen, r.why, sizeof(r.why)))
 		fail(&r, "%s", r.why);
 	hello(&r);
 	st = receive(&r, &len);
+	n = mig_image_bytes(r.size) - r.size;
+	if (pwrite(r.img, r.bits, n, (off_t)r.size) != (ssize_t)n)
+		fail(&r, "cannot keep the pages: %s", strerror(errno));
 	m = ask(&r, 'R', (int64_t)compose(&r, st, len));
 	free(st);
-	munmap(r.mem, mig_image_bytes(r.size));
 	domid = (uint32_t)m.a;
 	if (mig_send(conn, MIG_READY, &domid, 4))
 		fail(&r, "the source went away");
