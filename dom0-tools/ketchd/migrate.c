@@ -252,7 +252,7 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 	struct kctl_dominfo i;
 	struct kd_mig_out *m;
 	int sv[2], r;
-	int mem_fd = -1;
+	void *mem;
 
 	if (!kd->mig_klen)
 		return kd_error_set(err, "no_migrate_key", "", "ketchd was started without "
@@ -272,17 +272,17 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 	 * before the first round reads, so no write of the guest's is missed. */
 	if ((r = kctl_mem_share(kd->hv, d->domid, 0, ~0ULL, NULL)) ||
 	    (r = kctl_dirty_log(kd->hv, d->domid, true)) ||
-	    (r = kctl_memory_fd(kd->hv, d->domid, &mem_fd, &a.size))) {
+	    (r = kctl_map_memory(kd->hv, d->domid, &mem, &a.size))) {
 		kctl_dirty_log(kd->hv, d->domid, false);
-		return kd_error_set(err, "hv_error", "", "cannot reach domain %u's memory: %s",
+		return kd_error_set(err, "hv_error", "", "cannot map domain %u's memory: %s",
 				    d->domid, kctl_strerror(r));
 	}
-	a.mem_fd = mem_fd;
+	a.mem = mem;
 	m = calloc(1, sizeof(*m));
 	a.state_fd = memfd_create("ketch-migrate-state", MFD_CLOEXEC);
 	if (!m || a.state_fd < 0 || ctl_pair(sv)) {
 		kctl_dirty_log(kd->hv, d->domid, false);
-		close(mem_fd);
+		kctl_unmap_memory(mem, a.size);
 		if (a.state_fd >= 0)
 			close(a.state_fd);
 		free(m);
@@ -295,7 +295,7 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 		mig_send_main(&a);
 	}
 	close(sv[1]);
-	close(mem_fd);
+	kctl_unmap_memory(mem, a.size);
 	m->ctl = sv[0];
 	m->state_fd = a.state_fd;
 	if (m->pid < 0) {

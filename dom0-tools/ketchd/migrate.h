@@ -71,7 +71,7 @@ int mig_ctl_send(int fd, char kind, int64_t a, int64_t b, int64_t c, int64_t d,
 /* migrate_send.c / migrate_recv.c: the children's bodies (they _exit). */
 struct mig_send_args {
 	int ctl, state_fd;
-	int mem_fd;                 /* the domain's memfd, read with pread */
+	uint8_t *mem;
 	uint64_t size;
 	uint32_t vcpus, domid;
 	const char *hv_socket;      /* the child's own connection, for the dirty log */

@@ -41,7 +41,6 @@
 #define MAX_ROUNDS 8      /* live rounds at most */
 #define SMALL_ENOUGH 64   /* pages: a round this small ends the live phase */
 #define PROGRESS_MS 200   /* between 'p' messages */
-#define WINDOW 256        /* pages read ahead in a pass over all of RAM */
 
 struct sender {
 	const struct mig_send_args *a;
@@ -50,8 +49,6 @@ struct sender {
 	uint64_t *pfn;
 	uint8_t *buf;
 	uint64_t *dirty;      /* KVM's log, a bit per frame */
-	uint8_t *win;         /* guest pages read from the memfd: win_n from win_f */
-	uint64_t win_f, win_n;
 	struct kctl *hv;      /* our own connection to ketch-hv */
 	uint32_t n, round;
 	uint64_t pages, bytes;
@@ -139,34 +136,12 @@ static int flush(struct sender *s)
 	return 0;
 }
 
-/*
- * Frame f as read from the memfd now, with up to ahead frames after it.
- * Read, not mapped: a mapping takes a page fault per page on first touch
- * (the most of a round's time where faults are dear, as under emulation),
- * and reading a frame the guest never touched returns zeros without
- * giving it memory.
- */
-static const uint8_t *frame(struct sender *s, uint64_t f, uint64_t ahead)
-{
-	uint64_t nr = s->a->size / KS_PAGE, n = ahead < nr - f ? ahead : nr - f;
-	ssize_t got;
-
-	if (f >= s->win_f && f < s->win_f + s->win_n)
-		return s->win + (f - s->win_f) * KS_PAGE;
-	got = pread(s->a->mem_fd, s->win, n * KS_PAGE, (off_t)(f * KS_PAGE));
-	if (got < (ssize_t)KS_PAGE)
-		fail(s, "reading the guest's memory: %s", got < 0 ? strerror(errno) : "short");
-	s->win_f = f;
-	s->win_n = (uint64_t)got / KS_PAGE;
-	return s->win;
-}
-
-/* Copy page (frame f) for sending; its hash is the copy's. */
-static int add_page(struct sender *s, uint64_t f, const uint8_t *page)
+/* Copy frame f for sending; its hash is the copy's (the guest may write on). */
+static int add_page(struct sender *s, uint64_t f)
 {
 	uint8_t *dst = s->buf + (size_t)s->n * KS_PAGE;
 
-	memcpy(dst, page, KS_PAGE);
+	memcpy(dst, s->a->mem + f * KS_PAGE, KS_PAGE);
 	s->sent[f] = page_hash(dst);
 	s->pfn[s->n++] = f;
 	s->pages++;
@@ -192,14 +167,13 @@ static void progress(struct sender *s, uint64_t done, uint64_t total)
 }
 
 /* Frame f, if its contents differ from the target's copy; 1 if sent. */
-static int offer(struct sender *s, uint64_t f, uint64_t ahead)
+static int offer(struct sender *s, uint64_t f)
 {
-	const uint8_t *page = frame(s, f, ahead);
 	int r;
 
-	if (page_hash(page) == s->sent[f])
+	if (page_hash(s->a->mem + f * KS_PAGE) == s->sent[f])
 		return 0;
-	if ((r = add_page(s, f, page)))
+	if ((r = add_page(s, f)))
 		fail(s, "sending round %u: %s", s->round, strerror(-r));
 	return 1;
 }
@@ -214,15 +188,14 @@ static void pass_done(struct sender *s)
 
 /* Frame f, the done-th of the round's total: the link kept alive between
  * batches, progress told, f sent if it changed; 1 if it was. */
-static uint64_t visit(struct sender *s, uint64_t f, uint64_t done, uint64_t total,
-		      uint64_t ahead)
+static uint64_t visit(struct sender *s, uint64_t f, uint64_t done, uint64_t total)
 {
 	if ((done & 1023) == 0) {
 		if (!s->n)
 			keepalive(s);
 		progress(s, done, total);
 	}
-	return (uint64_t)offer(s, f, ahead);
+	return (uint64_t)offer(s, f);
 }
 
 /* A round over every frame (the first, and the last). */
@@ -230,9 +203,8 @@ static uint64_t pass_all(struct sender *s)
 {
 	uint64_t nr = s->a->size / KS_PAGE, count = 0;
 
-	s->win_n = 0; /* read afresh: the guest ran on since */
 	for (uint64_t f = 0; f < nr; f++)
-		count += visit(s, f, f, nr, WINDOW);
+		count += visit(s, f, f, nr);
 	pass_done(s);
 	s->examined = nr;
 	return count;
@@ -245,7 +217,6 @@ static uint64_t pass_dirty(struct sender *s)
 	int r;
 
 	memset(s->dirty, 0, words * 8);
-	s->win_n = 0;
 	if ((r = kctl_dirty_fetch(s->hv, s->a->domid, nr, s->dirty)))
 		fail(s, "reading the dirty log: %s", kctl_strerror(r));
 	for (uint64_t w = 0; w < words; w++)
@@ -256,7 +227,7 @@ static uint64_t pass_dirty(struct sender *s)
 
 			if (f >= nr)
 				break;
-			count += visit(s, f, done++, total, 1);
+			count += visit(s, f, done++, total);
 		}
 	pass_done(s);
 	s->examined = total;
@@ -344,8 +315,7 @@ void mig_send_main(const struct mig_send_args *a)
 	s.pfn = malloc(KS_PAGES_MAX * sizeof(*s.pfn));
 	s.buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE);
 	s.dirty = malloc((nr + 63) / 64 * 8);
-	s.win = malloc((size_t)WINDOW * KS_PAGE);
-	if (!s.sent || !s.pfn || !s.buf || !s.dirty || !s.win)
+	if (!s.sent || !s.pfn || !s.buf || !s.dirty)
 		fail(&s, "out of memory");
 	if (!(s.hv = kctl_open_timeout(a->hv_socket, a->timeout_s * 1000, &r)))
 		fail(&s, "cannot reach ketch-hv: %s", kctl_strerror(r));
