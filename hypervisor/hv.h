@@ -321,6 +321,9 @@ int hv_boot(struct hv *hv, struct hv_boot *b, uint32_t *domid, char *err,
 
 /* mem_share.c: clones' copy-on-write memory (docs/save-migrate.md). */
 int mem_image_map(struct domain *d, int image_fd, uint64_t image_bytes);
+/* image_fd becomes d's memfd (its RAM mapped shared from it); d must be
+ * untouched, as for mem_image_map.  Takes image_fd on success. */
+int mem_image_adopt(struct domain *d, int image_fd, uint64_t image_bytes);
 int mem_share(struct domain *d, uint64_t first, uint64_t count, uint64_t *left);
 int mem_share_from_vcpu(struct vcpu *v, uint64_t pfn);
 void mem_discard(struct domain *d, uint64_t first, uint64_t count);

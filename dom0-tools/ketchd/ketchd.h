@@ -364,8 +364,9 @@ void kd_migrate_progress(struct kd *kd, struct kd_domain *d, unsigned int round,
 int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
 	       struct kd_domain **out, struct kd_save_stats *st, struct kd_error *err);
 /* As kd_restore, for a migration's target: the stream holds no pages,
- * the memfd image_fd holds them (restore.h's kd_restore_src). */
-int kd_restore_image(struct kd *kd, const char *path, int image_fd, const char *name,
+ * the memory image on connection image holds them, and becomes the
+ * domain's memory (restore.h's kd_restore_src). */
+int kd_restore_image(struct kd *kd, const char *path, struct kctl *image, const char *name,
 		     bool paused, struct kd_domain **out, struct kd_save_stats *st,
 		     struct kd_error *err);
 #define KD_CLONE_MAX 64

@@ -46,7 +46,8 @@ struct kd_mig_out {
 struct kd_mig_in {
 	struct kd_mig_in *next;
 	pid_t pid;
-	int ctl, out_fd, img_fd;
+	int ctl, out_fd;
+	struct kctl *image;    /* the connection holding its memory image in ketch-hv */
 	uint64_t size;         /* the domain's memory, from the source's hello */
 	uint32_t domid;
 	bool built, running;
@@ -361,31 +362,54 @@ static void in_free(struct kd *kd, struct kd_mig_in *m)
 	kill(m->pid, SIGKILL);
 	close(m->ctl);
 	close(m->out_fd);
-	close(m->img_fd);
+	if (m->image)
+		kctl_close(m->image); /* an image not adopted goes with it */
 	free(m);
 }
 
 /* The stream is in m->out_fd: build the domain from it, paused. */
-static void in_restore(struct kd *kd, struct kd_mig_in *m)
+/*
+ * The source authenticated and told the domain's size: an image of it in
+ * ketch-hv, on a connection of this migration's own (an image belongs to
+ * its connection, and several migrations may arrive at once), handed to
+ * the child to write the pages into.
+ */
+static void in_image(struct kd *kd, struct kd_mig_in *m, const struct mig_ctl *c)
+{
+	int fd = -1, r = 0;
+
+	m->size = (uint64_t)c->a;
+	kd_log("migration from %s: authenticated; %lld MiB, %lld vCPUs", m->peer,
+	       (long long)(c->a >> 20), (long long)c->b);
+	if (!m->image)
+		m->image = kctl_open_timeout(kd->opt.hv_socket, kd->opt.hv_timeout_s * 1000, &r);
+	if (m->image)
+		r = kctl_mem_image_new_fd(m->image, m->size, &fd);
+	if (!r)
+		r = mig_ctl_send_fd(m->ctl, 'I', 0, fd);
+	if (fd >= 0)
+		close(fd);
+	if (r) {
+		kd_log("migration from %s: no memory image: %s", m->peer, kctl_strerror(r));
+		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, "the target cannot hold the memory");
+	}
+}
+
+/* The stream is in m->out_fd, the pages in the image: the domain, paused. */
+static void in_restore(struct kd *kd, struct kd_mig_in *m, uint64_t frames)
 {
 	struct kd_save_stats st;
 	struct kd_domain *d;
 	struct kd_error err;
 	char path[64];
-	struct stat sb;
 	int64_t t0;
 	int r;
 
 	memset(&err, 0, sizeof(err));
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m->out_fd);
-	/* The image's size is the child's doing: checked before it is read. */
-	if (!m->size || fstat(m->img_fd, &sb) || (uint64_t)sb.st_size != mig_image_bytes(m->size)) {
-		kd_log("migration from %s: the received memory is not the domain's size", m->peer);
-		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, "the target's image of the memory is wrong");
-		return;
-	}
 	t0 = kd_now_ms();
-	r = kd_restore_image(kd, path, m->img_fd, NULL, true, &d, &st, &err);
+	r = m->image ? kd_restore_image(kd, path, m->image, NULL, true, &d, &st, &err)
+		     : kd_error_set(&err, "internal", "", "no memory image");
 	if (r) {
 		kd_log("migration from %s: cannot build the domain: %s", m->peer, err.message);
 		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, err.message);
@@ -393,8 +417,9 @@ static void in_restore(struct kd *kd, struct kd_mig_in *m)
 	}
 	m->built = true;
 	m->domid = d->domid;
-	kd_log("migration from %s: built d%u (%s), paused: %llu pages in %lld ms", m->peer,
-	       d->domid, d->cfg.name, (unsigned long long)st.pages, (long long)(kd_now_ms() - t0));
+	kd_log("migration from %s: built d%u (%s), paused, on the %llu frames received, in %lld ms",
+	       m->peer, d->domid, d->cfg.name, (unsigned long long)frames,
+	       (long long)(kd_now_ms() - t0));
 	mig_ctl_send(m->ctl, 'Y', d->domid, 0, 0, 0, NULL);
 }
 
@@ -426,13 +451,10 @@ static bool in_poll(struct kd *kd, struct kd_mig_in *m)
 			in_free(kd, m);
 			return false;
 		}
-		if (c.kind == 'H') {
-			m->size = (uint64_t)c.a;
-			kd_log("migration from %s: authenticated; %lld MiB, %lld vCPUs", m->peer,
-			       (long long)(c.a >> 20), (long long)c.b);
-		}
+		if (c.kind == 'H')
+			in_image(kd, m, &c);
 		else if (c.kind == 'R')
-			in_restore(kd, m);
+			in_restore(kd, m, (uint64_t)c.b);
 		else if (c.kind == 'G')
 			in_run(kd, m);
 	}
@@ -494,10 +516,9 @@ void kd_migrate_accept(struct kd *kd)
 	m = calloc(1, sizeof(*m));
 	sv[0] = sv[1] = -1;
 	if (m)
-		m->out_fd = m->img_fd = -1;
+		m->out_fd = -1;
 	if (!m || ctl_pair(sv) ||
-	    (m->out_fd = memfd_create("ketch-migrate-in", MFD_CLOEXEC)) < 0 ||
-	    (m->img_fd = memfd_create("ketch-migrate-image", MFD_CLOEXEC)) < 0) {
+	    (m->out_fd = memfd_create("ketch-migrate-in", MFD_CLOEXEC)) < 0) {
 		kd_log("migration: cannot take a connection: %s", strerror(errno));
 		for (int i = 0; i < 2; i++)
 			if (sv[i] >= 0)
@@ -512,7 +533,7 @@ void kd_migrate_accept(struct kd *kd)
 	m->pid = spawn();
 	if (m->pid == 0) {
 		close(sv[0]);
-		mig_recv_main(sv[1], fd, m->out_fd, m->img_fd, kd->mig_key, kd->mig_klen,
+		mig_recv_main(sv[1], fd, m->out_fd, kd->mig_key, kd->mig_klen,
 			      kd->opt.migrate_timeout_s);
 	}
 	close(sv[1]);

@@ -67,6 +67,10 @@ int mig_connect(const char *host, const char *port, int timeout_s, char *why, si
 /* A ctl message to/from the child's ketchd. */
 int mig_ctl_send(int fd, char kind, int64_t a, int64_t b, int64_t c, int64_t d,
 		 const char *text);
+/* One passing a descriptor (SCM_RIGHTS), and one receiving a message and
+ * the descriptor it may carry (*passfd, else -1). */
+int mig_ctl_send_fd(int fd, char kind, int64_t a, int passfd);
+int mig_ctl_recv(int fd, struct mig_ctl *m, int *passfd);
 
 /* migrate_send.c / migrate_recv.c: the children's bodies (they _exit). */
 struct mig_send_args {
@@ -81,13 +85,7 @@ struct mig_send_args {
 	int timeout_s;
 };
 void mig_send_main(const struct mig_send_args *a) __attribute__((noreturn));
-void mig_recv_main(int ctl, int conn, int out_fd, int img_fd, const uint8_t *key, size_t klen,
+void mig_recv_main(int ctl, int conn, int out_fd, const uint8_t *key, size_t klen,
 		   int timeout_s) __attribute__((noreturn));
-/* The target's image of a domain of size bytes: its RAM, then a bit per
- * frame received (migrate_recv.c fills it, ketchd restores from it). */
-static inline uint64_t mig_image_bytes(uint64_t size)
-{
-	return size + (size / 4096 + 7) / 8;
-}
 
 #endif

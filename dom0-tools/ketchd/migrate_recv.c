@@ -1,17 +1,17 @@
 /*
- * migrate_recv.c - the target's child: authenticates the source, keeps
- * the pages of every round in an image of the guest's memory shared with
- * its ketchd (a memfd ketchd made: RAM, then a bit per frame received; a
- * later copy of a frame replaces the earlier), and once the state
- * arrives checks it and writes it as a save stream without pages
- * (DOMAIN, the state's records, END) for ketchd to restore paused with
- * the image's frames.  Then the source says go, ketchd runs the domain,
- * and the source hears it is done.
+ * migrate_recv.c - the target's child: authenticates the source, then
+ * writes the pages of every round into a memory image ketchd got from
+ * ketch-hv for it (MEM_IMAGE_NEW; a later copy of a frame replaces the
+ * earlier), which becomes the domain's own memory, no copy made.  Once
+ * the state arrives it checks it and writes it as a save stream without
+ * pages (DOMAIN, the state's records, END) for ketchd to restore paused
+ * on that image.  Then the source says go, ketchd runs the domain, and
+ * the source hears it is done.
  *
  * ctl messages to ketchd: 'H' a source authenticated (a memory bytes, b
- * vCPUs; the image is sized), 'R' the stream is written (a its length),
- * 'G' run it, 'E' failed.
- * From ketchd: 'Y' built (a domid), 'O' running, 'E' failed (text).
+ * vCPUs), 'R' the stream is written (a its length, b frames received),
+ * 'G' run it, 'E' failed.  From ketchd: 'I' the image (its memfd
+ * passed), 'Y' built (a domid), 'O' running, 'E' failed (text).
  */
 #include <errno.h>
 #include <poll.h>
@@ -27,8 +27,9 @@
 #include "ketch/savestream.h"
 
 struct receiver {
-	int ctl, fd, out, img;  /* img: RAM, then a bit per frame received */
-	uint8_t *bits;          /* those bits, written to img with the state */
+	int ctl, fd, out, img;  /* img: the memory image, from ketchd */
+	uint8_t *bits;          /* a bit per frame received */
+	uint64_t frames;        /* how many */
 	uint8_t *buf;           /* a PAGES frame's pages */
 	uint64_t size;
 	char why[320];
@@ -49,6 +50,34 @@ static _Noreturn void fail(struct receiver *r, const char *fmt, ...)
 	_exit(1);
 }
 
+/* ketchd's answer to what was asked (and the descriptor it passed, if
+ * fd), keeping the source's link alive meanwhile. */
+static struct mig_ctl ask(struct receiver *r, char kind, int64_t a, int64_t b, int *fd)
+{
+	struct mig_ctl m;
+	int got;
+
+	mig_ctl_send(r->ctl, kind, a, b, 0, 0, NULL);
+	for (;;) {
+		struct pollfd p = { .fd = r->ctl, .events = POLLIN };
+		int n = poll(&p, 1, MIG_KEEPALIVE_MS);
+
+		if (n > 0) {
+			if (mig_ctl_recv(r->ctl, &m, &got))
+				fail(r, "the target's ketchd went away");
+			if (m.kind == 'E')
+				fail(r, "%s", m.text);
+			if (fd)
+				*fd = got;
+			else if (got >= 0)
+				close(got);
+			return m;
+		}
+		if (n == 0 && mig_send(r->fd, MIG_NOP, NULL, 0))
+			fail(r, "the source went away");
+	}
+}
+
 static void hello(struct receiver *r)
 {
 	uint64_t h[2];
@@ -63,11 +92,13 @@ static void hello(struct receiver *r)
 		fail(r, "a domain of %llu bytes and %llu vCPUs cannot be received",
 		     (unsigned long long)h[0], (unsigned long long)h[1]);
 	r->size = h[0];
-	r->bits = calloc(1, mig_image_bytes(r->size) - r->size);
+	r->bits = calloc(1, (r->size / KS_PAGE + 7) / 8);
 	r->buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE);
-	if (!r->bits || !r->buf || ftruncate(r->img, (off_t)mig_image_bytes(r->size)))
+	if (!r->bits || !r->buf)
 		fail(r, "no memory for %llu bytes", (unsigned long long)r->size);
-	mig_ctl_send(r->ctl, 'H', (int64_t)r->size, (int64_t)h[1], 0, 0, NULL);
+	/* ketchd's answer: the image in ketch-hv that becomes the domain's memory */
+	if (ask(r, 'H', (int64_t)r->size, (int64_t)h[1], &r->img).kind != 'I' || r->img < 0)
+		fail(r, "the target's ketchd gave no memory image");
 }
 
 /* A PAGES body of len bytes: each frame checked, then read into place. */
@@ -99,8 +130,10 @@ static void pages(struct receiver *r, uint32_t len)
 		    (ssize_t)len)
 			fail(r, "cannot keep the pages: %s", strerror(errno));
 	}
-	for (uint32_t i = 0; i < h[0]; i++)
+	for (uint32_t i = 0; i < h[0]; i++) {
+		r->frames += !(r->bits[pfn[i] / 8] & (1u << (pfn[i] % 8)));
 		r->bits[pfn[i] / 8] |= (uint8_t)(1u << (pfn[i] % 8));
+	}
 }
 
 /* Rounds of pages until the state; returns the state's body (malloc'd). */
@@ -170,28 +203,6 @@ static uint64_t compose(struct receiver *r, const uint8_t *st, uint32_t len)
 	return w.bytes;
 }
 
-/* ketchd's answer to what was asked, keeping the source's link alive meanwhile. */
-static struct mig_ctl ask(struct receiver *r, char kind, int64_t a)
-{
-	struct mig_ctl m;
-
-	mig_ctl_send(r->ctl, kind, a, 0, 0, 0, NULL);
-	for (;;) {
-		struct pollfd p = { .fd = r->ctl, .events = POLLIN };
-		int n = poll(&p, 1, MIG_KEEPALIVE_MS);
-
-		if (n > 0) {
-			if (recv(r->ctl, &m, sizeof(m), 0) != (ssize_t)sizeof(m))
-				fail(r, "the target's ketchd went away");
-			if (m.kind == 'E')
-				fail(r, "%s", m.text);
-			return m;
-		}
-		if (n == 0 && mig_send(r->fd, MIG_NOP, NULL, 0))
-			fail(r, "the source went away");
-	}
-}
-
 static void await_go(struct receiver *r)
 {
 	uint32_t type, len;
@@ -204,30 +215,27 @@ static void await_go(struct receiver *r)
 		fail(r, "expected go, got frame %u", type);
 }
 
-void mig_recv_main(int ctl, int conn, int out_fd, int img_fd, const uint8_t *key, size_t klen,
+void mig_recv_main(int ctl, int conn, int out_fd, const uint8_t *key, size_t klen,
 		   int timeout_s)
 {
-	struct receiver r = { .ctl = ctl, .fd = conn, .out = out_fd, .img = img_fd };
+	struct receiver r = { .ctl = ctl, .fd = conn, .out = out_fd, .img = -1 };
 	struct mig_ctl m;
 	uint32_t len, domid;
 	uint8_t *st;
-	size_t n;
 
 	mig_set_timeout(conn, timeout_s);
 	if (mig_auth_target(conn, key, klen, r.why, sizeof(r.why)))
 		fail(&r, "%s", r.why);
 	hello(&r);
 	st = receive(&r, &len);
-	n = mig_image_bytes(r.size) - r.size;
-	if (pwrite(r.img, r.bits, n, (off_t)r.size) != (ssize_t)n)
-		fail(&r, "cannot keep the pages: %s", strerror(errno));
-	m = ask(&r, 'R', (int64_t)compose(&r, st, len));
+	m = ask(&r, 'R', (int64_t)compose(&r, st, len), (int64_t)r.frames, NULL);
 	free(st);
+	close(r.img); /* the domain's memory now: nothing more to write */
 	domid = (uint32_t)m.a;
 	if (mig_send(conn, MIG_READY, &domid, 4))
 		fail(&r, "the source went away");
 	await_go(&r);
-	ask(&r, 'G', 0);
+	ask(&r, 'G', 0, 0, NULL);
 	mig_send(conn, MIG_DONE, &domid, 4);
 	_exit(0);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/random.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -258,4 +259,48 @@ int mig_ctl_send(int fd, char kind, int64_t a, int64_t b, int64_t c, int64_t d,
 	if (text)
 		snprintf(m.text, sizeof(m.text), "%s", text);
 	return send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -errno;
+}
+
+int mig_ctl_send_fd(int fd, char kind, int64_t a, int passfd)
+{
+	struct mig_ctl m = { .kind = kind, .a = a };
+	struct iovec v = { &m, sizeof(m) };
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	memset(&u, 0, sizeof(u));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -errno;
+}
+
+int mig_ctl_recv(int fd, struct mig_ctl *m, int *passfd)
+{
+	struct iovec v = { m, sizeof(*m) };
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b) };
+	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+
+	*passfd = -1;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(passfd, CMSG_DATA(c), sizeof(int));
+	if (n == (ssize_t)sizeof(*m))
+		return 0;
+	if (*passfd >= 0)
+		close(*passfd);
+	*passfd = -1;
+	return n < 0 ? -errno : -EPROTO;
 }

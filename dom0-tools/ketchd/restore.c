@@ -111,10 +111,10 @@ void kd_restore_close(struct kd_restore_src *src)
 int kd_restore(struct kd *kd, const char *path, const char *name, bool paused,
 	       struct kd_domain **out, struct kd_save_stats *st, struct kd_error *err)
 {
-	return kd_restore_image(kd, path, -1, name, paused, out, st, err);
+	return kd_restore_image(kd, path, NULL, name, paused, out, st, err);
 }
 
-int kd_restore_image(struct kd *kd, const char *path, int image_fd, const char *name,
+int kd_restore_image(struct kd *kd, const char *path, struct kctl *image, const char *name,
 		     bool paused, struct kd_domain **out, struct kd_save_stats *st,
 		     struct kd_error *err)
 {
@@ -125,8 +125,7 @@ int kd_restore_image(struct kd *kd, const char *path, int image_fd, const char *
 
 	memset(st, 0, sizeof(*st));
 	r = kd_restore_open(&src, path, st, err);
-	src.from_image = image_fd >= 0;
-	src.image_fd = image_fd;
+	src.image = image;
 	if (!r)
 		r = kd_restore_config(&src.dom, name, &cfg, err);
 	if (!r) {

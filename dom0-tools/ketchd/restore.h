@@ -20,10 +20,10 @@ struct kd_restore_src {
 	bool image_ready;         /* the image holds the file's pages */
 	struct ks_vcpu *vcpus;    /* KS_MAX_VCPUS, read with the image */
 	uint64_t have;            /* which of them the file holds */
-	/* A migration's target: the pages arrived in a memory image (the
-	 * stream has none): mem_bytes of RAM, then a bit per frame received. */
-	bool from_image;
-	int image_fd;
+	/* A migration's target: the pages arrived in a memory image in
+	 * ketch-hv, held by this connection; it becomes the domain's memory
+	 * (MEM_IMAGE_ADOPT), and the stream has no pages. */
+	struct kctl *image;
 };
 
 struct kd_config;

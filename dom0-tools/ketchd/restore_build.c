@@ -9,10 +9,8 @@
  * the half-built domain.
  */
 #include <errno.h>
-#include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <stdint.h>
 #include <xen/xen.h>
 
 #include "ketchd.h"
@@ -43,59 +41,6 @@ int kd_restore_read_records(struct kd_restore_src *src, uint8_t *mem, struct ks_
 	if (r == 0)
 		kd_progress_update(&src->st->progress, src->rd.offset, src->rd.offset, true);
 	return r ? BAD("%s: %s (did it change since it was checked?)", src->path, msg) : 0;
-}
-
-/* len bytes at off, from one memfd to the other: in the kernel where it can. */
-static int copy_range(int from, int to, uint64_t off, uint64_t len, uint8_t *buf)
-{
-	while (len) {
-		loff_t i = (loff_t)off, o = (loff_t)off;
-		ssize_t n = copy_file_range(from, &i, to, &o, len, 0);
-
-		if (n <= 0) { /* a kernel that cannot: through buf */
-			size_t k = len < (1u << 20) ? len : (1u << 20);
-
-			n = pread(from, buf, k, (off_t)off);
-			if (n <= 0 || pwrite(to, buf, (size_t)n, (off_t)off) != n)
-				return -EIO;
-		}
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
-	return 0;
-}
-
-/* A migration's pages: every frame received, from the image into the new
- * domain's memfd, a run of frames at a time (no page faults: a copy
- * through mappings would take one per page on each side). */
-static int copy_image(struct kd *kd, struct kd_restore_src *src, struct kd_domain *d,
-		      struct kd_error *err)
-{
-	uint64_t nr = src->dom.mem_bytes / KS_PAGE, size, f = 0, e;
-	size_t nb = (size_t)(nr + 7) / 8;
-	uint8_t *bits = malloc(nb), *buf = malloc(1u << 20);
-	int fd = -1, r = bits && buf ? 0 : -ENOMEM;
-
-	if (!r && pread(src->image_fd, bits, nb, (off_t)src->dom.mem_bytes) != (ssize_t)nb)
-		r = -EIO;
-	if (!r)
-		r = kctl_memory_fd(kd->hv, d->domid, &fd, &size);
-	while (!r && f < nr) {
-		for (; f < nr && !(bits[f / 8] & (1u << (f % 8))); f++)
-			;
-		for (e = f; e < nr && (bits[e / 8] & (1u << (e % 8))); e++)
-			;
-		if (e > f)
-			r = copy_range(src->image_fd, fd, f * KS_PAGE, (e - f) * KS_PAGE, buf);
-		src->st->pages += e - f;
-		f = e;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(bits);
-	free(buf);
-	return r ? kd_error_set(err, "internal", "", "cannot copy the received memory: %s",
-				strerror(-r)) : 0;
 }
 
 /* New channels in start_info, empty rings; the ring frames go to d->boot. */
@@ -140,8 +85,13 @@ static int fill_memory(struct kd *kd, struct kd_restore_src *src, struct kd_doma
 {
 	uint64_t size;
 	void *mem;
-	int r = kctl_map_memory(kd->hv, d->domid, &mem, &size);
+	/* A migration's image becomes its memory first: mapped after, not before. */
+	int r = src->image ? kctl_mem_image_adopt(src->image, d->domid) : 0;
 
+	if (r)
+		return kd_error_set(err, "hv_error", "", "cannot give the domain the memory "
+				    "received: %s", kctl_strerror(r));
+	r = kctl_map_memory(kd->hv, d->domid, &mem, &size);
 	if (r)
 		return kd_error_set(err, "hv_error", "", "cannot map the new domain's memory: %s",
 				    kctl_strerror(r));
@@ -149,8 +99,6 @@ static int fill_memory(struct kd *kd, struct kd_restore_src *src, struct kd_doma
 		r = kd_error_set(err, "hv_error", "", "ketch-hv made %llu bytes, not %llu",
 				 (unsigned long long)size,
 				 (unsigned long long)src->dom.mem_bytes);
-	if (!r && src->from_image)
-		r = copy_image(kd, src, d, err);
 	if (!r)
 		r = kd_restore_read_records(src, mem, v, have, err);
 	if (!r)

@@ -43,6 +43,7 @@ static const struct {
 	[KCTL_OP_MEM_IMAGE_DROP] = { 1, 0, 0 },
 	[KCTL_OP_MEM_SHARE] = EXACT(kctl_mem_share),
 	[KCTL_OP_DIRTY_LOG] = EXACT(kctl_dirty_req),
+	[KCTL_OP_MEM_IMAGE_ADOPT] = EXACT(kctl_domid),
 };
 #undef EXACT
 

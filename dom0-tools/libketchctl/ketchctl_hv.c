@@ -28,6 +28,8 @@ static void usage(FILE *f)
 		"  list | hv-info | info ID | pause ID | unpause ID | destroy ID\n"
 		"  evtchn-alloc ID REMOTE-ID\n"
 		"  dirty ID start|stop|fetch   (fetch prints the pages written since the last)\n"
+		"  adopt ID [SIZE|none]        (a marked image, SIZE bytes (the domain's),\n"
+		"                              made ID's memory; none: adopt with no image)\n"
 		"  events [-n|--count N] [-t|--timeout SEC]\n"
 		"The socket defaults to $KETCH_HV_SOCKET, else " KCTL_DEFAULT_SOCKET ".\n");
 }
@@ -354,6 +356,58 @@ static int cmd_dirty(struct cli *cl, int argc, char **argv)
 	return 0;
 }
 
+/* A marker written into page 1 of an image reads back from the domain. */
+static int adopt_marked(struct cli *cl, uint32_t domid, uint64_t size)
+{
+	char mark[64], seen[64] = "";
+	uint64_t msize;
+	void *mem;
+	int fd, r, n = snprintf(mark, sizeof(mark), "ketch-adopt %d", (int)getpid());
+
+	r = kctl_mem_image_new_fd(cl->h, size, &fd);
+	if (r)
+		return fail("adopt", r);
+	r = pwrite(fd, mark, (size_t)n, 4096) == n ? 0 : -errno;
+	close(fd);
+	if (!r)
+		r = kctl_mem_image_adopt(cl->h, domid);
+	if (!r)
+		r = kctl_map_memory(cl->h, domid, &mem, &msize);
+	if (r)
+		return fail("adopt", r);
+	memcpy(seen, (char *)mem + 4096, (size_t)n);
+	kctl_unmap_memory(mem, msize);
+	if (strcmp(seen, mark))
+		return fprintf(stderr, "ketchctl-hv: adopt: the domain's page 1 holds \"%s\"\n", seen), 1;
+	printf("adopted: page 1 reads \"%s\"\n", seen);
+	return 0;
+}
+
+/* adopt ID [SIZE|none]: MEM_IMAGE_ADOPT, checked end to end. */
+static int cmd_adopt(struct cli *cl, int argc, char **argv)
+{
+	struct kctl_dominfo di;
+	uint32_t domid;
+	char *end;
+	int r;
+
+	if ((argc != 2 && argc != 3) || parse_domid(2, argv, &domid) < 0)
+		return usage(stderr), 2;
+	if (argc == 3 && !strcmp(argv[2], "none")) {
+		r = kctl_mem_image_adopt(cl->h, domid);
+		return r ? fail("adopt", r) : 0;
+	}
+	r = kctl_getinfo(cl->h, domid, &di);
+	if (r)
+		return fail("adopt", r);
+	if (argc == 3) {
+		di.mem_bytes = strtoull(argv[2], &end, 0);
+		if (*end || !*argv[2])
+			return usage(stderr), 2;
+	}
+	return adopt_marked(cl, domid, di.mem_bytes);
+}
+
 /*
  * Print one line per state change: "<domid> <state> <reason> <code>",
  * until COUNT events, or SECONDS without one (exit 0), or the stream ends.
@@ -407,7 +461,7 @@ static const struct {
 	{ "hv-info", cmd_hv_info, 1 }, { "pause", cmd_domid_op, 1 },
 	{ "unpause", cmd_domid_op, 1 }, { "destroy", cmd_domid_op, 1 },
 	{ "events", cmd_events, 0 },   { "evtchn-alloc", cmd_evtchn_alloc, 1 },
-	{ "dirty", cmd_dirty, 1 },
+	{ "dirty", cmd_dirty, 1 },     { "adopt", cmd_adopt, 1 },
 };
 
 int main(int argc, char **argv)

@@ -9,26 +9,47 @@
 
 #include "kctl_private.h"
 
-int kctl_mem_image_new(struct kctl *h, uint64_t mem_bytes, void **ptr)
+int kctl_mem_image_new_fd(struct kctl *h, uint64_t mem_bytes, int *fd)
 {
 	struct kctl_mem_image_new req = { .mem_bytes = mem_bytes };
 	struct kctl_mem rep;
-	int fd = -1;
-	int r = kctl_call(h, KCTL_OP_MEM_IMAGE_NEW, &req, sizeof(req), &rep,
-			  sizeof(rep), &fd);
+	int r;
+
+	*fd = -1;
+	r = kctl_call(h, KCTL_OP_MEM_IMAGE_NEW, &req, sizeof(req), &rep, sizeof(rep), fd);
+	if (r)
+		return r;
+	if (*fd < 0)
+		return -EPROTO;
+	if (rep.mem_bytes != mem_bytes) {
+		close(*fd);
+		*fd = -1;
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int kctl_mem_image_new(struct kctl *h, uint64_t mem_bytes, void **ptr)
+{
+	int fd;
+	int r = kctl_mem_image_new_fd(h, mem_bytes, &fd);
 	void *p;
 
 	if (r)
 		return r;
-	if (fd < 0)
-		return -EPROTO;
-	p = rep.mem_bytes == mem_bytes ? mmap(NULL, mem_bytes, PROT_READ | PROT_WRITE,
-					      MAP_SHARED, fd, 0) : MAP_FAILED;
-	r = p == MAP_FAILED ? (rep.mem_bytes == mem_bytes ? -errno : -EPROTO) : 0;
+	p = mmap(NULL, mem_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	r = p == MAP_FAILED ? -errno : 0;
 	close(fd);
 	if (r == 0)
 		*ptr = p;
 	return r;
+}
+
+int kctl_mem_image_adopt(struct kctl *h, uint32_t domid)
+{
+	struct kctl_domid req = { .domid = domid };
+
+	return kctl_call(h, KCTL_OP_MEM_IMAGE_ADOPT, &req, sizeof(req), NULL, 0, NULL);
 }
 
 int kctl_mem_image_use(struct kctl *h, uint32_t domid)

@@ -307,6 +307,7 @@ static const struct ctl_op ops[] = {
 	OP0(KCTL_OP_MEM_IMAGE_DROP, ctl_op_mem_image_drop),
 	OP(KCTL_OP_MEM_SHARE, ctl_op_mem_share, struct kctl_mem_share),
 	OP(KCTL_OP_DIRTY_LOG, ctl_op_dirty_log, struct kctl_dirty_req),
+	OP(KCTL_OP_MEM_IMAGE_ADOPT, ctl_op_mem_image_adopt, struct kctl_domid),
 };
 
 const struct ctl_op *ctl_op_find(uint16_t op)

@@ -123,6 +123,8 @@ int ctl_op_mem_image_new(struct ctl_conn *c, const void *req, size_t len,
 			 struct ctl_reply *rep);
 int ctl_op_mem_image_use(struct ctl_conn *c, const void *req, size_t len,
 			 struct ctl_reply *rep);
+int ctl_op_mem_image_adopt(struct ctl_conn *c, const void *req, size_t len,
+			   struct ctl_reply *rep);
 int ctl_op_mem_image_drop(struct ctl_conn *c, const void *req, size_t len,
 			  struct ctl_reply *rep);
 int ctl_op_mem_share(struct ctl_conn *c, const void *req, size_t len,

@@ -89,6 +89,32 @@ int ctl_op_mem_image_use(struct ctl_conn *c, const void *req, size_t len,
 	return r;
 }
 
+int ctl_op_mem_image_adopt(struct ctl_conn *c, const void *req, size_t len,
+			   struct ctl_reply *rep)
+{
+	struct domain *d;
+	int r;
+
+	(void)len, (void)rep;
+	if (c->mem_image_fd < 0)
+		return -ENODATA;
+	if (c->mem_image_sealed)
+		return -EBUSY; /* clones use it: write-sealed, it cannot be a domain's own */
+	/* No SIGBUS for ketch-hv: its other holders can no longer shrink it. */
+	if (fcntl(c->mem_image_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
+		return -errno;
+	d = domain_get(c->srv->hv, ((const struct kctl_domid *)req)->domid);
+	if (!d)
+		return -ESRCH;
+	r = mem_image_adopt(d, c->mem_image_fd, c->mem_image_bytes);
+	domain_put(d);
+	if (r == 0) { /* the descriptor is the domain's now */
+		c->mem_image_fd = -1;
+		ctl_mem_image_drop(c);
+	}
+	return r;
+}
+
 int ctl_op_mem_image_drop(struct ctl_conn *c, const void *req, size_t len,
 			  struct ctl_reply *rep)
 {

@@ -102,6 +102,33 @@ int mem_image_map(struct domain *d, int image_fd, uint64_t image_bytes)
 	return r;
 }
 
+int mem_image_adopt(struct domain *d, int image_fd, uint64_t image_bytes)
+{
+	void *p;
+	int r = 0;
+
+	if (image_bytes != d->mem_bytes)
+		return -EINVAL;
+	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&d->share_lock);
+	if (!untouched(d)) {
+		r = -EBUSY;
+	} else {
+		/* Over the slot KVM was given: its MMU notifier drops what it mapped. */
+		p = mmap(d->mem, d->mem_bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 image_fd, 0);
+		if (p == MAP_FAILED)
+			r = -errno;
+	}
+	if (r == 0) {
+		close(d->memfd);
+		d->memfd = image_fd;
+	}
+	pthread_mutex_unlock(&d->share_lock);
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
 /* Kick the vCPUs out of the guest and wait until none is running. */
 static int hold_vcpus(struct domain *d)
 {

@@ -47,6 +47,7 @@ enum kctl_op {
 	KCTL_OP_MEM_IMAGE_DROP = 30,/* no payload */
 	KCTL_OP_MEM_SHARE = 31,     /* kctl_mem_share -> kctl_mem_share */
 	KCTL_OP_DIRTY_LOG = 32,     /* kctl_dirty_req -> kctl_dirty (FETCH) */
+	KCTL_OP_MEM_IMAGE_ADOPT = 33, /* kctl_domid: the image becomes the domain's memory */
 	KCTL_OP_MAX
 };
 
@@ -136,6 +137,12 @@ struct kctl_mem {
  * into the memfd and maps them from there, so a process reaching guest
  * memory through the memfd (a backend, ketchd) sees and changes what the
  * guest does.  count 0 only reports; first_pfn 0 with count ~0 shares all.
+ * MEM_IMAGE_ADOPT instead makes the (unsealed) image the never-run
+ * domain's own memory, shared, as its memfd: a live migration's target
+ * writes the pages it receives into an image and builds the domain on
+ * it, with no copy.  The image leaves the connection; it is sealed
+ * against shrinking and growing, and whoever still holds it can write
+ * the guest's memory, as any holder of a domain's memfd.
  */
 struct kctl_mem_image_new {
 	uint64_t mem_bytes;   /* a domain size CREATE accepts */

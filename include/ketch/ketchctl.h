@@ -135,6 +135,12 @@ int kctl_unmap_memory(void *ptr, uint64_t size);
  * connection's image let go.
  */
 int kctl_mem_image_new(struct kctl *h, uint64_t mem_bytes, void **ptr);
+/* The same image as its memfd (the caller closes it), to write with pwrite
+ * or hand to another process; and the image made a never-run domain's
+ * own memory (MEM_IMAGE_ADOPT): shared, no copy, the image leaves the
+ * connection.  Map the domain's memory only afterwards. */
+int kctl_mem_image_new_fd(struct kctl *h, uint64_t mem_bytes, int *fd);
+int kctl_mem_image_adopt(struct kctl *h, uint32_t domid);
 int kctl_mem_image_use(struct kctl *h, uint32_t domid);
 int kctl_mem_image_drop(struct kctl *h);
 /*

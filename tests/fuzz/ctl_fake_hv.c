@@ -321,6 +321,16 @@ int mem_image_map(struct domain *d, int image_fd, uint64_t image_bytes)
 	return d->state == KCTL_STATE_PAUSED ? 0 : -EBUSY;
 }
 
+int mem_image_adopt(struct domain *d, int image_fd, uint64_t image_bytes)
+{
+	if (image_bytes != d->mem_bytes)
+		return -EINVAL;
+	if (d->state != KCTL_STATE_PAUSED)
+		return -EBUSY;
+	close(image_fd); /* as the real one, which keeps it as the domain's */
+	return 0;
+}
+
 int mem_share(struct domain *d, uint64_t first, uint64_t count, uint64_t *left)
 {
 	uint64_t n = d->mem_bytes / 4096;

@@ -110,6 +110,20 @@ expect_match "dirty: fetch after stop is refused" 'No data available' "$out"
 CTL dirty "$id" bogus >/dev/null 2>&1
 expect_eq "dirty: an unknown subcommand exits 2" 2 "$?"
 expect_match "dirty: the guest runs on" '^(running|blocked)$' "$(state_of "$id")"
+
+# --- MEM_IMAGE_ADOPT: an image made a never-run domain's own memory ----------
+nid=$(CTL create --memory 16M)
+out=$(CTL adopt "$nid" 2>&1)
+expect_match "adopt: a marked image becomes a new domain's memory, seen through its memfd" \
+	'^adopted: page 1 reads "ketch-adopt [0-9]+"' "$out"
+out=$(CTL adopt "$nid" none 2>&1)
+expect_match "adopt: with no image on the connection, refused" 'No data available' "$out"
+out=$(CTL adopt "$nid" 8388608 2>&1)
+expect_match "adopt: an image of another size, refused" 'Invalid argument' "$out"
+out=$(CTL adopt "$id" 2>&1)
+expect_match "adopt: a domain that has run, refused" 'busy' "$out"
+expect_match "adopt: and that guest runs on" '^(running|blocked)$' "$(state_of "$id")"
+check "adopt: destroy the adopting domain" CTL destroy "$nid"
 check "dirty: destroy" CTL destroy "$id"
 
 head -c 5000 /dev/urandom >"$TMP/notelf"

@@ -3,8 +3,9 @@
  * over migrate_wire.c), run as the child it is in ketchd, with this test
  * as the source on the other end of a socket pair and as its ketchd on
  * the other end of its ctl pair.  A whole migration goes through (the
- * image holds the pages sent, last copy winning; the stream handed to
- * ketchd is a checked save stream without pages); every hostile source
+ * memory image ketchd passes holds the pages sent, last copy winning;
+ * the stream handed to ketchd is a checked save stream without pages);
+ * every hostile source
  * gets an ERROR frame saying why and the child fails: a wrong key, no
  * HELLO first, sizes and vCPU counts no domain has, frames outside RAM, counts and lengths
  * out of bounds, a state that is not a save stream, silence.
@@ -27,7 +28,7 @@ static const uint8_t key[] = "unit-test-migration-key";
 #define MEM (8ull << 20)
 
 struct peer {
-	int conn, ctl, out, img;
+	int conn, ctl, out, img; /* img: the memory image, as ketchd passes it */
 	pid_t pid;
 };
 
@@ -46,7 +47,7 @@ static struct peer start(int timeout_s)
 	if (p.pid == 0) {
 		close(c[0]);
 		close(k[0]);
-		mig_recv_main(k[1], c[1], p.out, p.img, key, KLEN, timeout_s);
+		mig_recv_main(k[1], c[1], p.out, key, KLEN, timeout_s);
 	}
 	close(c[1]);
 	close(k[1]);
@@ -81,6 +82,20 @@ static void hello(struct peer *p, uint64_t mem, uint64_t vcpus)
 	uint64_t h[2] = { mem, vcpus };
 
 	ck_assert_int_eq(mig_send(p->conn, MIG_HELLO, h, sizeof(h)), 0);
+}
+
+static struct mig_ctl ctl_expect(struct peer *p, char want);
+
+/* A HELLO the child takes: as its ketchd, hand it an image of mem bytes. */
+static void hello_ok(struct peer *p, uint64_t mem)
+{
+	struct mig_ctl m;
+
+	hello(p, mem, 1);
+	m = ctl_expect(p, 'H');
+	ck_assert_int_eq(m.a, (int64_t)mem);
+	ck_assert_int_eq(ftruncate(p->img, (off_t)mem), 0);
+	ck_assert_int_eq(mig_ctl_send_fd(p->ctl, 'I', 0, p->img), 0);
 }
 
 /* A ctl message from the child, of kind want. */
@@ -160,31 +175,28 @@ START_TEST(whole_migration)
 {
 	struct peer p = start(10);
 	uint64_t a[2] = { 3, 2047 }, b[1] = { 3 };
-	uint8_t *img, *st;
+	static uint8_t page[KS_PAGE];
+	uint8_t *st;
 	size_t len;
 	struct mig_ctl m;
 	uint32_t type, n, domid = 0;
 	char why[256];
 
 	authenticate(&p);
-	hello(&p, MEM, 1);
-	m = ctl_expect(&p, 'H');
-	ck_assert_int_eq(m.a, (int64_t)MEM);
+	hello_ok(&p, MEM);
 	send_pages(&p, 2, a, 0x11);
 	send_pages(&p, 1, b, 0x22); /* a later round: frame 3 again */
 	st = state(&len);
 	ck_assert_int_eq(mig_send(p.conn, MIG_STATE, st, (uint32_t)len), 0);
 	m = ctl_expect(&p, 'R');
-	/* The image: the last copy of each frame sent, and a bit for each. */
-	img = mmap(NULL, mig_image_bytes(MEM), PROT_READ, MAP_SHARED, p.img, 0);
-	ck_assert_ptr_ne(img, MAP_FAILED);
-	ck_assert_int_eq(img[3 * KS_PAGE + 100], 0x22);
-	ck_assert_int_eq(img[2047 * KS_PAGE], 0x11);
-	ck_assert_int_eq(img[4 * KS_PAGE], 0);
-	ck_assert_int_eq(img[MEM + 0], 1u << 3);
-	ck_assert_int_eq(img[MEM + 2047 / 8], 1u << 7);
-	ck_assert_int_eq(img[MEM + 1], 0);
-	munmap(img, mig_image_bytes(MEM));
+	/* The image: the last copy of each frame sent; two frames in all. */
+	ck_assert_int_eq(m.b, 2);
+	ck_assert_int_eq(pread(p.img, page, sizeof(page), 3 * KS_PAGE), (ssize_t)sizeof(page));
+	ck_assert_int_eq(page[100], 0x22);
+	ck_assert_int_eq(pread(p.img, page, sizeof(page), 2047 * KS_PAGE), (ssize_t)sizeof(page));
+	ck_assert_int_eq(page[0], 0x11);
+	ck_assert_int_eq(pread(p.img, page, sizeof(page), 4 * KS_PAGE), (ssize_t)sizeof(page));
+	ck_assert_int_eq(page[0], 0);
 	/* The stream for ketchd: the state, checked, with no pages. */
 	ck_assert_int_eq(m.a, (int64_t)len);
 	ck_assert_int_eq(lseek(p.out, 0, SEEK_SET), 0);
@@ -273,7 +285,7 @@ START_TEST(frame_outside_ram)
 	uint64_t a[2] = { 1, MEM / KS_PAGE };
 
 	authenticate(&p);
-	hello(&p, MEM, 1);
+	hello_ok(&p, MEM);
 	send_pages(&p, 2, a, 1);
 	refused(&p, "outside the domain's memory");
 }
@@ -285,7 +297,7 @@ START_TEST(count_and_length_disagree)
 	uint32_t h[4] = { 5, 0, 0, 0 }; /* says 5 pages, carries none */
 
 	authenticate(&p);
-	hello(&p, MEM, 1);
+	hello_ok(&p, MEM);
 	ck_assert_int_eq(mig_send(p.conn, MIG_PAGES, h, sizeof(h)), 0);
 	refused(&p, "pages frame of 5 pages");
 }
@@ -297,7 +309,7 @@ START_TEST(oversized_frame)
 	uint32_t h[2] = { MIG_PAGES, 0x7fffffff };
 
 	authenticate(&p);
-	hello(&p, MEM, 1);
+	hello_ok(&p, MEM);
 	ck_assert_int_eq(write(p.conn, h, sizeof(h)), (ssize_t)sizeof(h));
 	refused(&p, "at most");
 }
@@ -309,7 +321,7 @@ START_TEST(state_not_a_stream)
 	static const char junk[] = "this is not a save stream at all";
 
 	authenticate(&p);
-	hello(&p, MEM, 1);
+	hello_ok(&p, MEM);
 	ck_assert_int_eq(mig_send(p.conn, MIG_STATE, junk, sizeof(junk)), 0);
 	refused(&p, "the state");
 }
@@ -322,11 +334,24 @@ START_TEST(state_of_another_size)
 	size_t len;
 
 	authenticate(&p);
-	hello(&p, MEM * 2, 1); /* the state says MEM */
+	hello_ok(&p, MEM * 2); /* the state says MEM */
 	st = state(&len);
 	ck_assert_int_eq(mig_send(p.conn, MIG_STATE, st, (uint32_t)len), 0);
 	free(st);
 	refused(&p, "does not fit the domain");
+}
+END_TEST
+
+/* Its ketchd has no image for it (ketch-hv refused): it gives up. */
+START_TEST(no_image)
+{
+	struct peer p = start(10);
+
+	authenticate(&p);
+	hello(&p, MEM, 1);
+	ctl_expect(&p, 'H');
+	ck_assert_int_eq(mig_ctl_send(p.ctl, 'I', 0, 0, 0, 0, NULL), 0);
+	refused(&p, "no memory image");
 }
 END_TEST
 
@@ -335,8 +360,7 @@ START_TEST(silent_source)
 	struct peer p = start(1);
 
 	authenticate(&p);
-	hello(&p, MEM, 1);
-	ctl_expect(&p, 'H');
+	hello_ok(&p, MEM);
 	/* nothing more: the child's stall timeout (1 s) ends it */
 	refused(&p, "stalled");
 }
@@ -358,6 +382,7 @@ static Suite *suite(void)
 	tcase_add_test(t, oversized_frame);
 	tcase_add_test(t, state_not_a_stream);
 	tcase_add_test(t, state_of_another_size);
+	tcase_add_test(t, no_image);
 	tcase_add_test(t, silent_source);
 	suite_add_tcase(s, t);
 	return s;
