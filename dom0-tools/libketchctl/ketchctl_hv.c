@@ -371,6 +371,9 @@ static int adopt_marked(struct cli *cl, uint32_t domid, uint64_t size)
 	close(fd);
 	if (!r)
 		r = kctl_mem_image_adopt(cl->h, domid);
+	if (r == -EBUSY) /* not kctl_strerror's "running": paused or not, it has been used */
+		return fprintf(stderr, "ketchctl-hv: adopt: domain %u has run or been given "
+			       "memory: only a domain just created takes an image\n", domid), 1;
 	if (!r)
 		r = kctl_map_memory(cl->h, domid, &mem, &msize);
 	if (r)

@@ -119,9 +119,9 @@ expect_match "adopt: a marked image becomes a new domain's memory, seen through 
 out=$(CTL adopt "$nid" none 2>&1)
 expect_match "adopt: with no image on the connection, refused" 'No data available' "$out"
 out=$(CTL adopt "$nid" 8388608 2>&1)
-expect_match "adopt: an image of another size, refused" 'Invalid argument' "$out"
+expect_match "adopt: an image of another size, refused" 'invalid argument' "$out"
 out=$(CTL adopt "$id" 2>&1)
-expect_match "adopt: a domain that has run, refused" 'busy' "$out"
+expect_match "adopt: a domain that has run, refused" 'has run or been given memory' "$out"
 expect_match "adopt: and that guest runs on" '^(running|blocked)$' "$(state_of "$id")"
 check "adopt: destroy the adopting domain" CTL destroy "$nid"
 check "dirty: destroy" CTL destroy "$id"
