@@ -261,38 +261,48 @@ int mig_ctl_send(int fd, char kind, int64_t a, int64_t b, int64_t c, int64_t d,
 	return send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -errno;
 }
 
-int mig_ctl_send_fd(int fd, char kind, int64_t a, int passfd)
-{
-	struct mig_ctl m = { .kind = kind, .a = a };
-	struct iovec v = { &m, sizeof(m) };
+/* A one-message header carrying m and room for one descriptor. */
+struct fd_msg {
+	struct iovec v;
 	union {
 		struct cmsghdr h;
 		char b[CMSG_SPACE(sizeof(int))];
 	} u;
-	struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.b,
-			     .msg_controllen = sizeof(u.b) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	struct msghdr mh;
+};
 
-	memset(&u, 0, sizeof(u));
+static void fd_msg_init(struct fd_msg *f, struct mig_ctl *m)
+{
+	memset(f, 0, sizeof(*f));
+	f->v = (struct iovec){ m, sizeof(*m) };
+	f->mh = (struct msghdr){ .msg_iov = &f->v, .msg_iovlen = 1, .msg_control = f->u.b,
+				 .msg_controllen = sizeof(f->u.b) };
+}
+
+int mig_ctl_send_fd(int fd, char kind, int64_t a, int passfd)
+{
+	struct mig_ctl m = { .kind = kind, .a = a };
+	struct fd_msg f;
+	struct cmsghdr *c;
+
+	fd_msg_init(&f, &m);
+	c = CMSG_FIRSTHDR(&f.mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &passfd, sizeof(int));
-	return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -errno;
+	return sendmsg(fd, &f.mh, MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -errno;
 }
 
 int mig_ctl_recv(int fd, struct mig_ctl *m, int *passfd)
 {
-	struct iovec v = { m, sizeof(*m) };
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.b,
-			     .msg_controllen = sizeof(u.b) };
-	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	struct fd_msg f;
+	ssize_t n;
+	struct cmsghdr *c;
 
+	fd_msg_init(&f, m);
+	n = recvmsg(fd, &f.mh, MSG_CMSG_CLOEXEC);
+	c = n > 0 ? CMSG_FIRSTHDR(&f.mh) : NULL;
 	*passfd = -1;
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 	    c->cmsg_len == CMSG_LEN(sizeof(int)))
