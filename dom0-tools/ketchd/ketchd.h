@@ -272,6 +272,18 @@ enum kd_save_mode {
 	KD_SAVE_SNAPSHOT,   /* snapshot: as CHECKPOINT, and it goes on in disk overlays */
 	KD_SAVE_MIGRATE,    /* the last round of a migration: migrate.c takes over */
 };
+/* mem_scan.c: a domain's memory, mapped, and the runs of frames its memfd
+ * holds (the rest are holes: zeros, never read, so never allocated). */
+struct kd_guest_mem {
+	int fd;
+	uint8_t *mem;
+	uint64_t size;
+};
+int kd_guest_mem_open(struct kd *kd, uint32_t domid, struct kd_guest_mem *g);
+void kd_guest_mem_close(struct kd_guest_mem *g);
+/* The next run [*f, *end) of frames holding data, from *f on; false if none. */
+bool kd_guest_mem_run(const struct kd_guest_mem *g, uint64_t *f, uint64_t *end);
+
 /* progress.c: "progress" events while a save or restore runs. */
 struct kd_progress {
 	struct kd *kd;         /* NULL: nothing is sent */

@@ -239,6 +239,8 @@ static void out_poll(struct kd *kd, struct kd_domain *d)
 			return;
 		}
 		out_msg(kd, d, &c);
+		if (c.kind == 'O')
+			return; /* done: d is destroyed, freed */
 	}
 }
 
@@ -250,10 +252,10 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 				   .klen = kd->mig_klen, .timeout_s = kd->opt.migrate_timeout_s,
 				   .vcpus = d->cfg.vcpus, .domid = d->domid,
 				   .hv_socket = kd->opt.hv_socket };
+	struct kd_guest_mem g = { .fd = -1 };
 	struct kctl_dominfo i;
 	struct kd_mig_out *m;
 	int sv[2], r;
-	void *mem;
 
 	if (!kd->mig_klen)
 		return kd_error_set(err, "no_migrate_key", "", "ketchd was started without "
@@ -273,17 +275,18 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 	 * before the first round reads, so no write of the guest's is missed. */
 	if ((r = kctl_mem_share(kd->hv, d->domid, 0, ~0ULL, NULL)) ||
 	    (r = kctl_dirty_log(kd->hv, d->domid, true)) ||
-	    (r = kctl_map_memory(kd->hv, d->domid, &mem, &a.size))) {
+	    (r = kd_guest_mem_open(kd, d->domid, &g))) {
 		kctl_dirty_log(kd->hv, d->domid, false);
 		return kd_error_set(err, "hv_error", "", "cannot map domain %u's memory: %s",
 				    d->domid, kctl_strerror(r));
 	}
-	a.mem = mem;
+	a.mem = &g;
+	a.size = g.size;
 	m = calloc(1, sizeof(*m));
 	a.state_fd = memfd_create("ketch-migrate-state", MFD_CLOEXEC);
 	if (!m || a.state_fd < 0 || ctl_pair(sv)) {
 		kctl_dirty_log(kd->hv, d->domid, false);
-		kctl_unmap_memory(mem, a.size);
+		kd_guest_mem_close(&g);
 		if (a.state_fd >= 0)
 			close(a.state_fd);
 		free(m);
@@ -296,7 +299,7 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 		mig_send_main(&a);
 	}
 	close(sv[1]);
-	kctl_unmap_memory(mem, a.size);
+	kd_guest_mem_close(&g);
 	m->ctl = sv[0];
 	m->state_fd = a.state_fd;
 	if (m->pid < 0) {

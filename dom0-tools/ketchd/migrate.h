@@ -73,9 +73,10 @@ int mig_ctl_send_fd(int fd, char kind, int64_t a, int passfd);
 int mig_ctl_recv(int fd, struct mig_ctl *m, int *passfd);
 
 /* migrate_send.c / migrate_recv.c: the children's bodies (they _exit). */
+struct kd_guest_mem;
 struct mig_send_args {
 	int ctl, state_fd;
-	uint8_t *mem;
+	const struct kd_guest_mem *mem; /* mapped, and its runs of data (mem_scan.c) */
 	uint64_t size;
 	uint32_t vcpus, domid;
 	const char *hv_socket;      /* the child's own connection, for the dirty log */

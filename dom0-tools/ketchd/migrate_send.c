@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ketchd.h"
 #include "migrate.h"
 #include "ketch/ketchctl.h"
 #include "ketch/savestream.h"
@@ -52,6 +53,7 @@ struct sender {
 	struct kctl *hv;      /* our own connection to ketch-hv */
 	uint32_t n, round;
 	uint64_t pages, bytes;
+	uint64_t zero_hash;   /* of a page of zeros: what a frame never sent holds */
 	uint64_t examined;    /* frames the last round looked at */
 	int64_t last_send_ms, last_progress_ms;
 	bool go_sent;
@@ -136,12 +138,12 @@ static int flush(struct sender *s)
 	return 0;
 }
 
-/* Copy frame f for sending; its hash is the copy's (the guest may write on). */
-static int add_page(struct sender *s, uint64_t f)
+/* Copy page (frame f's) for sending; its hash is the copy's (the guest may write on). */
+static int add_page(struct sender *s, uint64_t f, const uint8_t *page)
 {
 	uint8_t *dst = s->buf + (size_t)s->n * KS_PAGE;
 
-	memcpy(dst, s->a->mem + f * KS_PAGE, KS_PAGE);
+	memcpy(dst, page, KS_PAGE);
 	s->sent[f] = page_hash(dst);
 	s->pfn[s->n++] = f;
 	s->pages++;
@@ -166,14 +168,17 @@ static void progress(struct sender *s, uint64_t done, uint64_t total)
 		     (int64_t)(done << 32 | total), NULL);
 }
 
-/* Frame f, if its contents differ from the target's copy; 1 if sent. */
-static int offer(struct sender *s, uint64_t f)
+/* Frame f, if its contents differ from the target's copy; 1 if sent.  A
+ * hole (never touched, or ballooned out) is zeros, and is not read. */
+static int offer(struct sender *s, uint64_t f, bool hole)
 {
+	static const uint8_t zero[KS_PAGE];
+	const uint8_t *page = hole ? zero : s->a->mem->mem + f * KS_PAGE;
 	int r;
 
-	if (page_hash(s->a->mem + f * KS_PAGE) == s->sent[f])
+	if (hole ? s->sent[f] == s->zero_hash : page_hash(page) == s->sent[f])
 		return 0;
-	if ((r = add_page(s, f)))
+	if ((r = add_page(s, f, page)))
 		fail(s, "sending round %u: %s", s->round, strerror(-r));
 	return 1;
 }
@@ -188,23 +193,29 @@ static void pass_done(struct sender *s)
 
 /* Frame f, the done-th of the round's total: the link kept alive between
  * batches, progress told, f sent if it changed; 1 if it was. */
-static uint64_t visit(struct sender *s, uint64_t f, uint64_t done, uint64_t total)
+static uint64_t visit(struct sender *s, uint64_t f, uint64_t done, uint64_t total, bool hole)
 {
 	if ((done & 1023) == 0) {
 		if (!s->n)
 			keepalive(s);
 		progress(s, done, total);
 	}
-	return (uint64_t)offer(s, f);
+	return (uint64_t)offer(s, f, hole);
 }
 
 /* A round over every frame (the first, and the last). */
 static uint64_t pass_all(struct sender *s)
 {
-	uint64_t nr = s->a->size / KS_PAGE, count = 0;
+	uint64_t nr = s->a->size / KS_PAGE, count = 0, data = 0, end = 0;
 
-	for (uint64_t f = 0; f < nr; f++)
-		count += visit(s, f, f, nr);
+	for (uint64_t f = 0; f < nr; f++) {
+		if (f >= end) { /* the next run of data: [data, end) */
+			data = f;
+			if (!kd_guest_mem_run(s->a->mem, &data, &end))
+				data = end = nr;
+		}
+		count += visit(s, f, f, nr, f < data);
+	}
 	pass_done(s);
 	s->examined = nr;
 	return count;
@@ -227,7 +238,7 @@ static uint64_t pass_dirty(struct sender *s)
 
 			if (f >= nr)
 				break;
-			count += visit(s, f, done++, total);
+			count += visit(s, f, done++, total, false);
 		}
 	pass_done(s);
 	s->examined = total;
@@ -319,7 +330,7 @@ void mig_send_main(const struct mig_send_args *a)
 		fail(&s, "out of memory");
 	if (!(s.hv = kctl_open_timeout(a->hv_socket, a->timeout_s * 1000, &r)))
 		fail(&s, "cannot reach ketch-hv: %s", kctl_strerror(r));
-	zh = page_hash(zero);
+	zh = s.zero_hash = page_hash(zero);
 	for (uint64_t f = 0; f < nr; f++)
 		s.sent[f] = zh;
 	if ((s.fd = mig_connect(a->host, a->port, a->timeout_s, s.why, sizeof(s.why))) < 0)

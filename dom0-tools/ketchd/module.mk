@@ -10,7 +10,7 @@ KD_OBJS    := $(addprefix $(BUILD)/obj/$(KD_DIR)/,main.o log.o api.o server.o do
                 vbd.o vbd_proc.o vbd_nbd.o vbd_xs.o api_block.o \
                 vif.o vif_proc.o vif_xs.o api_net.o xs_device.o backend_proc.o \
                 api_device.o api_save.o save.o save_write.o restore.o restore_build.o restore_cow.o \
-                overlay.o snapshot_disk.o clone.o progress.o \
+                overlay.o snapshot_disk.o clone.o progress.o mem_scan.o \
                 migrate.o migrate_wire.o migrate_send.o migrate_recv.o api_migrate.o migrate_disk.o)
 KD_BIN     := $(BUILD)/bin/ketchd
 KD_LDLIBS  := $(shell pkg-config --libs json-c uuid xenstore xlutil xenlight 2>/dev/null || \
@@ -40,7 +40,8 @@ $(BUILD)/tests/unit/ketchd_config $(BUILD)/tests/unit/ketchd_vif $(BUILD)/tests/
 
 # A migration's receiving child, with the wire it speaks, as ketchd runs it.
 $(BUILD)/tests/unit/ketchd_migrate: $(BUILD)/obj/tests/unit/ketchd_migrate.o \
-		$(addprefix $(BUILD)/obj/$(KD_DIR)/,migrate_recv.o migrate_wire.o) $(KS_LIB)
+		$(addprefix $(BUILD)/obj/$(KD_DIR)/,migrate_recv.o migrate_wire.o mem_scan.o) \
+		$(KS_LIB) $(BUILD)/lib/libketchctl.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcrypto $(KS_LDLIBS) $(CHECK_LIBS)

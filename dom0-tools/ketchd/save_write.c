@@ -2,7 +2,8 @@
  * save_write.c - the records of a suspended domain, written with
  * libketchsave: DOMAIN (config and where ketch-hv's pages are), PAGES
  * (every page that is not all zero: a frame never touched or given back
- * to the host reads as zeros, so only populated memory is written),
+ * to the host is a hole of the memfd, skipped unread (mem_scan.c), and a
+ * page of zeros is not written either),
  * VCPU, EVTCHN, GNTTAB, XENSTORE (the domain's home), END.
  */
 #include <errno.h>
@@ -28,15 +29,15 @@ static bool zero_page(const uint8_t *p)
 }
 
 /* Every non-zero page, KS_PAGES_MAX to a record. */
-static int write_pages(struct ks_writer *w, const uint8_t *mem, uint64_t size,
+static int write_pages(struct ks_writer *w, const struct kd_guest_mem *g,
 		       struct kd_save_stats *st)
 {
-	uint64_t *pfn = malloc(KS_PAGES_MAX * sizeof(*pfn));
-	uint8_t *buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE);
+	uint64_t *pfn = malloc(KS_PAGES_MAX * sizeof(*pfn)), size = g->size, f = 0, end;
+	uint8_t *buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE), *mem = g->mem;
 	uint32_t n = 0;
 	int r = pfn && buf ? 0 : -ENOMEM;
 
-	for (uint64_t f = 0; !r && f < size / KS_PAGE; f++) {
+	for (end = 0; !r && (f < end || kd_guest_mem_run(g, &f, &end)); f++) {
 		if (zero_page(mem + f * KS_PAGE))
 			continue;
 		pfn[n] = f;
@@ -217,28 +218,28 @@ static int write_all(struct kd *kd, struct kd_domain *d, int fd, bool pages,
 		     struct kd_save_stats *st, struct kd_error *err)
 {
 	struct ks_writer w = { .fd = fd };
-	uint64_t size, si = ~0ull;
-	void *mem;
+	struct kd_guest_mem g = { .fd = -1 };
+	uint64_t si = ~0ull;
 	/* A clone's pages are in its memfd only once shared (docs/save-migrate.md). */
 	int r = kctl_mem_share(kd->hv, d->domid, 0, ~0ULL, NULL);
 
 	if (!r)
-		r = kctl_map_memory(kd->hv, d->domid, &mem, &size);
+		r = kd_guest_mem_open(kd, d->domid, &g);
 	if (r)
 		return kd_error_set(err, "save_failed", "", "cannot map domain %u's memory: %s",
 				    d->domid, kctl_strerror(r));
 	if (!d->boot.hypercall_page_va)
 		r = kd_error_set(err, "save_failed", "", "domain %u was adopted from an older "
 				 "ketchd, which did not record its hypercall page", d->domid);
-	else if (start_info_of(kd, d, mem, size, &si, err))
+	else if (start_info_of(kd, d, g.mem, g.size, &si, err))
 		r = -EINVAL;
-	else if ((r = ks_write_header(&w)) || (r = write_domain(d, &w, size, si)) ||
-		 (pages && (r = write_pages(&w, mem, size, st))) || (r = write_vcpus(kd, d, &w)) ||
+	else if ((r = ks_write_header(&w)) || (r = write_domain(d, &w, g.size, si)) ||
+		 (pages && (r = write_pages(&w, &g, st))) || (r = write_vcpus(kd, d, &w)) ||
 		 (r = write_evtchn(kd, d, &w)) || (r = write_gnttab(kd, d, &w)) ||
 		 (r = write_xenstore(kd, d, &w)) || (r = ks_write_end(&w)))
 		kd_error_set(err, "save_failed", "", "writing the save file: %s", strerror(-r));
 	st->bytes = w.bytes;
-	kctl_unmap_memory(mem, size);
+	kd_guest_mem_close(&g);
 	return r;
 }
 

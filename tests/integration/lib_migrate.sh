@@ -4,7 +4,7 @@
 #   mig_netns: makes $NSA and $NSB (addresses $IPA and $IPB), removed on exit
 #   mig_side NAME NS KETCHD-ARGS...: ketch-hv, ketch-xenstored and ketchd
 #     in NS, their files in $TMP/NAME; ketchd's pid in $KD_NAME
-#   mig_on SIDE NAME: the domid SIDE's ketchd lists for NAME
+#   mig_on SIDE NAME: the domid SIDE's ketchd lists for NAME (empty: none)
 NSA=kmig-a-$$
 NSB=kmig-b-$$
 VA=kma$$
@@ -52,7 +52,10 @@ mig_side() {
 		{ echo "$n: ketchd does not answer"; return 1; }
 }
 
-mig_on() {
-	"$BIN/ketch" --socket "$TMP/$1/run/ketchd.sock" list --json | python3 -c 'import json,sys
+mig_on() { # a word that is no domid when SIDE's ketchd does not answer
+	local j
+	j=$("$BIN/ketch" --socket "$TMP/$1/run/ketchd.sock" list --json) ||
+		{ echo "no-answer-from-$1"; return 1; }
+	echo "$j" | python3 -c 'import json,sys
 print(next((str(d["domid"]) for d in json.load(sys.stdin) if d["name"]==sys.argv[1]), ""))' "$2"
 }

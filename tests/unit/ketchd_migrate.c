@@ -8,11 +8,14 @@
  * every hostile source
  * gets an ERROR frame saying why and the child fails: a wrong key, no
  * HELLO first, sizes and vCPU counts no domain has, frames outside RAM, counts and lengths
- * out of bounds, a state that is not a save stream, silence.
+ * out of bounds, a state that is not a save stream, silence.  And the
+ * runs of data a save or a migration reads (mem_scan.c): holes are
+ * skipped, and reading the runs gives no hole a page.
  */
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ketchd.h"
 #include "migrate.h"
 #include "ketch/savestream.h"
 
@@ -366,10 +370,60 @@ START_TEST(silent_source)
 }
 END_TEST
 
+static long shmem_kib(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Shmem: %ld kB", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+START_TEST(runs_of_data)
+{
+	struct kd_guest_mem g = { .fd = memfd_create("g", 0), .size = 64 << 20 };
+	uint64_t f = 0, end = 0, pages = 0;
+	long before;
+
+	ck_assert_int_eq(ftruncate(g.fd, (off_t)g.size), 0);
+	g.mem = mmap(NULL, g.size, PROT_READ | PROT_WRITE, MAP_SHARED, g.fd, 0);
+	ck_assert_ptr_ne(g.mem, MAP_FAILED);
+	g.mem[3 * KS_PAGE] = 1;
+	memset(g.mem + 10 * KS_PAGE, 2, 3 * KS_PAGE);
+	g.mem[16383 * KS_PAGE + 9] = 3;
+	ck_assert(kd_guest_mem_run(&g, &f, &end));
+	ck_assert_uint_eq(f, 3);
+	ck_assert_uint_eq(end, 4);
+	f = end;
+	ck_assert(kd_guest_mem_run(&g, &f, &end));
+	ck_assert_uint_eq(f, 10);
+	ck_assert_uint_eq(end, 13);
+	f = end;
+	ck_assert(kd_guest_mem_run(&g, &f, &end));
+	ck_assert_uint_eq(f, 16383);
+	ck_assert_uint_eq(end, 16384);
+	f = end;
+	ck_assert(!kd_guest_mem_run(&g, &f, &end));
+	/* Every byte of every run read: no hole got a page (64 MiB would show). */
+	before = shmem_kib();
+	for (f = 0, end = 0; f < end || kd_guest_mem_run(&g, &f, &end); f++)
+		pages += g.mem[f * KS_PAGE + 9] != 0 || g.mem[f * KS_PAGE] != 0;
+	ck_assert_uint_eq(pages, 5);
+	ck_assert_msg(shmem_kib() - before < 16 << 10, "Shmem grew %ld KiB",
+		      shmem_kib() - before);
+	kd_guest_mem_close(&g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("ketchd_migrate");
-	TCase *t = tcase_create("receiver");
+	TCase *t = tcase_create("receiver"), *m = tcase_create("mem_scan");
 
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, whole_migration);
@@ -385,6 +439,8 @@ static Suite *suite(void)
 	tcase_add_test(t, no_image);
 	tcase_add_test(t, silent_source);
 	suite_add_tcase(s, t);
+	tcase_add_test(m, runs_of_data);
+	suite_add_tcase(s, m);
 	return s;
 }
 
