@@ -42,8 +42,8 @@ void kd_restore_close(struct kd_restore_src *src);
 int kd_restore_config(const struct ks_domain *dom, const char *name, struct kd_config *cfg,
 		      struct kd_error *err);
 
-/* restore_build.c: the records after DOMAIN, pages into mem. */
-int kd_restore_read_records(struct kd_restore_src *src, uint8_t *mem, struct ks_vcpu *v,
+/* restore_build.c: the records after DOMAIN, pages written into the memfd fd. */
+int kd_restore_read_records(struct kd_restore_src *src, int fd, struct ks_vcpu *v,
 			    uint64_t *have, struct kd_error *err);
 /* New channels in start_info, empty rings, nothing pending in shared_info. */
 int kd_restore_fix_memory(struct kd_restore_src *src, struct kd_domain *d, uint8_t *mem,

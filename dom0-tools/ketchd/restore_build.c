@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <xen/xen.h>
 
 #include "ketchd.h"
@@ -18,19 +19,47 @@
 
 #define BAD(...) kd_error_set(err, "invalid_save", "file", __VA_ARGS__)
 
-/* The records after DOMAIN: pages into mem, vCPU contexts into v. */
-int kd_restore_read_records(struct kd_restore_src *src, uint8_t *mem, struct ks_vcpu *v,
+/*
+ * A PAGES record into the memfd fd, a run of consecutive frames per
+ * pwrite: no page fault per page, as a copy through a mapping takes (the
+ * most of a restore's time where faults are dear).
+ */
+static int write_pages(int fd, uint64_t nr, const struct ks_pages *p)
+{
+	for (uint32_t i = 0, e; i < p->count; i = e) {
+		size_t len, done = 0;
+
+		for (e = i + 1; e < p->count && p->pfn[e] == p->pfn[e - 1] + 1; e++)
+			;
+		if (p->pfn[e - 1] >= nr) /* the reader checked; never grow the memfd */
+			return -EINVAL;
+		len = (e - i) * (size_t)KS_PAGE;
+		while (done < len) {
+			ssize_t w = pwrite(fd, p->data + (size_t)i * KS_PAGE + done, len - done,
+					   (off_t)(p->pfn[i] * KS_PAGE + done));
+
+			if (w <= 0)
+				return w < 0 ? -errno : -EIO;
+			done += (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* The records after DOMAIN: pages into the memfd fd, vCPU contexts into v. */
+int kd_restore_read_records(struct kd_restore_src *src, int fd, struct ks_vcpu *v,
 			    uint64_t *have, struct kd_error *err)
 {
 	char msg[KS_ERRLEN] = "";
 	struct ks_record rec;
-	int r;
+	int r, w;
 
 	while ((r = ks_reader_next(&src->rd, &rec, msg)) == 1) {
 		if (rec.type == KS_REC_PAGES) {
-			for (uint32_t i = 0; i < rec.u.pages.count; i++)
-				memcpy(mem + rec.u.pages.pfn[i] * KS_PAGE,
-				       rec.u.pages.data + (size_t)i * KS_PAGE, KS_PAGE);
+			w = write_pages(fd, src->dom.mem_bytes / KS_PAGE, &rec.u.pages);
+			if (w)
+				return kd_error_set(err, "internal", "", "cannot write the "
+						    "domain's memory: %s", strerror(-w));
 			src->st->pages += rec.u.pages.count;
 			kd_progress_update(&src->st->progress, src->rd.offset, src->rd.offset, false);
 		} else if (rec.type == KS_REC_VCPU) {
@@ -83,27 +112,26 @@ static void reset_shared_info(uint8_t *mem, uint64_t gpa)
 static int fill_memory(struct kd *kd, struct kd_restore_src *src, struct kd_domain *d,
 		       struct ks_vcpu *v, uint64_t *have, struct kd_error *err)
 {
-	uint64_t size;
-	void *mem;
+	struct kd_guest_mem g = { .fd = -1 };
 	/* A migration's image becomes its memory first: mapped after, not before. */
 	int r = src->image ? kctl_mem_image_adopt(src->image, d->domid) : 0;
 
 	if (r)
 		return kd_error_set(err, "hv_error", "", "cannot give the domain the memory "
 				    "received: %s", kctl_strerror(r));
-	r = kctl_map_memory(kd->hv, d->domid, &mem, &size);
+	r = kd_guest_mem_open(kd, d->domid, &g);
 	if (r)
 		return kd_error_set(err, "hv_error", "", "cannot map the new domain's memory: %s",
 				    kctl_strerror(r));
-	if (size != src->dom.mem_bytes)
+	if (g.size != src->dom.mem_bytes)
 		r = kd_error_set(err, "hv_error", "", "ketch-hv made %llu bytes, not %llu",
-				 (unsigned long long)size,
+				 (unsigned long long)g.size,
 				 (unsigned long long)src->dom.mem_bytes);
 	if (!r)
-		r = kd_restore_read_records(src, mem, v, have, err);
+		r = kd_restore_read_records(src, g.fd, v, have, err);
 	if (!r)
-		r = kd_restore_fix_memory(src, d, mem, err);
-	kctl_unmap_memory(mem, size);
+		r = kd_restore_fix_memory(src, d, g.mem, err);
+	kd_guest_mem_close(&g);
 	return r;
 }
 

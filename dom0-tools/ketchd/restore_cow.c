@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xen/xen.h>
 
 #include "ketchd.h"
@@ -23,17 +24,16 @@ static int hv_err(struct kd_error *err, const char *what, int r)
 /* The set's image: every page of the file, read once for all its clones. */
 static int fill_image(struct kd *kd, struct kd_restore_src *src, struct kd_error *err)
 {
-	void *img;
-	int r;
+	int fd, r;
 
 	src->vcpus = calloc(KS_MAX_VCPUS, sizeof(*src->vcpus));
 	if (!src->vcpus)
 		return kd_error_set(err, "internal", "", "out of memory");
-	r = kctl_mem_image_new(kd->hv, src->dom.mem_bytes, &img);
+	r = kctl_mem_image_new_fd(kd->hv, src->dom.mem_bytes, &fd);
 	if (r)
 		return hv_err(err, "cannot make the clones' memory image", r);
-	r = kd_restore_read_records(src, img, src->vcpus, &src->have, err);
-	kctl_unmap_memory(img, src->dom.mem_bytes);
+	r = kd_restore_read_records(src, fd, src->vcpus, &src->have, err);
+	close(fd);
 	src->image_ready = r == 0;
 	return r;
 }
