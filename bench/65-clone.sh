@@ -41,7 +41,7 @@ sync
 before=$(host_kib) made=0 t0=$(date +%s%N)
 while [ "$made" -lt "$COUNT" ]; do
 	n=$((COUNT - made > 64 ? 64 : COUNT - made))
-	K clone -p -n "$n" base.save "c$made" >/dev/null || fail "clone -n $n failed after $made"
+	K clone -p -n "$n" base.save "c$made" >/dev/null 2>clone.err || { cat clone.err; fail "clone -n $n failed after $made"; }
 	made=$((made + n))
 done
 clone_ms=$(ms_since "$t0")
