@@ -28,6 +28,10 @@
  *            pin=1     with aio=: the writes placed by the caller, the k-th on
  *                      queue k mod queues (blkfront_submit_queue), so every
  *                      queue writes a stripe of the pattern
+ *            ticks=1   with suspend=1: "diskcheck: tick N" every 100 ms while
+ *                      it waits, and five more after the resume before the
+ *                      second half: a guest that counts on its console and
+ *                      writes its disk across a migration
  * Sector s holds "ketch-blk sector %08lu seed %lu\n", then bytes
  * (s*7 + i*13 + seed) & 0xff, then a 64-bit FNV-1a of the first 504 bytes.
  */
@@ -322,6 +326,17 @@ static void run_aio(struct blkfront *d, unsigned long base, unsigned long count,
 
 /* ---- across a suspend ---------------------------------------------------- */
 
+static unsigned long tick_n; /* ticks=1's last line; in guest memory, so it moves with it */
+static uint64_t tick_at;
+
+static void tick(void)
+{
+	if (!start_info_arg_ul("ticks", 0) || now_ns() < tick_at)
+		return;
+	tick_at = now_ns() + 100 * 1000000ULL;
+	printk("diskcheck: tick %lu\n", ++tick_n);
+}
+
 /* The toolstack's control/shutdown = suspend, waited for (bounded):
  * 0 once it came. */
 static int wait_suspend_request(uint64_t timeout, struct blkfront *d, unsigned char *held,
@@ -336,6 +351,7 @@ static int wait_suspend_request(uint64_t timeout, struct blkfront *d, unsigned c
 		free(v);
 		if (got)
 			return 0;
+		tick();
 		if (held) {
 			memset(held, 0xee, n * SECT);
 			*reads += blkfront_read(d, base, held, n) == 0;
@@ -385,6 +401,10 @@ static void run_suspend(struct blkfront *d, unsigned char *buf, unsigned long ba
 		verdict_rc("blkfront_resume", blkfront_resume(d), 0);
 	else
 		verdict_rc("suspend cancelled", rc, 1);
+	for (int i = 0; start_info_arg_ul("ticks", 0) && i < 5; i++) {
+		sleep_ns(100 * 1000000ULL);
+		tick();
+	}
 	verdict_rc("write the second half", write_pattern(d, buf, base + half, count - half), 0);
 	verdict_rc("flush the second half", blkfront_flush(d), 0);
 }

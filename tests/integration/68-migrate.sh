@@ -10,7 +10,8 @@
 # state, and it ticks on in b with no tick lost or repeated across both
 # consoles and all its memory intact, a's domain gone only once b runs
 # it.  A clone (its memory copy-on-write from an image) moves with every
-# page intact.  The disk checker, half its pattern written and flushed, moves too
+# page intact.  The disk checker, counting on its console with half its
+# pattern written and flushed, moves too and counts on with no gap
 # (--json: progress events, then the reply) and finishes its pattern on
 # b, where the image verifies.  Moving the ticker back, the link cut in
 # the middle and then a's ketchd killed in the middle each leave it
@@ -136,7 +137,7 @@ diskcheck_pattern $BASE $COUNT $SEED >"$TMP/expected"
 HALF=$((COUNT / 2 / 8 * 8))
 cp "$GUESTS/diskcheck" "$TMP/diskcheck"
 printf '{"name":"dsk","kernel":"%s","memory":32,"on_poweroff":"preserve",
- "cmdline":"suspend=1 reread=1 seed=%s base=%s count=%s timeout_s=%s",
+ "cmdline":"suspend=1 reread=1 ticks=1 seed=%s base=%s count=%s timeout_s=%s",
  "disks":[{"target":"%s","format":"raw","vdev":"xvda","access":"rw"}]}\n' \
 	"$TMP/diskcheck" $SEED $BASE $COUNT $((30 * T_SCALE)) "$TMP/disk.img" >dsk.json
 show_on_failure "$TMP/a/logs/console-dsk.log" "$TMP/b/logs/console-dsk.log"
@@ -158,6 +159,14 @@ check "it finished its pattern on b" up 120 finished
 expect_log "what blkback read into its memory during the rounds arrived intact" \
 	"$TMP/b/logs/console-dsk.log" "PASS what was read before the suspend verifies"
 expect_log "its verdict: PASS" "$TMP/b/logs/console-dsk.log" "diskcheck: PASS, 0 failures"
+dsk_ticks() {
+	cat "$TMP/a/logs/console-dsk.log" "$TMP/b/logs/console-dsk.log" 2>/dev/null |
+		grep -oE 'diskcheck: tick [0-9]+' | awk '{print $3}'
+}
+check "it counted on a" test "$(grep -c 'diskcheck: tick' "$TMP/a/logs/console-dsk.log")" -gt 0
+check "and on b after the move" test "$(grep -c 'diskcheck: tick' "$TMP/b/logs/console-dsk.log")" -ge 5
+expect_eq "with no count lost or repeated across the move" "" \
+	"$(dsk_ticks | awk 'NR == 1 && $1 != 1 { print "first " $1 } NR > 1 && $1 != prev + 1 { print "after " prev ": " $1 } { prev = $1 }')"
 expect_eq "the whole pattern is in the image" 0 "$(bad_sectors disk.img $BASE $COUNT)"
 KB destroy dsk >/dev/null 2>&1
 
