@@ -98,20 +98,26 @@ static struct json_object *op_destroy(struct kd *kd, struct req *r)
 	return kd_api_ok();
 }
 
+bool kd_api_int_field(struct req *r, const char *key, int64_t lo, int64_t hi, int64_t *v)
+{
+	struct json_object *o;
+
+	if (!json_object_object_get_ex(r->obj, key, &o))
+		return true;
+	*v = json_object_is_type(o, json_type_int) ? json_object_get_int64(o) : lo - 1;
+	if (*v < lo || *v > hi)
+		return kd_error_set(&r->err, "bad_request", key, "must be an integer from "
+				    "%lld to %lld", (long long)lo, (long long)hi), false;
+	return true;
+}
+
 static struct json_object *op_stop(struct kd *kd, struct req *r)
 {
-	struct json_object *t;
 	int64_t timeout = kd->opt.shutdown_timeout_s;
 	const char *op = json_object_get_string(json_object_object_get(r->obj, "op"));
 
-	if (json_object_object_get_ex(r->obj, "timeout", &t)) {
-		timeout = json_object_is_type(t, json_type_int) ? json_object_get_int64(t) : 0;
-		if (timeout < 1 || timeout > 3600) {
-			kd_error_set(&r->err, "bad_request", "timeout",
-				     "must be an integer number of seconds from 1 to 3600");
-			return NULL;
-		}
-	}
+	if (!kd_api_int_field(r, "timeout", 1, 3600, &timeout))
+		return NULL;
 	if (kd_lifecycle_request(kd, r->d, !strcmp(op, "reboot") ? SHUTDOWN_reboot
 								: SHUTDOWN_poweroff,
 				 (int)timeout, &r->err))

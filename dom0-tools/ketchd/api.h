@@ -17,6 +17,9 @@ struct req {
 
 /* A reply object {"ok":true}. */
 struct json_object *kd_api_ok(void);
+/* The request's integer field key, from lo to hi, into *v (left alone when
+ * absent); false with a bad_request naming it otherwise. */
+bool kd_api_int_field(struct req *r, const char *key, int64_t lo, int64_t hi, int64_t *v);
 /* {"ok":true,"domid":...,"name":...,"uuid":...}: a domain made (create, restore). */
 struct json_object *kd_api_created(const struct kd_domain *d);
 

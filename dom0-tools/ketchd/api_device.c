@@ -17,7 +17,7 @@ bool kd_api_domain_live(struct req *r)
 
 bool kd_api_detach_opts(struct req *r, bool *force, int64_t *timeout)
 {
-	struct json_object *f, *t;
+	struct json_object *f;
 
 	if (json_object_object_get_ex(r->obj, "force", &f)) {
 		if (!json_object_is_type(f, json_type_boolean))
@@ -25,13 +25,7 @@ bool kd_api_detach_opts(struct req *r, bool *force, int64_t *timeout)
 					    "must be true or false"), false;
 		*force = json_object_get_boolean(f);
 	}
-	if (json_object_object_get_ex(r->obj, "timeout", &t)) {
-		*timeout = json_object_is_type(t, json_type_int) ? json_object_get_int64(t) : 0;
-		if (*timeout < 1 || *timeout > 3600)
-			return kd_error_set(&r->err, "bad_request", "timeout", "must be an integer "
-					    "number of seconds from 1 to 3600"), false;
-	}
-	return true;
+	return kd_api_int_field(r, "timeout", 1, 3600, timeout);
 }
 
 struct json_object *kd_api_detach_reply(struct req *r, int rc, bool force)

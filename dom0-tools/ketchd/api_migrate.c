@@ -10,20 +10,6 @@
 #include "api.h"
 #include "migrate.h"
 
-/* r[key] as an integer from lo to hi into *v (left alone when absent). */
-static bool int_field(struct req *r, const char *key, int64_t lo, int64_t hi, int64_t *v)
-{
-	struct json_object *o;
-
-	if (!json_object_object_get_ex(r->obj, key, &o))
-		return true;
-	*v = json_object_is_type(o, json_type_int) ? json_object_get_int64(o) : lo - 1;
-	if (*v < lo || *v > hi)
-		return kd_error_set(&r->err, "bad_request", key, "must be an integer from "
-				    "%lld to %lld", (long long)lo, (long long)hi), false;
-	return true;
-}
-
 struct json_object *kd_api_migrate(struct kd *kd, struct req *r)
 {
 	struct json_object *h = json_object_object_get(r->obj, "host");
@@ -35,7 +21,8 @@ struct json_object *kd_api_migrate(struct kd *kd, struct req *r)
 	if (!host || !*host || strlen(host) > 253)
 		return kd_error_set(&r->err, "bad_request", "host", "is required: the target "
 				    "ketchd's host name or address"), NULL;
-	if (!int_field(r, "port", 1, 65535, &port) || !int_field(r, "timeout", 1, 3600, &timeout))
+	if (!kd_api_int_field(r, "port", 1, 65535, &port) ||
+	    !kd_api_int_field(r, "timeout", 1, 3600, &timeout))
 		return NULL;
 	snprintf(p, sizeof(p), "%d", (int)port);
 	if (kd_migrate_start(kd, r->d, host, p, (int)timeout, r->c,

@@ -52,17 +52,12 @@ static struct json_object *start(struct kd *kd, struct req *r, bool snapshot)
 {
 	bool checkpoint = false, paused = false;
 	int64_t timeout = kd->opt.shutdown_timeout_s;
-	struct json_object *t;
 	const char *path = file_of(r);
 
 	if (!path || !flag(r, "checkpoint", &checkpoint) || !flag(r, "paused", &paused))
 		return NULL;
-	if (json_object_object_get_ex(r->obj, "timeout", &t)) {
-		timeout = json_object_is_type(t, json_type_int) ? json_object_get_int64(t) : 0;
-		if (timeout < 1 || timeout > 3600)
-			return kd_error_set(&r->err, "bad_request", "timeout", "must be an integer "
-					    "number of seconds from 1 to 3600"), NULL;
-	}
+	if (!kd_api_int_field(r, "timeout", 1, 3600, &timeout))
+		return NULL;
 	if (kd_save_start(kd, r->d, path, snapshot ? KD_SAVE_SNAPSHOT
 					: paused ? KD_SAVE_PAUSED
 					: checkpoint ? KD_SAVE_CHECKPOINT : KD_SAVE_DESTROY,
@@ -137,7 +132,7 @@ static struct json_object *clone_json(const struct kd_domain *d)
 
 struct json_object *kd_api_clone(struct kd *kd, struct req *r)
 {
-	struct json_object *n = json_object_object_get(r->obj, "name"), *cnt, *o, *a;
+	struct json_object *n = json_object_object_get(r->obj, "name"), *o, *a;
 	struct kd_domain *made[KD_CLONE_MAX];
 	struct kd_save_stats st;
 	int64_t count = 1;
@@ -148,12 +143,8 @@ struct json_object *kd_api_clone(struct kd *kd, struct req *r)
 		return NULL;
 	if (!json_object_is_type(n, json_type_string))
 		return kd_error_set(&r->err, "bad_request", "name", "is required (a string)"), NULL;
-	if (json_object_object_get_ex(r->obj, "count", &cnt)) {
-		count = json_object_is_type(cnt, json_type_int) ? json_object_get_int64(cnt) : 0;
-		if (count < 1 || count > KD_CLONE_MAX)
-			return kd_error_set(&r->err, "bad_request", "count", "must be an integer "
-					    "from 1 to %d", KD_CLONE_MAX), NULL;
-	}
+	if (!kd_api_int_field(r, "count", 1, KD_CLONE_MAX, &count))
+		return NULL;
 	if (kd_clone(kd, path, json_object_get_string(n), (unsigned int)count, paused, made, &st,
 		     &r->err))
 		return NULL;

@@ -110,7 +110,9 @@ PY
 ticks() { grep -oE 'tick [0-9]+' "$LOGS/console-$1.log" 2>/dev/null | awk '{print $2}'; }
 last_tick() { ticks "$1" | tail -n 1; }
 at_least() { [ "$(last_tick "$1")" -ge "$2" ] 2>/dev/null; }
-gaps() { ticks "$1" | awk 'NR > 1 && $1 != prev + 1 { print "after " prev ": " $1 } { prev = $1 }'; }
+# seq_gaps: where the numbers on stdin (one a line) do not go up by one
+seq_gaps() { awk 'NR > 1 && $1 != prev + 1 { print "after " prev ": " $1 } { prev = $1 }'; }
+gaps() { ticks "$1" | seq_gaps; }
 hv_count() { HVCTL list | tail -n +2 | wc -l; }
 # passed NAME WHAT...: each of diskcheck's checks WHAT passed on NAME's
 # console (66, 67)
