@@ -229,14 +229,28 @@ int netfront_resume(struct netfront *d)
 	return 0;
 }
 
-int netfront_send_bad_index(struct netfront *d, uint32_t ahead)
+/*
+ * Wait (bounded by the device's timeout) until every frame sent was
+ * answered, so frames queued before a close or a broken index reach the
+ * backend instead of going with the rings.  A close stops early when the
+ * backend's state changes: one going away may never answer.
+ */
+static void tx_drain(struct netfront *d, int closing)
 {
 	uint64_t deadline = now_ns() + d->xb.timeout_ns;
 
-	/* Frames queued before are answered first, so they are not lost. */
-	while (!d->broken && d->tx_inflight && now_ns() < deadline)
-		if (!nf_tx_reclaim(d) && d->tx_inflight)
-			netfront_wait(d, deadline);
+	while (!d->broken && d->tx_inflight && now_ns() < deadline) {
+		if (nf_tx_reclaim(d) || !d->tx_inflight)
+			break;
+		if (closing && d->watching && front_backend_pending(&d->xb))
+			break;
+		netfront_wait(d, deadline);
+	}
+}
+
+int netfront_send_bad_index(struct netfront *d, uint32_t ahead)
+{
+	tx_drain(d, 0);
 	__atomic_store_n(&d->tx.sring->req_prod, d->tx.req_prod_pvt + ahead, __ATOMIC_RELEASE);
 	d->broken = 1;
 	evtchn_send(d->port);
@@ -276,6 +290,8 @@ int netfront_close(struct netfront *d)
 {
 	int r = 0;
 
+	if (!d->gone && d->tx.sring)
+		tx_drain(d, 1);
 	if (d->watching)
 		front_unwatch_backend(&d->xb);
 	d->watching = 0;

@@ -94,8 +94,10 @@ int netfront_send_bad_index(struct netfront *dev, uint32_t ahead);
  * 0 or a negative Xen errno (the device is then unusable).
  */
 int netfront_resume(struct netfront *dev);
-/* Closing, wait for the backend, Closed (unless the backend closed the
- * device already); grants, port and pages freed, dev too. */
+/* Frames sent answered first (bounded by the timeout, not waited for
+ * once the backend changes state), Closing, wait for the backend, Closed
+ * (unless the backend closed the device already); grants, port and pages
+ * freed, dev too. */
 int netfront_close(struct netfront *dev);
 
 #endif
