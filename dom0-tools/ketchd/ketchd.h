@@ -25,6 +25,9 @@ struct xs_handle;
  * be freed while its event waits in a batch); everything else by pointer. */
 #define KD_CONSOLE_TAG (1ULL << 63)
 #define KD_PTY_TAG (1ULL << 62) /* with KD_CONSOLE_TAG: the domain's pty master */
+/* A migration child's ctl socket, edge-triggered: its event only wakes
+ * the loop, which reads every child's messages each time round. */
+#define KD_MIG_TAG (1ULL << 61)
 
 /* What an epoll registration points at. */
 enum kd_watch_type { KD_W_LISTEN, KD_W_CONN, KD_W_HVEVENTS, KD_W_CONSOLE, KD_W_SIGNAL,
@@ -357,7 +360,8 @@ void kd_migrate_abandon(struct kd *kd, struct kd_domain *d);
 void kd_migrate_release_disks(struct kd *kd, struct kd_domain *d);
 void kd_migrate_retake_disks(struct kd *kd, struct kd_domain *d);
 void kd_migrate_conn_gone(struct kd *kd, struct kd_conn *c);
-/* Both directions' children's messages; ms to the next poll, or -1. */
+/* Both directions' children's messages, read each time round the loop
+ * (their sockets wake it); -1: no timer of migrate.c's. */
 int kd_migrate_timers(struct kd *kd);
 /* --migrate-listen's socket (kd->mig_fd, -1 without it); its connections. */
 int kd_migrate_listen(struct kd *kd);

@@ -254,6 +254,8 @@ static void dispatch(struct kd *kd, struct epoll_event *e)
 	struct kd_watch *w = e->data.ptr;
 	int evfd = kctl_events_fd(kd->ev);
 
+	if (e->data.u64 == KD_MIG_TAG)
+		return; /* the loop reads the children's messages next time round */
 	if (e->data.u64 & KD_CONSOLE_TAG) {
 		struct kd_domain *d = kd_domain_by_id(kd, (uint32_t)e->data.u64);
 

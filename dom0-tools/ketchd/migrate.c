@@ -1,7 +1,8 @@
 /*
  * migrate.c - ketchd's side of live migration (docs/save-migrate.md).
  * The network is a child's (migrate_send.c, migrate_recv.c); ketchd only
- * reads their ctl messages from its timers and does what needs ketch-hv,
+ * reads their ctl messages (each time round its loop, which their sockets
+ * wake) and does what needs ketch-hv,
  * xenstore or its domain table: on the source the suspend (save.c's, in
  * KD_SAVE_MIGRATE mode), the state stream, and at the end destroy or
  * resume; on the target the restore (paused) and the unpause.  Nothing
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -24,8 +26,6 @@
 
 #include "ketchd.h"
 #include "migrate.h"
-
-#define MIG_POLL_MS 20
 
 /* An outgoing migration (d->mig). */
 struct kd_mig_out {
@@ -72,12 +72,34 @@ static pid_t spawn(void)
 	return pid;
 }
 
-static int ctl_pair(int sv[2])
+/*
+ * The child's messages wake the loop: edge-triggered, because a message
+ * may wait unread (the source reads none while its save runs) and must
+ * not wake it again and again; the loop reads them all each time round.
+ */
+static int ctl_pair(struct kd *kd, int sv[2])
 {
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET, .data.u64 = KD_MIG_TAG };
+
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		return -errno;
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	if (epoll_ctl(kd->epfd, EPOLL_CTL_ADD, sv[0], &ev)) {
+		int e = errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		sv[0] = sv[1] = -1;
+		return -e;
+	}
 	return 0;
+}
+
+/* Out of the loop's set first: a later child may hold a copy of the fd. */
+static void ctl_close(struct kd *kd, int fd)
+{
+	epoll_ctl(kd->epfd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
 }
 
 /* ---- the source ---- */
@@ -90,7 +112,7 @@ static void out_end(struct kd *kd, struct kd_mig_out *m, int r, const struct kd_
 		kd_api_migrate_reply(kd, m->waiter, m->id, r, &m->st, err);
 	if (m->pid > 0)
 		kill(m->pid, SIGKILL); /* reaped with the backends (SIGCHLD) */
-	close(m->ctl);
+	ctl_close(kd, m->ctl);
 	close(m->state_fd);
 	if (m->id)
 		json_object_put(m->id);
@@ -284,7 +306,7 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 	a.size = g.size;
 	m = calloc(1, sizeof(*m));
 	a.state_fd = memfd_create("ketch-migrate-state", MFD_CLOEXEC);
-	if (!m || a.state_fd < 0 || ctl_pair(sv)) {
+	if (!m || a.state_fd < 0 || ctl_pair(kd, sv)) {
 		kctl_dirty_log(kd->hv, d->domid, false);
 		kd_guest_mem_close(&g);
 		if (a.state_fd >= 0)
@@ -304,7 +326,7 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 	m->state_fd = a.state_fd;
 	if (m->pid < 0) {
 		kctl_dirty_log(kd->hv, d->domid, false);
-		close(m->ctl);
+		ctl_close(kd, m->ctl);
 		close(m->state_fd);
 		free(m);
 		return kd_error_set(err, "internal", "", "fork: %s", strerror(errno));
@@ -363,7 +385,7 @@ static void in_free(struct kd *kd, struct kd_mig_in *m)
 			kd_domain_destroy(kd, d);
 	}
 	kill(m->pid, SIGKILL);
-	close(m->ctl);
+	ctl_close(kd, m->ctl);
 	close(m->out_fd);
 	if (m->image)
 		kctl_close(m->image); /* an image not adopted goes with it */
@@ -520,12 +542,13 @@ void kd_migrate_accept(struct kd *kd)
 	sv[0] = sv[1] = -1;
 	if (m)
 		m->out_fd = -1;
-	if (!m || ctl_pair(sv) ||
+	if (!m || ctl_pair(kd, sv) ||
 	    (m->out_fd = memfd_create("ketch-migrate-in", MFD_CLOEXEC)) < 0) {
 		kd_log("migration: cannot take a connection: %s", strerror(errno));
-		for (int i = 0; i < 2; i++)
-			if (sv[i] >= 0)
-				close(sv[i]);
+		if (sv[0] >= 0)
+			ctl_close(kd, sv[0]);
+		if (sv[1] >= 0)
+			close(sv[1]);
 		if (m && m->out_fd >= 0)
 			close(m->out_fd);
 		free(m);
@@ -550,18 +573,14 @@ void kd_migrate_accept(struct kd *kd)
 
 int kd_migrate_timers(struct kd *kd)
 {
-	bool any = kd->mig_in != NULL;
-
 	for (struct kd_mig_in *m = kd->mig_in, *n; m; m = n) {
 		n = m->next;
 		in_poll(kd, m);
 	}
 	for (struct kd_domain *d = kd->domains, *n; d; d = n) {
 		n = d->next;
-		if (d->mig) {
+		if (d->mig)
 			out_poll(kd, d);
-			any = true;
-		}
 	}
-	return any ? MIG_POLL_MS : -1;
+	return -1;
 }
