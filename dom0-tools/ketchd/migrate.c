@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uuid/uuid.h>
 #include <xen/xen.h>
 
 #include "ketchd.h"
@@ -273,6 +274,7 @@ int kd_migrate_start(struct kd *kd, struct kd_domain *d, const char *host, const
 	struct mig_send_args a = { .host = host, .port = port, .key = kd->mig_key,
 				   .klen = kd->mig_klen, .timeout_s = kd->opt.migrate_timeout_s,
 				   .vcpus = d->cfg.vcpus, .domid = d->domid,
+				   .name = d->cfg.name, .uuid = d->cfg.uuid,
 				   .hv_socket = kd->opt.hv_socket };
 	struct kd_guest_mem g = { .fd = -1 };
 	struct kctl_dominfo i;
@@ -399,13 +401,38 @@ static void in_free(struct kd *kd, struct kd_mig_in *m)
  * its connection, and several migrations may arrive at once), handed to
  * the child to write the pages into.
  */
+/* The domain's name or uuid ("UUID NAME") held here already: why, or NULL. */
+static const char *in_taken(struct kd *kd, const char *who, char *why, size_t n)
+{
+	uuid_t u;
+	char us[37];
+
+	snprintf(us, sizeof(us), "%.36s", who);
+	if (strlen(who) < 38 || uuid_parse(us, u))
+		return snprintf(why, n, "the source named no uuid"), why;
+	if (kd_domain_by_name(kd, who + 37))
+		return snprintf(why, n, "a domain named \"%.64s\" already exists on the target",
+				who + 37), why;
+	for (struct kd_domain *d = kd->domains; d; d = d->next)
+		if (!memcmp(d->cfg.uuid, u, 16))
+			return snprintf(why, n, "uuid %s is already domain %u's on the target", us,
+					d->domid), why;
+	return NULL;
+}
+
 static void in_image(struct kd *kd, struct kd_mig_in *m, const struct mig_ctl *c)
 {
+	char why[200], text[sizeof(c->text)];
 	int fd = -1, r = 0;
 
+	memcpy(text, c->text, sizeof(text));
+	text[sizeof(text) - 1] = 0;
 	m->size = (uint64_t)c->a;
-	kd_log("migration from %s: authenticated; %lld MiB, %lld vCPUs", m->peer,
-	       (long long)(c->a >> 20), (long long)c->b);
+	if (in_taken(kd, text, why, sizeof(why))) {
+		kd_log("migration from %s: refused: %s", m->peer, why);
+		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, why);
+		return;
+	}
 	if (!m->image)
 		m->image = kctl_open_timeout(kd->opt.hv_socket, kd->opt.hv_timeout_s * 1000, &r);
 	if (m->image)
@@ -417,7 +444,12 @@ static void in_image(struct kd *kd, struct kd_mig_in *m, const struct mig_ctl *c
 	if (r) {
 		kd_log("migration from %s: no memory image: %s", m->peer, kctl_strerror(r));
 		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, "the target cannot hold the memory");
+		return;
 	}
+	/* Logged once the image is given: from here the receiver needs
+	 * nothing of ours until the state has arrived. */
+	kd_log("migration from %s: authenticated; %.64s, %lld MiB, %lld vCPUs, its memory "
+	       "image given", m->peer, text + 37, (long long)(c->a >> 20), (long long)c->b);
 }
 
 /* The stream is in m->out_fd, the pages in the image: the domain, paused. */

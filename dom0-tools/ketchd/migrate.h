@@ -24,7 +24,7 @@
 
 /* Frames on the wire: u32 type, u32 length, body (little-endian). */
 enum mig_msg {
-	MIG_HELLO = 1,  /* src: u64 memory bytes, u32 vCPUs, u32 0 */
+	MIG_HELLO = 1,  /* src: struct mig_hello */
 	MIG_PAGES = 2,  /* src: u32 count (1..KS_PAGES_MAX), u32 round, u64 pfn[], pages */
 	MIG_STATE = 3,  /* src: a save stream without PAGES (the suspended domain's state) */
 	MIG_READY = 4,  /* dst: the domain is built, paused; body: u32 domid */
@@ -33,6 +33,15 @@ enum mig_msg {
 	MIG_ERROR = 7,  /* either: what went wrong (text); the connection ends */
 	MIG_NOP = 8,    /* either: keepalive while its ketchd works (empty) */
 	MIG_AUTH = 9,   /* both: the authentication exchange (migrate_wire.c) */
+	MIG_WELCOME = 10, /* dst: HELLO taken, the pages may come (empty); else ERROR */
+};
+/* The domain, before any page: the target refuses at once what it could
+ * not build (a size, a name or a uuid it cannot take). */
+struct mig_hello {
+	uint64_t mem;   /* bytes */
+	uint64_t vcpus;
+	uint8_t uuid[16];
+	char name[64];  /* NUL-terminated */
 };
 #define MIG_STATE_MAX (8u << 20) /* bytes of a STATE body */
 #define MIG_TEXT_MAX 512u        /* bytes of an ERROR body */
@@ -79,6 +88,8 @@ struct mig_send_args {
 	const struct kd_guest_mem *mem; /* mapped, and its runs of data (mem_scan.c) */
 	uint64_t size;
 	uint32_t vcpus, domid;
+	const char *name;
+	const uint8_t *uuid;
 	const char *hv_socket;      /* the child's own connection, for the dirty log */
 	const char *host, *port;
 	const uint8_t *key;

@@ -9,7 +9,7 @@
  * the source hears it is done.
  *
  * ctl messages to ketchd: 'H' a source authenticated (a memory bytes, b
- * vCPUs), 'R' the stream is written (a its length, b frames received),
+ * vCPUs, text "UUID NAME"), 'R' the stream is written (a its length, b frames received),
  * 'G' run it, 'E' failed.  From ketchd: 'I' the image (its memfd
  * passed), 'Y' built (a domid), 'O' running, 'E' failed (text).
  */
@@ -52,12 +52,13 @@ static _Noreturn void fail(struct receiver *r, const char *fmt, ...)
 
 /* ketchd's answer to what was asked (and the descriptor it passed, if
  * fd), keeping the source's link alive meanwhile. */
-static struct mig_ctl ask(struct receiver *r, char kind, int64_t a, int64_t b, int *fd)
+static struct mig_ctl ask(struct receiver *r, char kind, int64_t a, int64_t b,
+			  const char *text, int *fd)
 {
 	struct mig_ctl m;
 	int got;
 
-	mig_ctl_send(r->ctl, kind, a, b, 0, 0, NULL);
+	mig_ctl_send(r->ctl, kind, a, b, 0, 0, text);
 	for (;;) {
 		struct pollfd p = { .fd = r->ctl, .events = POLLIN };
 		int n = poll(&p, 1, MIG_KEEPALIVE_MS);
@@ -78,27 +79,49 @@ static struct mig_ctl ask(struct receiver *r, char kind, int64_t a, int64_t b, i
 	}
 }
 
+/* "UUID NAME" for ketchd's 'H', which refuses a name or uuid it holds. */
+static void hello_who(struct receiver *r, const struct mig_hello *h, char *who, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+
+	if (!memchr(h->name, 0, sizeof(h->name)) || !h->name[0])
+		fail(r, "the domain's name is empty or not terminated");
+	for (size_t i = 0; i < sizeof(h->uuid); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			who[k++] = '-';
+		who[k++] = hex[h->uuid[i] >> 4];
+		who[k++] = hex[h->uuid[i] & 15];
+	}
+	snprintf(who + k, n - k, " %s", h->name);
+}
+
 static void hello(struct receiver *r)
 {
-	uint64_t h[2];
+	struct mig_hello h;
 	uint32_t type, len;
+	char who[128];
 
 	if (mig_recv_head(r->fd, &type, &len, sizeof(h), r->why, sizeof(r->why)))
 		fail(r, "%s", r->why);
-	if (type != MIG_HELLO || len != sizeof(h) || mig_read_all(r->fd, h, sizeof(h)))
-		fail(r, "expected the domain's size first");
-	if (h[0] < KS_MIN_MEM || h[0] > KS_MAX_MEM || h[0] % KS_PAGE || h[1] < 1 ||
-	    h[1] > KS_MAX_VCPUS)
+	if (type != MIG_HELLO || len != sizeof(h) || mig_read_all(r->fd, &h, sizeof(h)))
+		fail(r, "expected the domain's size and name first");
+	if (h.mem < KS_MIN_MEM || h.mem > KS_MAX_MEM || h.mem % KS_PAGE || h.vcpus < 1 ||
+	    h.vcpus > KS_MAX_VCPUS)
 		fail(r, "a domain of %llu bytes and %llu vCPUs cannot be received",
-		     (unsigned long long)h[0], (unsigned long long)h[1]);
-	r->size = h[0];
+		     (unsigned long long)h.mem, (unsigned long long)h.vcpus);
+	hello_who(r, &h, who, sizeof(who));
+	r->size = h.mem;
 	r->bits = calloc(1, (r->size / KS_PAGE + 7) / 8);
 	r->buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE);
 	if (!r->bits || !r->buf)
 		fail(r, "no memory for %llu bytes", (unsigned long long)r->size);
 	/* ketchd's answer: the image in ketch-hv that becomes the domain's memory */
-	if (ask(r, 'H', (int64_t)r->size, (int64_t)h[1], &r->img).kind != 'I' || r->img < 0)
+	if (ask(r, 'H', (int64_t)r->size, (int64_t)h.vcpus, who, &r->img).kind != 'I' ||
+	    r->img < 0)
 		fail(r, "the target's ketchd gave no memory image");
+	if (mig_send(r->fd, MIG_WELCOME, NULL, 0))
+		fail(r, "the source went away");
 }
 
 /* A PAGES body of len bytes: each frame checked, then read into place. */
@@ -228,14 +251,14 @@ void mig_recv_main(int ctl, int conn, int out_fd, const uint8_t *key, size_t kle
 		fail(&r, "%s", r.why);
 	hello(&r);
 	st = receive(&r, &len);
-	m = ask(&r, 'R', (int64_t)compose(&r, st, len), (int64_t)r.frames, NULL);
+	m = ask(&r, 'R', (int64_t)compose(&r, st, len), (int64_t)r.frames, NULL, NULL);
 	free(st);
 	close(r.img); /* the domain's memory now: nothing more to write */
 	domid = (uint32_t)m.a;
 	if (mig_send(conn, MIG_READY, &domid, 4))
 		fail(&r, "the source went away");
 	await_go(&r);
-	ask(&r, 'G', 0, 0, NULL);
+	ask(&r, 'G', 0, 0, NULL, NULL);
 	mig_send(conn, MIG_DONE, &domid, 4);
 	_exit(0);
 }

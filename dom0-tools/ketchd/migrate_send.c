@@ -265,8 +265,12 @@ static struct mig_ctl wait_ctl(struct sender *s)
 	}
 }
 
-/* The target's next frame of type want (keepalives skipped); its u32 body. */
-static uint32_t expect(struct sender *s, uint32_t want, const char *what)
+/*
+ * The target's next frame of type want; its u32 body.  Keepalives are
+ * skipped, but only until deadline (ms): a target whose receiver is alive
+ * while its ketchd is stuck must not keep the guest suspended for ever.
+ */
+static uint32_t expect(struct sender *s, uint32_t want, const char *what, int64_t deadline)
 {
 	uint32_t type, len, v = 0;
 	int r;
@@ -274,9 +278,11 @@ static uint32_t expect(struct sender *s, uint32_t want, const char *what)
 	for (;;) {
 		if ((r = mig_recv_head(s->fd, &type, &len, 64, s->why, sizeof(s->why))))
 			fail(s, "waiting for the target to %s: %s", what, s->why);
+		if (type == MIG_NOP && !len && now_ms() > deadline)
+			fail(s, "the target did not %s within %d s", what, s->a->timeout_s);
 		if (type == MIG_NOP && !len)
 			continue;
-		if (type != want || len != 4 || mig_read_all(s->fd, &v, 4))
+		if (type != want || len > 4 || (len && mig_read_all(s->fd, &v, len)))
 			fail(s, "the target sent frame %u while it was to %s", type, what);
 		return v;
 	}
@@ -315,7 +321,8 @@ static void live_rounds(struct sender *s)
 void mig_send_main(const struct mig_send_args *a)
 {
 	struct sender s = { .a = a, .fd = -1 };
-	uint64_t nr = a->size / KS_PAGE, hello[2] = { a->size, a->vcpus }, zh, last;
+	uint64_t nr = a->size / KS_PAGE, zh, last;
+	struct mig_hello hello = { .mem = a->size, .vcpus = a->vcpus };
 	int64_t t[3];
 	uint8_t zero[KS_PAGE] = { 0 };
 	struct mig_ctl m;
@@ -333,11 +340,16 @@ void mig_send_main(const struct mig_send_args *a)
 	zh = s.zero_hash = page_hash(zero);
 	for (uint64_t f = 0; f < nr; f++)
 		s.sent[f] = zh;
+	memcpy(hello.uuid, a->uuid, sizeof(hello.uuid));
+	snprintf(hello.name, sizeof(hello.name), "%s", a->name);
 	if ((s.fd = mig_connect(a->host, a->port, a->timeout_s, s.why, sizeof(s.why))) < 0)
 		fail(&s, "%s", s.why);
 	if ((r = mig_auth_source(s.fd, a->key, a->klen, s.why, sizeof(s.why))) ||
-	    (r = mig_send(s.fd, MIG_HELLO, hello, sizeof(hello))))
+	    (r = mig_send(s.fd, MIG_HELLO, &hello, sizeof(hello))))
 		fail(&s, "%s", r == -EACCES || s.why[0] ? s.why : strerror(-r));
+	/* Refused here (a name or uuid the target holds, no room), with its
+	 * reason, before a page is sent. */
+	expect(&s, MIG_WELCOME, "take the domain", now_ms() + a->timeout_s * 1000ll);
 	s.last_send_ms = now_ms();
 	live_rounds(&s);
 	mig_ctl_send(a->ctl, 'S', 0, 0, 0, 0, NULL);
@@ -351,12 +363,14 @@ void mig_send_main(const struct mig_send_args *a)
 	last = s.pages - last;
 	send_state(&s, (size_t)m.a);
 	t[1] = now_ms();
-	expect(&s, MIG_READY, "build the domain");
+	expect(&s, MIG_READY, "build the domain", t[1] + a->timeout_s * 1000ll);
 	t[2] = now_ms();
 	if ((r = mig_send(s.fd, MIG_GO, NULL, 0)))
 		fail(&s, "sending go: %s", strerror(-r));
 	s.go_sent = true;
-	domid = expect(&s, MIG_DONE, "run the domain");
+	/* After go the target may run it: waiting on while it says it lives
+	 * keeps the split-brain window to the link's failure alone. */
+	domid = expect(&s, MIG_DONE, "run the domain", INT64_MAX);
 	/* Where the downtime went, for ketchd's log. */
 	snprintf(s.why, sizeof(s.why), "last round and state %lld ms, target's build %lld ms, "
 		 "go to done %lld ms", (long long)(t[1] - t[0]), (long long)(t[2] - t[1]),

@@ -13,9 +13,12 @@
 # page intact.  The disk checker, counting on its console with half its
 # pattern written and flushed, moves too and counts on with no gap
 # (--json: progress events, then the reply) and finishes its pattern on
-# b, where the image verifies.  Moving the ticker back, the link cut in
-# the middle and then a's ketchd killed in the middle each leave it
-# ticking on b.  Meanwhile the sending ketchd answers everyone else.
+# b, where the image verifies.  Moving the ticker back: a target holding
+# its name or its uuid refuses it before a page is sent; a target whose
+# ketchd is stuck when it should build makes b give up after its timeout
+# and resume the guest; the link cut in the middle and then a's ketchd
+# killed in the middle each leave it ticking on b.  Meanwhile the sending
+# ketchd answers everyone else.
 . "$(dirname "$0")/lib.sh"
 
 toolstack_paths
@@ -169,6 +172,57 @@ expect_eq "it counted from 1" 1 "$(dsk_ticks | head -n 1)"
 expect_eq "with no count lost or repeated across the move" "" "$(dsk_ticks | seq_gaps)"
 expect_eq "the whole pattern is in the image" 0 "$(bad_sectors disk.img $BASE $COUNT)"
 KB destroy dsk >/dev/null 2>&1
+
+# --- the name or the uuid held on the target: refused before a page is sent ----
+suspends() { grep -c "asked to suspend" "$TMP/b/kd.log"; }
+refused_early() { # WHAT CONFIG PATTERN: a paused domain on a holds tick's WHAT
+	local n out rc
+	check "a paused domain on a holding tick's $1" quiet KA create -p "$2"
+	n=$(suspends)
+	out=$(KB migrate tick "$IPA" 2>&1)
+	rc=$?
+	expect_eq "its $1 taken: migrate fails" 1 "$rc"
+	expect_match "and says why" "$3" "$out"
+	expect_eq "before the guest was asked to suspend" "$n" "$(suspends)"
+	expect_log "a refused it" "$TMP/a/kd.log" "refused: $3"
+	expect_eq "the ticker is still on b" "$D2" "$(on b tick)"
+	quiet KA destroy "$(jget name <"$2")"
+}
+printf '{"name":"tick","kernel":"%s","memory":32,"cmdline":"ticks=1"}\n' "$TMP/ticker" >holder.json
+printf '{"name":"twin","uuid":"%s","kernel":"%s","memory":32,"cmdline":"ticks=1"}\n' \
+	"$U1" "$TMP/ticker" >twin.json
+refused_early name holder.json 'a domain named "tick" already exists on the target'
+refused_early uuid twin.json "uuid $U1 is already domain [0-9]+'s on the target"
+ticks_on b "and ticks on"
+
+# --- a's ketchd stuck when it should build: b gives up and resumes its guest ---
+# a's ketchd is stopped once it gave the receiver the memory image: the
+# pages and the state still go, and its receiver keeps the link alive,
+# but nothing can be built.  b must not wait on those keepalives for ever.
+auths() { grep -c "authenticated;" "$TMP/a/kd.log"; }
+cancels() { grep -c "^ticker $D2 suspend cancelled" "$TMP/b/logs/console-tick.log"; }
+n=$(auths) c=$(cancels)
+took() { # 10 ms steps: stopped long before the pages are all sent
+	local i
+	for ((i = 0; i < 12000; i++)); do [ "$(auths)" -gt "$n" ] && return 0; sleep 0.01; done
+	return 1
+}
+more_cancels() { [ "$(cancels)" -gt "$c" ]; }
+KB migrate tick "$IPA" >stall.out 2>&1 &
+MPID=$!
+check "a took the domain" took
+kill -STOP "$KD_a"
+wait "$MPID"
+rc=$?
+kill -CONT "$KD_a"
+expect_eq "a stuck target: migrate fails" 1 "$rc"
+expect_match "and says why" "did not build the domain within $TO s" "$(cat stall.out)"
+expect_log "b suspended the guest first" "$TMP/b/kd.log" "asked to suspend for the last"
+check "and its suspend was cancelled: it goes on there" up 60 more_cancels
+expect_eq "the ticker is still on b" "$D2" "$(on b tick)"
+ticks_on b "and ticks on"
+check "a destroyed what it built late" up $((3 * TO)) holds_none a
+expect_eq "no tick lost or repeated" "" "$(all_gaps)"
 
 # --- back to a, the link cut in the middle: it stays on b ----------------------
 # a's ketchd is stopped as soon as it takes the connection: its receiver

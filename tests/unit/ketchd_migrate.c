@@ -7,7 +7,8 @@
  * the stream handed to ketchd is a checked save stream without pages);
  * every hostile source
  * gets an ERROR frame saying why and the child fails: a wrong key, no
- * HELLO first, sizes and vCPU counts no domain has, frames outside RAM, counts and lengths
+ * HELLO first, sizes and vCPU counts no domain has, names unterminated or empty,
+ * a name its ketchd holds, frames outside RAM, counts and lengths
  * out of bounds, a state that is not a save stream, silence.  And the
  * runs of data a save or a migration reads (mem_scan.c): holes are
  * skipped, and reading the runs gives no hole a page.
@@ -82,11 +83,22 @@ static void authenticate(struct peer *p)
 	ck_assert_msg(mig_auth_source(p->conn, key, KLEN, why, sizeof(why)) == 0, "%s", why);
 }
 
+#define WHO "00010203-0405-0607-0809-0a0b0c0d0e0f guest"
+
+static void hello_named(struct peer *p, uint64_t mem, uint64_t vcpus, const char *name,
+			size_t len)
+{
+	struct mig_hello h = { .mem = mem, .vcpus = vcpus };
+
+	for (int i = 0; i < 16; i++)
+		h.uuid[i] = (uint8_t)i;
+	memcpy(h.name, name, len);
+	ck_assert_int_eq(mig_send(p->conn, MIG_HELLO, &h, sizeof(h)), 0);
+}
+
 static void hello(struct peer *p, uint64_t mem, uint64_t vcpus)
 {
-	uint64_t h[2] = { mem, vcpus };
-
-	ck_assert_int_eq(mig_send(p->conn, MIG_HELLO, h, sizeof(h)), 0);
+	hello_named(p, mem, vcpus, "guest", 6);
 }
 
 static struct mig_ctl ctl_expect(struct peer *p, char want);
@@ -95,12 +107,19 @@ static struct mig_ctl ctl_expect(struct peer *p, char want);
 static void hello_ok(struct peer *p, uint64_t mem)
 {
 	struct mig_ctl m;
+	uint32_t type, len;
+	char why[256];
 
 	hello(p, mem, 1);
 	m = ctl_expect(p, 'H');
 	ck_assert_int_eq(m.a, (int64_t)mem);
+	ck_assert_str_eq(m.text, WHO); /* for ketchd to refuse a name or uuid it holds */
 	ck_assert_int_eq(ftruncate(p->img, (off_t)mem), 0);
 	ck_assert_int_eq(mig_ctl_send_fd(p->ctl, 'I', 0, p->img), 0);
+	/* the source hears the domain was taken before it sends a page */
+	ck_assert_int_eq(mig_recv_head(p->conn, &type, &len, 64, why, sizeof(why)), 0);
+	ck_assert_int_eq(type, MIG_WELCOME);
+	ck_assert_int_eq(len, 0);
 }
 
 /* A ctl message from the child, of kind want. */
@@ -284,6 +303,33 @@ START_TEST(bad_hello)
 }
 END_TEST
 
+/* A name with no NUL in its 64 bytes, and an empty one. */
+START_TEST(bad_name)
+{
+	struct peer p = start(10);
+	char name[64];
+
+	memset(name, 'x', sizeof(name));
+	authenticate(&p);
+	hello_named(&p, MEM, 1, _i ? "" : name, _i ? 1 : sizeof(name));
+	refused(&p, "name is empty or not terminated");
+}
+END_TEST
+
+/* Its ketchd holds the name already: the source hears ketchd's reason. */
+START_TEST(name_taken)
+{
+	struct peer p = start(10);
+
+	authenticate(&p);
+	hello(&p, MEM, 1);
+	ctl_expect(&p, 'H');
+	ck_assert_int_eq(mig_ctl_send(p.ctl, 'E', 0, 0, 0, 0,
+				      "a domain named \"guest\" already exists on the target"), 0);
+	refused(&p, "a domain named \"guest\" already exists on the target");
+}
+END_TEST
+
 START_TEST(frame_outside_ram)
 {
 	struct peer p = start(10);
@@ -427,6 +473,8 @@ static Suite *suite(void)
 	tcase_add_test(t, not_a_peer);
 	tcase_add_test(t, no_hello_first);
 	tcase_add_loop_test(t, bad_hello, 0, sizeof(bad_hellos) / sizeof(bad_hellos[0]));
+	tcase_add_loop_test(t, bad_name, 0, 2);
+	tcase_add_test(t, name_taken);
 	tcase_add_test(t, frame_outside_ram);
 	tcase_add_test(t, count_and_length_disagree);
 	tcase_add_test(t, oversized_frame);
