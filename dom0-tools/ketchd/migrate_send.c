@@ -138,13 +138,27 @@ static int flush(struct sender *s)
 	return 0;
 }
 
-/* Copy page (frame f's) for sending; its hash is the copy's (the guest may write on). */
-static int add_page(struct sender *s, uint64_t f, const uint8_t *page)
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *q = (const uint64_t *)p;
+	uint64_t any = 0;
+
+	for (size_t i = 0; i < KS_PAGE / 8; i++)
+		any |= q[i];
+	return !any;
+}
+
+/*
+ * Copy page (frame f's) for sending; the hash recorded is the copy's, as
+ * the guest may write on: h when the copy still matches the page h was
+ * taken of (a compare costs less than a hash), else the copy's own.
+ */
+static int add_page(struct sender *s, uint64_t f, const uint8_t *page, uint64_t h, bool have_h)
 {
 	uint8_t *dst = s->buf + (size_t)s->n * KS_PAGE;
 
 	memcpy(dst, page, KS_PAGE);
-	s->sent[f] = page_hash(dst);
+	s->sent[f] = have_h && !memcmp(dst, page, KS_PAGE) ? h : page_hash(dst);
 	s->pfn[s->n++] = f;
 	s->pages++;
 	return s->n == KS_PAGES_MAX ? flush(s) : 0;
@@ -174,11 +188,15 @@ static int offer(struct sender *s, uint64_t f, bool hole)
 {
 	static const uint8_t zero[KS_PAGE];
 	const uint8_t *page = hole ? zero : s->a->mem->mem + f * KS_PAGE;
+	bool never = s->sent[f] == s->zero_hash; /* the target holds zeros */
+	uint64_t h = 0;
 	int r;
 
-	if (hole ? s->sent[f] == s->zero_hash : page_hash(page) == s->sent[f])
+	/* A frame never sent (every frame of the first round) is compared
+	 * with zeros, not hashed: only what is sent is hashed, once. */
+	if (hole ? never : never ? page_is_zero(page) : (h = page_hash(page)) == s->sent[f])
 		return 0;
-	if ((r = add_page(s, f, page)))
+	if ((r = add_page(s, f, page, h, !hole && !never)))
 		fail(s, "sending round %u: %s", s->round, strerror(-r));
 	return 1;
 }
