@@ -129,10 +129,12 @@ static void scatter(struct bb_req *r)
 }
 
 /* libnbd's errors for a connection that is gone (commands in flight are
- * failed with ENOTCONN when it dies). */
-static bool conn_lost(int err)
+ * failed with ENOTCONN when it dies), or any error once it is: a command
+ * issued on a dead handle fails with EINVAL ("invalid state"). */
+static bool conn_lost(struct bb *b, int err)
 {
-	return err == ENOTCONN || err == EPIPE || err == ECONNRESET || err == ESHUTDOWN;
+	return err == ENOTCONN || err == EPIPE || err == ECONNRESET || err == ESHUTDOWN ||
+	       nbd_aio_is_dead(b->nbd) || nbd_aio_is_closed(b->nbd);
 }
 
 /*
@@ -147,7 +149,7 @@ static void part_done(struct bb_req *r, int err)
 		r->res = -err;
 	if (--r->pending)
 		return;
-	if (r->res < 0 && conn_lost(-r->res)) {
+	if (r->res < 0 && conn_lost(r->bb, -r->res)) {
 		r->bb->nbd_lost = true;
 		return;
 	}

@@ -99,7 +99,7 @@ expect_eq "a writer of the base under a clone in use: exit 5" 5 "$?"
 expect_match "and why" 'base.qcow2 is in use \(locked\) by another domain or program' "$out"
 P=$(bb_pid alpha 0)
 expect_eq "block-list --json: the detected format" qcow2 "$(K block-list alpha --json | jget disks.0.format)"
-check "ketch-blkback runs a qemu-storage-daemon" wait_for 20 qsd_of "$P"
+check "ketch-blkback runs a qemu-storage-daemon" quiet wait_for 20 qsd_of "$P"
 check "the daemon's socket is private (0700 directory)" \
 	test "$(stat -c %a "$TMP/run/ketchd-nbd")" = 700
 out=$(qemu-img info clone.qcow2 2>&1)
