@@ -184,6 +184,19 @@ static int start_rw(struct bb *b, struct bb_req *r, nbd_completion_callback cb)
 	return c < 0 ? (r->pending--, nbd_err()) : 0;
 }
 
+/* A dead connection cannot be mended here: leave with status 1, and
+ * ketchd starts this backend and a new server again. */
+static void check_alive(struct bb *b)
+{
+	if (!b->nbd_lost && !nbd_aio_is_dead(b->nbd) && !nbd_aio_is_closed(b->nbd))
+		return;
+	if (b->x.failed)
+		return;
+	bk_log("the NBD server's connection broke (%s); exiting to be restarted",
+	       nbd_get_error() ? nbd_get_error() : "closed");
+	b->x.quit = true;
+	b->x.failed = true;
+}
 
 static void nbd_start(struct bb *b, struct bb_req *r)
 {
@@ -208,6 +221,9 @@ static void nbd_start(struct bb *b, struct bb_req *r)
 			e = (r->pending--, nbd_err());
 	}
 	part_done(r, -e);
+	/* The connection may have died in the send: its socket will not
+	 * say so any more (a dead handle has none to poll). */
+	check_alive(b);
 }
 
 static void nbd_submit(struct bb *b)
@@ -226,19 +242,6 @@ static void nbd_poll_fd(struct bb *b, struct pollfd *p)
 		p->events |= POLLOUT;
 }
 
-/* A dead connection cannot be mended here: leave with status 1, and
- * ketchd starts this backend and a new server again. */
-static void check_alive(struct bb *b)
-{
-	if (!b->nbd_lost && !nbd_aio_is_dead(b->nbd) && !nbd_aio_is_closed(b->nbd))
-		return;
-	if (b->x.failed)
-		return;
-	bk_log("the NBD server's connection broke (%s); exiting to be restarted",
-	       nbd_get_error() ? nbd_get_error() : "closed");
-	b->x.quit = true;
-	b->x.failed = true;
-}
 
 static unsigned int nbd_complete(struct bb *b, short revents)
 {

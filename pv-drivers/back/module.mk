@@ -59,6 +59,15 @@ $(NETBACK_UNIT): $(BUILD)/obj/tests/unit/pv_netback_data.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
+# blkback's NBD layer against a real qemu-storage-daemon (tests/unit/pv_blkback_nbd.c).
+BLKBACK_NBD_UNIT := $(BUILD)/tests/unit/pv_blkback_nbd
+UNIT_TESTS       += $(BLKBACK_NBD_UNIT)
+
+$(BLKBACK_NBD_UNIT): $(BUILD)/obj/tests/unit/pv_blkback_nbd.o $(BUILD)/obj/pv-drivers/back/blkback_nbd.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lnbd $(CHECK_LIBS)
+
 # the tx rate limit on a clock the test moves (tests/unit/pv_netback_credit.c).
 CREDIT_UNIT := $(BUILD)/tests/unit/pv_netback_credit
 UNIT_TESTS  += $(CREDIT_UNIT)
