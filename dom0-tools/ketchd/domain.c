@@ -97,16 +97,17 @@ char *kd_domain_cmdline(const struct kd_config *cfg)
 	return s;
 }
 
-static int check_unique(struct kd *kd, const struct kd_config *cfg, struct kd_error *err)
+int kd_domain_check_unique(struct kd *kd, const char *name, const uint8_t *uuid,
+			   struct kd_error *err)
 {
 	char u[37];
 
-	if (kd_domain_by_name(kd, cfg->name))
+	if (kd_domain_by_name(kd, name))
 		return kd_error_set(err, "duplicate_name", "name",
-				    "a domain named \"%s\" already exists", cfg->name);
+				    "a domain named \"%s\" already exists", name);
 	for (struct kd_domain *d = kd->domains; d; d = d->next)
-		if (!memcmp(d->cfg.uuid, cfg->uuid, 16)) {
-			uuid_unparse_lower(cfg->uuid, u);
+		if (!memcmp(d->cfg.uuid, uuid, 16)) {
+			uuid_unparse_lower(uuid, u);
 			return kd_error_set(err, "duplicate_uuid", "uuid",
 					    "%s is already domain %u's", u, d->domid);
 		}
@@ -185,7 +186,7 @@ int kd_domain_create_with(struct kd *kd, struct kd_config *cfg, bool paused,
 			  struct kd_error *err)
 {
 	struct kd_domain *d;
-	int r = check_unique(kd, cfg, err);
+	int r = kd_domain_check_unique(kd, cfg->name, cfg->uuid, err);
 
 	if (r || !(d = calloc(1, sizeof(*d)))) {
 		kd_config_free(cfg);

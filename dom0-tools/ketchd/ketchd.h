@@ -228,6 +228,9 @@ int64_t kd_wall_ms(void);
 struct kd_domain *kd_domain_lookup(struct kd *kd, const char *key);
 struct kd_domain *kd_domain_by_id(struct kd *kd, uint32_t domid);
 struct kd_domain *kd_domain_by_name(struct kd *kd, const char *name);
+/* 0, or duplicate_name / duplicate_uuid when a domain holds either. */
+int kd_domain_check_unique(struct kd *kd, const char *name, const uint8_t *uuid,
+			   struct kd_error *err);
 /*
  * Build and start a domain from a validated config (ownership of cfg
  * passes to ketchd on success and on failure).  Leaves it paused when

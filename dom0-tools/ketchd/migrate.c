@@ -22,7 +22,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <uuid/uuid.h>
 #include <xen/xen.h>
 
 #include "ketchd.h"
@@ -394,41 +393,29 @@ static void in_free(struct kd *kd, struct kd_mig_in *m)
 	free(m);
 }
 
-/* The stream is in m->out_fd: build the domain from it, paused. */
 /*
- * The source authenticated and told the domain's size: an image of it in
+ * The source authenticated and told the domain's size, name and uuid:
+ * refused if a domain here holds either, else an image of it in
  * ketch-hv, on a connection of this migration's own (an image belongs to
  * its connection, and several migrations may arrive at once), handed to
  * the child to write the pages into.
  */
-/* The domain's name or uuid ("UUID NAME") held here already: why, or NULL. */
-static const char *in_taken(struct kd *kd, const char *who, char *why, size_t n)
-{
-	uuid_t u;
-	char us[37];
-
-	snprintf(us, sizeof(us), "%.36s", who);
-	if (strlen(who) < 38 || uuid_parse(us, u))
-		return snprintf(why, n, "the source named no uuid"), why;
-	if (kd_domain_by_name(kd, who + 37))
-		return snprintf(why, n, "a domain named \"%.64s\" already exists on the target",
-				who + 37), why;
-	for (struct kd_domain *d = kd->domains; d; d = d->next)
-		if (!memcmp(d->cfg.uuid, u, 16))
-			return snprintf(why, n, "uuid %s is already domain %u's on the target", us,
-					d->domid), why;
-	return NULL;
-}
-
 static void in_image(struct kd *kd, struct kd_mig_in *m, const struct mig_ctl *c)
 {
-	char why[200], text[sizeof(c->text)];
+	char why[sizeof(((struct kd_error *)0)->message) + 64], name[sizeof(c->text)];
+	uint8_t uuid[16];
+	struct kd_error err;
 	int fd = -1, r = 0;
 
-	memcpy(text, c->text, sizeof(text));
-	text[sizeof(text) - 1] = 0;
+	/* the child checked the name is terminated; the uuid rides in c and d */
+	memcpy(name, c->text, sizeof(name));
+	name[sizeof(name) - 1] = 0;
+	memcpy(uuid, &c->c, 8);
+	memcpy(uuid + 8, &c->d, 8);
 	m->size = (uint64_t)c->a;
-	if (in_taken(kd, text, why, sizeof(why))) {
+	memset(&err, 0, sizeof(err));
+	if (kd_domain_check_unique(kd, name, uuid, &err)) {
+		snprintf(why, sizeof(why), "%s: %s on the target", err.field, err.message);
 		kd_log("migration from %s: refused: %s", m->peer, why);
 		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, why);
 		return;
@@ -449,7 +436,7 @@ static void in_image(struct kd *kd, struct kd_mig_in *m, const struct mig_ctl *c
 	/* Logged once the image is given: from here the receiver needs
 	 * nothing of ours until the state has arrived. */
 	kd_log("migration from %s: authenticated; %.64s, %lld MiB, %lld vCPUs, its memory "
-	       "image given", m->peer, text + 37, (long long)(c->a >> 20), (long long)c->b);
+	       "image given", m->peer, name, (long long)(c->a >> 20), (long long)c->b);
 }
 
 /* The stream is in m->out_fd, the pages in the image: the domain, paused. */

@@ -9,7 +9,8 @@
  * the source hears it is done.
  *
  * ctl messages to ketchd: 'H' a source authenticated (a memory bytes, b
- * vCPUs, text "UUID NAME"), 'R' the stream is written (a its length, b frames received),
+ * vCPUs, c and d the uuid's bytes, text the name), 'R' the stream is
+ * written (a its length, b frames received),
  * 'G' run it, 'E' failed.  From ketchd: 'I' the image (its memfd
  * passed), 'Y' built (a domid), 'O' running, 'E' failed (text).
  */
@@ -52,13 +53,12 @@ static _Noreturn void fail(struct receiver *r, const char *fmt, ...)
 
 /* ketchd's answer to what was asked (and the descriptor it passed, if
  * fd), keeping the source's link alive meanwhile. */
-static struct mig_ctl ask(struct receiver *r, char kind, int64_t a, int64_t b,
-			  const char *text, int *fd)
+static struct mig_ctl ask(struct receiver *r, const struct mig_ctl *q, int *fd)
 {
 	struct mig_ctl m;
 	int got;
 
-	mig_ctl_send(r->ctl, kind, a, b, 0, 0, text);
+	mig_ctl_send(r->ctl, q->kind, q->a, q->b, q->c, q->d, q->text);
 	for (;;) {
 		struct pollfd p = { .fd = r->ctl, .events = POLLIN };
 		int n = poll(&p, 1, MIG_KEEPALIVE_MS);
@@ -79,28 +79,11 @@ static struct mig_ctl ask(struct receiver *r, char kind, int64_t a, int64_t b,
 	}
 }
 
-/* "UUID NAME" for ketchd's 'H', which refuses a name or uuid it holds. */
-static void hello_who(struct receiver *r, const struct mig_hello *h, char *who, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t k = 0;
-
-	if (!memchr(h->name, 0, sizeof(h->name)) || !h->name[0])
-		fail(r, "the domain's name is empty or not terminated");
-	for (size_t i = 0; i < sizeof(h->uuid); i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			who[k++] = '-';
-		who[k++] = hex[h->uuid[i] >> 4];
-		who[k++] = hex[h->uuid[i] & 15];
-	}
-	snprintf(who + k, n - k, " %s", h->name);
-}
-
 static void hello(struct receiver *r)
 {
 	struct mig_hello h;
+	struct mig_ctl q = { .kind = 'H' };
 	uint32_t type, len;
-	char who[128];
 
 	if (mig_recv_head(r->fd, &type, &len, sizeof(h), r->why, sizeof(r->why)))
 		fail(r, "%s", r->why);
@@ -110,15 +93,20 @@ static void hello(struct receiver *r)
 	    h.vcpus > KS_MAX_VCPUS)
 		fail(r, "a domain of %llu bytes and %llu vCPUs cannot be received",
 		     (unsigned long long)h.mem, (unsigned long long)h.vcpus);
-	hello_who(r, &h, who, sizeof(who));
+	if (!memchr(h.name, 0, sizeof(h.name)) || !h.name[0])
+		fail(r, "the domain's name is empty or not terminated");
 	r->size = h.mem;
 	r->bits = calloc(1, (r->size / KS_PAGE + 7) / 8);
 	r->buf = malloc((size_t)KS_PAGES_MAX * KS_PAGE);
 	if (!r->bits || !r->buf)
 		fail(r, "no memory for %llu bytes", (unsigned long long)r->size);
 	/* ketchd's answer: the image in ketch-hv that becomes the domain's memory */
-	if (ask(r, 'H', (int64_t)r->size, (int64_t)h.vcpus, who, &r->img).kind != 'I' ||
-	    r->img < 0)
+	q.a = (int64_t)h.mem;
+	q.b = (int64_t)h.vcpus;
+	memcpy(&q.c, h.uuid, 8);
+	memcpy(&q.d, h.uuid + 8, 8);
+	memcpy(q.text, h.name, sizeof(h.name));
+	if (ask(r, &q, &r->img).kind != 'I' || r->img < 0)
 		fail(r, "the target's ketchd gave no memory image");
 	if (mig_send(r->fd, MIG_WELCOME, NULL, 0))
 		fail(r, "the source went away");
@@ -251,14 +239,15 @@ void mig_recv_main(int ctl, int conn, int out_fd, const uint8_t *key, size_t kle
 		fail(&r, "%s", r.why);
 	hello(&r);
 	st = receive(&r, &len);
-	m = ask(&r, 'R', (int64_t)compose(&r, st, len), (int64_t)r.frames, NULL, NULL);
+	m = ask(&r, &(struct mig_ctl){ .kind = 'R', .a = (int64_t)compose(&r, st, len),
+				       .b = (int64_t)r.frames }, NULL);
 	free(st);
 	close(r.img); /* the domain's memory now: nothing more to write */
 	domid = (uint32_t)m.a;
 	if (mig_send(conn, MIG_READY, &domid, 4))
 		fail(&r, "the source went away");
 	await_go(&r);
-	ask(&r, 'G', 0, 0, NULL, NULL);
+	ask(&r, &(struct mig_ctl){ .kind = 'G' }, NULL);
 	mig_send(conn, MIG_DONE, &domid, 4);
 	_exit(0);
 }

@@ -191,8 +191,8 @@ refused_early() { # WHAT CONFIG PATTERN: a paused domain on a holds tick's WHAT
 printf '{"name":"tick","kernel":"%s","memory":32,"cmdline":"ticks=1"}\n' "$TMP/ticker" >holder.json
 printf '{"name":"twin","uuid":"%s","kernel":"%s","memory":32,"cmdline":"ticks=1"}\n' \
 	"$U1" "$TMP/ticker" >twin.json
-refused_early name holder.json 'a domain named "tick" already exists on the target'
-refused_early uuid twin.json "uuid $U1 is already domain [0-9]+'s on the target"
+refused_early name holder.json 'name: a domain named "tick" already exists on the target'
+refused_early uuid twin.json "uuid: $U1 is already domain [0-9]+'s on the target"
 ticks_on b "and ticks on"
 
 # --- a's ketchd stuck when it should build: b gives up and resumes its guest ---
