@@ -415,7 +415,8 @@ static void in_image(struct kd *kd, struct kd_mig_in *m, const struct mig_ctl *c
 	m->size = (uint64_t)c->a;
 	memset(&err, 0, sizeof(err));
 	if (kd_domain_check_unique(kd, name, uuid, &err)) {
-		snprintf(why, sizeof(why), "%s: %s on the target", err.field, err.message);
+		/* err.message reads "name: ..." or "uuid: ...", as create's */
+		snprintf(why, sizeof(why), "%s on the target", err.message);
 		kd_log("migration from %s: refused: %s", m->peer, why);
 		mig_ctl_send(m->ctl, 'E', 0, 0, 0, 0, why);
 		return;
